@@ -1,0 +1,39 @@
+// The engine contract: what the backend, the tray and the renderer see of "the model".
+// Implemented by the embedded node-llama-cpp engine, by the drafter (no model configured),
+// and later by a remote OpenAI-compatible server.
+
+import type { Breakdown } from '../breakdown/schema.ts';
+import type { SpecDocument } from '../spec/types.ts';
+
+export type ModelStatus =
+  | { state: 'absent'; message?: string }
+  | { state: 'downloading'; model: string; percent: number; bytesPerSecond?: number; etaSeconds?: number }
+  | { state: 'loading'; model: string; percent: number }
+  | { state: 'ready'; model: string; gpu: string | false }
+  | { state: 'generating'; model: string; queueDepth: number; tokensPerSecond: number }
+  | { state: 'error'; message: string };
+
+export interface GenerationProgress {
+  /** 1-based index of the section being generated, and how many there are. */
+  section: number;
+  sections: number;
+  tokens: number;
+  phase: 'outline' | 'sections' | 'coverage' | 'done';
+}
+
+export interface GenerateOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: GenerationProgress) => void;
+  /** Per-job timeout in milliseconds. */
+  timeoutMs?: number;
+}
+
+export interface BreakdownEngine {
+  /** Short name for logs and the generator field ("drafter", "qwen2.5-7b-instruct-q4_k_m.gguf"). */
+  readonly name: string;
+  status(): ModelStatus;
+  /** Subscribe to status changes; returns the unsubscribe function. */
+  onStatus(listener: (s: ModelStatus) => void): () => void;
+  generate(doc: SpecDocument, options?: GenerateOptions): Promise<Breakdown>;
+  dispose(): Promise<void>;
+}
