@@ -1,0 +1,102 @@
+// Duplicate and near-duplicate items: exact matches of normalised title and description, and pairs
+// whose content words overlap strongly (token Jaccard). Compared within a level: epics with epics,
+// stories with stories, sub-tasks only within their own story (the same chore under two stories is
+// normal).
+
+import type { Breakdown, WorkItem } from './schema.ts';
+import type { Finding } from './findings.ts';
+
+/** Pairs at or above this title+description Jaccard are reported as near-duplicates. */
+export const NEAR_DUPLICATE_THRESHOLD = 0.8;
+/** Titles this similar are near-duplicates even when the descriptions differ. */
+export const TITLE_DUPLICATE_THRESHOLD = 0.9;
+
+// Words that carry no meaning for "is this the same work": articles, modals, the usual subject.
+const STOP_WORDS = new Set(
+  (
+    'a an the and or of to in on for with by from at as is are be been it its this that these those ' +
+    'must shall should will would could can may might need needs have has system user users i we want so ' +
+    'able der die das und oder ein eine muss soll le la les des un une et ou doit el los las y o debe'
+  ).split(' '),
+);
+
+export function contentTokens(text: string): Set<string> {
+  const out = new Set<string>();
+  for (const raw of text.toLowerCase().normalize('NFKC').split(/[^\p{L}\p{N}]+/u)) {
+    if (raw.length === 0 || STOP_WORDS.has(raw)) continue;
+    // Light stemming so "export"/"exports"/"exported" meet.
+    out.add(raw.length > 4 ? raw.replace(/(ing|ed|es|s)$/u, '') : raw);
+  }
+  return out;
+}
+
+export function jaccard(a: Set<string>, b: Set<string>): number {
+  if (a.size === 0 && b.size === 0) return 1;
+  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
+  let inter = 0;
+  for (const t of small) if (large.has(t)) inter++;
+  return inter / (a.size + b.size - inter);
+}
+
+interface Prepared {
+  item: WorkItem;
+  exactKey: string;
+  title: Set<string>;
+  all: Set<string>;
+}
+
+const normalise = (s: string): string => s.toLowerCase().normalize('NFKC').replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+
+function prepare(item: WorkItem): Prepared {
+  return {
+    item,
+    exactKey: `${normalise(item.title)}\u0000${normalise(item.description)}`,
+    title: contentTokens(item.title),
+    all: contentTokens(`${item.title} ${item.description} ${item.acceptanceCriteria.join(' ')}`),
+  };
+}
+
+function comparePairs(items: WorkItem[], kind: string, out: Finding[]): void {
+  const prepared = items.map(prepare);
+  for (let i = 0; i < prepared.length; i++) {
+    const a = prepared[i]!;
+    for (let j = i + 1; j < prepared.length; j++) {
+      const b = prepared[j]!;
+      if (a.exactKey === b.exactKey) {
+        out.push({
+          severity: 'warning',
+          code: 'duplicate-exact',
+          itemId: b.item.id,
+          message: `${kind} ${b.item.id} repeats ${a.item.id} word for word (same title and description). Delete one or merge them.`,
+        });
+        continue;
+      }
+      const titleScore = a.title.size > 0 && b.title.size > 0 ? jaccard(a.title, b.title) : 0;
+      const allScore = jaccard(a.all, b.all);
+      if (titleScore >= TITLE_DUPLICATE_THRESHOLD || allScore >= NEAR_DUPLICATE_THRESHOLD) {
+        const why =
+          titleScore >= TITLE_DUPLICATE_THRESHOLD
+            ? `their titles share ${Math.round(titleScore * 100)}% of their content words`
+            : `their titles, descriptions and criteria share ${Math.round(allScore * 100)}% of their content words`;
+        out.push({
+          severity: 'warning',
+          code: 'duplicate-near',
+          itemId: b.item.id,
+          message: `${kind} ${b.item.id} looks like a near-duplicate of ${a.item.id}: ${why}. Merge them or make the difference explicit.`,
+        });
+      }
+    }
+  }
+}
+
+export function findDuplicateItems(breakdown: Breakdown): Finding[] {
+  const out: Finding[] = [];
+  comparePairs(breakdown.epics, 'Epic', out);
+  comparePairs(
+    breakdown.epics.flatMap((e) => e.stories),
+    'Story',
+    out,
+  );
+  for (const e of breakdown.epics) for (const s of e.stories) comparePairs(s.subtasks, 'Sub-task', out);
+  return out;
+}

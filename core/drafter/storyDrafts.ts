@@ -1,0 +1,258 @@
+// Drafting stories from the requirement blocks of one epic group, and writing them out as items.
+// A draft ("unit") is one future story: its requirement(s), the acceptance criteria and Given/When/
+// Then lines that follow them, and the open tasks of its section. Units can be packed (several
+// requirements per story) when a page is too large for the item limits.
+
+import { LIMITS } from '../breakdown/schema.ts';
+import type { Priority, Story, Subtask } from '../breakdown/schema.ts';
+import { PRIORITIES } from '../breakdown/schema.ts';
+import { isRequirementBlock } from '../spec/types.ts';
+import type { SpecBlock, SpecSection } from '../spec/types.ts';
+import type { EpicGroup } from './epicGroups.ts';
+import { clip, clipBlock, derivedCriterion, estimateFor, firstSentence, priorityFor, titleFor, wordCount } from './storyText.ts';
+
+export const DRAFT_LABEL = 'spec2tickets';
+
+/** One requirement with what was attached to it. */
+export interface Member {
+  lead: SpecBlock;
+  /** Every cited block: the lead first, then attached criteria. */
+  blocks: SpecBlock[];
+  criteria: string[];
+  /** Extra description lines (attached text beyond the criteria, plain sub-items). */
+  extra: string[];
+  lastWasGherkin: boolean;
+}
+
+export interface TaskDraft {
+  blocks: SpecBlock[];
+}
+
+export interface Unit {
+  kind: 'requirement' | 'tasks';
+  group: EpicGroup;
+  sectionId: string;
+  sectionTitle: string;
+  headingPath: string[];
+  members: Member[];
+  tasks: TaskDraft[];
+}
+
+const GHERKIN_CONTINUATION = /^(and|but|when|then|und|aber|wenn|dann|et|mais|quand|alors|y|pero|cuando|entonces)\b/i;
+
+function attach(m: Member, b: SpecBlock): boolean {
+  if (m.blocks.length >= LIMITS.sourcesMax) return false;
+  m.blocks.push(b);
+  const text = b.text.replace(/\s+/g, ' ').trim();
+  const isGherkin = b.tags.includes('gherkin');
+  const last = m.criteria.length - 1;
+  if (isGherkin && m.lastWasGherkin && GHERKIN_CONTINUATION.test(text) && last >= 0 && m.criteria[last]!.length + text.length + 2 <= LIMITS.criterionMax) {
+    m.criteria[last] = `${m.criteria[last]}; ${text}`;
+  } else if (m.criteria.length < LIMITS.criteriaMax) {
+    m.criteria.push(clip(text, LIMITS.criterionMax));
+    if (text.length > LIMITS.criterionMax) m.extra.push(text);
+  } else {
+    m.extra.push(`- ${text}`);
+  }
+  m.lastWasGherkin = isGherkin;
+  return true;
+}
+
+function newMember(b: SpecBlock): Member {
+  const m: Member = { lead: b, blocks: [b], criteria: [], extra: [], lastWasGherkin: false };
+  // A Given/When/Then or criterion line with no story before it is its own criterion.
+  if ((b.tags.includes('gherkin') || b.tags.includes('acceptanceCriteria')) && !b.tags.includes('userStory')) {
+    m.criteria.push(clip(b.text, LIMITS.criterionMax));
+    m.lastWasGherkin = b.tags.includes('gherkin');
+  }
+  return m;
+}
+
+/**
+ * Units for the requirement blocks among `blocks` (one group, page order). Every requirement block
+ * ends up cited by exactly one unit: as a story's lead, as an attached criterion, or as a task.
+ */
+export function draftUnits(blocks: SpecBlock[], group: EpicGroup, sections: Map<string, SpecSection>): Unit[] {
+  const units: Unit[] = [];
+  const lastInSection = new Map<string, Unit>();
+  const tasksOfSection = new Map<string, Unit>();
+  const memberOfBlock = new Map<string, Member>();
+  let current: Member | undefined;
+
+  const unitFor = (kind: Unit['kind'], b: SpecBlock): Unit => {
+    const section = sections.get(b.sectionId);
+    const u: Unit = {
+      kind,
+      group,
+      sectionId: b.sectionId,
+      sectionTitle: (section && section.level > 0 ? section.title : group.title) || group.title,
+      headingPath: b.headingPath,
+      members: [],
+      tasks: [],
+    };
+    units.push(u);
+    return u;
+  };
+
+  for (const b of blocks) {
+    if (!isRequirementBlock(b)) {
+      // Plain sub-items of a requirement ("supports: - CSV - PDF") belong to its description.
+      const parent = b.parentBlockId ? memberOfBlock.get(b.parentBlockId) : undefined;
+      if (parent) {
+        parent.extra.push(`- ${b.text.replace(/\s+/g, ' ').trim()}`);
+        memberOfBlock.set(b.id, parent);
+      }
+      continue;
+    }
+    if (b.tags.includes('openTask')) {
+      const owner = lastInSection.get(b.sectionId);
+      if (owner && owner.tasks.length < LIMITS.subtasksPerStoryMax) {
+        owner.tasks.push({ blocks: [b] });
+      } else {
+        let t = tasksOfSection.get(b.sectionId);
+        if (!t || t.tasks.length >= LIMITS.subtasksPerStoryMax) {
+          t = unitFor('tasks', b);
+          tasksOfSection.set(b.sectionId, t);
+        }
+        t.tasks.push({ blocks: [b] });
+      }
+      continue;
+    }
+    const parent = b.parentBlockId ? memberOfBlock.get(b.parentBlockId) : undefined;
+    if (parent && attach(parent, b)) {
+      memberOfBlock.set(b.id, parent);
+      continue;
+    }
+    const isCriterion =
+      b.tags.includes('acceptanceCriteria') || (b.tags.includes('gherkin') && !b.tags.includes('userStory') && !b.tags.includes('id'));
+    if (isCriterion && current && attach(current, b)) {
+      memberOfBlock.set(b.id, current);
+      continue;
+    }
+    const u = unitFor('requirement', b);
+    current = newMember(b);
+    u.members.push(current);
+    memberOfBlock.set(b.id, current);
+    lastInSection.set(b.sectionId, u);
+  }
+  return units;
+}
+
+/**
+ * Packs up to `k` consecutive units of the same kind into one (and up to `k` tasks into one
+ * sub-task), never beyond the per-item limits. k = 1 leaves the units as they are.
+ */
+export function packUnits(units: Unit[], k: number): Unit[] {
+  if (k <= 1) return units;
+  const packTasks = (tasks: TaskDraft[]): TaskDraft[] => {
+    const out: TaskDraft[] = [];
+    for (const t of tasks) {
+      const last = out[out.length - 1];
+      if (last && last.blocks.length + t.blocks.length <= Math.min(k, LIMITS.sourcesMax)) last.blocks.push(...t.blocks);
+      else out.push({ blocks: [...t.blocks] });
+    }
+    return out;
+  };
+  const out: Unit[] = [];
+  for (const u of units) {
+    const last = out[out.length - 1];
+    const sources = (x: Unit): number => x.members.reduce((n, m) => n + m.blocks.length, 0);
+    const tasks = packTasks(u.tasks);
+    if (
+      last &&
+      last.kind === u.kind &&
+      last.group === u.group &&
+      Math.max(last.members.length, 1) + Math.max(u.members.length, 1) <= k &&
+      sources(last) + sources(u) <= LIMITS.sourcesMax &&
+      last.tasks.length + tasks.length <= LIMITS.subtasksPerStoryMax
+    ) {
+      last.members.push(...u.members);
+      last.tasks = packTasks([...last.tasks, ...tasks]);
+    } else {
+      out.push({ ...u, members: [...u.members], tasks });
+    }
+  }
+  return out;
+}
+
+const headingLine = (path: string[]): string => (path.length > 0 ? `\n\nFrom the page section: ${path.join(' › ')}` : '');
+
+export interface RenderContext {
+  /** 1-based positions of the unit's first and last requirement within its group, for packed titles. */
+  from: number;
+  to: number;
+  notes?: string;
+}
+
+/** The unit as a story (ids are assigned by the caller). */
+export function renderStory(u: Unit, ctx: RenderContext): Omit<Story, 'id' | 'subtasks'> & { subtasks: Omit<Subtask, 'id'>[] } {
+  const cited = u.members.flatMap((m) => m.blocks);
+  const subtasks = u.tasks.map(renderSubtask);
+  let title: string;
+  let description: string;
+  let criteria: string[];
+  if (u.kind === 'tasks' && u.members.length === 0) {
+    title = clip(`${u.sectionTitle} tasks${ctx.from > 1 ? `, part ${ctx.from}` : ''}`, 100);
+    description = `Open tasks listed on the page under "${u.headingPath.join(' › ') || u.sectionTitle}".`;
+    criteria = ['All listed sub-tasks are done.'];
+  } else if (u.members.length === 1) {
+    const m = u.members[0]!;
+    title = titleFor(m.lead);
+    description = [m.lead.text.trim(), ...m.extra].join('\n') + headingLine(m.lead.headingPath);
+    criteria = m.criteria.length > 0 ? m.criteria : [derivedCriterion(m.lead)];
+  } else {
+    const ids = u.members.map((m) => m.lead.requirementId).filter(Boolean);
+    title = clip(
+      ids.length === u.members.length ? `${u.sectionTitle}: ${ids[0]} to ${ids[ids.length - 1]}` : `${u.sectionTitle}: requirements ${ctx.from} to ${ctx.to}`,
+      100,
+    );
+    description =
+      u.members.map((m) => [`- ${m.lead.text.replace(/\s+/g, ' ').trim()}`, ...m.extra.map((x) => `  ${x}`)].join('\n')).join('\n') +
+      headingLine(u.headingPath);
+    criteria = u.members
+      .flatMap((m) => (m.criteria.length > 0 ? m.criteria : [derivedCriterion(m.lead)]))
+      .slice(0, LIMITS.criteriaMax);
+  }
+  const words = cited.reduce((n, b) => n + wordCount(b.text), 0);
+  return {
+    title,
+    description: clipBlock(description, LIMITS.descriptionMax),
+    acceptanceCriteria: criteria,
+    estimate: estimateFor(words, criteria.length, subtasks.length),
+    priority: cited.length > 0 ? priorityFor(cited) : 'Medium',
+    labels: [DRAFT_LABEL],
+    components: [],
+    dependsOn: [],
+    sources: cited.map((b) => b.id),
+    notes: ctx.notes ?? '',
+    origin: 'drafter',
+    subtasks,
+  };
+}
+
+function renderSubtask(t: TaskDraft): Omit<Subtask, 'id'> {
+  const first = t.blocks[0]!;
+  const title =
+    t.blocks.length === 1 ? titleFor(first) : clip(`${firstSentence(first.text).replace(/[.;:!]+$/u, '')} and ${t.blocks.length - 1} more tasks`, 100);
+  const description = t.blocks.length === 1 ? (first.text.trim() === title ? '' : first.text.trim()) : t.blocks.map((b) => `- ${b.text.trim()}`).join('\n');
+  return {
+    title,
+    description: clipBlock(description, LIMITS.descriptionMax),
+    acceptanceCriteria: [],
+    estimate: null,
+    priority: priorityFor(t.blocks),
+    labels: [DRAFT_LABEL],
+    components: [],
+    dependsOn: [],
+    sources: t.blocks.map((b) => b.id),
+    notes: '',
+    origin: 'drafter',
+  };
+}
+
+/** The most urgent of the given priorities (Medium when there are none). */
+export function highestPriority(ps: Priority[]): Priority {
+  let best: number = PRIORITIES.length;
+  for (const p of ps) best = Math.min(best, PRIORITIES.indexOf(p));
+  return (PRIORITIES[best] as Priority | undefined) ?? 'Medium';
+}
