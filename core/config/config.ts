@@ -1,0 +1,170 @@
+// Backend configuration: where each setting comes from and what it must look like.
+// Precedence: command-line flag > environment > .env file > config.json in the data folder >
+// built-in defaults. Every value is validated here, at the edge, with a message naming where the
+// bad value came from, so the rest of the backend can trust a typed Config.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseEnv } from 'node:util';
+import { z } from 'zod';
+
+export interface Config {
+  dataDir: string;
+  publicHost: string;
+  publicPort: number;
+  adminPort: number;
+  /** Path of a .gguf model file, or undefined for the drafter (no model). */
+  model: string | undefined;
+  siteUrl: string | undefined;
+  atlassianEmail: string | undefined;
+  jiraProjectKey: string | undefined;
+  retentionDays: number;
+  /** Public API requests per minute per key (token bucket refill), and the burst allowed. */
+  rateLimitPerMinute: number;
+  rateLimitBurst: number;
+}
+
+export type ConfigKey = keyof Config;
+export type ConfigSource = 'flag' | 'env' | 'dotenv' | 'file' | 'settings' | 'default';
+
+const port = z.coerce.number({ message: 'must be a port number' }).int('must be a port number').min(0, 'must be a port number').max(65535, 'must be a port number');
+const positiveInt = (max: number) => z.coerce.number({ message: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').max(max, `must be at most ${max}`);
+const text = z.string().trim().min(1, 'must not be empty');
+const siteUrl = z
+  .string()
+  .trim()
+  .url('must be a URL such as https://example.atlassian.net')
+  .refine((u) => /^https?:$/.test(new URL(u).protocol), 'must start with https:// (or http:// for a local test site)')
+  .transform((u) => u.replace(/\/+$/, ''));
+
+/** What each setting must look like: one schema per key, shared by config and saved settings. */
+export const FIELD_SCHEMAS = {
+  dataDir: text,
+  publicHost: text,
+  publicPort: port,
+  adminPort: port,
+  model: text,
+  siteUrl,
+  atlassianEmail: z.string().trim().email('must be an email address'),
+  jiraProjectKey: z.string().trim().regex(/^[A-Z][A-Z0-9_]{0,9}$/, 'must be a Jira project key such as PAY (capital letters, digits)'),
+  retentionDays: positiveInt(3650),
+  rateLimitPerMinute: positiveInt(100_000),
+  rateLimitBurst: positiveInt(10_000),
+} satisfies Record<ConfigKey, z.ZodType>;
+
+export const ENV_NAMES: Record<ConfigKey, string> = {
+  dataDir: 'SPEC2TICKETS_DATA_DIR',
+  publicHost: 'SPEC2TICKETS_PUBLIC_HOST',
+  publicPort: 'SPEC2TICKETS_PUBLIC_PORT',
+  adminPort: 'SPEC2TICKETS_ADMIN_PORT',
+  model: 'SPEC2TICKETS_MODEL',
+  siteUrl: 'SPEC2TICKETS_SITE_URL',
+  atlassianEmail: 'SPEC2TICKETS_ATLASSIAN_EMAIL',
+  jiraProjectKey: 'SPEC2TICKETS_JIRA_PROJECT',
+  retentionDays: 'SPEC2TICKETS_RETENTION_DAYS',
+  rateLimitPerMinute: 'SPEC2TICKETS_RATE_LIMIT_PER_MINUTE',
+  rateLimitBurst: 'SPEC2TICKETS_RATE_LIMIT_BURST',
+};
+
+const kebab = (k: string): string => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+export function defaultDataDir(env: NodeJS.ProcessEnv, home = homedir()): string {
+  const xdg = env.XDG_DATA_HOME;
+  return join(xdg && xdg.trim() ? xdg : join(home, '.local', 'share'), 'spec2tickets');
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Configuration is invalid:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadConfigOptions {
+  /** Values from command-line flags (already named like Config keys); undefined = not given. */
+  flags?: Partial<Record<ConfigKey, unknown>>;
+  env?: NodeJS.ProcessEnv;
+  /** The .env file to read; defaults to .env in the working directory. */
+  dotenvPath?: string;
+  cwd?: string;
+  home?: string;
+}
+
+export interface LoadedConfig {
+  config: Config;
+  sources: Record<ConfigKey, ConfigSource>;
+  /** Values that came from flags or the environment: admin settings cannot override these. */
+  pinned: ReadonlySet<ConfigKey>;
+}
+
+const DEFAULTS: Omit<Config, 'dataDir'> = {
+  publicHost: '127.0.0.1',
+  publicPort: 8787,
+  adminPort: 8788,
+  model: undefined,
+  siteUrl: undefined,
+  atlassianEmail: undefined,
+  jiraProjectKey: undefined,
+  retentionDays: 30,
+  rateLimitPerMinute: 120,
+  rateLimitBurst: 30,
+};
+
+export function loadConfig(o: LoadConfigOptions = {}): LoadedConfig {
+  const env = o.env ?? process.env;
+  const cwd = o.cwd ?? process.cwd();
+  const problems: string[] = [];
+  const dotenvFile = o.dotenvPath ?? join(cwd, '.env');
+  let dotenv: NodeJS.Dict<string> = {};
+  if (existsSync(dotenvFile)) dotenv = parseEnv(readFileSync(dotenvFile, 'utf8'));
+
+  const raw = new Map<ConfigKey, { value: unknown; source: ConfigSource; where: string }>();
+  const keys = Object.keys(FIELD_SCHEMAS) as ConfigKey[];
+  for (const key of keys) {
+    const flag = o.flags?.[key];
+    const envName = ENV_NAMES[key];
+    if (flag !== undefined) raw.set(key, { value: flag, source: 'flag', where: `--${kebab(key)}` });
+    else if (env[envName] !== undefined && env[envName] !== '') raw.set(key, { value: env[envName], source: 'env', where: envName });
+    else if (dotenv[envName] !== undefined && dotenv[envName] !== '') raw.set(key, { value: dotenv[envName], source: 'dotenv', where: `${envName} (in ${dotenvFile})` });
+  }
+
+  const dataDirRaw = raw.get('dataDir');
+  const dataDir = resolve(cwd, typeof dataDirRaw?.value === 'string' ? dataDirRaw.value : defaultDataDir(env, o.home));
+  const configFile = join(dataDir, 'config.json');
+  if (existsSync(configFile)) {
+    let fileValues: unknown;
+    try {
+      fileValues = JSON.parse(readFileSync(configFile, 'utf8'));
+    } catch (err) {
+      problems.push(`${configFile} is not valid JSON: ${(err as Error).message}`);
+    }
+    if (fileValues !== undefined && (typeof fileValues !== 'object' || fileValues === null || Array.isArray(fileValues))) {
+      problems.push(`${configFile} must hold a JSON object`);
+    } else if (fileValues) {
+      for (const [k, v] of Object.entries(fileValues)) {
+        if (!(k in FIELD_SCHEMAS)) problems.push(`${configFile}: unknown setting "${k}" (known: ${keys.join(', ')})`);
+        else if (k !== 'dataDir' && !raw.has(k as ConfigKey)) raw.set(k as ConfigKey, { value: v, source: 'file', where: `${k} in ${configFile}` });
+      }
+    }
+  }
+
+  const config: Record<string, unknown> = { ...DEFAULTS, dataDir };
+  const sources = Object.fromEntries(keys.map((k) => [k, 'default'])) as Record<ConfigKey, ConfigSource>;
+  for (const [key, { value, source, where }] of raw) {
+    if (key === 'dataDir') {
+      sources.dataDir = source;
+      continue;
+    }
+    const r = FIELD_SCHEMAS[key].safeParse(value);
+    if (r.success) {
+      config[key] = r.data;
+      sources[key] = source;
+    } else {
+      problems.push(`${where} ${r.error.issues[0]?.message ?? 'is invalid'}, got ${JSON.stringify(String(value))}`);
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
+  const pinned = new Set(keys.filter((k) => sources[k] === 'flag' || sources[k] === 'env' || sources[k] === 'dotenv'));
+  return { config: config as unknown as Config, sources, pinned };
+}

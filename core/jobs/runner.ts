@@ -1,0 +1,349 @@
+// Runs jobs through the pipeline: fetch → generate → (review) → create. One generation at a time
+// (one model, one GPU); Jira creation runs in its own lane beside it. Every state change is
+// committed to the store before the work it starts, so after a kill the loops pick up exactly
+// where the store says: fetching/generating jobs re-run from their persisted state, creating jobs
+// resume (the creation ledger and Jira reconciliation keep issues from being created twice).
+
+import type { Breakdown } from '../breakdown/schema.ts';
+import { parseBreakdown } from '../breakdown/schema.ts';
+import type { SpecDocument } from '../spec/types.ts';
+import type { BreakdownEngine, GenerationProgress } from '../model/types.ts';
+import type { CreationLedger } from '../store/ledger.ts';
+import type { JobCounts, JobError, JobRecord, JobStore, PageSnapshot } from '../store/types.ts';
+import { JobTransitionError, type JobState } from './states.ts';
+
+export interface FetchedPage {
+  title: string;
+  version: number;
+  /** Storage-format XHTML. */
+  body: string;
+  webUrl: string;
+}
+
+export interface CreationProgress {
+  created: number;
+  total: number;
+  [k: string]: unknown;
+}
+
+/** The pipeline's steps, passed in so the runner is wired the same way in the product and in tests. */
+export interface PipelineSteps {
+  fetchPage(job: JobRecord, signal: AbortSignal): Promise<FetchedPage>;
+  parse(snapshot: { title: string; body: string }): SpecDocument;
+  engine: BreakdownEngine;
+  createIssues(args: {
+    job: JobRecord;
+    breakdown: Breakdown;
+    snapshot: PageSnapshot;
+    ledger: CreationLedger;
+    onProgress: (p: CreationProgress) => void;
+    signal: AbortSignal;
+  }): Promise<{ created: number; reused: number }>;
+  /** Turns a failure into the message shown to people; the default uses the error's code and message. */
+  describeError?(err: unknown, step: 'fetch' | 'generate' | 'create'): JobError;
+}
+
+export interface Logger {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
+
+export interface JobRunnerOptions {
+  store: JobStore;
+  steps: PipelineSteps;
+  /** Called after every change of a job (state or progress), e.g. to push SSE events. */
+  onJobChange?: (job: JobRecord) => void;
+  log?: Logger;
+  /** Generation timeout per job. */
+  generationTimeoutMs?: number;
+}
+
+const SYSTEM = 'system';
+
+export function countBreakdown(b: Breakdown): JobCounts {
+  let stories = 0;
+  let subtasks = 0;
+  for (const e of b.epics) {
+    stories += e.stories.length;
+    for (const s of e.stories) subtasks += s.subtasks.length;
+  }
+  return { epics: b.epics.length, stories, subtasks };
+}
+
+export function defaultDescribeError(err: unknown, step: 'fetch' | 'generate' | 'create'): JobError {
+  const e = err as { code?: unknown; message?: unknown; name?: unknown };
+  const prefix = step === 'fetch' ? 'confluence' : step === 'create' ? 'jira' : 'generation';
+  const code = typeof e?.code === 'string' ? `${prefix}_${e.code}` : e?.name === 'AbortError' ? `${prefix}_aborted` : `${prefix}_failed`;
+  const message = typeof e?.message === 'string' && e.message ? e.message : String(err);
+  return { code, message };
+}
+
+type Lane = 'generation' | 'creation';
+
+export class JobRunner {
+  private readonly store: JobStore;
+  private readonly steps: PipelineSteps;
+  private readonly log: Logger;
+  private readonly onJobChange: (job: JobRecord) => void;
+  private readonly generationTimeoutMs: number | undefined;
+  private readonly controllers = new Map<string, AbortController>();
+  private readonly wakers: Record<Lane, (() => void) | undefined> = { generation: undefined, creation: undefined };
+  private readonly pending: Record<Lane, boolean> = { generation: false, creation: false };
+  private loops: Promise<void>[] = [];
+  private stopped = true;
+
+  constructor(o: JobRunnerOptions) {
+    this.store = o.store;
+    this.steps = o.steps;
+    this.log = o.log ?? silentLogger;
+    this.onJobChange = o.onJobChange ?? (() => {});
+    this.generationTimeoutMs = o.generationTimeoutMs;
+  }
+
+  /** Starts both lanes; jobs left mid-way by a previous run are picked up first. */
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.loops = [this.lane('generation'), this.lane('creation')];
+  }
+
+  /** Stops taking work and aborts what is running; those jobs keep their state and resume on the next start. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const c of this.controllers.values()) c.abort(new Error('backend is shutting down'));
+    this.wake();
+    await Promise.allSettled(this.loops);
+    this.loops = [];
+  }
+
+  /** Tells the lanes that there may be new work (a new job, an approval, a retry). */
+  wake(): void {
+    for (const lane of ['generation', 'creation'] as const) {
+      this.pending[lane] = true;
+      this.wakers[lane]?.();
+    }
+  }
+
+  async approve(jobId: string, actor: string): Promise<JobRecord> {
+    const job = await this.changed(await this.store.transition(jobId, 'approved', { actor, from: 'awaiting_review', approvedBy: actor }));
+    this.wake();
+    return job;
+  }
+
+  async reject(jobId: string, actor: string, reason?: string): Promise<JobRecord> {
+    return this.changed(await this.store.transition(jobId, 'rejected', { actor, from: 'awaiting_review', details: reason ? { reason } : {} }));
+  }
+
+  async cancel(jobId: string, actor: string): Promise<JobRecord> {
+    const job = await this.changed(await this.store.transition(jobId, 'cancelled', { actor }));
+    this.controllers.get(jobId)?.abort(new Error(`cancelled by ${actor}`));
+    return job;
+  }
+
+  /** Failed or cancelled jobs run again: from creation when a reviewed breakdown was approved, else from the start. */
+  async retry(jobId: string, actor: string): Promise<JobRecord> {
+    const job = await this.store.getJob(jobId);
+    if (!job) throw new Error(`Job ${jobId} does not exist`);
+    const to: JobState = job.state === 'failed' && job.approvedBy && (await this.store.latestBreakdown(jobId)) ? 'approved' : 'queued';
+    const next = await this.changed(
+      await this.store.transition(jobId, to, { actor, from: ['failed', 'cancelled'], error: null, incrementAttempt: true, details: { retry: true } }),
+    );
+    this.wake();
+    return next;
+  }
+
+  private changed(job: JobRecord): JobRecord {
+    try {
+      this.onJobChange(job);
+    } catch (err) {
+      this.log.warn('job change listener failed', { error: String(err) });
+    }
+    return job;
+  }
+
+  private async waitForWork(lane: Lane): Promise<void> {
+    if (this.pending[lane] || this.stopped) {
+      this.pending[lane] = false;
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      this.wakers[lane] = resolve;
+    });
+    this.wakers[lane] = undefined;
+    this.pending[lane] = false;
+  }
+
+  private async lane(lane: Lane): Promise<void> {
+    const states: JobState[] = lane === 'generation' ? ['fetching', 'generating', 'queued'] : ['creating', 'approved'];
+    while (!this.stopped) {
+      let job: JobRecord | undefined;
+      try {
+        // Jobs already under way (left by a previous run) go before new ones.
+        const candidates = await this.store.listJobs({ states, limit: 50 });
+        job = candidates.find((j) => j.state === states[0]) ?? candidates.find((j) => j.state === states[1]) ?? candidates[0];
+      } catch (err) {
+        this.log.error('could not read the job queue', { error: String(err) });
+      }
+      if (!job) {
+        await this.waitForWork(lane);
+        continue;
+      }
+      try {
+        if (lane === 'generation') await this.runGeneration(job);
+        else await this.runCreation(job);
+      } catch (err) {
+        // A step's own failure is handled inside; this catches the store failing underneath us.
+        this.log.error('job step failed unexpectedly', { jobId: job.id, error: String(err) });
+        await this.fail(job.id, { code: 'internal', message: `Internal error: ${(err as Error).message ?? String(err)}` });
+      }
+    }
+  }
+
+  private async fail(jobId: string, error: JobError): Promise<void> {
+    try {
+      this.changed(await this.store.transition(jobId, 'failed', { actor: SYSTEM, error }));
+      this.log.warn('job failed', { jobId, code: error.code, message: error.message });
+    } catch (err) {
+      if (!(err instanceof JobTransitionError)) throw err;
+      // The job moved on meanwhile (e.g. cancelled): nothing to mark.
+    }
+  }
+
+  private async runGeneration(job: JobRecord): Promise<void> {
+    const controller = new AbortController();
+    this.controllers.set(job.id, controller);
+    const describe = this.steps.describeError ?? defaultDescribeError;
+    try {
+      let snapshot = await this.store.latestSnapshot(job.id);
+      if (job.state === 'queued' || job.state === 'fetching' || !snapshot || snapshot.body === null) {
+        if (job.state !== 'fetching') {
+          job = this.changed(await this.store.transition(job.id, 'fetching', { actor: SYSTEM, from: job.state, progress: { step: 'fetching' } }));
+        } else {
+          await this.store.audit({ jobId: job.id, actor: SYSTEM, action: 'job.resumed', details: { state: job.state } });
+        }
+        let page: FetchedPage;
+        try {
+          page = await this.steps.fetchPage(job, controller.signal);
+        } catch (err) {
+          if (!this.stopped) await this.fail(job.id, describe(err, 'fetch'));
+          return;
+        }
+        job = this.changed(
+          await this.store.transition(job.id, 'generating', {
+            actor: SYSTEM,
+            from: 'fetching',
+            snapshot: { version: page.version, title: page.title, webUrl: page.webUrl, body: page.body },
+            progress: { step: 'parsing', pageVersion: page.version },
+            details: { pageVersion: page.version },
+          }),
+        );
+        snapshot = await this.store.latestSnapshot(job.id);
+      } else {
+        await this.store.audit({ jobId: job.id, actor: SYSTEM, action: 'job.resumed', details: { state: job.state } });
+      }
+      if (!snapshot || snapshot.body === null) throw new Error('the page snapshot is missing');
+
+      let breakdown: Breakdown;
+      try {
+        const doc = this.steps.parse({ title: snapshot.title, body: snapshot.body });
+        const timeout = this.generationTimeoutMs ? AbortSignal.timeout(this.generationTimeoutMs) : undefined;
+        const signal = timeout ? AbortSignal.any([controller.signal, timeout]) : controller.signal;
+        let lastWrite = 0;
+        const jobId = job.id;
+        breakdown = parseBreakdown(
+          await this.steps.engine.generate(doc, {
+            signal,
+            onProgress: (p: GenerationProgress) => {
+              const now = Date.now();
+              // Progress is for people: a few writes a second is plenty.
+              if (now - lastWrite < 250 && p.phase !== 'done') return;
+              lastWrite = now;
+              void this.store.updateProgress(jobId, { step: 'generating', ...p }).then(async () => {
+                const j = await this.store.getJob(jobId);
+                if (j) this.changed(j);
+              });
+            },
+          }),
+        );
+      } catch (err) {
+        if (!this.stopped) await this.fail(job.id, describe(err, 'generate'));
+        return;
+      }
+      this.changed(
+        await this.store.transition(job.id, 'awaiting_review', {
+          actor: SYSTEM,
+          from: 'generating',
+          breakdown: { kind: 'generated', body: breakdown, author: this.steps.engine.name },
+          counts: countBreakdown(breakdown),
+          progress: { step: 'review' },
+          details: { generator: breakdown.generator.kind, engine: this.steps.engine.name },
+        }),
+      );
+    } catch (err) {
+      if (err instanceof JobTransitionError) return; // cancelled meanwhile
+      throw err;
+    } finally {
+      this.controllers.delete(job.id);
+    }
+  }
+
+  private async runCreation(job: JobRecord): Promise<void> {
+    const controller = new AbortController();
+    this.controllers.set(job.id, controller);
+    const describe = this.steps.describeError ?? defaultDescribeError;
+    try {
+      const latest = await this.store.latestBreakdown(job.id);
+      const snapshot = await this.store.latestSnapshot(job.id);
+      if (!latest || latest.body === null || !snapshot) {
+        await this.fail(job.id, { code: 'breakdown_missing', message: 'The approved breakdown is no longer stored (retention may have purged it); generate the page again' });
+        return;
+      }
+      const breakdown = parseBreakdown(latest.body);
+      if (job.state === 'approved') {
+        job = this.changed(
+          await this.store.transition(job.id, 'creating', { actor: SYSTEM, from: 'approved', progress: { step: 'creating', versionNo: latest.versionNo } }),
+        );
+      } else {
+        await this.store.audit({ jobId: job.id, actor: SYSTEM, action: 'job.resumed', details: { state: job.state } });
+      }
+      const jobId = job.id;
+      let result: { created: number; reused: number };
+      try {
+        result = await this.steps.createIssues({
+          job,
+          breakdown,
+          snapshot,
+          ledger: this.store.creationLedger(job.id, (key) => `${job.siteUrl}/browse/${encodeURIComponent(key)}`),
+          signal: controller.signal,
+          onProgress: (p) => {
+            void this.store.updateProgress(jobId, { ...p, step: 'creating' }).then(async () => {
+              const j = await this.store.getJob(jobId);
+              if (j) this.changed(j);
+            });
+          },
+        });
+      } catch (err) {
+        if (!this.stopped) await this.fail(job.id, describe(err, 'create'));
+        return;
+      }
+      const issues = await this.store.createdIssues(job.id);
+      this.changed(
+        await this.store.transition(job.id, 'done', {
+          actor: SYSTEM,
+          from: 'creating',
+          counts: { ...countBreakdown(breakdown), created: result.created, reused: result.reused },
+          progress: { step: 'done', created: issues.length, total: issues.length },
+          details: { created: result.created, reused: result.reused },
+        }),
+      );
+    } catch (err) {
+      if (err instanceof JobTransitionError) return;
+      throw err;
+    } finally {
+      this.controllers.delete(job.id);
+    }
+  }
+}

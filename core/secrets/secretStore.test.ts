@@ -1,0 +1,43 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createSecretStore, EnvSecretStore, SecretStoreReadOnlyError } from './secretStore.ts';
+
+const storeModule = fileURLToPath(new URL('./secretStore.ts', import.meta.url));
+
+test('without a keychain the environment store reads the token and refuses writes with what to do', async () => {
+  const { store, note } = await createSecretStore({ env: { SPEC2TICKETS_ATLASSIAN_API_TOKEN: 'tok-123', SPEC2TICKETS_NO_KEYCHAIN: '1' } });
+  assert.ok(store instanceof EnvSecretStore);
+  assert.match(note, /environment/);
+  assert.equal(await store.get('atlassianApiToken'), 'tok-123');
+  await assert.rejects(store.set('atlassianApiToken', 'new-secret-value'), (err: unknown) => {
+    assert.ok(err instanceof SecretStoreReadOnlyError);
+    assert.match(err.message, /set SPEC2TICKETS_ATLASSIAN_API_TOKEN/);
+    assert.ok(!err.message.includes('new-secret-value'), 'the secret must not appear in the message');
+    return true;
+  });
+});
+
+test('with a real keychain (gnome-keyring) the token is stored there and read back by another process', (t) => {
+  for (const bin of ['/usr/bin/dbus-run-session', '/usr/bin/gnome-keyring-daemon']) {
+    assert.ok(existsSync(bin), `${bin} is missing: run build/setup.sh (installs gnome-keyring and dbus)`);
+  }
+  const home = mkdtempSync(join(tmpdir(), 's2t-keyring-'));
+  t.after(() => rmSync(home, { recursive: true, force: true }));
+  const script = (body: string) =>
+    `node --import tsx --input-type=module -e "import { createSecretStore } from '${storeModule}'; const { store } = await createSecretStore({ env: {} }); ${body}"`;
+  const write = script(`await store.set('atlassianApiToken', 'kc-secret-42'); console.log('WROTE ' + store.kind);`);
+  const read = script(`console.log('READ ' + store.kind + ' ' + (await store.get('atlassianApiToken')));`);
+  const r = spawnSync(
+    '/usr/bin/dbus-run-session',
+    ['--', 'sh', '-c', `printf pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; ${write} && ${read}`],
+    { env: { PATH: process.env.PATH, HOME: home, XDG_RUNTIME_DIR: home, XDG_DATA_HOME: join(home, 'data') }, encoding: 'utf8', timeout: 60_000, cwd: process.cwd() },
+  );
+  assert.equal(r.status, 0, `child failed: ${r.stderr}`);
+  assert.match(r.stdout, /WROTE keychain/);
+  assert.match(r.stdout, /READ keychain kc-secret-42/);
+});

@@ -1,0 +1,131 @@
+// Where the Atlassian API token lives. The OS keychain (keytar, service "spec2tickets") when it
+// loads and a keychain answers; otherwise the environment, which is read-only: the admin is told
+// to set the variable instead. Secret values never appear in errors or logs.
+
+export const SECRET_NAMES = ['atlassianApiToken'] as const;
+export type SecretName = (typeof SECRET_NAMES)[number];
+
+export const SECRET_ENV: Record<SecretName, string> = {
+  atlassianApiToken: 'SPEC2TICKETS_ATLASSIAN_API_TOKEN',
+};
+
+export const KEYCHAIN_SERVICE = 'spec2tickets';
+
+export interface SecretStore {
+  readonly kind: 'keychain' | 'env' | 'memory';
+  readonly writable: boolean;
+  get(name: SecretName): Promise<string | undefined>;
+  /** Throws SecretStoreReadOnlyError on a read-only store. */
+  set(name: SecretName, value: string): Promise<void>;
+  delete(name: SecretName): Promise<void>;
+}
+
+export class SecretStoreReadOnlyError extends Error {
+  readonly code = 'secrets_read_only';
+  constructor(name: SecretName) {
+    super(
+      `No OS keychain is available here, so secrets are read from the environment: set ${SECRET_ENV[name]} for the backend process and restart it`,
+    );
+    this.name = 'SecretStoreReadOnlyError';
+  }
+}
+
+export class EnvSecretStore implements SecretStore {
+  readonly kind = 'env';
+  readonly writable = false;
+  constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
+  async get(name: SecretName): Promise<string | undefined> {
+    const v = this.env[SECRET_ENV[name]];
+    return v ? v : undefined;
+  }
+  async set(name: SecretName): Promise<void> {
+    throw new SecretStoreReadOnlyError(name);
+  }
+  async delete(name: SecretName): Promise<void> {
+    throw new SecretStoreReadOnlyError(name);
+  }
+}
+
+/** Kept in process memory only: for tests and for a desktop shell that hands secrets over at start. */
+export class MemorySecretStore implements SecretStore {
+  readonly kind = 'memory';
+  readonly writable = true;
+  private readonly values = new Map<SecretName, string>();
+  constructor(initial: Partial<Record<SecretName, string>> = {}) {
+    for (const [k, v] of Object.entries(initial)) if (v) this.values.set(k as SecretName, v);
+  }
+  async get(name: SecretName): Promise<string | undefined> {
+    return this.values.get(name);
+  }
+  async set(name: SecretName, value: string): Promise<void> {
+    this.values.set(name, value);
+  }
+  async delete(name: SecretName): Promise<void> {
+    this.values.delete(name);
+  }
+}
+
+interface KeytarApi {
+  getPassword(service: string, account: string): Promise<string | null>;
+  setPassword(service: string, account: string, password: string): Promise<void>;
+  deletePassword(service: string, account: string): Promise<boolean>;
+  findCredentials(service: string): Promise<Array<{ account: string; password: string }>>;
+}
+
+export class KeytarSecretStore implements SecretStore {
+  readonly kind = 'keychain';
+  readonly writable = true;
+  constructor(
+    private readonly keytar: KeytarApi,
+    /** An environment value wins: a supervisor (the desktop app, systemd) may hand the token over directly. */
+    private readonly env: NodeJS.ProcessEnv = {},
+  ) {}
+  async get(name: SecretName): Promise<string | undefined> {
+    const fromEnv = this.env[SECRET_ENV[name]];
+    if (fromEnv) return fromEnv;
+    return (await this.keytar.getPassword(KEYCHAIN_SERVICE, name)) ?? undefined;
+  }
+  async set(name: SecretName, value: string): Promise<void> {
+    await this.keytar.setPassword(KEYCHAIN_SERVICE, name, value);
+  }
+  async delete(name: SecretName): Promise<void> {
+    await this.keytar.deletePassword(KEYCHAIN_SERVICE, name);
+  }
+}
+
+export interface CreateSecretStoreOptions {
+  env?: NodeJS.ProcessEnv;
+  /** How long to wait for the keychain to answer before falling back to the environment. */
+  probeTimeoutMs?: number;
+  /** Skip the keychain entirely (headless servers without a session bus). */
+  disableKeychain?: boolean;
+}
+
+/** The keychain store if keytar loads and a keychain answers in time, else the environment store. */
+export async function createSecretStore(o: CreateSecretStoreOptions = {}): Promise<{ store: SecretStore; note: string }> {
+  const env = o.env ?? process.env;
+  if (o.disableKeychain || env.SPEC2TICKETS_NO_KEYCHAIN === '1') {
+    return { store: new EnvSecretStore(env), note: 'keychain disabled; secrets come from the environment' };
+  }
+  let keytar: KeytarApi;
+  try {
+    const mod = (await import('keytar')) as unknown as { default?: KeytarApi } & KeytarApi;
+    keytar = mod.default ?? mod;
+  } catch {
+    return { store: new EnvSecretStore(env), note: 'keytar is not installed; secrets come from the environment' };
+  }
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      keytar.findCredentials(KEYCHAIN_SERVICE),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('keychain did not answer')), o.probeTimeoutMs ?? 3000);
+      }),
+    ]);
+    return { store: new KeytarSecretStore(keytar, env), note: 'secrets are kept in the OS keychain' };
+  } catch (err) {
+    return { store: new EnvSecretStore(env), note: `no OS keychain (${(err as Error).message}); secrets come from the environment` };
+  } finally {
+    clearTimeout(timer);
+  }
+}

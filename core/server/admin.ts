@@ -1,0 +1,261 @@
+// The admin listener: the review queue, breakdown editing, approval, settings, API keys, model
+// management and live events for the renderer and the CLI. It is reachable from this machine only:
+// bound to 127.0.0.1, Host header checked against an allow-list (so a web page cannot reach it by
+// DNS rebinding), and every request carries the per-launch session token.
+
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { timingSafeEqual, createHash } from 'node:crypto';
+import { z } from 'zod';
+import { parseBreakdown, BreakdownValidationError, type Breakdown } from '../breakdown/schema.ts';
+import type { SpecDocument } from '../spec/types.ts';
+import type { BreakdownEngine } from '../model/types.ts';
+import type { JobStore } from '../store/types.ts';
+import type { JobRunner, Logger } from '../jobs/runner.ts';
+import { isJobState, type JobState } from '../jobs/states.ts';
+import { SettingsUpdateSchema, type SettingsService } from '../config/settings.ts';
+import { SecretStoreReadOnlyError } from '../secrets/secretStore.ts';
+import type { ApiKeyService } from './apiKeys.ts';
+import type { EventHub } from './events.ts';
+import { ApiError, errorHandler, notFoundRoute, sendError, validate } from './httpErrors.ts';
+import { requestContext } from './requestContext.ts';
+import { jobStatusView } from './jobView.ts';
+
+export const ADMIN_HOST = '127.0.0.1';
+export const SESSION_COOKIE = 's2t_session';
+const ADMIN_BODY_LIMIT = 2 * 1024 * 1024;
+
+/** Extra model operations an engine offers (download, load, unload…), exposed as POST /api/model/:action. */
+export type ModelActions = Record<string, (body: unknown) => Promise<unknown>>;
+
+export interface AdminDeps {
+  store: JobStore;
+  runner: Pick<JobRunner, 'approve' | 'reject' | 'cancel' | 'retry'>;
+  apiKeys: ApiKeyService;
+  settings: SettingsService;
+  events: EventHub;
+  engine: BreakdownEngine;
+  modelActions?: ModelActions;
+  parse: (snapshot: { title: string; body: string }) => SpecDocument;
+  check: (doc: SpecDocument, breakdown: Breakdown) => unknown;
+  /** The port the listener is bound to (known after listen), for the Host allow-list. */
+  port: () => number;
+  sessionToken: string;
+  /** Folder of a built renderer to serve, if present. */
+  rendererDir?: string;
+  log: Logger;
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+const sameSecret = (a: string, b: string) => timingSafeEqual(digest(a), digest(b));
+
+function cookie(req: Request, name: string): string | undefined {
+  for (const part of (req.get('cookie') ?? '').split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return decodeURIComponent(v.join('='));
+  }
+  return undefined;
+}
+
+const ActorSchema = z.object({ by: z.string().trim().min(1).max(200).optional() });
+const RejectSchema = ActorSchema.extend({ reason: z.string().trim().max(2000).optional() });
+const BreakdownPutSchema = z.object({ breakdown: z.unknown(), author: z.string().trim().min(1).max(200).optional() });
+const DuplicateSchema = z.object({ issueKey: z.string().regex(/^[A-Z][A-Z0-9_]*-[0-9]+$/, 'must be an issue key such as PAY-12'), decision: z.enum(['create', 'skip', 'link']), by: z.string().trim().min(1).max(200).optional() });
+const KeyCreateSchema = z.object({ name: z.string().trim().min(1, 'must not be empty').max(100) });
+
+/** Who is acting: the name the renderer sends, else "admin" (the admin listener has one local user). */
+function actor(req: Request, by?: string): string {
+  return by ?? req.get('x-spec2tickets-user')?.slice(0, 200) ?? 'admin';
+}
+
+export function createAdminApp(deps: AdminDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(requestContext('admin', deps.log));
+
+  // DNS rebinding: a page on evil.example resolving to 127.0.0.1 still sends Host: evil.example.
+  app.use((req, res, next) => {
+    const port = deps.port();
+    const allowed = [`127.0.0.1:${port}`, `localhost:${port}`];
+    const host = (req.get('host') ?? '').toLowerCase();
+    if (!allowed.includes(host)) return sendError(res, 421, 'host_not_allowed', `The admin listener only answers to ${allowed.join(' or ')}; open it through one of those addresses`);
+    next();
+  });
+
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const fromQuery = typeof req.query.token === 'string' ? req.query.token : undefined;
+    const bearer = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1];
+    const presented = fromQuery ?? bearer ?? cookie(req, SESSION_COOKIE);
+    if (!presented || !sameSecret(presented, deps.sessionToken)) {
+      return sendError(res, 401, 'session_required', 'Open the admin address printed when Spec2Tickets started (it carries the session token)');
+    }
+    if (fromQuery) {
+      res.setHeader('Set-Cookie', `${SESSION_COOKIE}=${encodeURIComponent(presented)}; HttpOnly; SameSite=Strict; Path=/`);
+    }
+    next();
+  });
+
+  const api = express.Router();
+  api.use(express.json({ limit: ADMIN_BODY_LIMIT }));
+
+  const jobOr404 = async (id: string) => {
+    const job = await deps.store.getJob(id);
+    if (!job) throw new ApiError(404, 'job_not_found', `There is no job ${id}`);
+    return job;
+  };
+
+  api.get('/session', (_req, res) => {
+    res.json({ ok: true });
+  });
+
+  api.get('/jobs', async (req, res) => {
+    const q = req.query;
+    const states = typeof q.state === 'string' ? q.state.split(',').filter(Boolean) : [];
+    const bad = states.filter((s) => !isJobState(s));
+    if (bad.length) throw new ApiError(400, 'validation_failed', `Unknown job state: ${bad.join(', ')}`, ['state']);
+    const limit = Math.min(500, Math.max(1, Number(q.limit ?? 100) || 100));
+    const offset = Math.max(0, Number(q.offset ?? 0) || 0);
+    const jobs = await deps.store.listJobs({
+      states: states as JobState[],
+      pageId: typeof q.pageId === 'string' ? q.pageId : undefined,
+      requestedBy: typeof q.requestedBy === 'string' ? q.requestedBy : undefined,
+      limit,
+      offset,
+    });
+    res.json({ jobs: await Promise.all(jobs.map(async (j) => jobStatusView(j, await deps.store.createdIssues(j.id)))) });
+  });
+
+  api.get('/jobs/:id', async (req, res) => {
+    const job = await jobOr404(String(req.params.id));
+    const [snapshot, versions, latest, generated, duplicates, audit, issues] = await Promise.all([
+      deps.store.latestSnapshot(job.id),
+      deps.store.breakdownVersions(job.id),
+      deps.store.latestBreakdown(job.id),
+      deps.store.generatedBreakdown(job.id),
+      deps.store.duplicateDecisions(job.id),
+      deps.store.auditLog(job.id),
+      deps.store.createdIssues(job.id),
+    ]);
+    let report: unknown = null;
+    if (snapshot?.body && latest?.body) {
+      try {
+        report = deps.check(deps.parse({ title: snapshot.title, body: snapshot.body }), parseBreakdown(latest.body));
+      } catch (err) {
+        report = { error: `The breakdown could not be checked: ${(err as Error).message}` };
+      }
+    }
+    res.json({
+      job: jobStatusView(job, issues),
+      approvedBy: job.approvedBy,
+      purgedAt: job.purgedAt,
+      snapshot: snapshot
+        ? { version: snapshot.version, title: snapshot.title, webUrl: snapshot.webUrl, fetchedAt: snapshot.fetchedAt, bytes: snapshot.body === null ? null : Buffer.byteLength(snapshot.body), purged: snapshot.body === null }
+        : null,
+      breakdown: {
+        latest: latest ?? null,
+        generated: generated ?? null,
+        versions: versions.map(({ body: _b, ...v }) => v),
+      },
+      report,
+      duplicates,
+      audit,
+    });
+  });
+
+  api.put('/jobs/:id/breakdown', async (req, res) => {
+    const job = await jobOr404(String(req.params.id));
+    const body = validate(BreakdownPutSchema, req.body);
+    if (job.state !== 'awaiting_review') throw new ApiError(409, 'not_in_review', `Job ${job.id} is ${job.state.replace('_', ' ')}; only a breakdown awaiting review can be edited`);
+    let breakdown: Breakdown;
+    try {
+      breakdown = parseBreakdown(body.breakdown);
+    } catch (err) {
+      if (err instanceof BreakdownValidationError) throw new ApiError(400, 'invalid_breakdown', err.message, err.problems.map((p) => `breakdown.${p.split(':')[0]}`));
+      throw err;
+    }
+    const version = await deps.store.addBreakdownVersion(job.id, 'edited', breakdown, actor(req, body.author));
+    res.json({ versionNo: version.versionNo, kind: version.kind, author: version.author, createdAt: version.createdAt });
+  });
+
+  const action = (name: 'approve' | 'cancel' | 'retry') =>
+    api.post(`/jobs/:id/${name}`, async (req, res) => {
+      const job = await jobOr404(String(req.params.id));
+      const { by } = validate(ActorSchema, req.body);
+      const next = await deps.runner[name](job.id, actor(req, by));
+      res.json(jobStatusView(next, await deps.store.createdIssues(job.id)));
+    });
+  action('approve');
+  action('cancel');
+  action('retry');
+  api.post('/jobs/:id/reject', async (req, res) => {
+    const job = await jobOr404(String(req.params.id));
+    const { by, reason } = validate(RejectSchema, req.body);
+    const next = await deps.runner.reject(job.id, actor(req, by), reason);
+    res.json(jobStatusView(next, []));
+  });
+
+  api.put('/jobs/:id/duplicates/:itemId', async (req, res) => {
+    const job = await jobOr404(String(req.params.id));
+    const d = validate(DuplicateSchema, req.body);
+    await deps.store.setDuplicateDecision({ jobId: job.id, itemId: String(req.params.itemId), issueKey: d.issueKey, decision: d.decision, decidedBy: actor(req, d.by) });
+    res.json({ duplicates: await deps.store.duplicateDecisions(job.id) });
+  });
+
+  api.get('/settings', async (_req, res) => {
+    res.json(await deps.settings.view());
+  });
+
+  api.put('/settings', async (req, res) => {
+    const update = validate(SettingsUpdateSchema, req.body, 'settings');
+    try {
+      res.json(await deps.settings.update(update, actor(req)));
+    } catch (err) {
+      if (err instanceof SecretStoreReadOnlyError) throw new ApiError(409, err.code, err.message, ['secrets.atlassianApiToken']);
+      throw err;
+    }
+  });
+
+  api.get('/keys', async (_req, res) => {
+    res.json({ keys: await deps.apiKeys.list() });
+  });
+  api.post('/keys', async (req, res) => {
+    const { name } = validate(KeyCreateSchema, req.body);
+    res.status(201).json(await deps.apiKeys.create(name, actor(req)));
+  });
+  api.post('/keys/:id/rotate', async (req, res) => {
+    const issued = await deps.apiKeys.rotate(String(req.params.id), actor(req));
+    if (!issued) throw new ApiError(404, 'key_not_found', `There is no active API key ${String(req.params.id)}`);
+    res.status(201).json(issued);
+  });
+  api.delete('/keys/:id', async (req, res) => {
+    if (!(await deps.apiKeys.revoke(String(req.params.id), actor(req)))) throw new ApiError(404, 'key_not_found', `There is no active API key ${String(req.params.id)}`);
+    res.json({ revoked: true });
+  });
+
+  api.get('/model', (_req, res) => {
+    res.json({ engine: deps.engine.name, status: deps.engine.status(), actions: Object.keys(deps.modelActions ?? {}) });
+  });
+  api.post('/model/:action', async (req, res) => {
+    const fn = deps.modelActions?.[String(req.params.action)];
+    if (!fn) throw new ApiError(404, 'unknown_model_action', `The model engine "${deps.engine.name}" has no action "${String(req.params.action)}"`);
+    res.json({ result: (await fn(req.body)) ?? null, status: deps.engine.status() });
+  });
+
+  api.get('/events', async (req, res) => {
+    const open = await deps.store.listJobs({ states: ['queued', 'fetching', 'generating', 'awaiting_review', 'approved', 'creating'], limit: 200 });
+    deps.events.stream(req, res, [{ type: 'model', data: deps.engine.status() }, ...open.map((j) => ({ type: 'job' as const, data: jobStatusView(j, []) }))]);
+  });
+
+  app.use('/api', api);
+  app.use('/api', notFoundRoute);
+  if (deps.rendererDir && existsSync(join(deps.rendererDir, 'index.html'))) {
+    const dir = deps.rendererDir;
+    app.use(express.static(dir, { index: 'index.html' }));
+    // Client-side routes fall back to the single page.
+    app.get(/^\/(?!api\/).*/, (_req, res) => res.sendFile(join(dir, 'index.html')));
+  }
+  app.use(notFoundRoute);
+  app.use(errorHandler((msg, f) => deps.log.error(msg, f)));
+  return app;
+}

@@ -1,0 +1,35 @@
+// How a job looks from outside: the one JSON shape both listeners return for a job's status.
+
+import type { CreatedIssue, JobRecord } from '../store/types.ts';
+
+export interface JobStatusView {
+  jobId: string;
+  pageId: string;
+  pageVersion: number | null;
+  requestedBy: string;
+  state: JobRecord['state'];
+  progress: Record<string, unknown>;
+  counts: JobRecord['counts'];
+  issues: { itemId: string; key: string; url: string }[];
+  error: JobRecord['error'];
+  attempt: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function jobStatusView(job: JobRecord, issues: CreatedIssue[]): JobStatusView {
+  return {
+    jobId: job.id,
+    pageId: job.pageId,
+    pageVersion: job.pageVersion,
+    requestedBy: job.requestedBy,
+    state: job.state,
+    progress: job.progress,
+    counts: job.counts,
+    issues: issues.map((i) => ({ itemId: i.itemId, key: i.key, url: i.url })),
+    error: job.error,
+    attempt: job.attempt,
+    createdAt: job.createdAt,
+    updatedAt: job.updatedAt,
+  };
+}

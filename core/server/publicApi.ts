@@ -1,0 +1,44 @@
+// The Forge ⇄ backend contract, defined once: request schemas and response shapes of the public
+// /v1 API. The backend validates with these; the Forge resolvers import the types.
+
+import { z } from 'zod';
+import type { JobStatusView } from './jobView.ts';
+import type { HealthReport } from './health.ts';
+
+export const CreateJobRequestSchema = z
+  .object({
+    pageId: z.union([z.string(), z.number().int().nonnegative()]).transform(String).pipe(z.string().regex(/^[0-9]{1,20}$/, 'must be a Confluence page id (digits)')),
+    siteUrl: z.string().trim().url('must be the Atlassian site URL, e.g. https://acme.atlassian.net'),
+    requestedBy: z.string().trim().min(1, 'must name who asked (Atlassian account id)').max(200),
+    pageVersion: z.number().int().min(1, 'must be a positive whole number').optional(),
+  })
+  .strict();
+export type CreateJobRequest = z.input<typeof CreateJobRequestSchema>;
+
+export interface CreateJobResponse {
+  jobId: string;
+  state: JobStatusView['state'];
+  /** False when an open job for the same page, version and requester already existed. */
+  created: boolean;
+}
+
+export type JobStatusResponse = JobStatusView;
+export type HealthResponse = HealthReport;
+
+export interface ApiErrorBody {
+  code: string;
+  message: string;
+  fields?: string[];
+}
+
+/** Compares two site URLs the way a person would: scheme, host and path, ignoring case and trailing slashes. */
+export function sameSite(a: string, b: string): boolean {
+  try {
+    const x = new URL(a);
+    const y = new URL(b);
+    const norm = (u: URL) => `${u.protocol}//${u.host.toLowerCase()}${u.pathname.replace(/\/+$/, '')}`;
+    return norm(x) === norm(y);
+  } catch {
+    return false;
+  }
+}

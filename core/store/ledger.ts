@@ -1,0 +1,12 @@
+// The creation ledger as Jira creation sees it: which breakdown items already have an issue.
+// Kept structurally identical to the interface core/jira/createIssues.ts consumes.
+
+export interface LedgerIssue {
+  key: string;
+  id: string;
+}
+
+export interface CreationLedger {
+  createdItems(): Map<string, LedgerIssue>;
+  recordCreated(itemId: string, issue: LedgerIssue): void;
+}

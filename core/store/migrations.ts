@@ -1,0 +1,102 @@
+// The SQLite schema as ordered, versioned migrations. A migration is never edited once released;
+// a change to the schema is a new entry at the end. schema_migrations records what has been applied.
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'jobs, snapshots, breakdowns, audit, issues, duplicates, api keys, settings',
+    sql: `
+      CREATE TABLE jobs (
+        id TEXT PRIMARY KEY,
+        page_id TEXT NOT NULL,
+        site_url TEXT NOT NULL,
+        page_version INTEGER,
+        requested_by TEXT NOT NULL,
+        state TEXT NOT NULL,
+        progress TEXT NOT NULL DEFAULT '{}',
+        error TEXT,
+        counts TEXT,
+        attempt INTEGER NOT NULL DEFAULT 0,
+        approved_by TEXT,
+        purged_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX jobs_by_state ON jobs (state, created_at);
+      CREATE INDEX jobs_by_page ON jobs (page_id, requested_by);
+
+      CREATE TABLE page_snapshots (
+        job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        title TEXT NOT NULL,
+        web_url TEXT NOT NULL DEFAULT '',
+        body TEXT,
+        fetched_at TEXT NOT NULL,
+        PRIMARY KEY (job_id, version)
+      );
+
+      CREATE TABLE breakdown_versions (
+        job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+        version_no INTEGER NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('generated', 'edited')),
+        body TEXT,
+        author TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (job_id, version_no)
+      );
+
+      CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        job_id TEXT REFERENCES jobs (id) ON DELETE CASCADE,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        details TEXT NOT NULL DEFAULT '{}',
+        at TEXT NOT NULL
+      );
+      CREATE INDEX audit_by_job ON audit_log (job_id, id);
+
+      CREATE TABLE created_issues (
+        job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+        item_id TEXT NOT NULL,
+        issue_key TEXT NOT NULL,
+        issue_id TEXT NOT NULL,
+        url TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (job_id, item_id)
+      );
+
+      CREATE TABLE duplicate_decisions (
+        job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+        item_id TEXT NOT NULL,
+        issue_key TEXT NOT NULL,
+        decision TEXT NOT NULL CHECK (decision IN ('create', 'skip', 'link')),
+        decided_by TEXT NOT NULL,
+        decided_at TEXT NOT NULL,
+        PRIMARY KEY (job_id, item_id)
+      );
+
+      CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        prefix TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        last_used_at TEXT,
+        revoked_at TEXT
+      );
+      CREATE INDEX api_keys_by_prefix ON api_keys (prefix);
+
+      CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+    `,
+  },
+];

@@ -1,0 +1,138 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { SqliteJobStore, migrate } from './sqliteStore.ts';
+import { MIGRATIONS } from './migrations.ts';
+import { JobTransitionError } from '../jobs/states.ts';
+
+function tempDir(t: { after: (fn: () => void) => void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 's2t-store-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+const newJob = { pageId: '123', siteUrl: 'https://acme.atlassian.net', pageVersion: null, requestedBy: 'acc-1' };
+
+describe('SQLite job store', () => {
+  test('opens in WAL mode with foreign keys and records applied migrations', (t) => {
+    const store = new SqliteJobStore({ dataDir: tempDir(t) });
+    t.after(() => store.close());
+    assert.equal(store.db.pragma('journal_mode', { simple: true }), 'wal');
+    assert.equal(store.db.pragma('foreign_keys', { simple: true }), 1);
+    assert.ok(Number(store.db.pragma('busy_timeout', { simple: true })) >= 1000);
+    const versions = store.db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[];
+    assert.deepEqual(versions.map((v) => v.version), MIGRATIONS.map((m) => m.version));
+  });
+
+  test('migrations run once: reopening the same folder keeps data and applies nothing again', async (t) => {
+    const dir = tempDir(t);
+    const a = new SqliteJobStore({ dataDir: dir });
+    const { job } = await a.createOrFindOpenJob(newJob, 'test');
+    a.close();
+    const b = new SqliteJobStore({ dataDir: dir });
+    t.after(() => b.close());
+    assert.equal((await b.getJob(job.id))?.pageId, '123');
+    assert.deepEqual(migrate(b.db, MIGRATIONS, () => new Date()), []);
+  });
+
+  test('a database from a newer version is refused with a clear message', (t) => {
+    const db = new Database(':memory:');
+    t.after(() => db.close());
+    migrate(db, [...MIGRATIONS, { version: 99, name: 'future', sql: 'CREATE TABLE future (x)' }], () => new Date());
+    assert.throws(() => migrate(db, MIGRATIONS, () => new Date()), /newer Spec2Tickets \(schema 99/);
+  });
+
+  test('the same page, version and requester while a job is open gives the same job', async (t) => {
+    const store = new SqliteJobStore({ dataDir: tempDir(t) });
+    t.after(() => store.close());
+    const first = await store.createOrFindOpenJob(newJob, 'test');
+    const again = await store.createOrFindOpenJob(newJob, 'test');
+    assert.equal(first.created, true);
+    assert.equal(again.created, false);
+    assert.equal(again.job.id, first.job.id);
+    const otherVersion = await store.createOrFindOpenJob({ ...newJob, pageVersion: 4 }, 'test');
+    assert.notEqual(otherVersion.job.id, first.job.id);
+    await store.transition(first.job.id, 'cancelled', { actor: 'test' });
+    const afterCancel = await store.createOrFindOpenJob(newJob, 'test');
+    assert.equal(afterCancel.created, true);
+    assert.notEqual(afterCancel.job.id, first.job.id);
+  });
+
+  test('a transition and its audit row are written together; forbidden transitions change nothing', async (t) => {
+    const store = new SqliteJobStore({ dataDir: tempDir(t) });
+    t.after(() => store.close());
+    const { job } = await store.createOrFindOpenJob(newJob, 'acc-1');
+    await assert.rejects(store.transition(job.id, 'approved', { actor: 'admin' }), JobTransitionError);
+    assert.equal((await store.getJob(job.id))?.state, 'queued');
+    await store.transition(job.id, 'fetching', { actor: 'system', from: 'queued' });
+    await assert.rejects(store.transition(job.id, 'generating', { actor: 'system', from: 'queued' }), /is fetching; it cannot move to generating/);
+    const snap = { version: 7, title: 'Payments', webUrl: 'https://acme.atlassian.net/wiki/x', body: '<p>hi</p>' };
+    await store.transition(job.id, 'generating', { actor: 'system', snapshot: snap });
+    await store.transition(job.id, 'awaiting_review', { actor: 'system', breakdown: { kind: 'generated', body: { epics: [] }, author: 'drafter' }, counts: { epics: 0, stories: 0, subtasks: 0 } });
+    const actions = (await store.auditLog(job.id)).map((a) => a.action);
+    assert.deepEqual(actions, ['job.created', 'state.fetching', 'state.generating', 'state.awaiting_review']);
+    assert.equal((await store.latestSnapshot(job.id))?.version, 7);
+    assert.equal((await store.generatedBreakdown(job.id))?.versionNo, 1);
+  });
+
+  test('edited breakdowns are new versions; the generated one stays for the diff', async (t) => {
+    const store = new SqliteJobStore({ dataDir: tempDir(t) });
+    t.after(() => store.close());
+    const { job } = await store.createOrFindOpenJob(newJob, 'acc-1');
+    await store.addBreakdownVersion(job.id, 'generated', { v: 'model' }, 'drafter');
+    await store.addBreakdownVersion(job.id, 'edited', { v: 'mine' }, 'alice');
+    assert.deepEqual((await store.latestBreakdown(job.id))?.body, { v: 'mine' });
+    assert.equal((await store.latestBreakdown(job.id))?.author, 'alice');
+    assert.deepEqual((await store.generatedBreakdown(job.id))?.body, { v: 'model' });
+    assert.deepEqual((await store.breakdownVersions(job.id)).map((v) => [v.versionNo, v.kind]), [[1, 'generated'], [2, 'edited']]);
+  });
+
+  test('the creation ledger remembers each issue once, across reopening', async (t) => {
+    const dir = tempDir(t);
+    const a = new SqliteJobStore({ dataDir: dir });
+    const { job } = await a.createOrFindOpenJob(newJob, 'acc-1');
+    const ledger = a.creationLedger(job.id, (k) => `https://acme.atlassian.net/browse/${k}`);
+    ledger.recordCreated('E1', { key: 'PAY-1', id: '10001' });
+    ledger.recordCreated('E1', { key: 'PAY-9', id: '10009' });
+    a.close();
+    const b = new SqliteJobStore({ dataDir: dir });
+    t.after(() => b.close());
+    const items = b.creationLedger(job.id, (k) => k).createdItems();
+    assert.deepEqual([...items], [['E1', { key: 'PAY-1', id: '10001' }]]);
+    assert.equal((await b.createdIssues(job.id))[0]?.url, 'https://acme.atlassian.net/browse/PAY-1');
+  });
+
+  test('retention purges content of finished jobs only, keeping the job row and audit', async (t) => {
+    let now = new Date('2026-01-01T00:00:00Z');
+    const store = new SqliteJobStore({ dataDir: tempDir(t), now: () => now });
+    t.after(() => store.close());
+    const done = (await store.createOrFindOpenJob(newJob, 'a')).job;
+    const open = (await store.createOrFindOpenJob({ ...newJob, requestedBy: 'b' }, 'b')).job;
+    for (const j of [done, open]) {
+      await store.transition(j.id, 'fetching', { actor: 's' });
+      await store.transition(j.id, 'generating', { actor: 's', snapshot: { version: 1, title: 't', webUrl: '', body: 'secret page' } });
+      await store.transition(j.id, 'awaiting_review', { actor: 's', breakdown: { kind: 'generated', body: { x: 1 }, author: 'd' } });
+    }
+    await store.transition(done.id, 'rejected', { actor: 'admin' });
+    now = new Date('2026-03-01T00:00:00Z');
+    const purged = await store.purgeFinishedBefore('2026-02-01T00:00:00Z', now.toISOString());
+    assert.deepEqual(purged, [done.id]);
+    assert.equal((await store.latestSnapshot(done.id))?.body, null);
+    assert.equal((await store.latestBreakdown(done.id))?.body, null);
+    assert.equal((await store.getJob(done.id))?.purgedAt, now.toISOString());
+    assert.equal((await store.latestSnapshot(open.id))?.body, 'secret page');
+    assert.ok((await store.auditLog(done.id)).some((a) => a.action === 'content.purged'));
+    assert.deepEqual(await store.purgeFinishedBefore('2026-02-01T00:00:00Z', now.toISOString()), []);
+  });
+
+  test('settings round-trip as JSON and null deletes a value', async (t) => {
+    const store = new SqliteJobStore({ dataDir: tempDir(t) });
+    t.after(() => store.close());
+    await store.putSettings({ jiraProjectKey: 'PAY', retentionDays: 7 });
+    await store.putSettings({ retentionDays: null });
+    assert.deepEqual(await store.getSettings(), { jiraProjectKey: 'PAY' });
+  });
+});

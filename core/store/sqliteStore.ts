@@ -1,0 +1,400 @@
+// The SQLite job store (better-sqlite3): one database file in the data folder, WAL so readers never
+// wait for the writer, foreign keys on, a busy timeout so a second process (the `keys` CLI) waits
+// instead of failing. Every state change and its audit row are written in one transaction.
+
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { MIGRATIONS, type Migration } from './migrations.ts';
+import { FINISHED_STATES, OPEN_STATES, canTransition, JobTransitionError, type JobState } from '../jobs/states.ts';
+import type {
+  ApiKeyRecord,
+  AuditEntry,
+  BreakdownKind,
+  BreakdownVersion,
+  CreatedIssue,
+  DuplicateDecision,
+  JobFilter,
+  JobRecord,
+  JobStore,
+  NewJob,
+  PageSnapshot,
+  TransitionOptions,
+} from './types.ts';
+import type { CreationLedger } from './ledger.ts';
+
+export interface SqliteStoreOptions {
+  /** Folder holding spec2tickets.db; created if missing. ':memory:' for a throw-away store. */
+  dataDir: string;
+  now?: () => Date;
+  migrations?: readonly Migration[];
+}
+
+type Row = Record<string, unknown>;
+
+const json = (v: unknown): string => JSON.stringify(v);
+const parseJson = <T>(v: unknown, fallback: T): T => (typeof v === 'string' ? (JSON.parse(v) as T) : fallback);
+
+function toJob(r: Row): JobRecord {
+  return {
+    id: r.id as string,
+    pageId: r.page_id as string,
+    siteUrl: r.site_url as string,
+    pageVersion: (r.page_version as number | null) ?? null,
+    requestedBy: r.requested_by as string,
+    state: r.state as JobState,
+    progress: parseJson(r.progress, {}),
+    error: parseJson(r.error, null),
+    counts: parseJson(r.counts, null),
+    attempt: r.attempt as number,
+    approvedBy: (r.approved_by as string | null) ?? null,
+    purgedAt: (r.purged_at as string | null) ?? null,
+    createdAt: r.created_at as string,
+    updatedAt: r.updated_at as string,
+  };
+}
+
+function toBreakdown(r: Row): BreakdownVersion {
+  return {
+    jobId: r.job_id as string,
+    versionNo: r.version_no as number,
+    kind: r.kind as BreakdownKind,
+    body: parseJson(r.body, null),
+    author: r.author as string,
+    createdAt: r.created_at as string,
+  };
+}
+
+function toApiKey(r: Row): ApiKeyRecord {
+  return {
+    id: r.id as string,
+    name: r.name as string,
+    prefix: r.prefix as string,
+    hash: r.hash as string,
+    createdAt: r.created_at as string,
+    lastUsedAt: (r.last_used_at as string | null) ?? null,
+    revokedAt: (r.revoked_at as string | null) ?? null,
+  };
+}
+
+/** Applies pending migrations in order, each in its own transaction. Returns the versions applied. */
+export function migrate(db: Database.Database, migrations: readonly Migration[], now: () => Date): number[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
+  const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as Row[]).map((r) => r.version as number));
+  const newest = Math.max(0, ...applied);
+  const known = Math.max(0, ...migrations.map((m) => m.version));
+  if (newest > known) {
+    throw new Error(
+      `The database was written by a newer Spec2Tickets (schema ${newest}, this version knows ${known}); upgrade Spec2Tickets or use another data folder`,
+    );
+  }
+  const done: number[] = [];
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+    if (applied.has(m.version)) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, now().toISOString());
+    })();
+    done.push(m.version);
+  }
+  return done;
+}
+
+export class SqliteJobStore implements JobStore {
+  readonly db: Database.Database;
+  private readonly now: () => Date;
+
+  constructor(options: SqliteStoreOptions) {
+    this.now = options.now ?? (() => new Date());
+    let file = ':memory:';
+    if (options.dataDir !== ':memory:') {
+      mkdirSync(options.dataDir, { recursive: true });
+      file = join(options.dataDir, 'spec2tickets.db');
+    }
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('synchronous = NORMAL');
+    migrate(this.db, options.migrations ?? MIGRATIONS, this.now);
+  }
+
+  private iso(): string {
+    return this.now().toISOString();
+  }
+
+  private insertAudit(jobId: string | null, actor: string, action: string, details: Record<string, unknown> = {}): void {
+    this.db
+      .prepare('INSERT INTO audit_log (job_id, actor, action, details, at) VALUES (?, ?, ?, ?, ?)')
+      .run(jobId, actor, action, json(details), this.iso());
+  }
+
+  private getJobSync(id: string): JobRecord | undefined {
+    const r = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as Row | undefined;
+    return r ? toJob(r) : undefined;
+  }
+
+  async createOrFindOpenJob(job: NewJob, actor: string): Promise<{ job: JobRecord; created: boolean }> {
+    return this.db.transaction(() => {
+      const open = this.db
+        .prepare(
+          `SELECT * FROM jobs WHERE page_id = ? AND site_url = ? AND requested_by = ? AND page_version IS ?
+           AND state IN (${OPEN_STATES.map(() => '?').join(',')}) ORDER BY created_at LIMIT 1`,
+        )
+        .get(job.pageId, job.siteUrl, job.requestedBy, job.pageVersion, ...OPEN_STATES) as Row | undefined;
+      if (open) return { job: toJob(open), created: false };
+      const id = randomUUID();
+      const at = this.iso();
+      this.db
+        .prepare(
+          `INSERT INTO jobs (id, page_id, site_url, page_version, requested_by, state, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)`,
+        )
+        .run(id, job.pageId, job.siteUrl, job.pageVersion, job.requestedBy, at, at);
+      this.insertAudit(id, actor, 'job.created', { pageId: job.pageId, pageVersion: job.pageVersion, requestedBy: job.requestedBy });
+      return { job: this.getJobSync(id)!, created: true };
+    })();
+  }
+
+  async getJob(id: string): Promise<JobRecord | undefined> {
+    return this.getJobSync(id);
+  }
+
+  async listJobs(filter: JobFilter = {}): Promise<JobRecord[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.states?.length) {
+      where.push(`state IN (${filter.states.map(() => '?').join(',')})`);
+      args.push(...filter.states);
+    }
+    if (filter.pageId) {
+      where.push('page_id = ?');
+      args.push(filter.pageId);
+    }
+    if (filter.requestedBy) {
+      where.push('requested_by = ?');
+      args.push(filter.requestedBy);
+    }
+    const sql = `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, rowid LIMIT ? OFFSET ?`;
+    return (this.db.prepare(sql).all(...args, filter.limit ?? 100, filter.offset ?? 0) as Row[]).map(toJob);
+  }
+
+  async transition(id: string, to: JobState, o: TransitionOptions): Promise<JobRecord> {
+    return this.db.transaction(() => {
+      const job = this.getJobSync(id);
+      if (!job) throw new Error(`Job ${id} does not exist`);
+      const expected = o.from === undefined ? undefined : typeof o.from === 'string' ? [o.from] : o.from;
+      if ((expected && !expected.includes(job.state)) || !canTransition(job.state, to)) {
+        throw new JobTransitionError(id, job.state, to);
+      }
+      const at = this.iso();
+      const sets = ['state = ?', 'updated_at = ?'];
+      const args: unknown[] = [to, at];
+      if (o.error !== undefined) {
+        sets.push('error = ?');
+        args.push(o.error === null ? null : json(o.error));
+      }
+      if (o.counts !== undefined) {
+        sets.push('counts = ?');
+        args.push(json(o.counts));
+      }
+      if (o.progress !== undefined) {
+        sets.push('progress = ?');
+        args.push(json(o.progress));
+      }
+      if (o.approvedBy !== undefined) {
+        sets.push('approved_by = ?');
+        args.push(o.approvedBy);
+      }
+      if (o.incrementAttempt) sets.push('attempt = attempt + 1');
+      this.db.prepare(`UPDATE jobs SET ${sets.join(', ')} WHERE id = ?`).run(...args, id);
+      if (o.snapshot) {
+        this.db
+          .prepare('INSERT OR REPLACE INTO page_snapshots (job_id, version, title, web_url, body, fetched_at) VALUES (?, ?, ?, ?, ?, ?)')
+          .run(id, o.snapshot.version, o.snapshot.title, o.snapshot.webUrl, o.snapshot.body, at);
+      }
+      if (o.breakdown) this.addBreakdownSync(id, o.breakdown.kind, o.breakdown.body, o.breakdown.author);
+      this.insertAudit(id, o.actor, `state.${to}`, { from: job.state, to, ...(o.details ?? {}), ...(o.error ? { error: o.error } : {}) });
+      return this.getJobSync(id)!;
+    })();
+  }
+
+  async updateProgress(id: string, progress: Record<string, unknown>): Promise<void> {
+    // Only a running step reports progress; a late report must not overwrite a finished job's.
+    this.db
+      .prepare(`UPDATE jobs SET progress = ?, updated_at = ? WHERE id = ? AND state IN ('fetching', 'generating', 'creating')`)
+      .run(json(progress), this.iso(), id);
+  }
+
+  async latestSnapshot(jobId: string): Promise<PageSnapshot | undefined> {
+    const r = this.db.prepare('SELECT * FROM page_snapshots WHERE job_id = ? ORDER BY version DESC LIMIT 1').get(jobId) as Row | undefined;
+    if (!r) return undefined;
+    return { jobId, version: r.version as number, title: r.title as string, webUrl: r.web_url as string, body: (r.body as string | null) ?? null, fetchedAt: r.fetched_at as string };
+  }
+
+  private addBreakdownSync(jobId: string, kind: BreakdownKind, body: unknown, author: string): BreakdownVersion {
+    const next = ((this.db.prepare('SELECT MAX(version_no) AS n FROM breakdown_versions WHERE job_id = ?').get(jobId) as Row).n as number | null) ?? 0;
+    this.db
+      .prepare('INSERT INTO breakdown_versions (job_id, version_no, kind, body, author, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(jobId, next + 1, kind, json(body), author, this.iso());
+    return toBreakdown(this.db.prepare('SELECT * FROM breakdown_versions WHERE job_id = ? AND version_no = ?').get(jobId, next + 1) as Row);
+  }
+
+  async addBreakdownVersion(jobId: string, kind: BreakdownKind, body: unknown, author: string): Promise<BreakdownVersion> {
+    return this.db.transaction(() => {
+      const v = this.addBreakdownSync(jobId, kind, body, author);
+      this.insertAudit(jobId, author, `breakdown.${kind}`, { versionNo: v.versionNo });
+      return v;
+    })();
+  }
+
+  async breakdownVersions(jobId: string): Promise<BreakdownVersion[]> {
+    return (this.db.prepare('SELECT * FROM breakdown_versions WHERE job_id = ? ORDER BY version_no').all(jobId) as Row[]).map(toBreakdown);
+  }
+
+  async latestBreakdown(jobId: string): Promise<BreakdownVersion | undefined> {
+    const r = this.db.prepare('SELECT * FROM breakdown_versions WHERE job_id = ? ORDER BY version_no DESC LIMIT 1').get(jobId) as Row | undefined;
+    return r ? toBreakdown(r) : undefined;
+  }
+
+  async generatedBreakdown(jobId: string): Promise<BreakdownVersion | undefined> {
+    const r = this.db
+      .prepare(`SELECT * FROM breakdown_versions WHERE job_id = ? AND kind = 'generated' ORDER BY version_no DESC LIMIT 1`)
+      .get(jobId) as Row | undefined;
+    return r ? toBreakdown(r) : undefined;
+  }
+
+  async audit(e: { jobId: string | null; actor: string; action: string; details?: Record<string, unknown> }): Promise<void> {
+    this.insertAudit(e.jobId, e.actor, e.action, e.details);
+  }
+
+  async auditLog(jobId: string): Promise<AuditEntry[]> {
+    return (this.db.prepare('SELECT * FROM audit_log WHERE job_id = ? ORDER BY id').all(jobId) as Row[]).map((r) => ({
+      id: r.id as number,
+      jobId: (r.job_id as string | null) ?? null,
+      actor: r.actor as string,
+      action: r.action as string,
+      details: parseJson(r.details, {}),
+      at: r.at as string,
+    }));
+  }
+
+  private recordCreatedSync(i: Omit<CreatedIssue, 'createdAt'>): void {
+    this.db
+      .prepare('INSERT OR IGNORE INTO created_issues (job_id, item_id, issue_key, issue_id, url, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(i.jobId, i.itemId, i.key, i.id, i.url, this.iso());
+  }
+
+  async recordCreatedIssue(i: Omit<CreatedIssue, 'createdAt'>): Promise<void> {
+    this.recordCreatedSync(i);
+  }
+
+  async createdIssues(jobId: string): Promise<CreatedIssue[]> {
+    return (this.db.prepare('SELECT * FROM created_issues WHERE job_id = ? ORDER BY created_at, rowid').all(jobId) as Row[]).map((r) => ({
+      jobId,
+      itemId: r.item_id as string,
+      key: r.issue_key as string,
+      id: r.issue_id as string,
+      url: r.url as string,
+      createdAt: r.created_at as string,
+    }));
+  }
+
+  /**
+   * The CreationLedger Jira creation writes to: each created issue is committed the moment Jira
+   * answers (synchronously, so a kill right after cannot lose it), and read back on resume.
+   */
+  creationLedger(jobId: string, issueUrl: (key: string) => string): CreationLedger {
+    return {
+      createdItems: () => {
+        const rows = this.db.prepare('SELECT item_id, issue_key, issue_id FROM created_issues WHERE job_id = ?').all(jobId) as Row[];
+        return new Map(rows.map((r) => [r.item_id as string, { key: r.issue_key as string, id: r.issue_id as string }]));
+      },
+      recordCreated: (itemId, issue) => this.recordCreatedSync({ jobId, itemId, key: issue.key, id: issue.id, url: issueUrl(issue.key) }),
+    };
+  }
+
+  async setDuplicateDecision(d: Omit<DuplicateDecision, 'decidedAt'>): Promise<void> {
+    this.db.transaction(() => {
+      this.db
+        .prepare('INSERT OR REPLACE INTO duplicate_decisions (job_id, item_id, issue_key, decision, decided_by, decided_at) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(d.jobId, d.itemId, d.issueKey, d.decision, d.decidedBy, this.iso());
+      this.insertAudit(d.jobId, d.decidedBy, 'duplicate.decided', { itemId: d.itemId, issueKey: d.issueKey, decision: d.decision });
+    })();
+  }
+
+  async duplicateDecisions(jobId: string): Promise<DuplicateDecision[]> {
+    return (this.db.prepare('SELECT * FROM duplicate_decisions WHERE job_id = ? ORDER BY item_id').all(jobId) as Row[]).map((r) => ({
+      jobId,
+      itemId: r.item_id as string,
+      issueKey: r.issue_key as string,
+      decision: r.decision as DuplicateDecision['decision'],
+      decidedBy: r.decided_by as string,
+      decidedAt: r.decided_at as string,
+    }));
+  }
+
+  async insertApiKey(k: Omit<ApiKeyRecord, 'lastUsedAt' | 'revokedAt'>): Promise<void> {
+    this.db.prepare('INSERT INTO api_keys (id, name, prefix, hash, created_at) VALUES (?, ?, ?, ?, ?)').run(k.id, k.name, k.prefix, k.hash, k.createdAt);
+  }
+
+  async apiKeysByPrefix(prefix: string): Promise<ApiKeyRecord[]> {
+    return (this.db.prepare('SELECT * FROM api_keys WHERE prefix = ?').all(prefix) as Row[]).map(toApiKey);
+  }
+
+  async listApiKeys(): Promise<ApiKeyRecord[]> {
+    return (this.db.prepare('SELECT * FROM api_keys ORDER BY created_at, rowid').all() as Row[]).map(toApiKey);
+  }
+
+  async getApiKey(id: string): Promise<ApiKeyRecord | undefined> {
+    const r = this.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as Row | undefined;
+    return r ? toApiKey(r) : undefined;
+  }
+
+  async touchApiKey(id: string, at: string): Promise<void> {
+    this.db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(at, id);
+  }
+
+  async revokeApiKey(id: string, at: string): Promise<boolean> {
+    return this.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id).changes > 0;
+  }
+
+  async getSettings(): Promise<Record<string, unknown>> {
+    const rows = this.db.prepare('SELECT key, value FROM settings').all() as Row[];
+    return Object.fromEntries(rows.map((r) => [r.key as string, JSON.parse(r.value as string)]));
+  }
+
+  async putSettings(values: Record<string, unknown>): Promise<void> {
+    const at = this.iso();
+    this.db.transaction(() => {
+      for (const [k, v] of Object.entries(values)) {
+        if (v === undefined || v === null) this.db.prepare('DELETE FROM settings WHERE key = ?').run(k);
+        else this.db.prepare('INSERT OR REPLACE INTO settings (key, value, updated_at) VALUES (?, ?, ?)').run(k, json(v), at);
+      }
+    })();
+  }
+
+  async purgeFinishedBefore(cutoff: string, at: string): Promise<string[]> {
+    return this.db.transaction(() => {
+      const ids = (
+        this.db
+          .prepare(
+            `SELECT id FROM jobs WHERE purged_at IS NULL AND updated_at < ? AND state IN (${FINISHED_STATES.map(() => '?').join(',')})`,
+          )
+          .all(cutoff, ...FINISHED_STATES) as Row[]
+      ).map((r) => r.id as string);
+      for (const id of ids) {
+        this.db.prepare('UPDATE page_snapshots SET body = NULL WHERE job_id = ?').run(id);
+        this.db.prepare('UPDATE breakdown_versions SET body = NULL WHERE job_id = ?').run(id);
+        this.db.prepare('UPDATE jobs SET purged_at = ? WHERE id = ?').run(at, id);
+        this.insertAudit(id, 'retention', 'content.purged', { cutoff });
+      }
+      return ids;
+    })();
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,170 @@
+// The job store contract: everything the backend persists (jobs, page snapshots, breakdown versions,
+// audit log, created issues, duplicate decisions, API keys, settings). SQLite implements it today;
+// the methods are async so a PostgreSQL store can implement the same interface later.
+
+import type { JobState } from '../jobs/states.ts';
+import type { CreationLedger } from './ledger.ts';
+
+export interface JobError {
+  code: string;
+  message: string;
+}
+
+export interface JobCounts {
+  epics: number;
+  stories: number;
+  subtasks: number;
+  created?: number;
+  reused?: number;
+}
+
+export interface JobRecord {
+  id: string;
+  pageId: string;
+  siteUrl: string;
+  /** Requested page version; null means "the latest when fetched". */
+  pageVersion: number | null;
+  requestedBy: string;
+  state: JobState;
+  progress: Record<string, unknown>;
+  error: JobError | null;
+  counts: JobCounts | null;
+  attempt: number;
+  approvedBy: string | null;
+  purgedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface NewJob {
+  pageId: string;
+  siteUrl: string;
+  pageVersion: number | null;
+  requestedBy: string;
+}
+
+export interface PageSnapshot {
+  jobId: string;
+  version: number;
+  title: string;
+  /** The page's address in Confluence, for links back from the created issues. */
+  webUrl: string;
+  /** Null once retention has purged it. */
+  body: string | null;
+  fetchedAt: string;
+}
+
+export type BreakdownKind = 'generated' | 'edited';
+
+export interface BreakdownVersion {
+  jobId: string;
+  versionNo: number;
+  kind: BreakdownKind;
+  /** The breakdown JSON (already validated); null once retention has purged it. */
+  body: unknown;
+  author: string;
+  createdAt: string;
+}
+
+export interface AuditEntry {
+  id: number;
+  jobId: string | null;
+  actor: string;
+  action: string;
+  details: Record<string, unknown>;
+  at: string;
+}
+
+export interface CreatedIssue {
+  jobId: string;
+  itemId: string;
+  key: string;
+  id: string;
+  url: string;
+  createdAt: string;
+}
+
+export type DuplicateDecisionKind = 'create' | 'skip' | 'link';
+export interface DuplicateDecision {
+  jobId: string;
+  itemId: string;
+  issueKey: string;
+  decision: DuplicateDecisionKind;
+  decidedBy: string;
+  decidedAt: string;
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  name: string;
+  /** The first characters of the key, shown so a person can tell keys apart. */
+  prefix: string;
+  hash: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface TransitionOptions {
+  actor: string;
+  /** The state the caller believes the job is in; the transition fails if it is not. */
+  from?: JobState | readonly JobState[];
+  details?: Record<string, unknown>;
+  error?: JobError | null;
+  counts?: JobCounts;
+  progress?: Record<string, unknown>;
+  approvedBy?: string;
+  /** Written in the same transaction as the state change. */
+  snapshot?: Omit<PageSnapshot, 'jobId' | 'fetchedAt'>;
+  breakdown?: { kind: BreakdownKind; body: unknown; author: string };
+  incrementAttempt?: boolean;
+}
+
+export interface JobFilter {
+  states?: JobState[];
+  pageId?: string;
+  requestedBy?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export interface JobStore {
+  /** Creates a job, or returns the open job for the same page, version and requester. */
+  createOrFindOpenJob(job: NewJob, actor: string): Promise<{ job: JobRecord; created: boolean }>;
+  getJob(id: string): Promise<JobRecord | undefined>;
+  listJobs(filter?: JobFilter): Promise<JobRecord[]>;
+  /** Moves a job to `to` and writes the audit row in one transaction; refuses transitions the state machine forbids. */
+  transition(id: string, to: JobState, options: TransitionOptions): Promise<JobRecord>;
+  updateProgress(id: string, progress: Record<string, unknown>): Promise<void>;
+
+  latestSnapshot(jobId: string): Promise<PageSnapshot | undefined>;
+  addBreakdownVersion(jobId: string, kind: BreakdownKind, body: unknown, author: string): Promise<BreakdownVersion>;
+  breakdownVersions(jobId: string): Promise<BreakdownVersion[]>;
+  latestBreakdown(jobId: string): Promise<BreakdownVersion | undefined>;
+  generatedBreakdown(jobId: string): Promise<BreakdownVersion | undefined>;
+
+  audit(entry: { jobId: string | null; actor: string; action: string; details?: Record<string, unknown> }): Promise<void>;
+  auditLog(jobId: string): Promise<AuditEntry[]>;
+
+  recordCreatedIssue(issue: Omit<CreatedIssue, 'createdAt'>): Promise<void>;
+  createdIssues(jobId: string): Promise<CreatedIssue[]>;
+  /** The synchronous ledger Jira creation records each issue in the moment Jira answers. */
+  creationLedger(jobId: string, issueUrl: (key: string) => string): CreationLedger;
+
+  setDuplicateDecision(d: Omit<DuplicateDecision, 'decidedAt'>): Promise<void>;
+  duplicateDecisions(jobId: string): Promise<DuplicateDecision[]>;
+
+  insertApiKey(key: Omit<ApiKeyRecord, 'lastUsedAt' | 'revokedAt'>): Promise<void>;
+  apiKeysByPrefix(prefix: string): Promise<ApiKeyRecord[]>;
+  listApiKeys(): Promise<ApiKeyRecord[]>;
+  getApiKey(id: string): Promise<ApiKeyRecord | undefined>;
+  touchApiKey(id: string, at: string): Promise<void>;
+  revokeApiKey(id: string, at: string): Promise<boolean>;
+
+  getSettings(): Promise<Record<string, unknown>>;
+  putSettings(values: Record<string, unknown>): Promise<void>;
+
+  /** Deletes page bodies and breakdown bodies of finished jobs last changed before `cutoff`; returns the purged job ids. */
+  purgeFinishedBefore(cutoff: string, at: string): Promise<string[]>;
+  close(): void;
+}
