@@ -38,7 +38,7 @@ export class EnvSecretStore implements SecretStore {
     const v = this.env[SECRET_ENV[name]];
     return v ? v : undefined;
   }
-  async set(name: SecretName): Promise<void> {
+  async set(name: SecretName, _value: string): Promise<void> {
     throw new SecretStoreReadOnlyError(name);
   }
   async delete(name: SecretName): Promise<void> {

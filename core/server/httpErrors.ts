@@ -2,7 +2,7 @@
 // validation errors) with the right status, never an HTML page or a stack trace.
 
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { JobTransitionError } from '../jobs/states.ts';
 
 export class ApiError extends Error {
