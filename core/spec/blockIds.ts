@@ -1,0 +1,27 @@
+// Content-derived ids for blocks and sections. An id depends only on the thing's own normalised
+// content, so inserting, editing or deleting something elsewhere on the page never changes it; a
+// numeric suffix (in document order) only tells identical twins apart.
+
+/** 32-bit FNV-1a over UTF-16 code units, as 8 hex digits. Fast, stable across runs and platforms. */
+export function shortHash(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+/** Hands out `prefix-hash` ids, adding `-2`, `-3`, … to later duplicates of the same key. */
+export class IdAllocator {
+  private readonly seen = new Map<string, number>();
+
+  constructor(private readonly prefix: string) {}
+
+  next(key: string): string {
+    const base = `${this.prefix}-${shortHash(key)}`;
+    const n = (this.seen.get(base) ?? 0) + 1;
+    this.seen.set(base, n);
+    return n === 1 ? base : `${base}-${n}`;
+  }
+}

@@ -1,0 +1,32 @@
+// Whitespace and invisible-character normalisation for block text, so that ids and tags see the text a
+// person reads (a non-breaking space or a zero-width joiner must not make two identical sentences differ).
+
+const SPACES = /[ \t\f\v\r\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+/g;
+const INVISIBLE = /[\u200b-\u200d\u2060\ufeff\u00ad]/g;
+
+/** Collapses runs of spaces, trims every line and drops empty lines; newlines (from <br>, paragraphs) stay. */
+export function normaliseText(raw: string): string {
+  const collapsed = raw.replace(INVISIBLE, '').replace(SPACES, ' ');
+  if (!collapsed.includes('\n')) return collapsed.trim();
+  const lines: string[] = [];
+  for (const line of collapsed.split('\n')) {
+    const t = line.trim();
+    if (t !== '' && t !== '•') lines.push(t);
+  }
+  return lines.join('\n');
+}
+
+/** One-line form (table cells): line breaks become spaces. */
+export function normaliseInline(raw: string): string {
+  return normaliseText(raw).replace(/\n/g, ' ');
+}
+
+/** Code keeps its indentation; only line endings and surrounding blank lines are normalised. */
+export function normaliseCode(raw: string): string {
+  return raw.replace(/\r\n?/g, '\n').replace(/^(?:[ \t]*\n)+/, '').trimEnd();
+}
+
+/** The key a block id is hashed from: case, Unicode form and spacing differences do not count as edits. */
+export function idKey(kind: string, text: string): string {
+  return `${kind}\u0000${text.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim()}`;
+}

@@ -1,0 +1,90 @@
+// Requirement tagging: decides from a block's own text (and its place in the page) why it reads like
+// a requirement. Tags are hints for coverage checks and prompts, so they lean towards precision for
+// ordinary prose ("we will meet" is not a requirement) while accepting every common spec idiom.
+
+import type { BlockKind, RequirementTag } from './types.ts';
+
+const NOT_LETTER_BEFORE = '(?<![\\p{L}\\p{N}_])';
+const NOT_LETTER_AFTER = '(?![\\p{L}\\p{N}_])';
+const w = (body: string, flags = 'iu') => new RegExp(`${NOT_LETTER_BEFORE}(?:${body})${NOT_LETTER_AFTER}`, flags);
+
+/** FR-001, NFR-4, REQ-12, US-3, BR-2, AC-1, UC-7, FR-AUTH-01, REQ_12, SEC-3.1 (upper case only: "us-3" is prose). */
+const REQUIREMENT_ID = new RegExp(
+  `${NOT_LETTER_BEFORE}((?:FR|NFR|REQ|RQ|US|UC|BR|AC|SR|SYS|TR|QR|DR|IR|UR|SEC|PERF)(?:-[A-Z]{2,10})?[-_]?\\d{1,5}(?:\\.\\d{1,3})*)(?![\\p{L}\\p{N}_]|\\.\\d)`,
+  'u',
+);
+
+const MODAL = [
+  w('must|shall|should|needs to|is required to|are required to'),
+  // "will" only with a system-like subject: "The system will…", "Users will…", not "we will meet".
+  w('(?:system|application|app|service|platform|api|backend|server|tool|product|module|component|feature|page|screen|form|user|users|admin|administrator|customer|customers|job|report|integration|database)\\s+will'),
+  w('muss|müssen|soll|sollen|sollte|sollten|darf\\s+nicht|dürfen\\s+nicht'),
+  w('doit|doivent|devra|devront|devrait|devraient|il\\s+faut'),
+  w('debe|deben|deberá|deberán|debería|deberían|tiene\\s+que|tienen\\s+que'),
+];
+
+const LINE_START = '(?:^|[:\\-–—]\\s*)';
+const USER_STORY = [
+  w('as\\s+an?\\s+[^.;\\n]{1,80}?,?\\s+I\\s+(?:want|need|would\\s+like|wish|can|should\\s+be\\s+able)'),
+  new RegExp(`${LINE_START}als\\s+[^.;\\n]{1,80}?\\s+(?:möchte|will|muss|kann)\\s+ich${NOT_LETTER_AFTER}`, 'imu'),
+  w('en\\s+tant\\s+qu(?:e\\s+|[\'’]\\s*)[^.;\\n]{1,80}?,?\\s+je\\s+(?:veux|souhaite|voudrais|peux|dois)'),
+  new RegExp(`${LINE_START}como\\s+[^.;\\n]{1,80}?,?\\s+(?:quiero|necesito|deseo|me\\s+gustaría|puedo)${NOT_LETTER_AFTER}`, 'imu'),
+];
+
+const GIVEN = 'given|gegeben(?:\\s+sei)?|angenommen|[ée]tant\\s+donn[ée]e?s?|soit|dado|dada|dados|dadas';
+const WHEN = 'when|wenn|quand|lorsque|cuando';
+const THEN = 'then|dann|alors|entonces';
+const CONTINUATION = 'and|but|und|aber|et|mais|y|pero';
+const GIVEN_LINE = new RegExp(`^\\s*(?:${GIVEN})${NOT_LETTER_AFTER}`, 'imu');
+const FOLLOW_LINE = new RegExp(`^\\s*(?:${WHEN}|${THEN}|${CONTINUATION})${NOT_LETTER_AFTER}`, 'imu');
+const INLINE_SCENARIO = new RegExp(
+  `${NOT_LETTER_BEFORE}(?:${GIVEN}|${WHEN})${NOT_LETTER_AFTER}[^]{1,400}?${NOT_LETTER_BEFORE}(?:${THEN})${NOT_LETTER_AFTER}`,
+  'iu',
+);
+
+export const ACCEPTANCE_HEADING =
+  /acceptance\s+criteria|definition\s+of\s+done|akzeptanzkriterien|abnahmekriterien|crit[èe]res\s+d['’]\s*acceptation|criterios\s+de\s+aceptaci[óo]n/i;
+
+const TAGGABLE: ReadonlySet<BlockKind> = new Set(['paragraph', 'listItem', 'tableRow', 'task', 'quote']);
+
+export interface TagContext {
+  kind: BlockKind;
+  text: string;
+  done?: boolean;
+  headingPath: readonly string[];
+  /** The block is an item of a list introduced by an "Acceptance criteria:" lead-in. */
+  underAcceptanceLeadIn: boolean;
+  /** The previous block in the same section read as a Given/When/Then step. */
+  previousWasGherkin: boolean;
+}
+
+export interface TagResult {
+  tags: RequirementTag[];
+  requirementId?: string;
+}
+
+export function tagRequirement(ctx: TagContext): TagResult {
+  const tags: RequirementTag[] = [];
+  if (!TAGGABLE.has(ctx.kind)) return { tags };
+  const { text } = ctx;
+  const id = REQUIREMENT_ID.exec(text)?.[1];
+  if (id) tags.push('id');
+  if (MODAL.some((re) => re.test(text))) tags.push('modal');
+  if (USER_STORY.some((re) => re.test(text))) tags.push('userStory');
+  if (GIVEN_LINE.test(text) || INLINE_SCENARIO.test(text) || (ctx.previousWasGherkin && FOLLOW_LINE.test(text))) {
+    tags.push('gherkin');
+  }
+  if (
+    (ctx.kind === 'listItem' || ctx.kind === 'task') &&
+    (ctx.underAcceptanceLeadIn || ctx.headingPath.some((h) => ACCEPTANCE_HEADING.test(h)))
+  ) {
+    tags.push('acceptanceCriteria');
+  }
+  if (ctx.kind === 'task' && ctx.done === false) tags.push('openTask');
+  return id ? { tags, requirementId: id } : { tags };
+}
+
+/** Whether a lead-in ("Acceptance criteria:", a bold paragraph, the text of a parent item) introduces criteria. */
+export function isAcceptanceLeadIn(text: string): boolean {
+  return text.length <= 200 && ACCEPTANCE_HEADING.test(text);
+}

@@ -1,0 +1,701 @@
+// Reads Confluence storage format (XHTML with ac:/ri: elements, usually without a root element or
+// namespace declarations, with HTML named entities) — and the HTML that the Markdown and plain-text
+// readers produce — into a DocumentBuilder. htmlparser2 runs in HTML mode: it decodes HTML entities,
+// recovers from unclosed and mismatched tags, and never recurses; this reader keeps its own explicit
+// stacks, so a 5,000-deep list costs memory, not call-stack depth.
+
+import { Parser } from 'htmlparser2';
+import type { DocumentBuilder, PanelRef, PendingBlock } from './documentBuilder.ts';
+import type { PanelKind } from './types.ts';
+import { emoticonText } from './emoticons.ts';
+import { normaliseCode, normaliseInline, normaliseText } from './normaliseText.ts';
+import { isAcceptanceLeadIn } from './requirements.ts';
+
+/** Lists nested deeper than this are recorded at this depth (with a warning). */
+export const MAX_LIST_DEPTH = 64;
+
+const VOID = new Set(['br', 'hr', 'img', 'input', 'meta', 'link', 'area', 'base', 'col', 'embed', 'param', 'source', 'track', 'wbr']);
+// Elements whose end tag HTML lets authors omit: closing them implicitly is normal, not damage.
+const OPTIONAL_END = new Set(['p', 'li', 'td', 'th', 'tr', 'thead', 'tbody', 'tfoot', 'dt', 'dd', 'option', 'colgroup', 'caption', 'html', 'head', 'body']);
+const BLOCK_LEVEL = new Set([
+  'p', 'div', 'ul', 'ol', 'li', 'dl', 'dt', 'dd', 'table', 'thead', 'tbody', 'tfoot', 'tr', 'td', 'th',
+  'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'pre', 'hr', 'section', 'article', 'header', 'footer',
+  'nav', 'aside', 'figure', 'ac:task-list', 'ac:task', 'ac:layout', 'ac:layout-section', 'ac:layout-cell',
+  'ac:rich-text-body',
+]);
+const HEADING_LEVEL: Record<string, number> = { h1: 1, h2: 2, h3: 3, h4: 4, h5: 5, h6: 6 };
+const PANEL_MACROS = new Set<PanelKind>(['info', 'note', 'warning', 'tip', 'panel', 'expand', 'details', 'excerpt', 'section']);
+const CODE_MACROS = new Set(['code', 'noformat', 'code-block']);
+// Macros whose body is ordinary page content without a panel of its own.
+const TRANSPARENT_MACROS = new Set(['column', 'div', 'span', 'ui-tabs', 'ui-tab', 'center']);
+// Navigation and decoration macros: nothing a reader would call page text, so skipped without a warning.
+const SILENT_MACROS = new Set([
+  'anchor', 'toc', 'toc-zone', 'children', 'pagetree', 'pagetreesearch', 'attachments', 'recently-updated',
+  'livesearch', 'contributors', 'contributors-summary', 'profile', 'create-from-template', 'blog-posts',
+  'contentbylabel', 'content-by-label', 'space-details', 'index', 'viewpdf', 'view-file', 'gallery',
+  'widget', 'multimedia', 'popular-labels', 'listlabels', 'related-labels', 'page-index', 'change-history',
+  'recently-updated-dashboard', 'roadmap', 'lozenge',
+]);
+const SKIPPED_SILENTLY = new Set(['script', 'style', 'ac:placeholder', 'ac:task-id', 'ac:task-uuid', 'ac:task-assignee', 'ac:adf-fallback']);
+const RESOURCE_ELEMENTS = new Set(['ri:page', 'ri:blog-post', 'ri:user', 'ri:attachment', 'ri:space', 'ri:url', 'ri:content-entity', 'ri:shortcut']);
+
+type Flatten = 'all' | 'listItem';
+
+/** Where text currently goes: a block (or table cell) being written, or a side buffer (link body, parameter). */
+interface Target {
+  parts: string[];
+  /** Set for block-level text sinks. 'all': nested blocks become line breaks; 'listItem': nested lists stay lists. */
+  flatten?: Flatten;
+  block?: PendingBlock;
+  prose: boolean;
+  /** For paragraphs opened by loose text: close when the element stack shrinks below this length. */
+  implicitBelow?: number;
+}
+
+interface ListContext {
+  depth: number;
+  parentIndex?: number;
+  acceptance: boolean;
+}
+
+interface TableContext {
+  headers: string[] | null;
+  inHead: boolean;
+}
+
+interface RowContext {
+  block: PendingBlock;
+  cells: { text: string; th: boolean }[];
+  inHead: boolean;
+}
+
+interface MacroContext {
+  name: string;
+  params: Record<string, string>;
+  body: string[];
+}
+
+interface ResourceConsumer {
+  ref?: string;
+  /** Which ri: element named the target (ri:user, ri:page, …). */
+  refKind?: string;
+  caption?: string;
+}
+
+interface Frame {
+  name: string;
+  hadContent: boolean;
+  onClose?: () => void;
+  macro?: MacroContext;
+  resource?: ResourceConsumer;
+}
+
+interface SkipState {
+  depth: number;
+  kind: 'silent' | 'macro' | 'extension';
+  name: string;
+  sniffKey?: string;
+  sniffed: Record<string, string>;
+}
+
+export interface StorageReaderOptions {
+  /** Treat "[ ] text" / "[x] text" list items as tasks (GFM task lists in Markdown and plain text). */
+  listItemTasks?: boolean;
+}
+
+export function readStorage(source: string, builder: DocumentBuilder, options: StorageReaderOptions = {}): void {
+  const reader = new StorageReader(builder, options);
+  const parser = new Parser(reader, { recognizeSelfClosing: true, recognizeCDATA: true, decodeEntities: true });
+  parser.write(source);
+  parser.end();
+  reader.finish();
+}
+
+class StorageReader {
+  private readonly frames: Frame[] = [];
+  private readonly targets: Target[] = [];
+  private readonly lists: ListContext[] = [];
+  private readonly tables: TableContext[] = [];
+  private readonly rows: RowContext[] = [];
+  private readonly panels: PanelRef[] = [];
+  private skip: SkipState | undefined;
+  private depthWarned = false;
+
+  constructor(
+    private readonly doc: DocumentBuilder,
+    private readonly options: StorageReaderOptions,
+  ) {}
+
+  // ---- htmlparser2 handler -------------------------------------------------------------------
+
+  onopentag(name: string, attrs: Record<string, string>): void {
+    if (this.skip) {
+      this.skip.depth++;
+      if (this.skip.kind === 'extension') this.sniffOpen(name, attrs);
+      return;
+    }
+    const parent = this.frames[this.frames.length - 1];
+    if (parent) parent.hadContent = true;
+    const frame: Frame = { name, hadContent: false };
+    if (BLOCK_LEVEL.has(name)) this.closeImplicitParagraph();
+    if (!this.open(name, attrs, frame, parent)) return;
+    this.frames.push(frame);
+  }
+
+  onclosetag(name: string, isImplied: boolean): void {
+    if (this.skip) {
+      this.skip.depth--;
+      if (this.skip.depth === 0) this.endSkip();
+      else if (this.skip.sniffKey && name === 'ac:adf-attribute') this.skip.sniffKey = undefined;
+      return;
+    }
+    const frame = this.frames.pop();
+    if (!frame) return;
+    while (this.targets.length > 0) {
+      const top = this.targets[this.targets.length - 1]!;
+      if (top.implicitBelow !== undefined && this.frames.length < top.implicitBelow) this.finishTarget(top);
+      else break;
+    }
+    if (isImplied && frame.hadContent && !VOID.has(name) && !OPTIONAL_END.has(name)) {
+      this.doc.warn('unclosed_tag', name, (n) =>
+        n === 1
+          ? `The element <${name}> was not closed properly; its text was kept.`
+          : `The element <${name}> was not closed properly ${n} times; the text was kept.`,
+      );
+    }
+    frame.onClose?.();
+  }
+
+  ontext(text: string): void {
+    if (this.skip) {
+      if (this.skip.sniffKey) this.skip.sniffed[this.skip.sniffKey] = (this.skip.sniffed[this.skip.sniffKey] ?? '') + text;
+      return;
+    }
+    const top = this.frames[this.frames.length - 1];
+    if (top) top.hadContent = true;
+    this.append(text, true);
+  }
+
+  finish(): void {
+    while (this.targets.length > 0) this.finishTarget(this.targets[this.targets.length - 1]!);
+  }
+
+  // ---- element dispatch ----------------------------------------------------------------------
+
+  /** Sets up a frame for an opening element; returns false when the element's subtree is skipped. */
+  private open(name: string, attrs: Record<string, string>, frame: Frame, parent: Frame | undefined): boolean {
+    const level = HEADING_LEVEL[name];
+    if (level !== undefined) return this.openHeading(level, frame);
+    switch (name) {
+      case 'p':
+      case 'dt':
+      case 'dd':
+        return this.openParagraph(frame);
+      case 'div':
+      case 'section':
+      case 'article':
+      case 'header':
+      case 'footer':
+      case 'aside':
+      case 'figure':
+      case 'dl':
+      case 'ac:layout-cell':
+        this.separator('\n');
+        frame.onClose = () => this.separator('\n');
+        return true;
+      case 'ul':
+      case 'ol':
+      case 'ac:task-list':
+        return this.openList(frame);
+      case 'li':
+        return this.openListItem(frame);
+      case 'ac:task':
+        return this.openTask(frame);
+      case 'ac:task-status':
+        return this.openCapture(frame, (text) => {
+          const task = this.currentSink()?.block;
+          if (task && task.kind === 'task') task.done = text.trim().toLowerCase() === 'complete';
+        });
+      case 'table':
+        return this.openTable(frame);
+      case 'thead': {
+        const table = this.tables[this.tables.length - 1];
+        if (table && !this.currentSink()) {
+          table.inHead = true;
+          frame.onClose = () => (table.inHead = false);
+        }
+        return true;
+      }
+      case 'tr':
+        return this.openRow(frame);
+      case 'td':
+      case 'th':
+        return this.openCell(name === 'th', frame);
+      case 'blockquote':
+        return this.openSink(frame, 'quote', 'all');
+      case 'pre':
+        return this.openSink(frame, 'code', 'all', true);
+      case 'code': {
+        const lang = /(?:^|\s)language-([\w+#.-]+)/.exec(attrs.class ?? '')?.[1];
+        const sink = this.currentSink();
+        if (lang && sink?.block?.kind === 'code') sink.block.language = lang;
+        return true;
+      }
+      case 'br':
+        this.append('\n', false);
+        return true;
+      case 'hr':
+        return true;
+      case 'img':
+        this.addImage(attrs.src ? decodeURIComponent(attrs.src.split(/[?#]/)[0]!.split('/').pop() ?? '') : '', attrs.alt ?? attrs.title ?? '');
+        return true;
+      case 'a':
+        return this.openLink(frame, attrs.href ?? '');
+      case 'time':
+        this.append(attrs.datetime ?? '', true);
+        if (attrs.datetime) return this.startSkip('silent', name);
+        return true;
+      case 'ac:link':
+        return this.openLink(frame, attrs['ac:anchor'] ? `#${attrs['ac:anchor']}` : '');
+      case 'ac:image':
+        return this.openImage(frame, attrs);
+      case 'ac:caption':
+        return this.openCapture(frame, (text) => {
+          if (parent?.resource) parent.resource.caption = normaliseInline(text);
+        });
+      case 'ac:emoticon':
+        this.append(emoticonText(attrs), false);
+        return true;
+      case 'ac:structured-macro':
+      case 'ac:macro':
+        return this.openMacro(frame, attrs);
+      case 'ac:parameter':
+        if (!parent?.macro) return this.startSkip('silent', name);
+        return this.openCapture(frame, (text) => {
+          const key = (attrs['ac:name'] ?? '').toLowerCase();
+          parent.macro!.params[key] = text;
+        });
+      case 'ac:plain-text-body':
+        if (!parent?.macro || !CODE_MACROS.has(parent.macro.name)) return this.startSkip('silent', name);
+        return this.openCapture(frame, (text) => parent.macro!.body.push(text));
+      case 'ac:adf-extension':
+        return this.startSkip('extension', name);
+      default:
+        if (SKIPPED_SILENTLY.has(name)) return this.startSkip('silent', name);
+        if (RESOURCE_ELEMENTS.has(name)) {
+          this.resource(name, attrs, parent);
+          return true;
+        }
+        return true;
+    }
+  }
+
+  private openHeading(level: number, frame: Frame): boolean {
+    if (this.currentSink()) {
+      this.separator('\n');
+      frame.onClose = () => this.separator('\n');
+      return true;
+    }
+    return this.openCapture(frame, (text) => this.doc.openSection(level, text));
+  }
+
+  private openParagraph(frame: Frame): boolean {
+    if (this.currentSink()) {
+      this.separator('\n');
+      frame.onClose = () => this.separator('\n');
+      return true;
+    }
+    return this.openSink(frame, 'paragraph', 'all');
+  }
+
+  private openSink(frame: Frame, kind: 'paragraph' | 'quote' | 'code', flatten: Flatten, preformatted = false): boolean {
+    const outer = this.currentSink();
+    if (outer && outer.flatten === 'all') {
+      this.separator('\n');
+      frame.onClose = () => this.separator('\n');
+      return true;
+    }
+    const block = this.doc.reserve(kind, { panel: this.currentPanel() });
+    const target: Target = { parts: block.parts, flatten, block, prose: preformatted };
+    this.targets.push(target);
+    frame.onClose = () => this.finishTarget(target);
+    return true;
+  }
+
+  private openList(frame: Frame): boolean {
+    const sink = this.currentSink();
+    if (sink?.flatten === 'all') return true;
+    const outer = this.lists[this.lists.length - 1];
+    let depth = this.lists.length;
+    if (depth > MAX_LIST_DEPTH) {
+      depth = MAX_LIST_DEPTH;
+      if (!this.depthWarned) {
+        this.depthWarned = true;
+        this.doc.warn('depth_capped', '', () => `Lists are nested deeper than ${MAX_LIST_DEPTH} levels; deeper items are treated as level ${MAX_LIST_DEPTH}.`);
+      }
+    }
+    const parentItem = sink?.flatten === 'listItem' ? sink.block : undefined;
+    const acceptance = (outer?.acceptance ?? false) || this.leadInIsAcceptance(sink);
+    const list: ListContext = { depth, parentIndex: parentItem?.index, acceptance };
+    this.lists.push(list);
+    frame.onClose = () => {
+      if (this.lists[this.lists.length - 1] === list) this.lists.pop();
+    };
+    return true;
+  }
+
+  /** Whether the text right before a list ("Acceptance criteria:", or the parent item's own text) introduces criteria. */
+  private leadInIsAcceptance(sink: Target | undefined): boolean {
+    let leadIn: string | undefined;
+    if (sink?.flatten === 'listItem') {
+      leadIn = sink.parts.join('');
+    } else {
+      const last = this.doc.lastBlock();
+      if (last && last.kind === 'paragraph' && last.index === this.doc.blocks.length - 1) leadIn = last.parts.join('');
+    }
+    if (!leadIn) return false;
+    const lines = normaliseText(leadIn).split('\n');
+    return isAcceptanceLeadIn(lines[lines.length - 1] ?? '');
+  }
+
+  private openListItem(frame: Frame): boolean {
+    const sink = this.currentSink();
+    if (sink?.flatten === 'all') {
+      this.separator('\n• ');
+      frame.onClose = () => this.separator('\n');
+      return true;
+    }
+    const list = this.lists[this.lists.length - 1];
+    const block = this.doc.reserve('listItem', {
+      depth: list?.depth ?? 0,
+      parentIndex: list?.parentIndex,
+      underAcceptanceLeadIn: list?.acceptance ?? false,
+      panel: this.currentPanel(),
+      mayBeTask: this.options.listItemTasks === true,
+    });
+    const target: Target = { parts: block.parts, flatten: 'listItem', block, prose: false };
+    this.targets.push(target);
+    frame.onClose = () => this.finishTarget(target);
+    return true;
+  }
+
+  private openTask(frame: Frame): boolean {
+    const sink = this.currentSink();
+    if (sink?.flatten === 'all') {
+      this.separator('\n• ');
+      frame.onClose = () => this.separator('\n');
+      return true;
+    }
+    const list = this.lists[this.lists.length - 1];
+    const block = this.doc.reserve('task', {
+      done: false,
+      underAcceptanceLeadIn: list?.acceptance ?? false,
+      panel: this.currentPanel(),
+    });
+    const target: Target = { parts: block.parts, flatten: 'all', block, prose: false };
+    this.targets.push(target);
+    frame.onClose = () => this.finishTarget(target);
+    return true;
+  }
+
+  private openTable(frame: Frame): boolean {
+    if (this.currentSink()) {
+      this.separator('\n');
+      frame.onClose = () => this.separator('\n');
+      return true;
+    }
+    const table: TableContext = { headers: null, inHead: false };
+    this.tables.push(table);
+    frame.onClose = () => {
+      if (this.tables[this.tables.length - 1] === table) this.tables.pop();
+    };
+    return true;
+  }
+
+  private openRow(frame: Frame): boolean {
+    if (this.currentSink()) {
+      this.separator('\n');
+      frame.onClose = () => this.separator('\n');
+      return true;
+    }
+    let table = this.tables[this.tables.length - 1];
+    if (!table) {
+      table = { headers: null, inHead: false };
+      this.tables.push(table);
+    }
+    const row: RowContext = { block: this.doc.reserve('tableRow', { panel: this.currentPanel() }), cells: [], inHead: table.inHead };
+    this.rows.push(row);
+    const owner = table;
+    frame.onClose = () => {
+      if (this.rows[this.rows.length - 1] === row) this.rows.pop();
+      this.finishRow(row, owner);
+    };
+    return true;
+  }
+
+  private openCell(th: boolean, frame: Frame): boolean {
+    const sink = this.currentSink();
+    const row = this.rows[this.rows.length - 1];
+    if (sink || !row) {
+      if (sink) {
+        this.separator(' ');
+        return true;
+      }
+      return this.openSink(frame, 'paragraph', 'all');
+    }
+    const target: Target = { parts: [], flatten: 'all', prose: false };
+    this.targets.push(target);
+    frame.onClose = () => {
+      this.popTarget(target);
+      row.cells.push({ text: normaliseInline(target.parts.join('')), th });
+    };
+    return true;
+  }
+
+  private finishRow(row: RowContext, table: TableContext): void {
+    const { block, cells } = row;
+    if (cells.length === 0 || cells.every((c) => c.text === '')) {
+      block.dropped = true;
+      return;
+    }
+    const allHeader = cells.every((c) => c.th);
+    if (row.inHead || (allHeader && cells.length > 1)) {
+      table.headers = cells.map((c) => c.text);
+      block.dropped = true;
+      return;
+    }
+    let out: { header?: string; text: string }[];
+    const first = cells[0]!;
+    if (table.headers) {
+      out = cells.map((c, i) => {
+        const header = table.headers![i];
+        return header ? { header, text: c.text } : { text: c.text };
+      });
+    } else if (first.th && cells.length > 1) {
+      // A row label in a th cell ("Owner | Alice"): it is the header of the cells beside it.
+      out = cells.slice(1).map((c) => (first.text ? { header: first.text, text: c.text } : { text: c.text }));
+    } else {
+      out = cells.map((c) => ({ text: c.text }));
+    }
+    block.cells = out;
+    block.text = out
+      .filter((c) => c.text !== '')
+      .map((c) => (c.header ? `${c.header}: ${c.text}` : c.text))
+      .join('; ');
+    if (!block.text) block.dropped = true;
+  }
+
+  private openLink(frame: Frame, ref: string): boolean {
+    const resource: ResourceConsumer = { ref: ref || undefined };
+    frame.resource = resource;
+    const target: Target = { parts: [], prose: false };
+    this.targets.push(target);
+    frame.onClose = () => {
+      this.popTarget(target);
+      const body = normaliseInline(target.parts.join(''));
+      let text: string;
+      if (resource.refKind === 'ri:user') text = body ? (body.startsWith('@') ? body : `@${body}`) : '@user';
+      else text = body || resource.ref || '';
+      if (text) this.append(text, true);
+    };
+    return true;
+  }
+
+  private openImage(frame: Frame, attrs: Record<string, string>): boolean {
+    const resource: ResourceConsumer = {};
+    frame.resource = resource;
+    const block = this.doc.reserve('image', { panel: this.currentPanel() });
+    frame.onClose = () => {
+      this.describeImage(block, resource.ref ?? '', attrs['ac:alt'] ?? resource.caption ?? attrs['ac:title'] ?? '');
+    };
+    return true;
+  }
+
+  private addImage(name: string, alt: string): void {
+    this.describeImage(this.doc.reserve('image', { panel: this.currentPanel() }), name, alt);
+  }
+
+  private describeImage(block: PendingBlock, name: string, alt: string): void {
+    const label = normaliseInline(name);
+    const description = normaliseInline(alt);
+    const base = label ? `Image: ${label}` : 'Image';
+    block.text = description && description !== label ? `${base} (${description})` : base;
+  }
+
+  private resource(name: string, attrs: Record<string, string>, parent: Frame | undefined): void {
+    const consumer = parent?.resource;
+    const ref =
+      attrs['ri:content-title'] ??
+      attrs['ri:filename'] ??
+      attrs['ri:value'] ??
+      attrs['ri:space-key'] ??
+      (name === 'ri:user' ? '@user' : undefined);
+    if (consumer) {
+      if (consumer.refKind === undefined) {
+        consumer.refKind = name;
+        if (ref !== undefined) consumer.ref = ref;
+      }
+      return;
+    }
+    // A mention outside a link (older pages) still reads as a mention.
+    if (name === 'ri:user') this.append('@user', true);
+  }
+
+  private openMacro(frame: Frame, attrs: Record<string, string>): boolean {
+    const name = (attrs['ac:name'] ?? '').toLowerCase();
+    if (name.includes('forge')) return this.startSkip('extension', name);
+    const macro: MacroContext = { name, params: {}, body: [] };
+    frame.macro = macro;
+    if (CODE_MACROS.has(name)) {
+      this.closeImplicitParagraph();
+      const sink = this.currentSink();
+      if (sink?.flatten === 'all') {
+        frame.onClose = () => this.append(`\n${normaliseCode(macro.body.join(''))}\n`, true);
+        return true;
+      }
+      const block = this.doc.reserve('code', { panel: this.currentPanel() });
+      frame.onClose = () => {
+        block.text = normaliseCode(macro.body.join(''));
+        const language = macro.params.language?.trim();
+        if (language) block.language = language;
+        if (!block.text) block.dropped = true;
+      };
+      return true;
+    }
+    if (PANEL_MACROS.has(name as PanelKind)) {
+      this.closeImplicitParagraph();
+      const panel: PanelRef = { kind: name as PanelKind };
+      this.panels.push(panel);
+      frame.onClose = () => {
+        const title = normaliseInline(macro.params.title ?? '');
+        if (title) panel.title = title;
+        if (this.panels[this.panels.length - 1] === panel) this.panels.pop();
+      };
+      return true;
+    }
+    if (TRANSPARENT_MACROS.has(name)) return true;
+    if (name === 'status') {
+      frame.onClose = () => {
+        const title = normaliseInline(macro.params.title ?? '') || normaliseInline(macro.params.colour ?? macro.params.color ?? '') || 'Status';
+        const colour = (macro.params.colour ?? macro.params.color)?.trim();
+        this.append(`[${title}]`, false);
+        this.doc.reserve('status', { text: `Status: ${title}`, status: colour ? { title, colour } : { title }, panel: this.currentPanel() });
+      };
+      return true;
+    }
+    if (name === 'jira' || name === 'jiraissues') {
+      frame.onClose = () => {
+        const key = macro.params.key?.trim();
+        if (!key) {
+          this.doc.warn('skipped_macro', 'jira-query', (n) =>
+            `Skipped ${n === 1 ? 'a Jira issue list' : `${n} Jira issue lists`} (JQL query): the listed issues are not page text.`,
+          );
+          return;
+        }
+        this.append(key, false);
+        this.doc.reserve('jiraIssue', { text: `Jira issue ${key}`, issueKey: key, panel: this.currentPanel() });
+      };
+      return true;
+    }
+    if (SILENT_MACROS.has(name)) return this.startSkip('silent', name);
+    return this.startSkip('macro', name || 'unnamed macro');
+  }
+
+  // ---- text routing --------------------------------------------------------------------------
+
+  private currentSink(): Target | undefined {
+    for (let i = this.targets.length - 1; i >= 0; i--) {
+      const t = this.targets[i]!;
+      if (t.flatten) return t;
+    }
+    return undefined;
+  }
+
+  private currentPanel(): PanelRef | undefined {
+    return this.panels[this.panels.length - 1];
+  }
+
+  private append(text: string, prose: boolean): void {
+    let target = this.targets[this.targets.length - 1];
+    if (!target) {
+      if (!/\S/.test(text)) return;
+      // Loose text outside any block (between macros, in a layout cell): a paragraph of its own.
+      const block = this.doc.reserve('paragraph', { panel: this.currentPanel() });
+      target = { parts: block.parts, flatten: 'all', block, prose: false, implicitBelow: this.frames.length };
+      this.targets.push(target);
+    }
+    target.parts.push(text);
+    if (prose && !target.prose && /\S/.test(text)) {
+      target.prose = true;
+      if (target.block) target.block.prose = true;
+    }
+  }
+
+  private separator(text: string): void {
+    const target = this.targets[this.targets.length - 1];
+    if (target) target.parts.push(text);
+  }
+
+  private openCapture(frame: Frame, done: (text: string) => void): boolean {
+    const target: Target = { parts: [], prose: false };
+    this.targets.push(target);
+    frame.onClose = () => {
+      this.popTarget(target);
+      done(target.parts.join(''));
+    };
+    return true;
+  }
+
+  private closeImplicitParagraph(): void {
+    const top = this.targets[this.targets.length - 1];
+    if (top?.implicitBelow !== undefined) this.finishTarget(top);
+  }
+
+  private finishTarget(target: Target): void {
+    this.popTarget(target);
+    if (target.block && target.prose) target.block.prose = true;
+  }
+
+  /** Removes a target and anything left above it (a loose paragraph inside a closing element). */
+  private popTarget(target: Target): void {
+    const at = this.targets.lastIndexOf(target);
+    if (at < 0) return;
+    while (this.targets.length > at + 1) {
+      const above = this.targets.pop()!;
+      if (above.block && above.prose) above.block.prose = true;
+    }
+    this.targets.pop();
+  }
+
+  // ---- skipped subtrees ----------------------------------------------------------------------
+
+  private startSkip(kind: SkipState['kind'], name: string): false {
+    this.skip = { depth: 1, kind, name, sniffed: {} };
+    return false;
+  }
+
+  private sniffOpen(name: string, attrs: Record<string, string>): void {
+    const skip = this.skip!;
+    if (name === 'ac:adf-attribute' && attrs.key) skip.sniffKey = attrs.key;
+    else if (name === 'ac:adf-node' && attrs.type && !skip.sniffed.type) skip.sniffed.type = attrs.type;
+  }
+
+  private endSkip(): void {
+    const skip = this.skip!;
+    this.skip = undefined;
+    if (skip.kind === 'silent') return;
+    if (skip.kind === 'macro') {
+      this.doc.warn('skipped_macro', skip.name, (n) =>
+        `Skipped the macro '${skip.name}'${n > 1 ? ` (${n} times)` : ''}: it is not known to Spec2Tickets, so its content was not used as page text.`,
+      );
+      return;
+    }
+    const s = skip.sniffed;
+    const key = (s['extension-key'] ?? '').trim();
+    const label = (s['extension-title'] ?? '').trim() || key.split('/').pop() || s.type || skip.name;
+    const forge = /forge/i.test(skip.name) || /forge|com\.atlassian\.ecosystem/i.test(`${s['extension-type'] ?? ''} ${key}`);
+    this.doc.warn('skipped_extension', label, (n) =>
+      `Skipped the ${forge ? 'Forge app' : 'app'} extension '${label}'${n > 1 ? ` (${n} times)` : ''}: app content is not page text.`,
+    );
+  }
+}
