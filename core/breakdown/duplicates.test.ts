@@ -60,3 +60,28 @@ describe('findDuplicateItems', () => {
     assert.equal(findDuplicateItems(b)[0]?.itemId, 'T1.1.2');
   });
 });
+
+test('a family of similar stories gives one finding per later story, against its closest earlier match', () => {
+  const b = parseBreakdown({
+    generator: { kind: 'model' },
+    epics: [
+      {
+        id: 'E1',
+        title: 'Reports',
+        stories: [
+          { id: 'S1.1', title: 'Export the monthly sales report for finance' },
+          { id: 'S1.2', title: 'Export the monthly sales report for finance now' },
+          { id: 'S1.3', title: 'Export the monthly sales report for finance today' },
+          { id: 'S1.4', title: 'Export the monthly sales report for finance today!' },
+        ],
+      },
+    ],
+  });
+  const found = findDuplicateItems(b);
+  assert.deepEqual(found.map((f) => [f.itemId, f.code]), [
+    ['S1.2', 'duplicate-near'],
+    ['S1.3', 'duplicate-near'],
+    ['S1.4', 'duplicate-exact'],
+  ]);
+  assert.match(found[3 - 1]!.message, /repeats S1\.3/);
+});

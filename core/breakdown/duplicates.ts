@@ -56,36 +56,46 @@ function prepare(item: WorkItem): Prepared {
   };
 }
 
+// Each item is reported at most once, against its closest earlier match, so a family of similar
+// items gives one finding per item rather than one per pair.
 function comparePairs(items: WorkItem[], kind: string, out: Finding[]): void {
   const prepared = items.map(prepare);
-  for (let i = 0; i < prepared.length; i++) {
-    const a = prepared[i]!;
-    for (let j = i + 1; j < prepared.length; j++) {
-      const b = prepared[j]!;
+  for (let j = 1; j < prepared.length; j++) {
+    const b = prepared[j]!;
+    let best: { a: Prepared; exact: boolean; titleScore: number; allScore: number } | undefined;
+    for (let i = 0; i < j; i++) {
+      const a = prepared[i]!;
       if (a.exactKey === b.exactKey) {
-        out.push({
-          severity: 'warning',
-          code: 'duplicate-exact',
-          itemId: b.item.id,
-          message: `${kind} ${b.item.id} repeats ${a.item.id} word for word (same title and description). Delete one or merge them.`,
-        });
-        continue;
+        best = { a, exact: true, titleScore: 1, allScore: 1 };
+        break;
       }
       const titleScore = a.title.size > 0 && b.title.size > 0 ? jaccard(a.title, b.title) : 0;
       const allScore = jaccard(a.all, b.all);
-      if (titleScore >= TITLE_DUPLICATE_THRESHOLD || allScore >= NEAR_DUPLICATE_THRESHOLD) {
-        const why =
-          titleScore >= TITLE_DUPLICATE_THRESHOLD
-            ? `their titles share ${Math.round(titleScore * 100)}% of their content words`
-            : `their titles, descriptions and criteria share ${Math.round(allScore * 100)}% of their content words`;
-        out.push({
-          severity: 'warning',
-          code: 'duplicate-near',
-          itemId: b.item.id,
-          message: `${kind} ${b.item.id} looks like a near-duplicate of ${a.item.id}: ${why}. Merge them or make the difference explicit.`,
-        });
+      const hit = titleScore >= TITLE_DUPLICATE_THRESHOLD || allScore >= NEAR_DUPLICATE_THRESHOLD;
+      if (hit && (!best || Math.max(titleScore, allScore) > Math.max(best.titleScore, best.allScore))) {
+        best = { a, exact: false, titleScore, allScore };
       }
     }
+    if (!best) continue;
+    if (best.exact) {
+      out.push({
+        severity: 'warning',
+        code: 'duplicate-exact',
+        itemId: b.item.id,
+        message: `${kind} ${b.item.id} repeats ${best.a.item.id} word for word (same title and description). Delete one or merge them.`,
+      });
+      continue;
+    }
+    const why =
+      best.titleScore >= TITLE_DUPLICATE_THRESHOLD
+        ? `their titles share ${Math.round(best.titleScore * 100)}% of their content words`
+        : `their titles, descriptions and criteria share ${Math.round(best.allScore * 100)}% of their content words`;
+    out.push({
+      severity: 'warning',
+      code: 'duplicate-near',
+      itemId: b.item.id,
+      message: `${kind} ${b.item.id} looks like a near-duplicate of ${best.a.item.id}: ${why}. Merge them or make the difference explicit.`,
+    });
   }
 }
 

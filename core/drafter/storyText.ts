@@ -115,11 +115,20 @@ const PRIORITY_RULES: [RegExp, Priority][] = [
   [/\b(could|may|optional|optionally|kann|könnte|peut|pourrait|puede|podría)\b/i, 'Low'],
 ];
 
-/** Priority from explicit MoSCoW terms first, then from the strength of the modal verb. */
+/**
+ * Priority from MoSCoW terms and modal verbs. "Critical"/"blocker" anywhere wins; otherwise the
+ * earliest signal in the text does, since later sentences tend to qualify options ("Could have: SMS").
+ */
 export function priorityFor(blocks: SpecBlock[]): Priority {
   const text = blocks.map((b) => [b.text, ...(b.cells ?? []).map((c) => c.text)].join(' ')).join(' ');
-  for (const [re, p] of PRIORITY_RULES) if (re.test(text)) return p;
-  return 'Medium';
+  const [urgent, ...rest] = PRIORITY_RULES;
+  if (urgent![0].test(text)) return urgent![1];
+  let best: { at: number; p: Priority } | undefined;
+  for (const [re, p] of rest) {
+    const m = re.exec(text);
+    if (m && (!best || m.index < best.at)) best = { at: m.index, p };
+  }
+  return best?.p ?? 'Medium';
 }
 
 const POINT_STEPS = [1, 2, 3, 5, 8] as const;
