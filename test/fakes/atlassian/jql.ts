@@ -62,17 +62,24 @@ export function parseJql(src: string): JqlNode | null {
     const field = f.v.toLowerCase();
     let op: Extract<JqlNode, { kind: 'clause' }>['op'];
     if (tokens[p]?.t === 'sym' && ['=', '!=', '~'].includes(tokens[p]!.v)) op = tokens[p++]!.v as '=' | '!=' | '~';
-    else if (peekWord('in')) (p++, (op = 'in'));
-    else if (peekWord('not') && tokens[p + 1]?.v.toLowerCase() === 'in') (p += 2, (op = 'not in'));
-    else if (peekWord('is')) {
+    else if (peekWord('in')) {
       p++;
-      if (peekWord('not')) (p++, (op = 'is not'));
-      else op = 'is';
+      op = 'in';
+    } else if (peekWord('not') && tokens[p + 1]?.v.toLowerCase() === 'in') {
+      p += 2;
+      op = 'not in';
+    } else if (peekWord('is')) {
+      p++;
+      op = peekWord('not') ? 'is not' : 'is';
+      if (op === 'is not') p++;
     } else throw new Error(`Error in the JQL Query: expected an operator after '${f.v}'.`);
     if (op === 'in' || op === 'not in') {
       expectSym('(');
       const values = [value()];
-      while (tokens[p]?.v === ',') (p++, values.push(value()));
+      while (tokens[p]?.v === ',') {
+        p++;
+        values.push(value());
+      }
       expectSym(')');
       return { kind: 'clause', field, op, values };
     }
@@ -93,12 +100,18 @@ export function parseJql(src: string): JqlNode | null {
   };
   const and = (): JqlNode => {
     const items = [term()];
-    while (peekWord('and')) (p++, items.push(term()));
+    while (peekWord('and')) {
+      p++;
+      items.push(term());
+    }
     return items.length === 1 ? items[0]! : { kind: 'and', items };
   };
   const or = (): JqlNode => {
     const items = [and()];
-    while (peekWord('or')) (p++, items.push(and()));
+    while (peekWord('or')) {
+      p++;
+      items.push(and());
+    }
     return items.length === 1 ? items[0]! : { kind: 'or', items };
   };
   if (tokens.length === 0 || peekWord('order')) return null;

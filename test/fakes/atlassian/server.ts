@@ -111,6 +111,8 @@ export interface FakeAtlassian {
   hangNext(pathRegex: RegExp, options?: { times?: number; method?: string }): void;
   setLatency(ms: number): void;
   rejectField(fieldId: string, message: string): void;
+  /** Removes pending faults and field rejections. */
+  clearFaults(): void;
   /** Requests whose path matches, e.g. count(/issue\/bulk$/). */
   count(pathRegex: RegExp, method?: string): number;
 }
@@ -650,6 +652,10 @@ export async function startFakeAtlassian(options: FakeAtlassianOptions = {}): Pr
     },
     rejectField(fieldId, message) {
       rejected.set(fieldId, message);
+    },
+    clearFaults() {
+      faults.length = 0;
+      rejected.clear();
     },
     count(pattern, method) {
       return requests.filter((r) => pattern.test(r.path) && (!method || r.method === method)).length;

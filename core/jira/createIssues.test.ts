@@ -1,0 +1,207 @@
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createBreakdownInJira, jobLabel, ENTITY_PROPERTY_KEY, BULK_LIMIT } from './createIssues.ts';
+import type { CreationLedger } from './createIssues.ts';
+import { createJiraClient } from './client.ts';
+import { AtlassianError } from '../atlassian/site.ts';
+import type { AtlassianSite } from '../atlassian/site.ts';
+import { flattenBreakdown } from '../breakdown/schema.ts';
+import type { Breakdown } from '../breakdown/schema.ts';
+import { startFakeAtlassian } from '../../test/fakes/atlassian/server.ts';
+import type { FakeAtlassian } from '../../test/fakes/atlassian/server.ts';
+import { sampleBreakdown, MemoryLedger } from '../../test/fakes/atlassian/breakdowns.ts';
+
+const noWait = async () => {};
+
+describe('creating a breakdown in Jira', () => {
+  let fake: FakeAtlassian;
+  let site: AtlassianSite;
+  const client = (waits?: number[]) =>
+    createJiraClient(site, { sleep: async (ms) => void waits?.push(ms), retry: { baseDelayMs: 1 }, timeoutMs: 2000 });
+  const run = (breakdown: Breakdown, ledger: CreationLedger, jobId: string, extra: Partial<Parameters<typeof createBreakdownInJira>[0]> = {}) =>
+    createBreakdownInJira({
+      client: client(),
+      site,
+      projectKey: 'PAY',
+      breakdown,
+      jobId,
+      pageUrl: `${site.siteUrl}/wiki/spaces/SPEC/pages/4242`,
+      pageTitle: 'Payments spec',
+      ledger,
+      sleep: noWait,
+      ...extra,
+    });
+  const issuesOfJob = (jobId: string) => fake.issues.filter((i) => i.labels.includes(jobLabel(jobId)));
+  const assertNoDuplicates = (jobId: string, breakdown: Breakdown) => {
+    const perItem = new Map<string, number>();
+    for (const i of issuesOfJob(jobId)) {
+      const itemId = (i.properties[ENTITY_PROPERTY_KEY] as { itemId: string }).itemId;
+      perItem.set(itemId, (perItem.get(itemId) ?? 0) + 1);
+    }
+    const dupes = [...perItem].filter(([, n]) => n > 1);
+    assert.deepEqual(dupes, [], 'no item may exist twice in Jira');
+    assert.equal(perItem.size, flattenBreakdown(breakdown).length);
+  };
+
+  before(async () => {
+    fake = await startFakeAtlassian();
+    site = { siteUrl: fake.url, email: fake.email, apiToken: fake.apiToken };
+  });
+  after(async () => {
+    await fake.close();
+    fake.assertNoViolations();
+  });
+
+  test('a 124-item breakdown becomes epics, stories and sub-tasks with parents, labels, properties and links in few requests', async () => {
+    const breakdown = sampleBreakdown(4, 5, 5); // 4 + 20 + 100
+    const ledger = new MemoryLedger();
+    const progress: string[] = [];
+    const res = await run(breakdown, ledger, 'job-0001-aaaa', { onProgress: (p) => progress.push(p.phase) });
+    assert.deepEqual(res.failed, []);
+    assert.equal(res.created.length, 124);
+    const byItem = new Map(res.created.map((c) => [c.itemId, c]));
+    const issue = (itemId: string) => fake.issues.find((i) => i.key === byItem.get(itemId)!.key)!;
+    for (const x of flattenBreakdown(breakdown)) {
+      const i = issue(x.item.id);
+      assert.equal(i.parentKey, x.parentId ? byItem.get(x.parentId)!.key : undefined, `parent of ${x.item.id}`);
+      const typeName = fake.projects.get('PAY')!.issueTypes.find((t) => t.id === i.issueTypeId)!.name;
+      assert.equal(typeName, { epic: 'Epic', story: 'Story', subtask: 'Sub-task' }[x.level]);
+      assert.ok(i.labels.includes('s2t-job0001a'), 'job label');
+      assert.deepEqual(i.properties[ENTITY_PROPERTY_KEY], { jobId: 'job-0001-aaaa', itemId: x.item.id });
+      assert.equal(i.fields.summary, x.item.title);
+    }
+    const story = issue('S1.3');
+    assert.equal(story.fields.customfield_10016, 3, 'story points on the Story Points field');
+    assert.deepEqual(story.fields.priority, { name: 'High' });
+    assert.deepEqual(issue('E1').labels, ['payments', 's2t-job0001a'], 'item labels plus the job label');
+    assert.deepEqual(issue('T1.1.1').fields.timetracking, { originalEstimate: '240m' });
+    // Dependencies: S1.1 blocks S1.2 (4 epics × 4 dependent stories).
+    assert.equal(res.linksCreated, 16);
+    assert.ok(fake.links.some((l) => l.type === 'Blocks' && l.inwardKey === byItem.get('S1.1')!.key && l.outwardKey === byItem.get('S1.2')!.key));
+    // A link back to the page on each epic.
+    assert.equal(fake.remoteLinks.length, 4);
+    assert.ok(fake.remoteLinks.every((r) => r.url.endsWith('/pages/4242') && r.title === 'Payments spec'));
+    // Requests: metadata 5, one search, bulk ceil(n/50) per level, one per link and per epic remote link.
+    const bulk = Math.ceil(4 / BULK_LIMIT) + Math.ceil(20 / BULK_LIMIT) + Math.ceil(100 / BULK_LIMIT);
+    assert.equal(fake.count(/\/issue\/bulk$/), bulk);
+    assert.ok(res.requests <= 5 + 1 + bulk + 16 + 4, `${res.requests} requests`);
+    assert.equal(fake.count(/\/rest\/api\/3\/issue$/, 'POST'), 0, 'no one-by-one creates');
+    assert.ok(progress.includes('create') && progress.at(-1) === 'done');
+
+    // Running the same job again creates nothing new.
+    const again = await run(breakdown, ledger, 'job-0001-aaaa');
+    assert.equal(again.created.length, 124);
+    assert.equal(again.linksCreated, 0);
+    assert.equal(issuesOfJob('job-0001-aaaa').length, 124);
+    assert.equal(fake.links.length, 16);
+  });
+
+  test('a storm of 429 answers with Retry-After is waited out and the creation completes', async () => {
+    const breakdown = sampleBreakdown(1, 3, 2);
+    const waits: number[] = [];
+    fake.failNext(/\/issue\/bulk$/, { status: 429, retryAfter: 2, times: 3 });
+    fake.failNext(/\/search\/jql$/, { status: 429, retryAfter: 1, times: 2 });
+    const res = await createBreakdownInJira({
+      client: client(waits), site, projectKey: 'PAY', breakdown, jobId: 'job-429', pageUrl: 'https://x.example/wiki/p', pageTitle: 'P', ledger: new MemoryLedger(), sleep: noWait,
+    });
+    assert.deepEqual(res.failed, []);
+    assert.equal(res.created.length, 1 + 3 + 6);
+    assert.equal(waits.filter((w) => w >= 2000).length, 3, 'waited at least Retry-After for each 429 on bulk create');
+    assert.ok(waits.filter((w) => w >= 1000 && w < 2000).length >= 2);
+    assertNoDuplicates('job-429', breakdown);
+  });
+
+  test('endless 429 answers end in a rate_limited error after the maximum attempts', async () => {
+    fake.failNext(/\/project\/PAY$/, { status: 429, retryAfter: 0, times: 6 });
+    const err = await run(sampleBreakdown(1, 1, 0), new MemoryLedger(), 'job-429b').catch((e: unknown) => e);
+    assert.ok(err instanceof AtlassianError);
+    assert.equal(err.code, 'rate_limited');
+    assert.match(err.message, /Try again in a few minutes/);
+  });
+
+  test('a 500 after Jira created a bulk, then a resumed run, creates no duplicates', async () => {
+    const breakdown = sampleBreakdown(2, 4, 10); // 2 + 8 + 80: the sub-tasks take two bulk requests
+    const ledger = new MemoryLedger();
+    // The second sub-task bulk takes effect, but its answer is lost.
+    let bulkSeen = 0;
+    const jobId = 'job-500-resume';
+    const first = await run(breakdown, ledger, jobId, {
+      maxCreateAttempts: 1,
+      onProgress: (p) => {
+        if (p.phase === 'create' && ++bulkSeen === 4) fake.failNext(/\/issue\/bulk$/, { status: 500, afterHandling: true });
+      },
+    }).catch((e: unknown) => e);
+    assert.ok(first instanceof AtlassianError && first.code === 'server', 'the first run stops on the 500');
+    assert.ok(ledger.items.size < 90, 'the ledger misses the lost bulk');
+    const resumed = await run(breakdown, ledger, jobId);
+    assert.deepEqual(resumed.failed, []);
+    assert.equal(resumed.created.length, 90);
+    assert.ok(resumed.adopted.length > 0, 'issues of the lost answer are adopted from Jira');
+    assertNoDuplicates(jobId, breakdown);
+  });
+
+  test('a 500 in the middle of a bulk create is reconciled by label within the same run', async () => {
+    const breakdown = sampleBreakdown(1, 6, 10); // 60 sub-tasks: two bulks
+    const jobId = 'job-500-inline';
+    fake.failNext(/\/issue\/bulk$/, { status: 502, afterHandling: true });
+    fake.failNext(/\/issue\/bulk$/, { status: 500 });
+    const res = await run(breakdown, new MemoryLedger(), jobId);
+    assert.deepEqual(res.failed, []);
+    assert.equal(res.created.length, 67);
+    assert.deepEqual(res.adopted, ['E1'], 'the epic created behind the 502 was found, not created again');
+    assertNoDuplicates(jobId, breakdown);
+  });
+
+  test('a ledger that lost its last write is repaired from Jira and nothing is created twice', async () => {
+    const breakdown = sampleBreakdown(2, 3, 4);
+    const jobId = 'job-lost-write';
+    const ledger = new MemoryLedger();
+    // Jira answers the stories' bulk, then the process dies before the ledger write.
+    const crashing: CreationLedger = {
+      createdItems: () => ledger.createdItems(),
+      recordCreated: (itemId, issue) => {
+        if (itemId.startsWith('S')) throw new Error('killed');
+        ledger.recordCreated(itemId, issue);
+      },
+      recordLinked: (k) => ledger.recordLinked(k),
+      linkedKeys: () => ledger.linkedKeys(),
+    };
+    await assert.rejects(run(breakdown, crashing, jobId), /killed/);
+    assert.equal(ledger.items.size, 2, 'only the epics reached the ledger');
+    assert.equal(issuesOfJob(jobId).length, 2 + 6, 'but Jira has the stories too');
+    const res = await run(breakdown, ledger, jobId);
+    assert.deepEqual(res.failed, []);
+    assert.deepEqual(res.adopted.sort(), ['S1.1', 'S1.2', 'S1.3', 'S2.1', 'S2.2', 'S2.3']);
+    assert.equal(res.created.length, 2 + 6 + 24);
+    assertNoDuplicates(jobId, breakdown);
+  });
+
+  test('a field Jira rejects gives a clear per-item error and the other items are still created', async () => {
+    fake.rejectField('customfield_10016', 'Story Points is not on the Create screen of project PAY');
+    try {
+      const breakdown = parseBreakdownWithUnestimated();
+      const res = await run(breakdown, new MemoryLedger(), 'job-reject');
+      const failed = new Map(res.failed.map((f) => [f.itemId, f.message]));
+      assert.match(failed.get('S1.1')!, /Jira rejected field customfield_10016 of story S1\.1 ".+": Story Points is not on the Create screen of project PAY/);
+      assert.match(failed.get('T1.1.1')!, /parent S1\.1 could not be created/);
+      assert.deepEqual(res.created.map((c) => c.itemId).sort(), ['E1', 'S1.2', 'T1.2.1']);
+    } finally {
+      fake.clearFaults();
+    }
+  });
+
+  test('a project without a required-field-free issue type or without sub-tasks fails before creating anything', async () => {
+    const before = fake.issues.length;
+    const err = await run(sampleBreakdown(1, 1, 1), new MemoryLedger(), 'job-ops', { projectKey: 'OPS' }).catch((e: unknown) => e);
+    assert.ok(err instanceof AtlassianError);
+    assert.equal(err.message, "Project OPS has no sub-task issue type; map 'subtask' to another type in Settings.");
+    assert.equal(fake.issues.length, before);
+  });
+});
+
+function parseBreakdownWithUnestimated(): Breakdown {
+  const b = sampleBreakdown(1, 2, 1);
+  b.epics[0]!.stories[1]!.estimate = null; // S1.2 has no story points, so the rejected field is not sent
+  return b;
+}
+
