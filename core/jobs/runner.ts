@@ -26,6 +26,16 @@ export interface CreationProgress {
   [k: string]: unknown;
 }
 
+export interface CreationOutcome {
+  /** Items that exist in Jira for this job (created now or in an earlier run). */
+  created: number;
+  /** Of those, items found in Jira by reconciliation rather than the ledger. */
+  reused: number;
+  /** Items Jira refused, each with a message a person can act on. */
+  failed: { itemId: string; message: string }[];
+  warnings: string[];
+}
+
 /** The pipeline's steps, passed in so the runner is wired the same way in the product and in tests. */
 export interface PipelineSteps {
   fetchPage(job: JobRecord, signal: AbortSignal): Promise<FetchedPage>;
@@ -38,7 +48,7 @@ export interface PipelineSteps {
     ledger: CreationLedger;
     onProgress: (p: CreationProgress) => void;
     signal: AbortSignal;
-  }): Promise<{ created: number; reused: number }>;
+  }): Promise<CreationOutcome>;
   /** Turns a failure into the message shown to people; the default uses the error's code and message. */
   describeError?(err: unknown, step: 'fetch' | 'generate' | 'create'): JobError;
 }
@@ -310,7 +320,7 @@ export class JobRunner {
         await this.store.audit({ jobId: job.id, actor: SYSTEM, action: 'job.resumed', details: { state: job.state } });
       }
       const jobId = job.id;
-      let result: { created: number; reused: number };
+      let result: CreationOutcome;
       try {
         result = await this.steps.createIssues({
           job,
@@ -330,13 +340,23 @@ export class JobRunner {
         return;
       }
       const issues = await this.store.createdIssues(job.id);
+      if (result.failed.length) {
+        // What was created stays recorded; a retry resumes from the ledger and creates only the rest.
+        const list = result.failed.slice(0, 5).map((f) => f.message).join(' | ');
+        const more = result.failed.length > 5 ? ` (+${result.failed.length - 5} more)` : '';
+        await this.fail(job.id, {
+          code: 'jira_items_rejected',
+          message: `${result.failed.length} of ${result.failed.length + result.created} items were not created: ${list}${more}. Fix the cause (or edit the breakdown) and retry the job.`,
+        });
+        return;
+      }
       this.changed(
         await this.store.transition(job.id, 'done', {
           actor: SYSTEM,
           from: 'creating',
           counts: { ...countBreakdown(breakdown), created: result.created, reused: result.reused },
           progress: { step: 'done', created: issues.length, total: issues.length },
-          details: { created: result.created, reused: result.reused },
+          details: { created: result.created, reused: result.reused, ...(result.warnings.length ? { warnings: result.warnings } : {}) },
         }),
       );
     } catch (err) {

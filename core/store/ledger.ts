@@ -9,4 +9,7 @@ export interface LedgerIssue {
 export interface CreationLedger {
   createdItems(): Map<string, LedgerIssue>;
   recordCreated(itemId: string, issue: LedgerIssue): void;
+  /** Issue links (and remote links) already made, by the key creation gives them. */
+  recordLinked(linkKey: string): void;
+  linkedKeys(): Set<string>;
 }

@@ -99,4 +99,16 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'issue links created per job (so a resumed creation does not link twice)',
+    sql: `
+      CREATE TABLE created_links (
+        job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+        link_key TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (job_id, link_key)
+      );
+    `,
+  },
 ];

@@ -312,6 +312,11 @@ export class SqliteJobStore implements JobStore {
         return new Map(rows.map((r) => [r.item_id as string, { key: r.issue_key as string, id: r.issue_id as string }]));
       },
       recordCreated: (itemId, issue) => this.recordCreatedSync({ jobId, itemId, key: issue.key, id: issue.id, url: issueUrl(issue.key) }),
+      recordLinked: (linkKey) => {
+        this.db.prepare('INSERT OR IGNORE INTO created_links (job_id, link_key, created_at) VALUES (?, ?, ?)').run(jobId, linkKey, this.iso());
+      },
+      linkedKeys: () =>
+        new Set((this.db.prepare('SELECT link_key FROM created_links WHERE job_id = ?').all(jobId) as Row[]).map((r) => r.link_key as string)),
     };
   }
 

@@ -1,0 +1,64 @@
+// `spec2tickets keys create|list|rotate|revoke`: API keys for the Forge app, managed on the same
+// data folder as the running backend (SQLite's busy timeout lets both work at once). A new key is
+// printed once and never again.
+
+import type { Command } from 'commander';
+import { SqliteJobStore } from '../store/sqliteStore.ts';
+import { ApiKeyService } from '../server/apiKeys.ts';
+import { loadServeConfig } from './serve.ts';
+import { CliInputError } from './generate.ts';
+
+export interface KeysIo {
+  out: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+}
+
+interface KeysFlags {
+  dataDir?: string;
+  json?: boolean;
+}
+
+const actor = (env: NodeJS.ProcessEnv) => `cli:${env.USER ?? env.USERNAME ?? 'unknown'}`;
+
+async function withKeys<T>(flags: KeysFlags, io: KeysIo, fn: (keys: ApiKeyService) => Promise<T>): Promise<T> {
+  const { config } = loadServeConfig({ dataDir: flags.dataDir }, io.env);
+  const store = new SqliteJobStore({ dataDir: config.dataDir });
+  try {
+    return await fn(new ApiKeyService({ store }));
+  } finally {
+    store.close();
+  }
+}
+
+export async function runKeys(command: 'create' | 'list' | 'rotate' | 'revoke', arg: string | undefined, flags: KeysFlags, io: KeysIo): Promise<void> {
+  const print = (human: string, data: unknown) => io.out(flags.json ? `${JSON.stringify(data)}\n` : `${human}\n`);
+  await withKeys(flags, io, async (keys) => {
+    if (command === 'create') {
+      const k = await keys.create(arg ?? '', actor(io.env)).catch((e: Error) => {
+        throw new CliInputError(e.message);
+      });
+      print(`Created API key "${k.name}" (id ${k.id}). Copy it now; it is not shown again:\n${k.key}`, k);
+    } else if (command === 'list') {
+      const list = await keys.list();
+      const lines = list.map((k) => `${k.id}  ${k.prefix}…  ${k.name}  created ${k.createdAt}  last used ${k.lastUsedAt ?? 'never'}${k.revokedAt ? `  REVOKED ${k.revokedAt}` : ''}`);
+      print(lines.length ? lines.join('\n') : 'No API keys yet; create one with: spec2tickets keys create <name>', list);
+    } else if (command === 'rotate') {
+      const k = await keys.rotate(arg ?? '', actor(io.env));
+      if (!k) throw new CliInputError(`There is no active API key with id "${arg}" (see: spec2tickets keys list)`);
+      print(`Rotated: the old key is revoked. New key for "${k.name}" (id ${k.id}); copy it now:\n${k.key}`, k);
+    } else {
+      if (!(await keys.revoke(arg ?? '', actor(io.env)))) throw new CliInputError(`There is no active API key with id "${arg}" (see: spec2tickets keys list)`);
+      print(`Revoked API key ${arg}.`, { id: arg, revoked: true });
+    }
+  });
+}
+
+export function registerKeys(program: Command): void {
+  const keys = program.command('keys').description('manage the API keys the Forge app uses to call this backend');
+  const io = (): KeysIo => ({ out: (t) => void process.stdout.write(t), env: process.env });
+  const common = (c: Command) => c.option('--data-dir <dir>', 'data folder of the backend').option('--json', 'print JSON for scripts');
+  common(keys.command('create <name>').description('create a key (printed once)')).action((name: string, f: KeysFlags) => runKeys('create', name, f, io()));
+  common(keys.command('list').description('list keys (prefix, name, last use; never the key)')).action((f: KeysFlags) => runKeys('list', undefined, f, io()));
+  common(keys.command('rotate <id>').description('revoke a key and issue a new one with the same name')).action((id: string, f: KeysFlags) => runKeys('rotate', id, f, io()));
+  common(keys.command('revoke <id>').description('revoke a key at once')).action((id: string, f: KeysFlags) => runKeys('revoke', id, f, io()));
+}

@@ -1,0 +1,93 @@
+// Starts the real backend in this process against the fake Atlassian site, on loopback ports
+// chosen by the OS, with a throw-away data folder; and gives Forge-style and admin-style clients.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../../core/config/config.ts';
+import { MemorySecretStore } from '../../../core/secrets/secretStore.ts';
+import { startBackend, type Backend } from '../../../core/server/backend.ts';
+import { DraftingEngine, productParts } from '../../../core/server/productParts.ts';
+import { startFakeAtlassian, type FakeAtlassian, type FakeAtlassianOptions } from '../../fakes/atlassian/server.ts';
+import type { JobStatusView } from '../../../core/server/jobView.ts';
+
+export interface Harness {
+  fake: FakeAtlassian;
+  backend: Backend;
+  dataDir: string;
+  apiKey: string;
+  /** fetch on the public listener with the API key. */
+  pub(path: string, init?: RequestInit & { json?: unknown; key?: string | null }): Promise<Response>;
+  /** fetch on the admin listener with the session token. */
+  admin(path: string, init?: RequestInit & { json?: unknown }): Promise<Response>;
+  /** Polls GET /v1/jobs/:id until `until` holds (or the timeout passes). */
+  poll(jobId: string, until: (j: JobStatusView) => boolean, timeoutMs?: number): Promise<JobStatusView>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(o: { fake?: FakeAtlassianOptions; env?: Record<string, string> } = {}): Promise<Harness> {
+  const fake = await startFakeAtlassian(o.fake);
+  const dataDir = mkdtempSync(join(tmpdir(), 's2t-e2e-'));
+  const loaded = loadConfig({
+    cwd: dataDir,
+    env: {
+      SPEC2TICKETS_DATA_DIR: dataDir,
+      SPEC2TICKETS_PUBLIC_PORT: '0',
+      SPEC2TICKETS_ADMIN_PORT: '0',
+      SPEC2TICKETS_SITE_URL: fake.url,
+      SPEC2TICKETS_ATLASSIAN_EMAIL: fake.email,
+      SPEC2TICKETS_JIRA_PROJECT: 'PAY',
+      ...o.env,
+    },
+  });
+  const backend = await startBackend({
+    loaded,
+    secrets: new MemorySecretStore({ atlassianApiToken: fake.apiToken }),
+    engine: new DraftingEngine(),
+    parts: productParts(),
+  });
+  const { key: apiKey } = await backend.apiKeys.create('forge-test', 'test');
+  const withJson = (init: RequestInit & { json?: unknown } = {}): RequestInit => {
+    const { json, ...rest } = init;
+    if (json === undefined) return rest;
+    return { method: 'POST', ...rest, body: JSON.stringify(json), headers: { 'content-type': 'application/json', ...(rest.headers as Record<string, string>) } };
+  };
+  const pub: Harness['pub'] = (path, init = {}) => {
+    const { key, ...rest } = init;
+    const r = withJson(rest);
+    const headers = new Headers(r.headers);
+    if (key !== null) headers.set('authorization', `Bearer ${key ?? apiKey}`);
+    return fetch(backend.publicUrl + path, { ...r, headers });
+  };
+  const admin: Harness['admin'] = (path, init = {}) => {
+    const r = withJson(init);
+    const headers = new Headers(r.headers);
+    headers.set('authorization', `Bearer ${backend.sessionToken}`);
+    return fetch(backend.adminBaseUrl + path, { ...r, headers });
+  };
+  const poll: Harness['poll'] = async (jobId, until, timeoutMs = 15_000) => {
+    const end = Date.now() + timeoutMs;
+    let last: JobStatusView | undefined;
+    while (Date.now() < end) {
+      const res = await pub(`/v1/jobs/${jobId}`);
+      last = (await res.json()) as JobStatusView;
+      if (until(last)) return last;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`job ${jobId} did not reach the expected state in ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
+  };
+  return {
+    fake,
+    backend,
+    dataDir,
+    apiKey,
+    pub,
+    admin,
+    poll,
+    close: async () => {
+      await backend.close();
+      await fake.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
