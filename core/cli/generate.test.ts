@@ -1,0 +1,131 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseBreakdown } from '../breakdown/schema.ts';
+
+const launcher = new URL('../../build/bin/spec2tickets.mjs', import.meta.url).pathname;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], stdin?: string | Buffer): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [launcher, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin ?? '');
+  });
+}
+
+const STORAGE = `<h1>Payments</h1>
+<h2>Refunds</h2>
+<p>Refunds return money to the customer.</p>
+<ul><li>FR-1 The system must refund a card payment within 5 days.</li><li>FR-2 The system should refund vouchers.</li></ul>
+<ac:task-list><ac:task><ac:task-status>incomplete</ac:task-status><ac:task-body>Ask finance about fees</ac:task-body></ac:task></ac:task-list>
+<h2>Receipts</h2>
+<p>As a customer, I want a receipt by email, so that I can claim expenses.</p>`;
+
+const MARKDOWN = `# Reports
+
+## Exports
+
+- FR-10 The system must export the ledger as CSV.
+- [ ] Pick a CSV dialect
+
+## Alerts
+
+Given a payment fails
+
+When the retry also fails
+
+Then the account owner is emailed
+`;
+
+describe('spec2tickets generate (real CLI process)', { concurrency: 2 }, () => {
+  let dir = '';
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'spec2tickets-cli-'));
+    await writeFile(join(dir, 'payments.xml'), STORAGE);
+    await writeFile(join(dir, 'reports.md'), MARKDOWN);
+    await writeFile(join(dir, 'garbage.bin'), Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 256)));
+    await writeFile(join(dir, 'blank.txt'), ' \n\n \t\n');
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('a storage-format file prints the breakdown and its coverage report as text', async () => {
+    const r = await cli(['generate', join(dir, 'payments.xml')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^E1 {2}Refunds/m);
+    assert.match(r.stdout, /^ {2}S1\.1 {2}FR-1: The system must refund a card payment within 5 days/m);
+    assert.match(r.stdout, /^ {4}T1\.\d\.1 {2}Ask finance about fees/m);
+    assert.match(r.stdout, /^E2 {2}Receipts/m);
+    assert.match(r.stdout, /Coverage: 4 of 4 requirement blocks cited \(100\.0%\)/);
+    assert.equal(r.stderr, '');
+  });
+
+  test('a page on stdin with --json prints a schema-valid breakdown and its report', async () => {
+    const r = await cli(['generate', '-', '--format', 'markdown', '--json'], MARKDOWN);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { breakdown: unknown; report: { ok: boolean; coverage: { ratio: number }; counts: unknown } };
+    const b = parseBreakdown(out.breakdown);
+    assert.equal(b.generator.kind, 'drafter');
+    assert.deepEqual(b.epics.map((e) => e.title), ['Exports', 'Alerts']);
+    assert.deepEqual(b.epics[1]!.stories[0]!.acceptanceCriteria, ['Given a payment fails; When the retry also fails; Then the account owner is emailed']);
+    assert.equal(out.report.ok, true);
+    assert.equal(out.report.coverage.ratio, 1);
+  });
+
+  test('the format is guessed from the extension and --markdown prints Markdown', async () => {
+    const r = await cli(['generate', join(dir, 'reports.md'), '--markdown']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^# Reports$/m);
+    assert.match(r.stdout, /^### S1\.1 FR-10: The system must export the ledger as CSV$/m);
+  });
+
+  test('binary garbage, a missing file and an empty page exit with 2 and a message, without a stack trace', async () => {
+    const runs = await Promise.all([
+      cli(['generate', join(dir, 'garbage.bin')]),
+      cli(['generate', join(dir, 'missing.xml')]),
+      cli(['generate', join(dir, 'blank.txt')]),
+      cli(['generate', '-'], ''),
+    ]);
+    const [garbage, missing, blank, emptyStdin] = runs;
+    assert.match(garbage!.stderr, /binary/);
+    assert.match(missing!.stderr, /Cannot read .*missing\.xml: no such file/);
+    assert.match(blank!.stderr, /empty|no text content/);
+    assert.match(emptyStdin!.stderr, /empty|no text content/);
+    for (const r of runs) {
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(r.stdout, '');
+      assert.doesNotMatch(r.stderr, /\n\s+at /);
+      assert.match(r.stderr, /^spec2tickets: /);
+    }
+  });
+
+  test('usage mistakes exit with 2 and --version prints the package version', async () => {
+    const [both, badFormat, version] = await Promise.all([
+      cli(['generate', join(dir, 'reports.md'), '--json', '--markdown']),
+      cli(['generate', join(dir, 'reports.md'), '--format', 'docx']),
+      cli(['--version']),
+    ]);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /cannot be used with/);
+    assert.equal(badFormat.code, 2);
+    assert.match(badFormat.stderr, /Allowed choices are storage, markdown, text/);
+    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    assert.equal(version.code, 0);
+    assert.equal(version.stdout.trim(), pkg.version);
+  });
+});
