@@ -1,12 +1,16 @@
 // Whitespace and invisible-character normalisation for block text, so that ids and tags see the text a
 // person reads (a non-breaking space or a zero-width joiner must not make two identical sentences differ).
 
-const SPACES = /[ \t\f\v\r\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+/g;
+// Matches only runs that need changing (two or more spaces, or any other space character), so the
+// ordinary single spaces of prose cost nothing.
+const SPACES = /(?: [ \t\f\v\r\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]|[\t\f\v\r\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000])[ \t\f\v\r\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]*/g;
 const INVISIBLE = /[\u200b-\u200d\u2060\ufeff\u00ad]/g;
+const NON_ASCII = /[^\x00-\x7f]/;
 
 /** Collapses runs of spaces, trims every line and drops empty lines; newlines (from <br>, paragraphs) stay. */
 export function normaliseText(raw: string): string {
-  const collapsed = raw.replace(INVISIBLE, '').replace(SPACES, ' ');
+  const visible = NON_ASCII.test(raw) ? raw.replace(INVISIBLE, '') : raw;
+  const collapsed = visible.replace(SPACES, ' ');
   if (!collapsed.includes('\n')) return collapsed.trim();
   const lines: string[] = [];
   for (const line of collapsed.split('\n')) {
@@ -28,5 +32,7 @@ export function normaliseCode(raw: string): string {
 
 /** The key a block id is hashed from: case, Unicode form and spacing differences do not count as edits. */
 export function idKey(kind: string, text: string): string {
-  return `${kind}\u0000${text.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim()}`;
+  // Block text is already whitespace-normalised; NFKC only matters (and only costs) beyond ASCII.
+  const folded = NON_ASCII.test(text) ? text.normalize('NFKC') : text;
+  return `${kind}\u0000${folded.toLowerCase().replace(/\n/g, ' ')}`;
 }

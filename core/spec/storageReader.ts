@@ -120,6 +120,8 @@ class StorageReader {
   private readonly panels: PanelRef[] = [];
   private skip: SkipState | undefined;
   private depthWarned = false;
+  /** The heading being read; a block element inside it (an unclosed <h1>) ends it early. */
+  private heading: { target: Target; level: number } | undefined;
 
   constructor(
     private readonly doc: DocumentBuilder,
@@ -137,7 +139,10 @@ class StorageReader {
     const parent = this.frames[this.frames.length - 1];
     if (parent) parent.hadContent = true;
     const frame: Frame = { name, hadContent: false };
-    if (BLOCK_LEVEL.has(name)) this.closeImplicitParagraph();
+    if (BLOCK_LEVEL.has(name)) {
+      if (this.heading) this.endHeading();
+      this.closeImplicitParagraph();
+    }
     if (!this.open(name, attrs, frame, parent)) return;
     this.frames.push(frame);
   }
@@ -203,9 +208,11 @@ class StorageReader {
         this.separator('\n');
         frame.onClose = () => this.separator('\n');
         return true;
+      case 'ac:task-list':
+        this.breakParagraph();
+        return this.openList(frame);
       case 'ul':
       case 'ol':
-      case 'ac:task-list':
         return this.openList(frame);
       case 'li':
         return this.openListItem(frame);
@@ -296,7 +303,30 @@ class StorageReader {
       frame.onClose = () => this.separator('\n');
       return true;
     }
-    return this.openCapture(frame, (text) => this.doc.openSection(level, text));
+    const target: Target = { parts: [], prose: false };
+    this.targets.push(target);
+    this.heading = { target, level };
+    frame.onClose = () => {
+      if (this.heading?.target === target) this.endHeading();
+    };
+    return true;
+  }
+
+  private endHeading(): void {
+    const heading = this.heading!;
+    this.heading = undefined;
+    this.popTarget(heading.target);
+    this.doc.openSection(heading.level, heading.target.parts.join(''));
+  }
+
+  /**
+   * A block macro or task list inside an unclosed <p> starts new blocks instead of being folded into
+   * the paragraph (HTML parsing does not close <p> for elements it does not know).
+   */
+  private breakParagraph(): void {
+    this.closeImplicitParagraph();
+    const top = this.targets[this.targets.length - 1];
+    if (top?.block?.kind === 'paragraph') this.finishTarget(top);
   }
 
   private openParagraph(frame: Frame): boolean {
@@ -547,7 +577,7 @@ class StorageReader {
     const macro: MacroContext = { name, params: {}, body: [] };
     frame.macro = macro;
     if (CODE_MACROS.has(name)) {
-      this.closeImplicitParagraph();
+      this.breakParagraph();
       const sink = this.currentSink();
       if (sink?.flatten === 'all') {
         frame.onClose = () => this.append(`\n${normaliseCode(macro.body.join(''))}\n`, true);
@@ -563,7 +593,7 @@ class StorageReader {
       return true;
     }
     if (PANEL_MACROS.has(name as PanelKind)) {
-      this.closeImplicitParagraph();
+      this.breakParagraph();
       const panel: PanelRef = { kind: name as PanelKind };
       this.panels.push(panel);
       frame.onClose = () => {
