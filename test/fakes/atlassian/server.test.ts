@@ -1,0 +1,83 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { startFakeAtlassian } from './server.ts';
+import { parseJql } from './jql.ts';
+
+const auth = (email: string, token: string) => `Basic ${Buffer.from(`${email}:${token}`).toString('base64')}`;
+
+describe('the fake Atlassian checks the contract', () => {
+  test('a deliberately wrong request body is reported as an OpenAPI violation', async () => {
+    const fake = await startFakeAtlassian();
+    try {
+      const res = await fetch(`${fake.url}/rest/api/3/issueLink`, {
+        method: 'POST',
+        headers: { Authorization: auth(fake.email, fake.apiToken), 'Content-Type': 'application/json' },
+        body: JSON.stringify({ type: 'Blocks', inward: 'PAY-1' }),
+      });
+      await res.text();
+      assert.ok(fake.violations.some((v) => /POST \/rest\/api\/3\/issueLink: request body/.test(v)), fake.violations.join('\n'));
+      assert.throws(() => fake.assertNoViolations(), /OpenAPI contract violation/);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  test('an unknown query parameter and an undocumented endpoint are violations too', async () => {
+    const fake = await startFakeAtlassian();
+    try {
+      const h = { Authorization: auth(fake.email, fake.apiToken) };
+      await (await fetch(`${fake.url}/rest/api/3/myself?bogus=1`, { headers: h })).text();
+      await (await fetch(`${fake.url}/rest/api/3/not-an-endpoint`, { headers: h })).text();
+      assert.ok(fake.violations.some((v) => /query parameter "bogus" is not defined/.test(v)));
+      assert.ok(fake.violations.some((v) => /no such operation/.test(v)));
+    } finally {
+      await fake.close();
+    }
+  });
+
+  test('correct requests produce no violations, and wrong credentials get 401', async () => {
+    const fake = await startFakeAtlassian({ email: 'a@b.c', apiToken: 't0k' });
+    try {
+      const ok = await fetch(`${fake.url}/rest/api/3/search/jql?jql=project%20%3D%20PAY&maxResults=10&fields=summary`, { headers: { Authorization: auth('a@b.c', 't0k') } });
+      assert.equal(ok.status, 200);
+      assert.deepEqual(await ok.json(), { issues: [], isLast: true });
+      const denied = await fetch(`${fake.url}/rest/api/3/myself`, { headers: { Authorization: auth('a@b.c', 'wrong') } });
+      assert.equal(denied.status, 401);
+      fake.assertNoViolations();
+    } finally {
+      await fake.close();
+    }
+  });
+
+  test('search pages with nextPageToken until isLast', async () => {
+    const fake = await startFakeAtlassian();
+    try {
+      for (let i = 0; i < 7; i++) fake.addIssue({ projectKey: 'PAY', summary: `Issue ${i}`, labels: ['x'] });
+      const keys: string[] = [];
+      let token: string | undefined;
+      do {
+        const q = new URLSearchParams({ jql: 'labels = "x"', maxResults: '3', fields: 'summary' });
+        if (token) q.set('nextPageToken', token);
+        const body = (await (await fetch(`${fake.url}/rest/api/3/search/jql?${q}`, { headers: { Authorization: auth(fake.email, fake.apiToken) } })).json()) as { issues: { key: string }[]; nextPageToken?: string };
+        keys.push(...body.issues.map((i) => i.key));
+        token = body.nextPageToken;
+      } while (token);
+      assert.equal(keys.length, 7);
+      assert.equal(new Set(keys).size, 7);
+      fake.assertNoViolations();
+    } finally {
+      await fake.close();
+    }
+  });
+
+  test('the JQL subset parses quotes, escapes, OR, parentheses and ORDER BY', () => {
+    assert.deepEqual(parseJql('project = "PAY" AND (summary ~ "a\\"b" OR labels in (x, "y z")) ORDER BY key ASC'), {
+      kind: 'and',
+      items: [
+        { kind: 'clause', field: 'project', op: '=', values: ['PAY'] },
+        { kind: 'or', items: [{ kind: 'clause', field: 'summary', op: '~', values: ['a"b'] }, { kind: 'clause', field: 'labels', op: 'in', values: ['x', 'y z'] }] },
+      ],
+    });
+    assert.throws(() => parseJql('project = "PAY'), /unterminated/);
+  });
+});
