@@ -216,6 +216,11 @@ export function createAdminApp(deps: AdminDeps): Express {
     }
   });
 
+  api.get('/audit', async (req, res) => {
+    const limit = Math.min(1000, Math.max(1, Number(req.query.limit ?? 200) || 200));
+    res.json({ audit: await deps.store.auditLog(null, limit) });
+  });
+
   api.get('/keys', async (_req, res) => {
     res.json({ keys: await deps.apiKeys.list() });
   });

@@ -269,8 +269,9 @@ export class SqliteJobStore implements JobStore {
     this.insertAudit(e.jobId, e.actor, e.action, e.details);
   }
 
-  async auditLog(jobId: string): Promise<AuditEntry[]> {
-    return (this.db.prepare('SELECT * FROM audit_log WHERE job_id = ? ORDER BY id').all(jobId) as Row[]).map((r) => ({
+  async auditLog(jobId: string | null, limit = 10_000): Promise<AuditEntry[]> {
+    const rows = this.db.prepare('SELECT * FROM (SELECT * FROM audit_log WHERE job_id IS ? ORDER BY id DESC LIMIT ?) ORDER BY id').all(jobId, limit) as Row[];
+    return rows.map((r) => ({
       id: r.id as number,
       jobId: (r.job_id as string | null) ?? null,
       actor: r.actor as string,

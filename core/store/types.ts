@@ -144,7 +144,8 @@ export interface JobStore {
   generatedBreakdown(jobId: string): Promise<BreakdownVersion | undefined>;
 
   audit(entry: { jobId: string | null; actor: string; action: string; details?: Record<string, unknown> }): Promise<void>;
-  auditLog(jobId: string): Promise<AuditEntry[]>;
+  /** A job's audit trail, or with null the actions not tied to a job (settings, API keys), newest last. */
+  auditLog(jobId: string | null, limit?: number): Promise<AuditEntry[]>;
 
   recordCreatedIssue(issue: Omit<CreatedIssue, 'createdAt'>): Promise<void>;
   createdIssues(jobId: string): Promise<CreatedIssue[]>;

@@ -1,0 +1,148 @@
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../core/config/config.ts';
+import { EnvSecretStore, MemorySecretStore } from '../../core/secrets/secretStore.ts';
+import { startBackend, AdminBindError } from '../../core/server/backend.ts';
+import { DraftingEngine, productParts } from '../../core/server/productParts.ts';
+import { startHarness, type Harness } from './support/inProcess.ts';
+
+/** A raw HTTP request, so the Host header can be anything (fetch would set it from the URL). */
+function raw(url: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('admin listener: this machine, this launch only', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness();
+  });
+  after(() => h.close());
+
+  test('a foreign Host header is refused (DNS rebinding) even with the right token', async () => {
+    const port = new URL(h.backend.adminBaseUrl).port;
+    const foreign = await raw(`${h.backend.adminBaseUrl}/api/jobs`, { host: `evil.example:${port}`, authorization: `Bearer ${h.backend.sessionToken}` });
+    assert.equal(foreign.status, 421);
+    assert.equal(JSON.parse(foreign.body).code, 'host_not_allowed');
+    const local = await raw(`${h.backend.adminBaseUrl}/api/jobs`, { host: `localhost:${port}`, authorization: `Bearer ${h.backend.sessionToken}` });
+    assert.equal(local.status, 200);
+  });
+
+  test('a missing or wrong session token is refused; the printed ?token= URL sets a cookie that then works', async () => {
+    assert.equal((await fetch(`${h.backend.adminBaseUrl}/api/jobs`)).status, 401);
+    const wrong = await fetch(`${h.backend.adminBaseUrl}/api/jobs`, { headers: { authorization: 'Bearer nope' } });
+    assert.equal(wrong.status, 401);
+    assert.equal(((await wrong.json()) as { code: string }).code, 'session_required');
+    assert.equal(h.backend.adminUrl, `${h.backend.adminBaseUrl}/?token=${h.backend.sessionToken}`);
+    const first = await fetch(`${h.backend.adminBaseUrl}/api/session?token=${h.backend.sessionToken}`);
+    assert.equal(first.status, 200);
+    const cookie = first.headers.get('set-cookie') ?? '';
+    assert.match(cookie, /HttpOnly/);
+    assert.match(cookie, /SameSite=Strict/);
+    const withCookie = await fetch(`${h.backend.adminBaseUrl}/api/jobs`, { headers: { cookie: cookie.split(';')[0]! } });
+    assert.equal(withCookie.status, 200);
+  });
+
+  test('the admin listener refuses to bind anywhere but 127.0.0.1', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 's2t-bind-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const loaded = loadConfig({ cwd: dir, env: { SPEC2TICKETS_DATA_DIR: dir, SPEC2TICKETS_PUBLIC_PORT: '0', SPEC2TICKETS_ADMIN_PORT: '0' } });
+    await assert.rejects(
+      startBackend({ loaded, secrets: new MemorySecretStore(), engine: new DraftingEngine(), parts: productParts(), adminHost: '0.0.0.0' }),
+      (err: unknown) => err instanceof AdminBindError && /only binds to 127\.0\.0\.1/.test(err.message),
+    );
+  });
+
+  test('settings: validated, secrets write-only (only { set: true } comes back), every change audited', async () => {
+    const bad = await h.admin('/api/settings', { method: 'PUT', json: { jiraProjectKey: 'lower case', retentionDays: 0 } });
+    assert.equal(bad.status, 400);
+    assert.deepEqual(((await bad.json()) as { fields: string[] }).fields.sort(), ['jiraProjectKey', 'retentionDays']);
+    const put = await h.admin('/api/settings', { method: 'PUT', json: { retentionDays: 14, secrets: { atlassianApiToken: 'brand-new-token-value' } } });
+    assert.equal(put.status, 200);
+    const view = await (await h.admin('/api/settings')).text();
+    assert.ok(!view.includes('brand-new-token-value'), 'the secret is never returned');
+    const parsed = JSON.parse(view) as { values: { retentionDays: number; jiraProjectKey: string }; sources: Record<string, string>; secrets: { atlassianApiToken: { set: boolean } }; pinned: string[] };
+    assert.equal(parsed.values.retentionDays, 14);
+    assert.equal(parsed.sources.retentionDays, 'settings');
+    assert.equal(parsed.secrets.atlassianApiToken.set, true);
+    assert.ok(parsed.pinned.includes('jiraProjectKey'), 'a value from the environment is shown as pinned');
+    const audit = (await (await h.admin('/api/audit')).json()) as { audit: { action: string; details: Record<string, unknown> }[] };
+    const change = audit.audit.filter((a) => a.action === 'settings.updated').at(-1);
+    assert.deepEqual(change?.details, { changed: ['retentionDays'], secretsSet: ['atlassianApiToken'] });
+    assert.ok(!JSON.stringify(audit).includes('brand-new-token-value'), 'the audit names the secret, never its value');
+    // Put the working token back for the other tests.
+    await h.admin('/api/settings', { method: 'PUT', json: { secrets: { atlassianApiToken: h.fake.apiToken } } });
+  });
+
+  test('with secrets only in the environment, saving a token says to set the variable', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 's2t-envsecrets-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const loaded = loadConfig({ cwd: dir, env: { SPEC2TICKETS_DATA_DIR: dir, SPEC2TICKETS_PUBLIC_PORT: '0', SPEC2TICKETS_ADMIN_PORT: '0' } });
+    const b = await startBackend({ loaded, secrets: new EnvSecretStore({}), engine: new DraftingEngine(), parts: productParts(), sessionToken: 'tkn' });
+    t.after(() => b.close());
+    const res = await fetch(`${b.adminBaseUrl}/api/settings`, {
+      method: 'PUT',
+      headers: { authorization: 'Bearer tkn', 'content-type': 'application/json' },
+      body: JSON.stringify({ secrets: { atlassianApiToken: 'xyz-secret' } }),
+    });
+    assert.equal(res.status, 409);
+    const body = (await res.json()) as { code: string; message: string };
+    assert.equal(body.code, 'secrets_read_only');
+    assert.match(body.message, /SPEC2TICKETS_ATLASSIAN_API_TOKEN/);
+    assert.ok(!body.message.includes('xyz-secret'));
+  });
+
+  test('approve only from review; jobs list filters by state; SSE streams model and job events', async () => {
+    const events: string[] = [];
+    const ac = new AbortController();
+    const sse = await fetch(`${h.backend.adminBaseUrl}/api/events`, { headers: { authorization: `Bearer ${h.backend.sessionToken}` }, signal: ac.signal });
+    assert.equal(sse.headers.get('content-type'), 'text/event-stream; charset=utf-8');
+    const reader = sse.body!.pipeThrough(new TextDecoderStream()).getReader();
+    const reading = (async () => {
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          events.push(value);
+        }
+      } catch {
+        // aborted at the end of the test
+      }
+    })();
+
+    h.fake.addPage({ id: '7007', title: 'SSE page', storage: '<h1>Login</h1><p>The user must be able to log in with SSO.</p>' });
+    const { jobId } = (await (await h.pub('/v1/jobs', { json: { pageId: '7007', siteUrl: h.fake.url, requestedBy: 'sse' } })).json()) as { jobId: string };
+    await h.poll(jobId, (j) => j.state === 'awaiting_review');
+    const early = await h.admin(`/api/jobs/${jobId}/retry`, { json: {} });
+    assert.equal(early.status, 409, 'retry of a job in review is refused');
+    const list = (await (await h.admin('/api/jobs?state=awaiting_review')).json()) as { jobs: { jobId: string; state: string }[] };
+    assert.ok(list.jobs.some((j) => j.jobId === jobId));
+    assert.ok(list.jobs.every((j) => j.state === 'awaiting_review'));
+    assert.equal((await h.admin('/api/jobs?state=nonsense')).status, 400);
+    const reject = await h.admin(`/api/jobs/${jobId}/reject`, { json: { by: 'lead', reason: 'not a spec' } });
+    assert.equal(((await reject.json()) as { state: string }).state, 'rejected');
+    const approveLate = await h.admin(`/api/jobs/${jobId}/approve`, { json: {} });
+    assert.equal(approveLate.status, 409);
+    assert.match(((await approveLate.json()) as { message: string }).message, /is rejected; it cannot move to approved/);
+
+    await new Promise((r) => setTimeout(r, 100));
+    ac.abort();
+    await reading;
+    const text = events.join('');
+    assert.match(text, /event: model\ndata: \{"state":"absent"/);
+    assert.match(text, new RegExp(`event: job\\ndata: \\{"jobId":"${jobId}"[^\\n]*"state":"awaiting_review"`));
+    assert.match(text, new RegExp(`event: job\\ndata: \\{"jobId":"${jobId}"[^\\n]*"state":"rejected"`));
+  });
+});
