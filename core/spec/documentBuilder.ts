@@ -140,9 +140,9 @@ export class DocumentBuilder {
     // Parent that survived: an empty list item that only wraps a nested list hands its children up.
     const keptParent: (number | undefined)[] = new Array(this.blocks.length);
     const blocks: SpecBlock[] = [];
-    // Given/When/Then steps continue a scenario across siblings, even with nested items in between.
+    // Given/When/Then steps continue a scenario across siblings (items of one list, or consecutive
+    // paragraphs), even with nested items in between; a paragraph after a scenario list starts afresh.
     const gherkinBySibling = new Map<string, boolean>();
-    let previousWasGherkin = false;
     for (const p of this.blocks) {
       const parent = p.parentIndex;
       const effectiveParent =
@@ -174,10 +174,9 @@ export class DocumentBuilder {
         done,
         headingPath: section.headingPath,
         underAcceptanceLeadIn: p.underAcceptanceLeadIn,
-        previousWasGherkin: previousWasGherkin || (gherkinBySibling.get(siblingKey) ?? false),
+        previousWasGherkin: gherkinBySibling.get(siblingKey) ?? false,
       });
-      previousWasGherkin = tags.includes('gherkin');
-      gherkinBySibling.set(siblingKey, previousWasGherkin);
+      gherkinBySibling.set(siblingKey, tags.includes('gherkin'));
       const block: SpecBlock = { id, kind, text, headingPath: section.headingPath, sectionId: section.id, tags };
       if (requirementId) block.requirementId = requirementId;
       if (p.depth !== undefined) block.depth = p.depth;

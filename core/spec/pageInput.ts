@@ -7,8 +7,11 @@ import { SpecInputError } from './types.ts';
 /** Default size limit for one page: Confluence pages above this are exports or attachments, not specs. */
 export const MAX_PAGE_BYTES = 5 * 1024 * 1024;
 
-// Above this share of control characters or undecodable bytes the input is not text.
+// Above this share of control characters or undecodable bytes the input is not text; a handful of bad
+// bytes in a real page (a pasted character from another encoding) is tolerated and reported instead.
 const BINARY_RATIO = 0.02;
+const BINARY_MIN_COUNT = 16;
+const BINARY_RATIO_ALWAYS = 0.2;
 
 export function formatBytes(n: number): string {
   if (n >= 1024 * 1024) return `${(n / (1024 * 1024)).toFixed(1)} MiB`;
@@ -70,7 +73,8 @@ export function readPageInput(input: unknown, maxBytes: number): PageText {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text.trim() === '') throw new SpecInputError('empty', 'The page is empty: there is nothing to break down.');
   const { nul, suspicious } = suspiciousCharacters(text);
-  if (nul > 0 || suspicious / text.length > BINARY_RATIO) {
+  const ratio = suspicious / text.length;
+  if (nul > 0 || (ratio > BINARY_RATIO && suspicious >= BINARY_MIN_COUNT) || ratio > BINARY_RATIO_ALWAYS) {
     throw new SpecInputError(
       'binary',
       `The page content looks like binary data, not text (${nul > 0 ? `${nul} NUL bytes` : `${suspicious} undecodable or control characters`}). Export the page body in storage format, Markdown or plain text.`,
