@@ -21,6 +21,11 @@ export function buildProgram(): Command {
 
 export async function runCli(argv: string[], stderr: (text: string) => void = (t) => void process.stderr.write(t)): Promise<number> {
   const program = buildProgram();
+  // A closed pipe (`spec2tickets generate page.xml | head`) is the reader's choice, not a failure.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   try {
     await program.parseAsync(argv);
     return 0;

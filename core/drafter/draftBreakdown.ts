@@ -60,7 +60,9 @@ function mergeGroups(plans: GroupPlan[]): GroupPlan[] {
 function planEpics(perGroup: GroupPlan[], k: number): { epics: EpicPlan[]; items: number } {
   const packed = perGroup.map((p) => ({ groups: p.groups, units: packUnits(p.units, k) }));
   const epics: EpicPlan[] = [];
-  for (const g of mergeGroups(packed)) {
+  for (const merged of mergeGroups(packed)) {
+    // Sections that share an epic may also share stories, or a page of many tiny sections cannot fit.
+    const g = merged.groups.length > 1 && k > 1 ? { groups: merged.groups, units: packUnits(merged.units, k, true) } : merged;
     const parts = epicParts(g.units.length);
     for (let i = 0; i < parts; i++) {
       epics.push({
@@ -102,7 +104,8 @@ function truncatePlan(epics: EpicPlan[]): { epics: EpicPlan[]; dropped: number }
 }
 
 function epicTitle(e: EpicPlan): string {
-  const base = e.groups.length === 1 ? e.groups[0]!.title : e.groups.map((g) => g.title).join(', ');
+  const titles = e.groups.map((g) => g.title);
+  const base = titles.length <= 2 ? titles.join(', ') : `${titles[0]} to ${titles[titles.length - 1]}`;
   const suffix = e.parts > 1 && e.part > 1 ? ` (part ${e.part})` : '';
   return `${clip(base, LIMITS.titleMax - suffix.length)}${suffix}`;
 }

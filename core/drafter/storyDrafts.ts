@@ -9,7 +9,7 @@ import { PRIORITIES } from '../breakdown/schema.ts';
 import { isRequirementBlock } from '../spec/types.ts';
 import type { SpecBlock, SpecSection } from '../spec/types.ts';
 import type { EpicGroup } from './epicGroups.ts';
-import { clip, clipBlock, derivedCriterion, estimateFor, firstSentence, priorityFor, titleFor, wordCount } from './storyText.ts';
+import { clip, clipBlock, derivedCriterion, fullTextOf, estimateFor, firstSentence, priorityFor, titleFor, wordCount } from './storyText.ts';
 
 export const DRAFT_LABEL = 'spec2tickets';
 
@@ -46,7 +46,10 @@ function attach(m: Member, b: SpecBlock): boolean {
   const text = b.text.replace(/\s+/g, ' ').trim();
   const isGherkin = b.tags.includes('gherkin');
   const last = m.criteria.length - 1;
-  if (isGherkin && m.lastWasGherkin && GHERKIN_CONTINUATION.test(text) && last >= 0 && m.criteria[last]!.length + text.length + 2 <= LIMITS.criterionMax) {
+  if (b.kind === 'task') {
+    // A task under acceptance criteria is work, not a testable condition: keep it in the description.
+    m.extra.push(`- [${b.done ? 'x' : ' '}] ${text}`);
+  } else if (isGherkin && m.lastWasGherkin && GHERKIN_CONTINUATION.test(text) && last >= 0 && m.criteria[last]!.length + text.length + 2 <= LIMITS.criterionMax) {
     m.criteria[last] = `${m.criteria[last]}; ${text}`;
   } else if (m.criteria.length < LIMITS.criteriaMax) {
     m.criteria.push(clip(text, LIMITS.criterionMax));
@@ -140,9 +143,10 @@ export function draftUnits(blocks: SpecBlock[], group: EpicGroup, sections: Map<
 
 /**
  * Packs up to `k` consecutive units of the same kind into one (and up to `k` tasks into one
- * sub-task), never beyond the per-item limits. k = 1 leaves the units as they are.
+ * sub-task), never beyond the per-item limits. k = 1 leaves the units as they are. Units of
+ * different groups are packed together only when `acrossGroups` (their groups share an epic).
  */
-export function packUnits(units: Unit[], k: number): Unit[] {
+export function packUnits(units: Unit[], k: number, acrossGroups = false): Unit[] {
   if (k <= 1) return units;
   const packTasks = (tasks: TaskDraft[]): TaskDraft[] => {
     const out: TaskDraft[] = [];
@@ -161,7 +165,7 @@ export function packUnits(units: Unit[], k: number): Unit[] {
     if (
       last &&
       last.kind === u.kind &&
-      last.group === u.group &&
+      (acrossGroups || last.group === u.group) &&
       Math.max(last.members.length, 1) + Math.max(u.members.length, 1) <= k &&
       sources(last) + sources(u) <= LIMITS.sourcesMax &&
       last.tasks.length + tasks.length <= LIMITS.subtasksPerStoryMax
@@ -198,7 +202,7 @@ export function renderStory(u: Unit, ctx: RenderContext): Omit<Story, 'id' | 'su
   } else if (u.members.length === 1) {
     const m = u.members[0]!;
     title = titleFor(m.lead);
-    description = [m.lead.text.trim(), ...m.extra].join('\n') + headingLine(m.lead.headingPath);
+    description = [fullTextOf(m.lead), ...m.extra].join('\n') + headingLine(m.lead.headingPath);
     criteria = m.criteria.length > 0 ? m.criteria : [derivedCriterion(m.lead)];
   } else {
     const ids = u.members.map((m) => m.lead.requirementId).filter(Boolean);

@@ -22,15 +22,46 @@ export function clipBlock(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`;
 }
 
+const MODAL_WORD = /\b(must|shall|should|will|needs? to|has to|muss|müssen|soll|sollen|darf|doit|doivent|devra|devront|debe|deben|deberá)\b/i;
+
+/** The sentence that carries the requirement: the first with a modal verb when the block is tagged for one. */
+export function keySentence(block: SpecBlock, body: string): string {
+  const first = firstSentence(body);
+  if (!block.tags.includes('modal') || MODAL_WORD.test(first)) return first;
+  const sentences = body.replace(/\s+/g, ' ').split(/(?<=[.!?;])\s+(?=[\p{Lu}\p{N}"“(])/u);
+  return sentences.find((x) => MODAL_WORD.test(x))?.trim() ?? first;
+}
+
 export function firstSentence(text: string): string {
   const line = text.split('\n').find((l) => l.trim() !== '') ?? '';
   const m = /^(.+?[.!?;])\s+(?=[\p{Lu}\p{N}"“(])/u.exec(line.trim());
   return (m ? m[1]! : line).trim();
 }
 
-/** The requirement text without its leading identifier ("FR-001: The system…" → "The system…"). */
+const STATEMENT_HEADER = /requirement|description|statement|target|story|summary|anforderung|beschreibung|exigence|énoncé|requisito|descripci[oó]n/i;
+const PRIORITY_HEADER = /priority|priorit[äa]t|priorit[ée]|prioridad|moscow/i;
+
+/** The sentence that states the requirement: a table row's requirement cell, or the block's text. */
+export function statementOf(block: SpecBlock): string {
+  const cells = (block.cells ?? []).filter((c) => c.text.trim() !== '');
+  if (block.kind !== 'tableRow' || cells.length === 0) return block.text.trim();
+  const named = cells.find((c) => c.header && STATEMENT_HEADER.test(c.header) && !PRIORITY_HEADER.test(c.header));
+  const longest = cells.reduce((a, c) => (c.text.length > a.text.length ? c : a));
+  return (named ?? longest).text.trim();
+}
+
+/** A table row as one "Header: value" line per cell; other blocks as their text. */
+export function fullTextOf(block: SpecBlock): string {
+  if (block.kind !== 'tableRow' || !block.cells || block.cells.length === 0) return block.text.trim();
+  return block.cells
+    .filter((c) => c.text.trim() !== '')
+    .map((c) => (c.header ? `${c.header}: ${c.text.trim()}` : c.text.trim()))
+    .join('\n');
+}
+
+/** The requirement statement without its leading identifier ("FR-001: The system…" → "The system…"). */
 export function withoutRequirementId(block: SpecBlock): string {
-  const text = block.text.trim();
+  const text = statementOf(block);
   if (!block.requirementId) return text;
   const id = block.requirementId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return text.replace(new RegExp(`^[\\[(]?${id}[\\])]?\\s*[:.)\\-–—|]?\\s*`, 'i'), '').trim() || text;
@@ -56,7 +87,7 @@ export function titleFor(block: SpecBlock): string {
     const roleGoal = stripBrackets(firstSentence(body).replace(/\s*,?\s+(so that|damit|afin de|afin que|pour que|para que|para poder)\s.*$/iu, ''));
     core = prefix.length + roleGoal.length <= ADVISED_TITLE_MAX ? roleGoal : capitalise(stripBrackets(form.goal));
   } else {
-    core = stripBrackets(firstSentence(body));
+    core = stripBrackets(keySentence(block, body));
   }
   core = core.replace(/[.;:!]+$/u, '').trim() || clip(block.text, 60);
   return clip(`${prefix}${capitalise(core)}`, ADVISED_TITLE_MAX);
@@ -83,12 +114,15 @@ export function derivedCriterion(block: SpecBlock): string {
     const goal = form.goal.replace(/^be able to\s+/i, '').replace(/[.!]+$/, '');
     return clip(`${capitalise(role)} can ${goal}.`, LIMITS.criterionMax);
   }
-  const sentence = firstSentence(body).replace(/[.;:!]+$/u, '');
+  const sentence = keySentence(block, body).replace(/[.;:!]+$/u, '');
   const m = MODAL_RE.exec(sentence);
-  if (m?.groups && !/[,;:]/.test(m.groups.subj!) && m.groups.subj!.split(' ').length <= 6) {
+  // Only a plain subject ("The system", "Users") is rewritten; "Finance asked whether refunds should…" is not a requirement's subject.
+  if (m?.groups && !/[,;:]|\b(whether|if|that|which|who|when|because|asked|said)\b/i.test(m.groups.subj!) && m.groups.subj!.split(' ').length <= 6) {
     const { subj, modal, able, rest } = m.groups as { subj: string; modal: string; able?: string; rest: string };
     const negative = /not|cannot/i.test(modal);
-    const lastWord = subj.split(/\s+/).pop() ?? '';
+    // The head noun comes before any qualifier: "Changes made offline", "The status of orders".
+    const head = subj.split(/\s+(?:of|made|for|with|in|on|from|by|to)\s+/i)[0]!;
+    const lastWord = head.split(/\s+/).pop() ?? '';
     const plural = /s$/i.test(lastWord) && !/(ss|us|is)$/i.test(lastWord);
     let phrase: string;
     if (able || /cannot/i.test(modal)) {
@@ -110,7 +144,7 @@ const PRIORITY_RULES: [RegExp, Priority][] = [
   [/\bshould[- ]have\b/i, 'Medium'],
   [/\bcould[- ]have\b|\bnice[- ]to[- ]have\b/i, 'Low'],
   [/\bwon'?t[- ]have\b|\bwill not have\b/i, 'Lowest'],
-  [/\b(must|shall|required|mandatory|muss|müssen|doit|doivent|debe|deben|obligatoire|obligatorio)\b/i, 'High'],
+  [/\b(must|shall|required|mandatory|muss|müssen|darf nicht|dürfen nicht|doit|doivent|devra|devront|debe|deben|obligatoire|obligatorio)\b/i, 'High'],
   [/\b(should|soll|sollte|devrait|debería)\b/i, 'Medium'],
   [/\b(could|may|optional|optionally|kann|könnte|peut|pourrait|puede|podría)\b/i, 'Low'],
 ];
@@ -120,7 +154,9 @@ const PRIORITY_RULES: [RegExp, Priority][] = [
  * earliest signal in the text does, since later sentences tend to qualify options ("Could have: SMS").
  */
 export function priorityFor(blocks: SpecBlock[]): Priority {
-  const text = blocks.map((b) => [b.text, ...(b.cells ?? []).map((c) => c.text)].join(' ')).join(' ');
+  // An explicit priority column says it best.
+  const column = blocks.flatMap((b) => (b.cells ?? []).filter((c) => c.header && PRIORITY_HEADER.test(c.header)).map((c) => c.text)).join(' ');
+  const text = column.trim() !== '' ? column : blocks.map((b) => b.text).join(' ');
   const [urgent, ...rest] = PRIORITY_RULES;
   if (urgent![0].test(text)) return urgent![1];
   let best: { at: number; p: Priority } | undefined;
