@@ -1,0 +1,124 @@
+// Downloading a model the admin chose, with node-llama-cpp's downloader: progress (bytes, speed,
+// ETA), cancellation, resume of a partial file, and size + GGUF verification before the file
+// counts as a model. Nothing here runs unless called explicitly.
+//
+// node-llama-cpp's downloader retries an unreachable source for a long time, so a short reachability
+// check runs first (clear "cannot reach" error in seconds) and a stall watchdog ends a download that
+// makes no progress.
+
+import { stat } from 'node:fs/promises';
+import { createModelDownloader } from 'node-llama-cpp';
+import { inspectGguf, ModelError } from './modelStore.ts';
+import type { ModelStore, StoredModel } from './modelStore.ts';
+
+export interface DownloadProgress {
+  fileName: string;
+  downloadedBytes: number;
+  totalBytes: number;
+  percent: number;
+  bytesPerSecond: number;
+  etaSeconds: number;
+}
+
+export interface DownloadRequest {
+  /** node-llama-cpp URI (`hf:owner/repo/file.gguf`) or an http(s) URL. */
+  source: string;
+  /** File name inside the models folder (default: the source's last path segment). */
+  fileName?: string;
+  signal?: AbortSignal;
+  onProgress?: (p: DownloadProgress) => void;
+  /** Collaborator for the reachability check (default: global fetch). */
+  fetch?: typeof fetch;
+  /** How long the reachability check may take. */
+  reachTimeoutMs?: number;
+  /** A download without progress for this long is stopped as stalled. */
+  stallTimeoutMs?: number;
+  /** Hugging Face access token for gated repositories (never logged). */
+  hfToken?: string;
+}
+
+/** The https URL a source resolves to, for the reachability check. */
+export function sourceUrl(source: string): string {
+  if (/^https?:\/\//i.test(source)) return source;
+  const m = /^hf:([^/]+)\/([^/:]+)\/(.+)$/.exec(source);
+  if (m) return `https://huggingface.co/${m[1]}/${m[2]}/resolve/main/${m[3]}`;
+  throw new ModelError('download_failed', `Unsupported model source "${source}": use hf:owner/repo/file.gguf or an http(s) URL.`);
+}
+
+function defaultFileName(source: string): string {
+  const last = source.split(/[/:]/).filter(Boolean).at(-1) ?? 'model.gguf';
+  return last.toLowerCase().endsWith('.gguf') ? last : `${last}.gguf`;
+}
+
+export async function downloadModel(store: ModelStore, req: DownloadRequest): Promise<StoredModel> {
+  const url = sourceUrl(req.source);
+  const fileName = req.fileName ?? defaultFileName(req.source);
+  const target = store.pathFor(fileName);
+  const doFetch = req.fetch ?? fetch;
+  const headers: Record<string, string> = req.hfToken ? { authorization: `Bearer ${req.hfToken}` } : {};
+
+  // Reachability: one ranged GET for the first byte, with a short timeout.
+  try {
+    const res = await doFetch(url, {
+      headers: { ...headers, range: 'bytes=0-0' },
+      signal: AbortSignal.any([AbortSignal.timeout(req.reachTimeoutMs ?? 10_000), ...(req.signal ? [req.signal] : [])]),
+    });
+    await res.body?.cancel();
+    if (!res.ok) throw new ModelError('unreachable', `The model source answered HTTP ${res.status} for ${url}; check the model name, or that the repository does not need an access token.`);
+  } catch (err) {
+    if (err instanceof ModelError) throw err;
+    if (req.signal?.aborted) throw new ModelError('cancelled', 'Download cancelled.');
+    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err instanceof Error ? err.message : String(err));
+    throw new ModelError('unreachable', `Cannot reach ${new URL(url).origin} to download ${fileName} (${cause}). Check the network or proxy, or import a model file you already have.`);
+  }
+
+  const downloader = await createModelDownloader({
+    modelUrl: url,
+    dirPath: store.dir,
+    fileName,
+    headers,
+    skipExisting: false,
+    // Keep the partial file on cancel so the next call resumes instead of starting over.
+    deleteTempFileOnCancel: false,
+    onProgress: (s) => {
+      lastProgressAt = Date.now();
+      req.onProgress?.({
+        fileName,
+        downloadedBytes: s.downloadedSize,
+        totalBytes: s.totalSize,
+        percent: s.totalSize ? Math.min(100, (100 * s.downloadedSize) / s.totalSize) : 0,
+        bytesPerSecond: s.averageSpeed,
+        etaSeconds: s.estimatedTimeLeft,
+      });
+    },
+  });
+  let lastProgressAt = Date.now();
+  const stallMs = req.stallTimeoutMs ?? 120_000;
+  let stalled = false;
+  const watchdog = setInterval(() => {
+    if (Date.now() - lastProgressAt > stallMs) {
+      stalled = true;
+      void downloader.cancel({ deleteTempFile: false });
+    }
+  }, Math.min(1000, stallMs));
+  const onAbort = (): void => void downloader.cancel({ deleteTempFile: false });
+  req.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    await downloader.download({ signal: req.signal });
+  } catch (err) {
+    if (req.signal?.aborted) throw new ModelError('cancelled', `Download of ${fileName} cancelled; the partial file is kept and the next download resumes it.`);
+    if (stalled) throw new ModelError('download_failed', `Download of ${fileName} stalled (no data for ${Math.round(stallMs / 1000)} s); try again to resume.`);
+    throw new ModelError('download_failed', `Download of ${fileName} failed: ${err instanceof Error ? err.message : String(err)}. Try again to resume.`);
+  } finally {
+    clearInterval(watchdog);
+    req.signal?.removeEventListener('abort', onAbort);
+  }
+  if (req.signal?.aborted) throw new ModelError('cancelled', `Download of ${fileName} cancelled; the partial file is kept and the next download resumes it.`);
+
+  const size = (await stat(target)).size;
+  if (downloader.totalSize && size !== downloader.totalSize) {
+    throw new ModelError('size_mismatch', `Downloaded ${fileName} is ${size} bytes but the source announced ${downloader.totalSize}; download it again.`);
+  }
+  const summary = await inspectGguf(target);
+  return { fileName, path: target, sizeBytes: size, ...summary };
+}

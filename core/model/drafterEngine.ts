@@ -1,0 +1,36 @@
+// The engine used when no model is configured: the deterministic drafter behind the same
+// BreakdownEngine contract, so the pipeline and the review queue work without a GPU or model file.
+
+import type { Breakdown } from '../breakdown/schema.ts';
+import { draftBreakdown } from '../drafter/index.ts';
+import type { SpecDocument } from '../spec/types.ts';
+import { ModelError } from './modelStore.ts';
+import { StatusHub } from './statusHub.ts';
+import type { BreakdownEngine, GenerateOptions, ModelStatus } from './types.ts';
+
+export class DrafterEngine implements BreakdownEngine {
+  readonly name = 'drafter';
+  private readonly hub: StatusHub;
+
+  constructor(message = 'No model configured: breakdowns are drafted from the page structure. Download or import a Qwen 2.5 model in Settings → Model.') {
+    this.hub = new StatusHub({ state: 'absent', message });
+  }
+
+  status(): ModelStatus {
+    return this.hub.get();
+  }
+
+  onStatus(listener: (s: ModelStatus) => void): () => void {
+    return this.hub.subscribe(listener);
+  }
+
+  async generate(doc: SpecDocument, options: GenerateOptions = {}): Promise<Breakdown> {
+    if (options.signal?.aborted) throw new ModelError('cancelled', 'Generation cancelled.');
+    options.onProgress?.({ phase: 'sections', section: 1, sections: 1, tokens: 0 });
+    const breakdown = draftBreakdown(doc);
+    options.onProgress?.({ phase: 'done', section: 1, sections: 1, tokens: 0 });
+    return breakdown;
+  }
+
+  async dispose(): Promise<void> {}
+}

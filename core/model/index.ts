@@ -1,0 +1,17 @@
+// Public surface of the model domain: engines, the runtime, the models folder and downloads.
+
+export type { BreakdownEngine, GenerateOptions, GenerationProgress, ModelStatus } from './types.ts';
+export { createEngine } from './createEngine.ts';
+export type { EngineConfig } from './createEngine.ts';
+export { LlamaBreakdownEngine } from './llamaEngine.ts';
+export type { LlamaEngineConfig } from './llamaEngine.ts';
+export { DrafterEngine } from './drafterEngine.ts';
+export { LlamaRuntime, defaultThreads } from './runtime.ts';
+export type { HardwareInfo, LoadOptions, LoadedModel } from './runtime.ts';
+export { ModelStore, ModelError, inspectGguf } from './modelStore.ts';
+export type { StoredModel, GgufSummary, ModelErrorCode } from './modelStore.ts';
+export { downloadModel, sourceUrl } from './download.ts';
+export type { DownloadProgress, DownloadRequest } from './download.ts';
+export { MODEL_CATALOGUE, DEFAULT_MODEL_ID, suggestModel, requiredVramBytes, findCatalogueModel } from './catalogue.ts';
+export type { CatalogueModel, CatalogueModelId, Suggestion } from './catalogue.ts';
+export { StatusHub } from './statusHub.ts';

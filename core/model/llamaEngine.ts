@@ -1,0 +1,394 @@
+// The embedded engine: Qwen 2.5 on node-llama-cpp. A short outline pass proposes the epics for the
+// whole page; then each section (split into chunks that fit the context) gets one
+// grammar-constrained pass that writes its stories and sub-tasks, citing only block aliases that
+// exist in that chunk. Requirement blocks left uncited get a targeted second pass; what is still
+// uncovered is drafted deterministically (origin 'drafter'). Output is validated with JSON.parse and
+// parseBreakdown at this boundary.
+
+import { LlamaChatSession } from 'node-llama-cpp';
+import type { LlamaContextSequence, LlamaGrammar } from 'node-llama-cpp';
+import { LIMITS, parseBreakdown } from '../breakdown/schema.ts';
+import type { Breakdown, Epic, Story } from '../breakdown/schema.ts';
+import { computeCoverage } from '../breakdown/coverage.ts';
+import { draftItemsForBlocks } from '../drafter/index.ts';
+import type { SpecBlock, SpecDocument } from '../spec/types.ts';
+import { ModelError } from './modelStore.ts';
+import { clampLimits, outlineSchema, sectionSchema, worstCaseTokens } from './outputSchema.ts';
+import type { CompactOutline, CompactSection, CompactStory, OutputLimits } from './outputSchema.ts';
+import { findInstructionLikeText, outlinePrompt, sectionPrompt, systemPrompt } from './prompts.ts';
+import type { AliasedBlock } from './prompts.ts';
+import { Lock, LlamaRuntime } from './runtime.ts';
+import type { LoadOptions } from './runtime.ts';
+import type { BreakdownEngine, GenerateOptions, GenerationProgress, ModelStatus } from './types.ts';
+
+export interface LlamaEngineConfig {
+  modelPath: string;
+  load?: LoadOptions;
+  /** Per-request output limits (clamped to the breakdown contract's LIMITS). */
+  limits?: Partial<OutputLimits>;
+  /** Output language; default: the page's own language (doc.language). */
+  language?: string;
+  /** Sections generated at once on separate context sequences (needs load.sequences ≥ this). */
+  parallelSections?: number;
+  /** Sampling: 0 is greedy (default, repeatable). */
+  temperature?: number;
+  seed?: number;
+  /** Default per-job timeout (ms) when the caller gives none. */
+  timeoutMs?: number;
+  /** Largest prompt per chunk in tokens; bigger sections are split. */
+  chunkPromptTokens?: number;
+}
+
+/** Block kinds that are references or media rather than text to break down. */
+const SKIPPED_KINDS = new Set<SpecBlock['kind']>(['image', 'jiraIssue']);
+
+interface Chunk {
+  headingPath: string[];
+  sectionId: string;
+  blocks: AliasedBlock[];
+}
+
+interface DraftEpic {
+  title: string;
+  description: string;
+  stories: { story: CompactStory; sources: string[] }[];
+}
+
+interface JobState {
+  signal: AbortSignal;
+  /** Tokens of the system prompt (and chat template around it). */
+  sysTokens: number;
+  tokens: number;
+  decodeMs: number;
+  progress: (p: Omit<GenerationProgress, 'tokens'>) => void;
+}
+
+export class LlamaBreakdownEngine implements BreakdownEngine {
+  private readonly jobs = new Lock();
+  private waiting = 0;
+  private lastTokensPerSecond = 0;
+
+  private constructor(
+    readonly runtime: LlamaRuntime,
+    private config: LlamaEngineConfig,
+  ) {}
+
+  /**
+   * Opens the runtime (or uses the one given) and loads the configured model. A model that fails
+   * to load leaves the engine in the 'error' status with the reason; load() can be called again.
+   */
+  static async create(config: LlamaEngineConfig, runtime?: LlamaRuntime): Promise<LlamaBreakdownEngine> {
+    const engine = new LlamaBreakdownEngine(runtime ?? (await LlamaRuntime.open()), config);
+    try {
+      await engine.load(config.modelPath);
+    } catch {
+      // Already in the status; the engine keeps serving status and accepts another load.
+    }
+    return engine;
+  }
+
+  get name(): string {
+    return this.runtime.loaded?.name ?? this.config.modelPath.split(/[\\/]/).at(-1) ?? 'model';
+  }
+
+  async load(modelPath: string, load: LoadOptions = this.config.load ?? {}): Promise<void> {
+    this.config = { ...this.config, modelPath, load };
+    await this.runtime.load(modelPath, { ...load, sequences: Math.max(load.sequences ?? 1, this.config.parallelSections ?? 1) });
+  }
+
+  status(): ModelStatus {
+    return this.runtime.status.get();
+  }
+
+  onStatus(listener: (s: ModelStatus) => void): () => void {
+    return this.runtime.status.subscribe(listener);
+  }
+
+  async dispose(): Promise<void> {
+    await this.jobs.run(async () => undefined);
+    await this.runtime.dispose();
+  }
+
+  generate(doc: SpecDocument, options: GenerateOptions = {}): Promise<Breakdown> {
+    this.waiting++;
+    this.publishGenerating();
+    return this.jobs.run(async () => {
+      try {
+        return await this.run(doc, options);
+      } finally {
+        this.waiting--;
+        const loaded = this.runtime.loaded;
+        if (this.waiting > 0) this.publishGenerating();
+        else if (loaded && this.status().state === 'generating') this.runtime.status.set({ state: 'ready', model: loaded.name, gpu: this.runtime.llama.gpu });
+      }
+    });
+  }
+
+  private publishGenerating(): void {
+    const loaded = this.runtime.loaded;
+    if (!loaded) return;
+    this.runtime.status.set({ state: 'generating', model: loaded.name, queueDepth: this.waiting, tokensPerSecond: Math.round(this.lastTokensPerSecond * 10) / 10 });
+  }
+
+  private async run(doc: SpecDocument, options: GenerateOptions): Promise<Breakdown> {
+    const loaded = this.runtime.loaded;
+    if (!loaded) {
+      throw new ModelError('load_failed', `No model is loaded (${this.status().state === 'error' ? (this.status() as { message: string }).message : 'load one in Settings → Model'}).`);
+    }
+    const timeoutMs = options.timeoutMs ?? this.config.timeoutMs ?? 30 * 60_000;
+    const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(options.signal ? [options.signal] : [])]);
+    const limits = clampLimits(this.config.limits);
+    const language = this.config.language ?? doc.language;
+    const warnings: string[] = [];
+
+    for (const hit of findInstructionLikeText(doc)) {
+      warnings.push(`Block ${hit.blockId} contains text that reads like an instruction to the model ("${hit.excerpt}"). It was treated as page content and the limits still applied; check the items from that section.`);
+    }
+
+    const parallel = Math.max(1, Math.min(this.config.parallelSections ?? 1, loaded.context.sequencesLeft));
+    const sequences: LlamaContextSequence[] = Array.from({ length: parallel }, () => loaded.context.getSequence());
+    const sys = systemPrompt(language, limits);
+    const sessions = sequences.map((contextSequence) => new LlamaChatSession({ contextSequence, systemPrompt: sys, autoDisposeSequence: false }));
+
+    const job: JobState = {
+      signal,
+      sysTokens: loaded.model.tokenize(sys).length + 16,
+      tokens: 0,
+      decodeMs: 0,
+      progress: (p) => options.onProgress?.({ ...p, tokens: job.tokens }),
+    };
+
+    try {
+      // 1. Outline: the epics.
+      job.progress({ phase: 'outline', section: 0, sections: 0 });
+      const epics = await this.outline(sessions[0]!, doc, limits, job, warnings);
+
+      // 2. Sections.
+      const chunks = this.chunks(doc, doc.blocks.filter((b) => !SKIPPED_KINDS.has(b.kind)).map((b) => b.id), limits, sys);
+      await this.runChunks(sessions, chunks, epics, limits, job, warnings, 'section');
+
+      // 3. Coverage: a targeted pass over uncited requirements, then the drafter for what remains.
+      let breakdown = this.assemble(doc, epics, language, loaded.name, warnings);
+      let uncovered = computeCoverage(doc, breakdown).uncovered;
+      if (uncovered.length > 0) {
+        const gapChunks = this.chunks(doc, uncovered, limits, sys);
+        await this.runChunks(sessions, gapChunks, epics, limits, job, warnings, 'coverage');
+        breakdown = this.assemble(doc, epics, language, loaded.name, warnings);
+        uncovered = computeCoverage(doc, breakdown).uncovered;
+      }
+      if (uncovered.length > 0) {
+        breakdown = draftItemsForBlocks(doc, uncovered, breakdown);
+        breakdown.generator = {
+          kind: 'mixed',
+          model: loaded.name,
+          note: `Written by ${loaded.name}; ${uncovered.length} requirement block(s) the model left uncovered were drafted from the page structure (origin "drafter") — review those items.`,
+        };
+      }
+      job.progress({ phase: 'done', section: chunks.length, sections: chunks.length });
+      return parseBreakdown(breakdown);
+    } catch (err) {
+      if (signal.aborted) {
+        const reason = options.signal?.aborted ? 'Generation cancelled.' : `Generation stopped: it took longer than the ${Math.round(timeoutMs / 1000)} s limit for one job.`;
+        throw new ModelError('cancelled', reason);
+      }
+      throw err;
+    } finally {
+      for (const s of sessions) s.dispose({ disposeSequence: false });
+      for (const s of sequences) s.dispose();
+    }
+  }
+
+  private async prompt(session: LlamaChatSession, text: string, grammar: LlamaGrammar, schema: unknown, job: JobState): Promise<unknown | undefined> {
+    const loaded = this.runtime.loaded!;
+    session.resetChatHistory();
+    const room = loaded.contextSize - job.sysTokens - loaded.model.tokenize(text).length - 48;
+    const maxTokens = Math.max(16, Math.min(worstCaseTokens(schema), room));
+    const started = performance.now();
+    const answer = await session.prompt(text, {
+      grammar,
+      maxTokens,
+      signal: job.signal,
+      temperature: this.config.temperature ?? 0,
+      seed: this.config.seed,
+      onToken: (tokens) => {
+        job.tokens += tokens.length;
+        const ms = job.decodeMs + (performance.now() - started);
+        if (ms > 0) this.lastTokensPerSecond = (job.tokens * 1000) / ms;
+      },
+    });
+    job.decodeMs += performance.now() - started;
+    this.publishGenerating();
+    try {
+      return JSON.parse(answer);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async outline(session: LlamaChatSession, doc: SpecDocument, limits: OutputLimits, job: JobState, warnings: string[]): Promise<DraftEpic[]> {
+    const schema = outlineSchema(limits);
+    const grammar = await this.runtime.llama.createGrammarForJsonSchema(schema);
+    const out = (await this.prompt(session, outlinePrompt(doc), grammar, schema, job)) as CompactOutline | undefined;
+    const epics = (out?.e ?? [])
+      .map((e) => ({ title: e.t.trim(), description: e.d.trim(), stories: [] }))
+      .filter((e) => e.title.length > 0);
+    if (epics.length > 0) return epics;
+    warnings.push('The model proposed no usable epics; one epic named after the page holds its stories.');
+    return [{ title: doc.title || 'Specification', description: '', stories: [] }];
+  }
+
+  /** Splits the given blocks, section by section, into chunks whose prompt fits the chunk budget. */
+  private chunks(doc: SpecDocument, blockIds: string[], limits: OutputLimits, sys: string): Chunk[] {
+    const loaded = this.runtime.loaded!;
+    const wanted = new Set(blockIds);
+    const sysTokens = loaded.model.tokenize(sys).length;
+    // Room for the prompt: what the context leaves after the system prompt and the worst-case answer.
+    const answer = worstCaseTokens(sectionSchema(limits, limits.epicsMax, ['b100']));
+    const budget = Math.max(256, Math.min(this.config.chunkPromptTokens ?? 2048, loaded.contextSize - sysTokens - answer - 300));
+    const maxBlocksPerChunk = 40;
+    const out: Chunk[] = [];
+    for (const section of doc.sections) {
+      const blocks = section.blockIds.map((id) => doc.blocks.find((b) => b.id === id)).filter((b): b is SpecBlock => !!b && wanted.has(b.id));
+      let current: AliasedBlock[] = [];
+      let tokens = 0;
+      const flush = (): void => {
+        if (current.length) out.push({ headingPath: section.headingPath.length ? section.headingPath : [section.title], sectionId: section.id, blocks: current });
+        current = [];
+        tokens = 0;
+      };
+      for (const block of blocks) {
+        const t = loaded.model.tokenize(block.text.slice(0, 1500)).length + 4;
+        if (current.length && (tokens + t > budget || current.length >= maxBlocksPerChunk)) flush();
+        current.push({ alias: `b${current.length + 1}`, block });
+        tokens += t;
+      }
+      flush();
+    }
+    return out;
+  }
+
+  private async runChunks(
+    sessions: LlamaChatSession[],
+    chunks: Chunk[],
+    epics: DraftEpic[],
+    limits: OutputLimits,
+    job: JobState,
+    warnings: string[],
+    purpose: 'section' | 'coverage',
+  ): Promise<void> {
+    let next = 0;
+    let done = 0;
+    const epicTitles = epics.map((e) => e.title);
+    const worker = async (session: LlamaChatSession): Promise<void> => {
+      while (next < chunks.length) {
+        const chunk = chunks[next++]!;
+        job.signal.throwIfAborted();
+        const aliases = chunk.blocks.map((b) => b.alias);
+        const text = sectionPrompt(chunk.headingPath, chunk.blocks, epicTitles, purpose);
+        // Shrink this request's story count until its worst-case answer fits the context left.
+        const room = this.runtime.loaded!.contextSize - job.sysTokens - this.runtime.loaded!.model.tokenize(text).length - 48;
+        const fitted = { ...limits };
+        const schemaFor = (l: OutputLimits) => sectionSchema(l, epics.length, aliases, { minStories: purpose === 'coverage' ? 1 : 0 });
+        while (worstCaseTokens(schemaFor(fitted)) > room && fitted.storiesMax > 1) fitted.storiesMax--;
+        while (worstCaseTokens(schemaFor(fitted)) > room && fitted.subtasksMax > 0) fitted.subtasksMax--;
+        const schema = schemaFor(fitted);
+        const grammar = await this.runtime.llama.createGrammarForJsonSchema(schema);
+        const out = (await this.prompt(session, text, grammar, schema, job)) as CompactSection | undefined;
+        done++;
+        job.progress({ phase: purpose === 'coverage' ? 'coverage' : 'sections', section: done, sections: chunks.length });
+        if (!out) {
+          warnings.push(`The model's answer for "${chunk.headingPath.join(' > ')}" was cut off or not valid JSON; its requirements went to the coverage pass.`);
+          continue;
+        }
+        const epic = epics[Math.min(Math.max(out.ep, 1), epics.length) - 1]!;
+        const byAlias = new Map(chunk.blocks.map((b) => [b.alias, b.block.id]));
+        for (const story of out.s) {
+          const sources = [...new Set(story.src.map((a) => byAlias.get(a)).filter((id): id is string => !!id))];
+          if (epic.stories.length >= LIMITS.storiesPerEpicMax) {
+            warnings.push(`Epic "${epic.title}" reached ${LIMITS.storiesPerEpicMax} stories; further stories for it were dropped.`);
+            break;
+          }
+          epic.stories.push({ story, sources });
+        }
+      }
+    };
+    await Promise.all(sessions.map((s) => worker(s)));
+  }
+
+  /** Maps the compact drafts to a Breakdown with readable ids; epics without stories are left out. */
+  private assemble(doc: SpecDocument, drafts: DraftEpic[], language: string, model: string, warnings: string[]): Breakdown {
+    const epics: Epic[] = [];
+    let items = 0;
+    for (const d of drafts) {
+      if (d.stories.length === 0) continue;
+      if (epics.length >= LIMITS.epicsMax || items >= LIMITS.itemsMax) break;
+      const e = epics.length + 1;
+      const stories: Story[] = [];
+      for (const { story, sources } of d.stories) {
+        if (items + 2 + story.st.length > LIMITS.itemsMax) {
+          warnings.push(`The breakdown reached ${LIMITS.itemsMax} items; the rest were left out.`);
+          break;
+        }
+        const k = stories.length + 1;
+        const title = story.t.trim() || `Story for ${sources[0] ?? 'section'}`;
+        stories.push({
+          id: `S${e}.${k}`,
+          title: title.slice(0, LIMITS.titleMax),
+          description: story.d.trim(),
+          acceptanceCriteria: story.ac.map((c) => c.trim()).filter((c) => c.length > 0),
+          estimate: story.e,
+          priority: story.p,
+          labels: [],
+          components: [],
+          dependsOn: [],
+          sources,
+          notes: '',
+          origin: 'model',
+          subtasks: story.st
+            .map((t) => t.t.trim())
+            .map((t, j) => ({ t, h: story.st[j]!.h }))
+            .filter((t) => t.t.length > 0)
+            .map((t, j) => ({
+              id: `T${e}.${k}.${j + 1}`,
+              title: t.t,
+              description: '',
+              acceptanceCriteria: [],
+              estimate: t.h,
+              priority: story.p,
+              labels: [],
+              components: [],
+              dependsOn: [],
+              sources: [],
+              notes: '',
+              origin: 'model' as const,
+            })),
+        });
+        items += 1 + stories.at(-1)!.subtasks.length;
+      }
+      items++;
+      epics.push({
+        id: `E${e}`,
+        title: d.title.slice(0, LIMITS.titleMax),
+        description: d.description,
+        acceptanceCriteria: [],
+        estimate: null,
+        priority: 'Medium',
+        labels: [],
+        components: [],
+        dependsOn: [],
+        sources: [],
+        notes: '',
+        origin: 'model',
+        stories,
+      });
+    }
+    return {
+      schemaVersion: 1,
+      title: doc.title.slice(0, LIMITS.titleMax),
+      language,
+      generator: { kind: 'model', model, note: `Written by ${model}.` },
+      epics,
+      warnings: [...new Set(warnings)],
+    };
+  }
+}
