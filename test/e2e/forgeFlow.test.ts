@@ -4,6 +4,7 @@ import { adfValidator } from './support/adf.ts';
 import { loadCorpusPage } from '../corpus/index.ts';
 import { flattenBreakdown, parseBreakdown } from '../../core/breakdown/schema.ts';
 import { startHarness, type Harness } from './support/inProcess.ts';
+import { addSubtasksAndDependency } from './support/reviewEdits.ts';
 
 describe('a Forge request becomes reviewed Jira issues', () => {
   let h: Harness;
@@ -33,9 +34,8 @@ describe('a Forge request becomes reviewed Jira issues', () => {
     assert.equal(detail.snapshot.version, 3);
     assert.equal(detail.snapshot.title, 'Checkout PRD');
     assert.ok(detail.report && typeof detail.report === 'object' && 'coverage' in detail.report, 'the check report is part of the detail');
-    const breakdown = parseBreakdown(detail.breakdown.latest.body);
-
-    // The reviewer edits one title; the edit is a new version with its author.
+    // The reviewer edits: a title, a sub-task under each story, a dependency; the edit is a new version with its author.
+    const breakdown = addSubtasksAndDependency(parseBreakdown(detail.breakdown.latest.body));
     breakdown.epics[0]!.title = 'Checkout: reviewed epic title';
     const put = await h.admin(`/api/jobs/${jobId}/breakdown`, { method: 'PUT', json: { breakdown, author: 'reviewer-ann' } });
     assert.equal(put.status, 200, await put.clone().text());
@@ -47,6 +47,7 @@ describe('a Forge request becomes reviewed Jira issues', () => {
     assert.equal(done.state, 'done', JSON.stringify(done.error));
 
     const items = flattenBreakdown(breakdown);
+    assert.ok(items.some((x) => x.level === 'subtask'), 'all three levels are created');
     assert.equal(done.issues.length, items.length, 'one issue per approved item');
     assert.equal(h.fake.issues.length, items.length, 'nothing else was created in Jira');
     const byItem = new Map(done.issues.map((i) => [i.itemId, i.key]));
@@ -71,6 +72,7 @@ describe('a Forge request becomes reviewed Jira issues', () => {
     assert.ok(withDescription > 0, 'descriptions were sent as ADF');
     assert.ok(h.fake.remoteLinks.some((l) => l.url.includes('1001')), 'a link back to the Confluence page');
     const deps = items.flatMap((x) => x.item.dependsOn.map((d) => [d, x.item.id]));
+    assert.ok(deps.length > 0);
     assert.equal(h.fake.links.filter((l) => l.type === 'Blocks').length, deps.length, 'one Blocks link per dependency');
     h.fake.assertNoViolations();
 

@@ -1,0 +1,152 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadCorpusPage } from '../corpus/index.ts';
+import { flattenBreakdown, parseBreakdown } from '../../core/breakdown/schema.ts';
+import { startFakeAtlassian } from '../fakes/atlassian/server.ts';
+import Database from 'better-sqlite3';
+import { addSubtasksAndDependency } from './support/reviewEdits.ts';
+import { backendEnv, createKeyViaCli, startChildBackend, type ChildBackend } from './support/childBackend.ts';
+import type { JobStatusView } from '../../core/server/jobView.ts';
+
+const noEgress = fileURLToPath(new URL('./support/noEgress.mjs', import.meta.url));
+
+async function pollJob(b: ChildBackend, key: string, jobId: string, until: (j: JobStatusView) => boolean, timeoutMs = 30_000): Promise<JobStatusView> {
+  const end = Date.now() + timeoutMs;
+  let last: JobStatusView | undefined;
+  while (Date.now() < end) {
+    last = (await (await fetch(`${b.publicUrl}/v1/jobs/${jobId}`, { headers: { authorization: `Bearer ${key}` } })).json()) as JobStatusView;
+    if (until(last)) return last;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`job did not reach the expected state; last: ${JSON.stringify(last)}`);
+}
+
+const adminFetch = (b: ChildBackend, path: string, body?: unknown) =>
+  fetch(`${b.adminBaseUrl}${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { authorization: `Bearer ${b.token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+
+describe('the backend as a child process', () => {
+  test('a backend killed (SIGKILL) during Jira creation resumes on restart without duplicate issues', async (t) => {
+    const fake = await startFakeAtlassian();
+    const dataDir = mkdtempSync(join(tmpdir(), 's2t-kill-'));
+    t.after(async () => {
+      await fake.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+    fake.addPage({ id: '5005', title: 'Checkout PRD', storage: loadCorpusPage('prd-checkout').content });
+    const env = backendEnv({ dataDir, siteUrl: fake.url, email: fake.email, apiToken: fake.apiToken });
+    const key = createKeyViaCli(env, 'forge');
+
+    let b = await startChildBackend(env);
+    t.after(() => void b.child.kill('SIGKILL'));
+    const { jobId } = (await (
+      await fetch(`${b.publicUrl}/v1/jobs`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ pageId: '5005', siteUrl: fake.url, requestedBy: 'acc-7' }),
+      })
+    ).json()) as { jobId: string };
+    await pollJob(b, key, jobId, (j) => j.state === 'awaiting_review');
+    const detail = (await (await adminFetch(b, `/api/jobs/${jobId}`)).json()) as { breakdown: { latest: { body: unknown } } };
+    const edited = addSubtasksAndDependency(parseBreakdown(detail.breakdown.latest.body));
+    const put = await fetch(`${b.adminBaseUrl}/api/jobs/${jobId}/breakdown`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${b.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ breakdown: edited, author: 'lead' }),
+    });
+    assert.equal(put.status, 200);
+    const items = flattenBreakdown(edited);
+    assert.ok(items.some((i) => i.level === 'subtask'), 'epics, stories and sub-tasks: creation takes three bulk requests');
+
+    // Approve, let the epics' bulk request through, then make the stories' bulk request take effect
+    // in Jira while its answer is lost; the backend waits before reconciling, and is killed then:
+    // Jira has issues the backend never recorded.
+    fake.setLatency(300);
+    const bulkBefore = fake.count(/\/issue\/bulk$/);
+    assert.equal((await adminFetch(b, `/api/jobs/${jobId}/approve`, { by: 'lead' })).status, 200);
+    const waitFor = async (what: string, cond: () => boolean) => {
+      const deadline = Date.now() + 30_000;
+      while (!cond()) {
+        assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    };
+    await waitFor('the first bulk request', () => fake.count(/\/issue\/bulk$/) >= bulkBefore + 1);
+    fake.failNext(/\/issue\/bulk$/, { status: 500, afterHandling: true, method: 'POST' });
+    await waitFor('the lost bulk response', () => fake.requests.some((r) => r.injected && r.status === 500 && /\/issue\/bulk$/.test(r.path)));
+    b.child.kill('SIGKILL');
+    await b.exited;
+    fake.setLatency(0);
+    const createdBeforeRestart = fake.issues.length;
+    assert.ok(createdBeforeRestart > 0 && createdBeforeRestart < items.length, `killed mid-way (${createdBeforeRestart} of ${items.length})`);
+    const db = new Database(join(dataDir, 'spec2tickets.db'), { readonly: true });
+    const ledgered = (db.prepare('SELECT COUNT(*) AS n FROM created_issues WHERE job_id = ?').get(jobId) as { n: number }).n;
+    db.close();
+    assert.ok(ledgered < createdBeforeRestart, `Jira created issues the backend never heard of (${ledgered} recorded, ${createdBeforeRestart} in Jira)`);
+
+    b = await startChildBackend(env);
+    const done = await pollJob(b, key, jobId, (j) => j.state === 'done' || j.state === 'failed');
+    assert.equal(done.state, 'done', JSON.stringify(done.error));
+    assert.equal(fake.issues.length, items.length, 'exactly one issue per approved item');
+    const itemIds = fake.issues.map((i) => (i.properties.spec2tickets as { itemId: string }).itemId).sort();
+    assert.deepEqual(itemIds, items.map((i) => i.item.id).sort());
+    assert.equal(done.issues.length, items.length);
+    const audit = ((await (await adminFetch(b, `/api/jobs/${jobId}`)).json()) as { audit: { action: string }[] }).audit.map((a) => a.action);
+    assert.ok(audit.includes('job.resumed'), 'the restart shows in the audit trail');
+    fake.assertNoViolations();
+    b.child.kill('SIGTERM');
+    assert.equal(await b.exited, 0, 'SIGTERM shuts down cleanly');
+    assert.match(b.stdout(), /Received SIGTERM; stopping/);
+  });
+
+  test('no egress: a whole job runs with every non-loopback connection refused, and none is attempted', async (t) => {
+    const fake = await startFakeAtlassian();
+    const dataDir = mkdtempSync(join(tmpdir(), 's2t-egress-'));
+    t.after(async () => {
+      await fake.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+    const egressLog = join(dataDir, 'egress.log');
+
+    // The guard itself works: an outside connection from a guarded process is refused and logged.
+    const probe = spawnSync(process.execPath, ['--import', noEgress, '-e', "fetch('http://example.com').then(() => process.exit(0), () => process.exit(3))"], {
+      env: { PATH: process.env.PATH, S2T_EGRESS_LOG: egressLog },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    assert.equal(probe.status, 3);
+    assert.match(readFileSync(egressLog, 'utf8'), /example\.com/);
+    rmSync(egressLog);
+
+    fake.addPage({ id: '6006', title: 'Onboarding', storage: loadCorpusPage('user-stories-onboarding').content });
+    const env = backendEnv({ dataDir, siteUrl: fake.url, email: fake.email, apiToken: fake.apiToken, extra: { S2T_EGRESS_LOG: egressLog } });
+    const key = createKeyViaCli(env, 'forge');
+    const b = await startChildBackend(env, ['--import', noEgress]);
+    t.after(() => void b.child.kill('SIGKILL'));
+    const { jobId } = (await (
+      await fetch(`${b.publicUrl}/v1/jobs`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ pageId: '6006', siteUrl: fake.url, requestedBy: 'acc-8' }),
+      })
+    ).json()) as { jobId: string };
+    await pollJob(b, key, jobId, (j) => j.state === 'awaiting_review');
+    await adminFetch(b, `/api/jobs/${jobId}/approve`, {});
+    const done = await pollJob(b, key, jobId, (j) => j.state === 'done' || j.state === 'failed');
+    assert.equal(done.state, 'done', JSON.stringify(done.error));
+    assert.ok(done.issues.length > 0);
+    const health = (await (await fetch(`${b.publicUrl}/v1/health`, { headers: { authorization: `Bearer ${key}` } })).json()) as { status: string };
+    assert.equal(health.status, 'ok');
+    assert.equal(existsSync(egressLog) ? readFileSync(egressLog, 'utf8') : '', '', 'nothing was attempted outside loopback');
+    b.child.kill('SIGTERM');
+    await b.exited;
+  });
+});
