@@ -114,6 +114,16 @@ describe('spec2tickets generate (real CLI process)', { concurrency: 2 }, () => {
     }
   });
 
+  test('a corpus page through the CLI is fully covered with no error findings', async () => {
+    const file = new URL('../../test/corpus/prd-checkout.xhtml', import.meta.url).pathname;
+    const r = await cli(['generate', file, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { report: { ok: boolean; coverage: { ratio: number; requirementBlocks: number } } };
+    assert.ok(out.report.coverage.requirementBlocks > 0);
+    assert.equal(out.report.coverage.ratio, 1);
+    assert.equal(out.report.ok, true);
+  });
+
   test('usage mistakes exit with 2 and --version prints the package version', async () => {
     const [both, badFormat, version] = await Promise.all([
       cli(['generate', join(dir, 'reports.md'), '--json', '--markdown']),

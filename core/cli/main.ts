@@ -5,6 +5,8 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { CliInputError, registerGenerate } from './generate.ts';
+import { registerServe } from './serve.ts';
+import { registerKeys } from './keys.ts';
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -16,6 +18,8 @@ export function buildProgram(): Command {
     .exitOverride()
     .showHelpAfterError('(run spec2tickets --help for usage)');
   registerGenerate(program);
+  registerServe(program);
+  registerKeys(program);
   return program;
 }
 
