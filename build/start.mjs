@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// `npm start`: the desktop app when an Electron binary and a display are present; otherwise the
+// headless backend (`spec2tickets serve`) in this process, after one line saying why.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+function electronBinary() {
+  const dir = join(root, 'node_modules', 'electron');
+  if (!existsSync(dir)) return { ok: false, why: 'Electron is not installed' };
+  const pathTxt = join(dir, 'path.txt');
+  const bin = existsSync(pathTxt) ? join(dir, 'dist', readFileSync(pathTxt, 'utf8').trim()) : undefined;
+  if (!bin || !existsSync(bin)) return { ok: false, why: 'the Electron binary was not downloaded' };
+  return { ok: true, bin };
+}
+
+const electron = electronBinary();
+const display = process.platform !== 'linux' || Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
+const desktopEntry = existsSync(join(root, 'desktop', 'main.ts')) || existsSync(join(root, 'desktop', 'main.js'));
+
+if (electron.ok && display && desktopEntry) {
+  const child = spawn(electron.bin, [root, ...process.argv.slice(2)], { stdio: 'inherit' });
+  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+} else {
+  const why = !electron.ok ? electron.why : !display ? 'no display (DISPLAY/WAYLAND_DISPLAY unset)' : 'the desktop app is not built';
+  console.log(`Starting headless: ${why}; running "spec2tickets serve" (open the admin URL below in a browser).`);
+  const { tsImport } = await import('tsx/esm/api');
+  const { Command } = await import('commander');
+  const { registerServe } = await tsImport('../core/cli/serve.ts', import.meta.url);
+  const program = new Command().name('spec2tickets');
+  registerServe(program);
+  try {
+    await program.parseAsync(['serve', ...process.argv.slice(2)], { from: 'user' });
+  } catch (err) {
+    console.error(`spec2tickets: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 2;
+  }
+}

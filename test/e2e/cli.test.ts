@@ -1,0 +1,63 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runKeys } from '../../core/cli/keys.ts';
+
+const entry = fileURLToPath(new URL('./support/serveEntry.ts', import.meta.url));
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+function cli(args: string[], env: Record<string, string>) {
+  return spawnSync(process.execPath, ['--import', 'tsx', entry, ...args], { cwd: root, env: { PATH: process.env.PATH, ...env }, encoding: 'utf8', timeout: 60_000 });
+}
+
+test('keys create, list, rotate and revoke work on the data folder; a key is printed once', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 's2t-keys-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const env = { SPEC2TICKETS_DATA_DIR: dir, HOME: dir, USER: 'ops' };
+  let out = '';
+  const io = { out: (s: string) => void (out += s), env };
+  const run = async (cmd: 'create' | 'list' | 'rotate' | 'revoke', arg?: string, json = false) => {
+    out = '';
+    await runKeys(cmd, arg, { json }, io);
+    return out;
+  };
+  const key = /^(s2t_\S+)$/m.exec(await run('create', 'forge-prod'))?.[1];
+  assert.ok(key, out);
+  const listText = await run('list', undefined, true);
+  const keys = JSON.parse(listText) as { id: string; name: string; prefix: string; revokedAt: string | null }[];
+  assert.equal(keys.length, 1);
+  assert.equal(keys[0]!.name, 'forge-prod');
+  assert.ok(key.startsWith(keys[0]!.prefix));
+  assert.ok(!listText.includes(key), 'list never shows the key');
+  const next = JSON.parse(await run('rotate', keys[0]!.id, true)) as { id: string; key: string };
+  assert.notEqual(next.key, key);
+  await run('revoke', next.id);
+  const after = JSON.parse(await run('list', undefined, true)) as { revokedAt: string | null }[];
+  assert.equal(after.length, 2);
+  assert.ok(after.every((k) => k.revokedAt));
+  await assert.rejects(run('revoke', 'nope'), /no active API key with id "nope"/);
+});
+
+test('keys work from a separate process on the same data folder (exit 2 on a user error)', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 's2t-keys-cli-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const env = { SPEC2TICKETS_DATA_DIR: dir, HOME: dir };
+  const created = cli(['keys', 'create', 'forge', '--json'], env);
+  assert.equal(created.status, 0, created.stderr);
+  assert.match((JSON.parse(created.stdout) as { key: string }).key, /^s2t_/);
+  const unknown = cli(['keys', 'revoke', 'nope'], env);
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /no active API key with id "nope"/);
+});
+
+test('serve refuses a bad port with the variable name and the value, and exits 2', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 's2t-serve-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const r = cli(['serve'], { SPEC2TICKETS_DATA_DIR: dir, HOME: dir, SPEC2TICKETS_PUBLIC_PORT: 'abc', SPEC2TICKETS_NO_KEYCHAIN: '1' });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /SPEC2TICKETS_PUBLIC_PORT must be a port number, got "abc"/);
+});
