@@ -11,8 +11,6 @@ import { readPlainText } from './plainTextPage.ts';
 import { readStorage } from './storageReader.ts';
 
 export { MAX_PAGE_BYTES } from './pageInput.ts';
-export { SpecInputError } from './types.ts';
-export type { SpecDocument, SpecBlock, SpecSection, SpecFormat, ParseWarning, RequirementTag, BlockKind } from './types.ts';
 
 export interface ParseSpecOptions {
   /** Input format; default 'storage' (Confluence storage format XHTML). */

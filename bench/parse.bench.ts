@@ -1,0 +1,73 @@
+// Parser throughput: the generated ~1 MB storage-format page, a 5,000-deep nested list, and ~1 MB
+// Markdown and plain-text pages. Prints median MB/s, blocks/s and memory (peak RSS, heap growth).
+
+import { MAX_PAGE_BYTES, parseSpec } from '../core/spec/index.ts';
+import type { SpecFormat } from '../core/spec/types.ts';
+import { generateLargePage, loadCorpusPage } from '../test/corpus/index.ts';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+const MB = 1024 * 1024;
+const gc = (globalThis as { gc?: () => void }).gc;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function repeatTo(content: string, bytes: number): string {
+  return content.repeat(Math.ceil(bytes / Buffer.byteLength(content)));
+}
+
+function bench(label: string, input: string, format: SpecFormat): void {
+  const bytes = Buffer.byteLength(input);
+  parseSpec(input, { format }); // warm-up (JIT)
+  gc?.();
+  const heapBefore = process.memoryUsage().heapUsed;
+  let peakRss = process.memoryUsage().rss;
+  let peakHeap = heapBefore;
+  const times: number[] = [];
+  let blocks = 0;
+  for (let i = 0; i < RUNS; i++) {
+    const started = process.hrtime.bigint();
+    const doc = parseSpec(input, { format });
+    times.push(Number(process.hrtime.bigint() - started) / 1e6);
+    blocks = doc.blocks.length;
+    const mem = process.memoryUsage();
+    peakRss = Math.max(peakRss, mem.rss);
+    peakHeap = Math.max(peakHeap, mem.heapUsed);
+  }
+  gc?.();
+  const heapAfter = process.memoryUsage().heapUsed;
+  const ms = median(times);
+  const mbPerS = bytes / MB / (ms / 1000);
+  console.log(
+    `${label}: ${mbPerS.toFixed(1)} MB/s median on ${(bytes / MB).toFixed(2)} MB (${ms.toFixed(1)} ms, min ${Math.min(...times).toFixed(1)} ms, max ${Math.max(...times).toFixed(1)} ms, ${RUNS} runs); ` +
+      `${blocks} blocks, ${Math.round(blocks / (ms / 1000)).toLocaleString('en')} blocks/s; ` +
+      `peak RSS ${(peakRss / MB).toFixed(0)} MiB; heap peak +${((peakHeap - heapBefore) / MB).toFixed(1)} MiB during runs, ` +
+      `${((heapAfter - heapBefore) / MB).toFixed(1)} MiB retained after GC`,
+  );
+}
+
+if (!gc) console.log('(run with --expose-gc for heap figures after collection: npm run bench -- parse)');
+
+bench('storage 1 MB page', generateLargePage(), 'storage');
+
+const depth = 5000;
+bench(
+  `storage ${depth.toLocaleString('en')}-deep nested list`,
+  `<ul>${'<li>level<ul>'.repeat(depth)}<li>leaf</li>${'</ul></li>'.repeat(depth)}</ul>`,
+  'storage',
+);
+
+bench('markdown ~1 MB page', repeatTo(loadCorpusPage('release-plan').content + '\n\n', MB), 'markdown');
+bench('plain text ~1 MB page', repeatTo(loadCorpusPage('support-notes').content + '\n\n', MB), 'text');
+
+const huge = `<p>${'x'.repeat(10 * MB)}</p>`;
+const started = process.hrtime.bigint();
+try {
+  parseSpec(huge);
+} catch (err) {
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  console.log(`10 MB page refused in ${ms.toFixed(2)} ms (limit ${MAX_PAGE_BYTES / MB} MiB): ${(err as Error).message}`);
+}
