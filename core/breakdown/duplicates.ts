@@ -56,14 +56,55 @@ function prepare(item: WorkItem): Prepared {
   };
 }
 
+/**
+ * Tokens of `set` that any set with Jaccard ≥ t must share with it: the first |x| − ⌈t·|x|⌉ + 1
+ * tokens in a global order, rarest first (the prefix filter of all-pairs similarity search).
+ */
+function prefix(set: Set<string>, t: number, rank: Map<string, number>): string[] {
+  const sorted = [...set].sort((a, b) => rank.get(a)! - rank.get(b)! || (a < b ? -1 : a > b ? 1 : 0));
+  return sorted.slice(0, sorted.length - Math.ceil(t * sorted.length) + 1);
+}
+
+/** Earlier items that could reach either threshold with item j, in index order. */
+function candidateFinder(prepared: Prepared[]): (j: number) => number[] {
+  const freq = new Map<string, number>();
+  for (const p of prepared) for (const tok of p.all) freq.set(tok, (freq.get(tok) ?? 0) + 1);
+  for (const p of prepared) for (const tok of p.title) if (!freq.has(tok)) freq.set(tok, 0);
+  const rank = new Map([...freq.entries()].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1)).map(([tok], i) => [tok, i]));
+  const titlePrefixes = prepared.map((p) => prefix(p.title, TITLE_DUPLICATE_THRESHOLD, rank));
+  const allPrefixes = prepared.map((p) => prefix(p.all, NEAR_DUPLICATE_THRESHOLD, rank));
+  const titleIndex = new Map<string, number[]>();
+  const allIndex = new Map<string, number[]>();
+  const exactIndex = new Map<string, number>();
+  const emptyAll: number[] = [];
+  let indexed = 0;
+  const add = (i: number): void => {
+    for (const tok of titlePrefixes[i]!) (titleIndex.get(tok) ?? titleIndex.set(tok, []).get(tok)!).push(i);
+    for (const tok of allPrefixes[i]!) (allIndex.get(tok) ?? allIndex.set(tok, []).get(tok)!).push(i);
+    if (!exactIndex.has(prepared[i]!.exactKey)) exactIndex.set(prepared[i]!.exactKey, i);
+    if (prepared[i]!.all.size === 0) emptyAll.push(i);
+  };
+  return (j) => {
+    while (indexed < j) add(indexed++);
+    const found = new Set<number>();
+    const exact = exactIndex.get(prepared[j]!.exactKey);
+    if (exact !== undefined) found.add(exact);
+    for (const tok of titlePrefixes[j]!) for (const i of titleIndex.get(tok) ?? []) found.add(i);
+    for (const tok of allPrefixes[j]!) for (const i of allIndex.get(tok) ?? []) found.add(i);
+    if (prepared[j]!.all.size === 0) for (const i of emptyAll) found.add(i);
+    return [...found].sort((a, b) => a - b);
+  };
+}
+
 // Each item is reported at most once, against its closest earlier match, so a family of similar
 // items gives one finding per item rather than one per pair.
 function comparePairs(items: WorkItem[], kind: string, out: Finding[]): void {
   const prepared = items.map(prepare);
+  const candidates = candidateFinder(prepared);
   for (let j = 1; j < prepared.length; j++) {
     const b = prepared[j]!;
     let best: { a: Prepared; exact: boolean; titleScore: number; allScore: number } | undefined;
-    for (let i = 0; i < j; i++) {
+    for (const i of candidates(j)) {
       const a = prepared[i]!;
       if (a.exactKey === b.exactKey) {
         best = { a, exact: true, titleScore: 1, allScore: 1 };
