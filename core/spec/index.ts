@@ -40,12 +40,10 @@ export function parseSpec(input: string | Uint8Array, options: ParseSpecOptions 
 
   const doc = builder.finish({ format, title: options.title });
   if (doc.blocks.length === 0 && builder.headingCount === 0) {
-    const skipped = doc.warnings.filter((w) => w.code === 'skipped_macro' || w.code === 'skipped_extension');
-    if (skipped.length > 0) {
-      throw new SpecInputError(
-        'no_content',
-        `The page has no readable content: it only holds macros or app extensions that are not page text (${skipped.map((w) => w.message).join(' ')})`,
-      );
+    // Something was there but none of it is page text: say what was left out, so the author can act.
+    const reasons = doc.warnings.filter((w) => w.code !== 'no_text_content' && w.code !== 'unclosed_tag');
+    if (reasons.length > 0) {
+      throw new SpecInputError('no_content', `The page has no readable content. ${reasons.map((w) => w.message).join(' ')}`);
     }
     throw new SpecInputError('empty', 'The page has no text content: there is nothing to break down.');
   }

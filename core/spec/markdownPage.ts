@@ -12,5 +12,17 @@ export function createMarkdownRenderer(): MarkdownRenderer {
 }
 
 export function readMarkdown(source: string, builder: DocumentBuilder, renderer: MarkdownRenderer = createMarkdownRenderer()): void {
-  readStorage(renderer.render(source), builder, { listItemTasks: true });
+  const env = {};
+  const tokens = renderer.parse(source, env);
+  // markdown-it stops reading (silently) at its nesting limit, which protects its recursive parser;
+  // the reader must say so, because the text below that depth is missing from the document.
+  const limit = renderer.options.maxNesting ?? 100;
+  let deepest = 0;
+  for (const token of tokens) if (token.level > deepest) deepest = token.level;
+  if (deepest >= limit - 1) {
+    builder.warn('depth_capped', 'markdown', () =>
+      `The Markdown nests lists or quotes deeper than the reader allows (${limit} levels of markup); the content below that depth was not read.`,
+    );
+  }
+  readStorage(renderer.renderer.render(tokens, renderer.options, env), builder, { listItemTasks: true });
 }

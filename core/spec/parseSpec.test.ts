@@ -367,6 +367,14 @@ describe('Markdown and plain text', () => {
     assert.match(doc.blocks[0]!.text, /^<ac:structured-macro/);
   });
 
+  test('Markdown nested beyond the renderer\'s limit is reported, not silently cut', () => {
+    const deepList = Array.from({ length: 200 }, (_, i) => `${'  '.repeat(i)}- item ${i}`).join('\n');
+    const doc = parseSpec(deepList, { format: 'markdown' });
+    assert.ok(doc.blocks.length >= 40 && doc.blocks.length < 200, `${doc.blocks.length} blocks`);
+    assert.deepEqual(doc.warnings.map((w) => w.code), ['depth_capped']);
+    expectInputError(() => parseSpec(`${'> '.repeat(5000)}deep quote`, { format: 'markdown' }), 'no_content', /deeper than the reader allows/);
+  });
+
   test('plain text: a 5,000-deep indented list is read without recursion', () => {
     const text = Array.from({ length: 5000 }, (_, i) => `${' '.repeat(i % 2 === 0 ? 0 : 2)}- item ${i}`).join('\n');
     const doc = parseSpec(text, { format: 'text' });
