@@ -4,43 +4,47 @@
 
 import type { Config } from '../config/config.ts';
 import type { SettingsService } from '../config/settings.ts';
-import type { Breakdown } from '../breakdown/schema.ts';
 import { checkBreakdown } from '../breakdown/checkBreakdown.ts';
 import { parseSpec } from '../spec/index.ts';
-import { draftBreakdown } from '../drafter/draftBreakdown.ts';
-import type { BreakdownEngine, ModelStatus } from '../model/types.ts';
+import { z } from 'zod';
+import type { BreakdownEngine } from '../model/types.ts';
+import { createEngine, LlamaBreakdownEngine } from '../model/index.ts';
+import { MODEL_CATALOGUE } from '../model/catalogue.ts';
 import { fetchConfluencePage, checkConfluence } from '../atlassian/confluence.ts';
 import type { FetchLike } from '../atlassian/transport.ts';
 import { checkJira, createJiraClient } from '../jira/client.ts';
 import { createBreakdownInJira } from '../jira/createIssues.ts';
 import type { Logger } from '../jobs/runner.ts';
 import type { BackendParts } from './backend.ts';
+import type { ModelActions } from './admin.ts';
+import { validate } from './httpErrors.ts';
 
 class NotConfiguredError extends Error {
   readonly code = 'not_configured';
 }
 
-/** The engine used when no model is configured: the deterministic drafter behind the engine contract. */
-export class DraftingEngine implements BreakdownEngine {
-  readonly name = 'drafter';
-  status(): ModelStatus {
-    return { state: 'absent', message: 'No model configured: breakdowns are drafted from the page structure' };
-  }
-  onStatus(): () => void {
-    return () => {};
-  }
-  async generate(doc: Parameters<BreakdownEngine['generate']>[0], options: Parameters<BreakdownEngine['generate']>[1] = {}): Promise<Breakdown> {
-    options.signal?.throwIfAborted();
-    const b = draftBreakdown(doc);
-    options.onProgress?.({ section: 1, sections: 1, tokens: 0, phase: 'done' });
-    return b;
-  }
-  async dispose(): Promise<void> {}
+/** The embedded Qwen engine when a model file is configured, else the drafter. */
+export async function createProductEngine(config: Config, log: Logger): Promise<BreakdownEngine> {
+  if (!config.model) return createEngine({ kind: 'drafter' });
+  const engine = await createEngine({ kind: 'llama', modelPath: config.model });
+  const s = engine.status();
+  if (s.state === 'error') log.error('the model did not load; jobs will fail until it does', { model: config.model, message: s.message });
+  return engine;
 }
 
-export async function createProductEngine(config: Config, log: Logger): Promise<BreakdownEngine> {
-  if (config.model) log.warn('model engine not available in this build; using the drafter', { model: config.model });
-  return new DraftingEngine();
+const LoadModelSchema = z.object({ modelPath: z.string().trim().min(1, 'must be the path of a .gguf file') }).strict();
+
+/** Model management the admin API offers for the engine in use. */
+export function modelActionsFor(engine: BreakdownEngine): ModelActions {
+  const actions: ModelActions = { catalogue: async () => MODEL_CATALOGUE };
+  if (engine instanceof LlamaBreakdownEngine) {
+    actions.load = async (body) => {
+      const { modelPath } = validate(LoadModelSchema, body);
+      await engine.load(modelPath);
+      return { loaded: modelPath };
+    };
+  }
+  return actions;
 }
 
 export interface ProductPartsOptions {
@@ -85,6 +89,7 @@ export function productParts(o: ProductPartsOptions = {}): (ctx: { settings: Set
         },
       },
       check: (doc, breakdown) => checkBreakdown(doc, breakdown),
+      modelActions: modelActionsFor(engine),
       checkJira: async () => {
         const s = await settings.site();
         return s.ok ? checkJira(s.site, { fetch: o.fetch, timeoutMs: 5000 }) : { ok: false, message: s.message, code: 'not_configured' };

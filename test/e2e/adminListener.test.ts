@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { loadConfig } from '../../core/config/config.ts';
 import { EnvSecretStore, MemorySecretStore } from '../../core/secrets/secretStore.ts';
 import { startBackend, AdminBindError } from '../../core/server/backend.ts';
-import { DraftingEngine, productParts } from '../../core/server/productParts.ts';
+import { productParts } from '../../core/server/productParts.ts';
+import { DrafterEngine } from '../../core/model/index.ts';
 import { startHarness, type Harness } from './support/inProcess.ts';
 
 /** A raw HTTP request, so the Host header can be anything (fetch would set it from the URL). */
@@ -60,7 +61,7 @@ describe('admin listener: this machine, this launch only', () => {
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     const loaded = loadConfig({ cwd: dir, env: { SPEC2TICKETS_DATA_DIR: dir, SPEC2TICKETS_PUBLIC_PORT: '0', SPEC2TICKETS_ADMIN_PORT: '0' } });
     await assert.rejects(
-      startBackend({ loaded, secrets: new MemorySecretStore(), engine: new DraftingEngine(), parts: productParts(), adminHost: '0.0.0.0' }),
+      startBackend({ loaded, secrets: new MemorySecretStore(), engine: new DrafterEngine(), parts: productParts(), adminHost: '0.0.0.0' }),
       (err: unknown) => err instanceof AdminBindError && /only binds to 127\.0\.0\.1/.test(err.message),
     );
   });
@@ -90,7 +91,7 @@ describe('admin listener: this machine, this launch only', () => {
     const dir = mkdtempSync(join(tmpdir(), 's2t-envsecrets-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     const loaded = loadConfig({ cwd: dir, env: { SPEC2TICKETS_DATA_DIR: dir, SPEC2TICKETS_PUBLIC_PORT: '0', SPEC2TICKETS_ADMIN_PORT: '0' } });
-    const b = await startBackend({ loaded, secrets: new EnvSecretStore({}), engine: new DraftingEngine(), parts: productParts(), sessionToken: 'tkn' });
+    const b = await startBackend({ loaded, secrets: new EnvSecretStore({}), engine: new DrafterEngine(), parts: productParts(), sessionToken: 'tkn' });
     t.after(() => b.close());
     const res = await fetch(`${b.adminBaseUrl}/api/settings`, {
       method: 'PUT',
@@ -136,6 +137,13 @@ describe('admin listener: this machine, this launch only', () => {
     const approveLate = await h.admin(`/api/jobs/${jobId}/approve`, { json: {} });
     assert.equal(approveLate.status, 409);
     assert.match(((await approveLate.json()) as { message: string }).message, /is rejected; it cannot move to approved/);
+
+    const model = (await (await h.admin('/api/model')).json()) as { engine: string; status: { state: string }; actions: string[] };
+    assert.equal(model.engine, 'drafter');
+    assert.ok(model.actions.includes('catalogue'));
+    const catalogue = (await (await h.admin('/api/model/catalogue', { json: {} })).json()) as { result: { id: string }[] };
+    assert.ok(catalogue.result.some((m) => m.id === 'qwen2.5-7b'));
+    assert.equal((await h.admin('/api/model/explode', { json: {} })).status, 404);
 
     await new Promise((r) => setTimeout(r, 100));
     ac.abort();

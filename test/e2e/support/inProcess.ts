@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { loadConfig } from '../../../core/config/config.ts';
 import { MemorySecretStore } from '../../../core/secrets/secretStore.ts';
 import { startBackend, type Backend } from '../../../core/server/backend.ts';
-import { DraftingEngine, productParts } from '../../../core/server/productParts.ts';
+import { productParts } from '../../../core/server/productParts.ts';
+import { DrafterEngine } from '../../../core/model/index.ts';
 import { startFakeAtlassian, type FakeAtlassian, type FakeAtlassianOptions } from '../../fakes/atlassian/server.ts';
 import type { JobStatusView } from '../../../core/server/jobView.ts';
 
@@ -43,7 +44,7 @@ export async function startHarness(o: { fake?: FakeAtlassianOptions; env?: Recor
   const backend = await startBackend({
     loaded,
     secrets: new MemorySecretStore({ atlassianApiToken: fake.apiToken }),
-    engine: new DraftingEngine(),
+    engine: new DrafterEngine(),
     parts: productParts(),
   });
   const { key: apiKey } = await backend.apiKeys.create('forge-test', 'test');
