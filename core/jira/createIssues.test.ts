@@ -42,6 +42,13 @@ describe('creating a breakdown in Jira', () => {
     assert.deepEqual(dupes, [], 'no item may exist twice in Jira');
     assert.equal(perItem.size, flattenBreakdown(breakdown).length);
   };
+  /** Exactly one Blocks link per dependency between the job's issues, each pointing the right way. */
+  const assertLinksOnce = (jobId: string, breakdown: Breakdown) => {
+    const itemOf = new Map(issuesOfJob(jobId).map((i) => [i.key, (i.properties[ENTITY_PROPERTY_KEY] as { itemId: string }).itemId]));
+    const made = fake.links.filter((l) => l.type === 'Blocks' && itemOf.has(l.inwardKey)).map((l) => `${itemOf.get(l.inwardKey)} blocks ${itemOf.get(l.outwardKey)}`);
+    const wanted = flattenBreakdown(breakdown).flatMap((x) => x.item.dependsOn.map((d) => `${d} blocks ${x.item.id}`));
+    assert.deepEqual([...made].sort(), [...wanted].sort(), 'one Blocks link per dependency, blocker to blocked, none twice');
+  };
 
   before(async () => {
     fake = await startFakeAtlassian();
@@ -75,16 +82,28 @@ describe('creating a breakdown in Jira', () => {
     assert.deepEqual(story.fields.priority, { name: 'High' });
     assert.deepEqual(issue('E1').labels, ['payments', 's2t-job0001a'], 'item labels plus the job label');
     assert.deepEqual(issue('T1.1.1').fields.timetracking, { originalEstimate: '240m' });
-    // Dependencies: S1.1 blocks S1.2 (4 epics × 4 dependent stories).
+    // Dependencies: S1.1 blocks S1.2 … (4 epics × 4 dependent stories), all made inside the creates.
     assert.equal(res.linksCreated, 16);
-    assert.ok(fake.links.some((l) => l.type === 'Blocks' && l.inwardKey === byItem.get('S1.1')!.key && l.outwardKey === byItem.get('S1.2')!.key));
-    // A link back to the page on each epic.
+    assert.equal(res.linksAtCreation, 16);
+    assert.equal(fake.count(/\/issueLink$/), 0, 'no link needed a request of its own');
+    assert.ok(fake.links.every((l) => l.createdWith === 'create'));
+    assertLinksOnce('job-0001-aaaa', breakdown);
+    // Jira shows each link from both sides: S1.2 is blocked by S1.1 and blocks S1.3.
+    const seen = await client().api.issues.getIssue({ issueIdOrKey: byItem.get('S1.2')!.key, fields: ['issuelinks'] });
+    const s12links = (seen.fields as unknown as { issuelinks: { type: { name: string }; inwardIssue?: { key: string }; outwardIssue?: { key: string } }[] }).issuelinks;
+    assert.deepEqual(
+      s12links.map((l) => `${l.type.name} ${l.inwardIssue ? `inward ${l.inwardIssue.key}` : `outward ${l.outwardIssue!.key}`}`).sort(),
+      [`Blocks inward ${byItem.get('S1.1')!.key}`, `Blocks outward ${byItem.get('S1.3')!.key}`].sort(),
+    );
+    // A link back to the page on each epic, and the page URL in every description.
     assert.equal(fake.remoteLinks.length, 4);
     assert.ok(fake.remoteLinks.every((r) => r.url.endsWith('/pages/4242') && r.title === 'Payments spec'));
-    // Requests: metadata 5, one search, bulk ceil(n/50) per level, one per link and per epic remote link.
-    const bulk = Math.ceil(4 / BULK_LIMIT) + Math.ceil(20 / BULK_LIMIT) + Math.ceil(100 / BULK_LIMIT);
+    for (const c of res.created) assert.ok(JSON.stringify(issue(c.itemId).fields.description).includes(`${site.siteUrl}/wiki/spaces/SPEC/pages/4242`), `${c.itemId} links to the page`);
+    // Requests: metadata 5, one search, bulk per level — stories in two (a chain of dependencies
+    // alternates between them so each link rides on the later create) — and one remote link per epic.
+    const bulk = Math.ceil(4 / BULK_LIMIT) + 2 + Math.ceil(100 / BULK_LIMIT);
     assert.equal(fake.count(/\/issue\/bulk$/), bulk);
-    assert.ok(res.requests <= 5 + 1 + bulk + 16 + 4, `${res.requests} requests`);
+    assert.equal(res.requests, 5 + 1 + bulk + 4, `${res.requests} requests`);
     assert.equal(fake.count(/\/rest\/api\/3\/issue$/, 'POST'), 0, 'no one-by-one creates');
     assert.ok(progress.includes('create') && progress.at(-1) === 'done');
 
@@ -94,6 +113,7 @@ describe('creating a breakdown in Jira', () => {
     assert.equal(again.linksCreated, 0);
     assert.equal(issuesOfJob('job-0001-aaaa').length, 124);
     assert.equal(fake.links.length, 16);
+    assert.equal(fake.count(/\/issueLink$/), 0);
   });
 
   test('a storm of 429 answers with Retry-After is waited out and the creation completes', async () => {
@@ -138,6 +158,7 @@ describe('creating a breakdown in Jira', () => {
     assert.equal(resumed.created.length, 90);
     assert.ok(resumed.adopted.length > 0, 'issues of the lost answer are adopted from Jira');
     assertNoDuplicates(jobId, breakdown);
+    assertLinksOnce(jobId, breakdown);
   });
 
   test('a 500 in the middle of a bulk create is reconciled by label within the same run', async () => {
@@ -150,30 +171,87 @@ describe('creating a breakdown in Jira', () => {
     assert.equal(res.created.length, 67);
     assert.deepEqual(res.adopted, ['E1'], 'the epic created behind the 502 was found, not created again');
     assertNoDuplicates(jobId, breakdown);
+    assertLinksOnce(jobId, breakdown);
   });
 
-  test('a ledger that lost its last write is repaired from Jira and nothing is created twice', async () => {
-    const breakdown = sampleBreakdown(2, 3, 4);
+  test('a ledger that lost its last write is repaired from Jira and nothing is created or linked twice', async () => {
+    const breakdown = sampleBreakdown(2, 3, 4); // per epic S1 blocks S2 blocks S3: S1 and S3 first, then S2 carrying both links
     const jobId = 'job-lost-write';
     const ledger = new MemoryLedger();
-    // Jira answers the stories' bulk, then the process dies before the ledger write.
+    // Jira answers the bulk that creates S1.2 and S2.2 with their links, then the process dies
+    // before the ledger has either the issue or its links.
     const crashing: CreationLedger = {
       createdItems: () => ledger.createdItems(),
       recordCreated: (itemId, issue) => {
-        if (itemId.startsWith('S')) throw new Error('killed');
+        if (itemId === 'S1.2') throw new Error('killed');
         ledger.recordCreated(itemId, issue);
       },
       recordLinked: (k) => ledger.recordLinked(k),
       linkedKeys: () => ledger.linkedKeys(),
     };
     await assert.rejects(run(breakdown, crashing, jobId), /killed/);
-    assert.equal(ledger.items.size, 2, 'only the epics reached the ledger');
-    assert.equal(issuesOfJob(jobId).length, 2 + 6, 'but Jira has the stories too');
+    assert.deepEqual([...ledger.items.keys()].sort(), ['E1', 'E2', 'S1.1', 'S1.3', 'S2.1', 'S2.3'], 'the ledger misses the last bulk');
+    assert.equal(ledger.linked.size, 0, 'and the links it carried');
+    assert.equal(issuesOfJob(jobId).length, 2 + 6, 'but Jira has every story');
+    assertLinksOnce(jobId, { ...breakdown, epics: breakdown.epics.map((e) => ({ ...e, stories: e.stories.map((st) => ({ ...st, subtasks: [] })) })) });
+    const linkRequests = fake.count(/\/issueLink$/);
     const res = await run(breakdown, ledger, jobId);
     assert.deepEqual(res.failed, []);
-    assert.deepEqual(res.adopted.sort(), ['S1.1', 'S1.2', 'S1.3', 'S2.1', 'S2.2', 'S2.3']);
+    assert.deepEqual(res.adopted.sort(), ['S1.2', 'S2.2']);
     assert.equal(res.created.length, 2 + 6 + 24);
+    assert.equal(res.linksCreated, 0, 'the links were found in Jira, not made again');
+    assert.equal(fake.count(/\/issueLink$/), linkRequests);
+    assert.deepEqual([...ledger.linked].filter((k) => k.startsWith('blocks:')).sort(), ['blocks:S1.1->S1.2', 'blocks:S1.2->S1.3', 'blocks:S2.1->S2.2', 'blocks:S2.2->S2.3']);
     assertNoDuplicates(jobId, breakdown);
+    assertLinksOnce(jobId, breakdown);
+  });
+
+  test('links Jira refuses at creation get their own requests, and the items are still created', async () => {
+    fake.rejectField('issuelinks', 'Linked Issues cannot be set on create in this project');
+    try {
+      const breakdown = sampleBreakdown(2, 4, 1);
+      const jobId = 'job-links-refused';
+      const res = await run(breakdown, new MemoryLedger(), jobId);
+      assert.deepEqual(res.failed, []);
+      assert.equal(res.created.length, 2 + 8 + 8);
+      assert.equal(res.linksAtCreation, 0);
+      assert.equal(res.linksCreated, 6);
+      assert.deepEqual(res.warnings, []);
+      assertNoDuplicates(jobId, breakdown);
+      assertLinksOnce(jobId, breakdown);
+    } finally {
+      fake.clearFaults();
+    }
+  });
+
+  test('a project without Linked Issues on its create screens links with requests of their own', async () => {
+    const breakdown = sampleBreakdown(1, 3, 1);
+    const jobId = 'job-team';
+    const before = fake.count(/\/issueLink$/);
+    const res = await run(breakdown, new MemoryLedger(), jobId, { projectKey: 'TEAM' });
+    assert.deepEqual(res.failed, []);
+    assert.equal(res.linksAtCreation, 0);
+    assert.equal(fake.count(/\/issueLink$/) - before, 2);
+    assert.equal(res.requests, 5 + 1 + 3 + 2 + 1, 'one bulk per level, since nothing rides on the creates');
+    assertLinksOnce(jobId, breakdown);
+  });
+
+  test('dependencies on deeper levels and even a cycle are made at creation, each in its direction', async () => {
+    const breakdown = sampleBreakdown(1, 3, 2);
+    const story = (i: number) => breakdown.epics[0]!.stories[i]!;
+    story(0).dependsOn = ['T1.2.1']; // a story blocked by a sub-task of another story
+    story(0).subtasks[0]!.dependsOn = ['T1.3.1']; // T1.3.1 → T1.1.1 → T1.1.2 → T1.3.1
+    story(0).subtasks[1]!.dependsOn = ['T1.1.1'];
+    story(2).subtasks[0]!.dependsOn = ['T1.1.2'];
+    breakdown.epics[0]!.dependsOn = ['S1.3']; // an epic blocked by a story
+    const jobId = 'job-deep-links';
+    const before = fake.count(/\/issueLink$/);
+    const res = await run(breakdown, new MemoryLedger(), jobId);
+    assert.deepEqual(res.failed, []);
+    assert.equal(res.linksCreated, 7);
+    assert.equal(res.linksAtCreation, 7);
+    assert.equal(fake.count(/\/issueLink$/), before);
+    assertLinksOnce(jobId, breakdown);
   });
 
   test('a field Jira rejects gives a clear per-item error and the other items are still created', async () => {

@@ -3,9 +3,17 @@
 // bulk response is written to the ledger before the next request, and before creating anything
 // (and after any create whose outcome is unknown) Jira itself is searched by the job label so that
 // issues created just before a crash or a lost response are adopted instead of created again.
+//
+// Dependencies become "Blocks" links inside the create requests themselves (update.issuelinks):
+// a link can name only an issue that already exists, so each link rides on whichever of its two
+// issues is created later, and a bulk request never holds two items that still need a link between
+// them. Only links no create could carry (Linked Issues not on the create screen, an element Jira
+// refused because of its links) get a request of their own. Links made at creation are written to
+// the ledger with their issue, and the label search reads existing links, so a resumed run never
+// links twice.
 
 import { flattenBreakdown } from '../breakdown/schema.ts';
-import type { Breakdown, FlatItem, ItemLevel, Story, Subtask } from '../breakdown/schema.ts';
+import type { Breakdown, FlatItem, ItemLevel } from '../breakdown/schema.ts';
 import { AtlassianError } from '../atlassian/site.ts';
 import type { AtlassianSite } from '../atlassian/site.ts';
 import { defaultSleep } from '../atlassian/transport.ts';
@@ -64,7 +72,10 @@ export interface CreationResult {
   /** Every item of the breakdown that exists in Jira for this job (created in this run or before). */
   created: CreatedIssueRef[];
   failed: { itemId: string; message: string }[];
+  /** "Blocks" links made in this run, at creation or by their own request. */
   linksCreated: number;
+  /** Of linksCreated, those made as part of creating an issue (no request of their own). */
+  linksAtCreation: number;
   /** HTTP requests this run sent (retries included). */
   requests: number;
   /** Items adopted from Jira by the label search (created earlier but missing from the ledger). */
@@ -86,6 +97,18 @@ const remoteKeyFor = (itemId: string) => `remote:${itemId}`;
 /** Quote a value for JQL: double quotes, with backslash and quote escaped. */
 export function jqlString(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+interface Dependency {
+  blocker: string;
+  blocked: string;
+  /** Ledger key of the link, e.g. blocks:S1.1->S1.2. */
+  key: string;
+}
+
+/** One update.issuelinks operation of a create: a link to an existing issue, seen from the new one. */
+interface IssueLinkUpdate {
+  add: { type: { name: string }; inwardIssue?: { key: string }; outwardIssue?: { key: string } };
 }
 
 interface Reconciled {
@@ -119,8 +142,13 @@ async function reconcileByLabel(o: CreateBreakdownOptions, label: string, itemId
       // Should an item already exist twice, keep the oldest and create no third.
       if (!existing || Number(issue.id) < Number(existing.id)) found.set(prop.itemId, { key: issue.key, id: issue.id });
       byKey.set(issue.key, prop.itemId);
-      const issueLinks = ((issue.fields as Record<string, unknown> | undefined)?.issuelinks ?? []) as { type?: { name?: string }; outwardIssue?: { key?: string } }[];
-      for (const l of issueLinks) if (l.type?.name === 'Blocks' && l.outwardIssue?.key) rawLinks.push({ from: issue.key, to: l.outwardIssue.key });
+      // Seen from this issue: an outwardIssue is one it blocks, an inwardIssue one that blocks it.
+      const issueLinks = ((issue.fields as Record<string, unknown> | undefined)?.issuelinks ?? []) as { type?: { name?: string }; inwardIssue?: { key?: string }; outwardIssue?: { key?: string } }[];
+      for (const l of issueLinks) {
+        if (l.type?.name !== 'Blocks') continue;
+        if (l.outwardIssue?.key) rawLinks.push({ from: issue.key, to: l.outwardIssue.key });
+        if (l.inwardIssue?.key) rawLinks.push({ from: l.inwardIssue.key, to: issue.key });
+      }
     }
     nextPageToken = page.isLast === true ? undefined : (page.nextPageToken ?? undefined);
   } while (nextPageToken);
@@ -230,26 +258,87 @@ export async function createBreakdownInJira(o: CreateBreakdownOptions): Promise<
     return out;
   };
 
+  // Dependencies between items of this breakdown, once each (blocker blocks blocked).
+  const deps = new Map<string, Dependency>();
+  for (const x of flat) {
+    for (const dep of x.item.dependsOn) {
+      if (dep === x.item.id) {
+        warnings.push(`${x.item.id} "${x.item.title}" depends on itself; no link was made for that.`);
+        continue;
+      }
+      if (!itemIds.has(dep)) continue;
+      const key = linkKeyFor(dep, x.item.id);
+      deps.set(key, { blocker: dep, blocked: x.item.id, key });
+    }
+  }
+  const depsOf = new Map<string, Dependency[]>();
+  for (const d of deps.values()) for (const id of [d.blocker, d.blocked]) depsOf.set(id, [...(depsOf.get(id) ?? []), d]);
+  const otherEnd = (d: Dependency, itemId: string) => (d.blocker === itemId ? d.blocked : d.blocker);
+  // An issue type takes links at creation only when Linked Issues is on its create screen.
+  const carriesLinks = (level: ItemLevel) => {
+    const f = types[level].fields?.get('issuelinks');
+    return !!f && (!f.operations || f.operations.includes('add'));
+  };
+  /** Items whose links Jira refused at creation: created again without, linked afterwards. */
+  const noCarry = new Set<string>();
+  /** The links an item can carry now: those to issues that already exist and are not linked yet. */
+  const linksToCarry = (x: FlatItem): { dep: Dependency; op: IssueLinkUpdate }[] => {
+    if (!carriesLinks(x.level) || noCarry.has(x.item.id)) return [];
+    const out: { dep: Dependency; op: IssueLinkUpdate }[] = [];
+    for (const d of depsOf.get(x.item.id) ?? []) {
+      const other = have().get(otherEnd(d, x.item.id));
+      if (!other || linked.has(d.key)) continue;
+      // Seen from the new issue: the issue that blocks it is its inwardIssue ("is blocked by"),
+      // the issue it blocks is its outwardIssue ("blocks").
+      const side = d.blocked === x.item.id ? 'inwardIssue' : 'outwardIssue';
+      out.push({ dep: d, op: { add: { type: { name: 'Blocks' }, [side]: { key: other.key } } } });
+    }
+    return out;
+  };
+  /**
+   * Up to BULK_LIMIT items, none of which still needs a link to another item of the same request
+   * (neither exists yet, so neither could name the other); those wait for a later request and then
+   * carry the link. Greedy in breakdown order: a chain of dependencies takes two requests, not one per step.
+   */
+  const nextBatch = (remaining: FlatItem[], level: ItemLevel): FlatItem[] => {
+    if (!carriesLinks(level)) return remaining.slice(0, BULK_LIMIT);
+    const batch: FlatItem[] = [];
+    const inBatch = new Set<string>();
+    for (const x of remaining) {
+      if (batch.length === BULK_LIMIT) break;
+      if ((depsOf.get(x.item.id) ?? []).some((d) => !linked.has(d.key) && inBatch.has(otherEnd(d, x.item.id)))) continue;
+      batch.push(x);
+      inBatch.add(x.item.id);
+    }
+    return batch;
+  };
+
+  let linksAtCreation = 0;
   for (const level of ['epic', 'story', 'subtask'] as const) {
-    const todo: FlatItem[] = [];
+    let remaining: FlatItem[] = [];
     for (const x of flat.filter((f) => f.level === level)) {
       if (have().has(x.item.id)) continue;
       if (x.parentId && !have().has(x.parentId)) {
         failed.set(x.item.id, `Not created because its parent ${x.parentId} could not be created.`);
         continue;
       }
-      todo.push(x);
+      remaining.push(x);
     }
-    for (let i = 0; i < todo.length; i += BULK_LIMIT) {
-      let chunk = todo.slice(i, i + BULK_LIMIT);
+    while (remaining.length > 0) {
+      let chunk = nextBatch(remaining, level);
+      const taken = new Set(chunk);
+      remaining = remaining.filter((x) => !taken.has(x));
       for (let attempt = 1; chunk.length > 0; attempt++) {
         o.signal?.throwIfAborted();
-        progress('create', `Creating ${chunk.length} ${level === 'subtask' ? 'sub-task' : level}${chunk.length === 1 ? '' : 's'} in ${o.projectKey}`);
+        const plan = chunk.map((x) => ({ x, links: linksToCarry(x) }));
+        const carried = plan.reduce((n, p) => n + p.links.length, 0);
+        progress('create', `Creating ${chunk.length} ${level === 'subtask' ? 'sub-task' : level}${chunk.length === 1 ? '' : 's'} in ${o.projectKey}${carried ? ` with ${carried} dependency link${carried === 1 ? '' : 's'}` : ''}`);
         let response: { issues?: { id?: string; key?: string }[]; errors?: { failedElementNumber?: number; elementErrors?: unknown }[] };
         try {
           response = await o.client.api.issues.createIssues({
-            issueUpdates: chunk.map((x) => ({
+            issueUpdates: plan.map(({ x, links }) => ({
               fields: buildFields(x),
+              ...(links.length ? { update: { issuelinks: links.map((l) => l.op) } } : {}),
               properties: [{ key: ENTITY_PROPERTY_KEY, value: { jobId: o.jobId, itemId: x.item.id } }],
             })),
           });
@@ -258,7 +347,7 @@ export async function createBreakdownInJira(o: CreateBreakdownOptions): Promise<
           if (err instanceof AtlassianError && err.code === 'bad_request' && Array.isArray(details?.errors)) {
             response = details;
           } else if (unknownOutcome(err) && attempt < maxAttempts) {
-            // The create may have happened: ask Jira before trying again.
+            // The create may have happened: ask Jira (issues and their links) before trying again.
             await sleep(o.reconcileDelayMs ?? 2000, o.signal);
             await adopt();
             chunk = chunk.filter((x) => !have().has(x.item.id));
@@ -270,14 +359,23 @@ export async function createBreakdownInJira(o: CreateBreakdownOptions): Promise<
         const failedIdx = new Map<number, unknown>();
         for (const e of response.errors ?? []) if (typeof e.failedElementNumber === 'number') failedIdx.set(e.failedElementNumber, e.elementErrors);
         const createdIssues = [...(response.issues ?? [])];
-        chunk.forEach((x, idx) => {
+        plan.forEach(({ x, links }, idx) => {
           if (failedIdx.has(idx)) {
-            failed.set(x.item.id, describeElementErrors(x, failedIdx.get(idx)));
+            const why = failedIdx.get(idx) as { errorMessages?: string[]; errors?: Record<string, string> } | undefined;
+            if (links.length && !why?.errorMessages?.length && Object.keys(why?.errors ?? {}).join() === 'issuelinks') {
+              // Jira refused only the links: create the item without them; they get their own request later.
+              noCarry.add(x.item.id);
+              remaining.push(x);
+              return;
+            }
+            failed.set(x.item.id, describeElementErrors(x, why));
             return;
           }
           const issue = createdIssues.shift();
           if (issue?.key && issue.id) {
             o.ledger.recordCreated(x.item.id, { key: issue.key, id: issue.id });
+            for (const l of links) markLinked(l.dep.key);
+            linksAtCreation += links.length;
             failed.delete(x.item.id);
           }
         });
@@ -287,25 +385,22 @@ export async function createBreakdownInJira(o: CreateBreakdownOptions): Promise<
   }
   for (const x of flat) if (!have().has(x.item.id) && !failed.has(x.item.id)) failed.set(x.item.id, `Jira did not create ${x.level} ${x.item.id} "${x.item.title}" after ${maxAttempts} attempts; run the creation again to resume.`);
 
-  // 4. Dependencies as "Blocks" links (the dependency blocks the item).
-  let linksCreated = 0;
-  for (const x of flat) {
-    for (const dep of (x.item as Story | Subtask).dependsOn) {
-      const k = linkKeyFor(dep, x.item.id);
-      const blocker = have().get(dep);
-      const blocked = have().get(x.item.id);
-      if (linked.has(k) || !blocker || !blocked) continue;
-      o.signal?.throwIfAborted();
-      progress('links', `Linking ${blocker.key} blocks ${blocked.key}`);
-      try {
-        // Jira shows the inwardIssue as the one that "blocks" the outwardIssue.
-        await o.client.api.issueLinks.linkIssues({ type: { name: 'Blocks' }, inwardIssue: { key: blocker.key }, outwardIssue: { key: blocked.key } });
-        markLinked(k);
-        linksCreated++;
-      } catch (err) {
-        if (!(err instanceof AtlassianError) || err.code === 'unauthorized' || err.code === 'rate_limited') throw err;
-        warnings.push(`Could not link ${blocker.key} (${dep}) blocks ${blocked.key} (${x.item.id}): ${err.message}`);
-      }
+  // 4. Links no create could carry, as "Blocks" links of their own (the dependency blocks the item).
+  let linksCreated = linksAtCreation;
+  for (const d of deps.values()) {
+    const blocker = have().get(d.blocker);
+    const blocked = have().get(d.blocked);
+    if (linked.has(d.key) || !blocker || !blocked) continue;
+    o.signal?.throwIfAborted();
+    progress('links', `Linking ${blocker.key} blocks ${blocked.key}`);
+    try {
+      // POST /issueLink names the issue that "blocks" as inwardIssue.
+      await o.client.api.issueLinks.linkIssues({ type: { name: 'Blocks' }, inwardIssue: { key: blocker.key }, outwardIssue: { key: blocked.key } });
+      markLinked(d.key);
+      linksCreated++;
+    } catch (err) {
+      if (!(err instanceof AtlassianError) || err.code === 'unauthorized' || err.code === 'rate_limited') throw err;
+      warnings.push(`Could not link ${blocker.key} (${d.blocker}) blocks ${blocked.key} (${d.blocked}): ${err.message}`);
     }
   }
 
@@ -342,6 +437,7 @@ export async function createBreakdownInJira(o: CreateBreakdownOptions): Promise<
       }),
     failed: [...failed].map(([itemId, message]) => ({ itemId, message })),
     linksCreated,
+    linksAtCreation,
     requests: o.client.requestCount() - startRequests,
     adopted,
     warnings,

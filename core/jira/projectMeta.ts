@@ -17,6 +17,8 @@ export interface FieldMeta {
   custom?: string;
   /** Names (or values) of the allowed values, when Jira lists them. */
   allowedValues?: string[];
+  /** What create accepts for the field ("set", "add", …), when Jira lists it. */
+  operations?: string[];
 }
 
 export interface IssueTypeMeta {
@@ -109,6 +111,7 @@ async function readFields(client: JiraClient, projectKey: string, issueTypeId: s
         type: f.schema?.type ?? 'unknown',
         ...(f.schema?.custom ? { custom: f.schema.custom } : {}),
         ...(allowed ? { allowedValues: allowed } : {}),
+        ...(Array.isArray(f.operations) ? { operations: f.operations.map(String) } : {}),
       });
     }
     startAt += list.length;

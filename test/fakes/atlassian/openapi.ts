@@ -143,6 +143,9 @@ export class OpenApiContract {
         if (!v(x.requestBody)) problems.push(`${where}: request body ${this.ajv.errorsText(v.errors, { dataVar: 'body' })}`);
       }
     } else if (op.requestBody?.required) problems.push(`${where}: request body is required`);
+    if (reqSchema && x.method === 'POST' && (template === '/rest/api/3/issue' || template === '/rest/api/3/issue/bulk')) {
+      problems.push(...this.checkIssueUpdates(where, x.requestBody));
+    }
 
     // Response body for the status code.
     const responses = op.responses ?? {};
@@ -157,7 +160,55 @@ export class OpenApiContract {
     }
     return problems;
   }
+
+  /**
+   * Rules the schema leaves to prose for issue create and bulk create: a field is set through
+   * `fields` or `update`, never both; and each `issuelinks` update is one link to one other issue.
+   */
+  private checkIssueUpdates(where: string, body: unknown): string[] {
+    const problems: string[] = [];
+    const list = where.endsWith('/bulk') ? ((body as { issueUpdates?: unknown[] } | undefined)?.issueUpdates ?? []) : [body];
+    const v = this.validator('jira|issuelinks-update', 'jira', ISSUELINK_UPDATE_SCHEMA);
+    list.forEach((u, i) => {
+      const at = where.endsWith('/bulk') ? `issueUpdates[${i}].` : '';
+      const { fields, update } = (u ?? {}) as { fields?: Record<string, unknown>; update?: Record<string, unknown> };
+      if (!update || typeof update !== 'object') return;
+      for (const key of Object.keys(update)) if (fields && key in fields) problems.push(`${where}: ${at}${key} is in both fields and update, which Jira forbids`);
+      const links = update.issuelinks;
+      if (links === undefined) return;
+      if (!Array.isArray(links)) return;
+      links.forEach((op, j) => {
+        if (!v(op)) problems.push(`${where}: ${at}update.issuelinks[${j}] ${this.ajv.errorsText(v.errors, { dataVar: 'link' })}`);
+      });
+    });
+    return problems;
+  }
 }
+
+/**
+ * The shape of one `update.issuelinks` operation on create. The OpenAPI document types
+ * FieldUpdateOperation.add as "any value", and its prose (IssueLink: "Provides details about the
+ * linked issue") says the value is an issue link seen from the issue being created: a link type and
+ * exactly one other issue, inward or outward. Assembled from the document's own component schemas.
+ */
+const ISSUELINK_UPDATE_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['add'],
+  properties: {
+    add: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['type'],
+      properties: {
+        type: { allOf: [{ $ref: '#/components/schemas/IssueLinkType' }, { anyOf: [{ required: ['name'] }, { required: ['id'] }] }] },
+        inwardIssue: { allOf: [{ $ref: '#/components/schemas/LinkedIssue' }, { anyOf: [{ required: ['key'] }, { required: ['id'] }] }] },
+        outwardIssue: { allOf: [{ $ref: '#/components/schemas/LinkedIssue' }, { anyOf: [{ required: ['key'] }, { required: ['id'] }] }] },
+      },
+      oneOf: [{ required: ['inwardIssue'] }, { required: ['outwardIssue'] }],
+    },
+  },
+};
 
 function coerce(raw: string, schema: Record<string, unknown>): unknown {
   if (schema.type === 'integer' || schema.type === 'number') return raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;

@@ -21,11 +21,18 @@ export interface FakeIssue {
   properties: Record<string, unknown>;
 }
 
+/**
+ * A link between two issues, stored the way POST /issueLink names them: for "Blocks", the
+ * `inwardKey` issue blocks the `outwardKey` issue (its issuelinks field shows the other as
+ * outwardIssue, labelled "blocks").
+ */
 export interface FakeLink {
   id: string;
   type: string;
   inwardKey: string;
   outwardKey: string;
+  /** How the link was made: by its own POST /issueLink, or as part of creating an issue. */
+  createdWith: 'issueLink' | 'create';
 }
 
 export interface FakeRemoteLink {
@@ -67,6 +74,8 @@ interface FakeField {
   items?: string;
   required?: boolean;
   allowedValues?: { id: string; name: string }[];
+  /** Operations createmeta lists; default ['set']. */
+  operations?: string[];
 }
 
 interface FakeIssueType {
@@ -117,6 +126,7 @@ export interface FakeAtlassian {
   count(pathRegex: RegExp, method?: string): number;
 }
 
+const LINK_TYPES = ['Blocks', 'Relates', 'Duplicate', 'Cloners'];
 const PRIORITIES = ['Highest', 'High', 'Medium', 'Low', 'Lowest'].map((name, i) => ({ id: String(i + 1), name }));
 
 const f = {
@@ -128,6 +138,7 @@ const f = {
   parent: { fieldId: 'parent', name: 'Parent', type: 'issuelink' },
   priority: { fieldId: 'priority', name: 'Priority', type: 'priority', allowedValues: PRIORITIES },
   timetracking: { fieldId: 'timetracking', name: 'Time tracking', type: 'timetracking' },
+  issuelinks: { fieldId: 'issuelinks', name: 'Linked Issues', type: 'array', items: 'issuelinks', operations: ['add'] },
 } satisfies Record<string, FakeField>;
 
 function defaultProjects(): FakeProject[] {
@@ -138,13 +149,14 @@ function defaultProjects(): FakeProject[] {
     {
       id: '10000', key: 'PAY', name: 'Payments', teamManaged: false, nextNumber: 1,
       issueTypes: [
-        { id: '10000', name: 'Epic', hierarchyLevel: 1, fields: [...common, f.priority] },
-        { id: '10001', name: 'Story', hierarchyLevel: 0, fields: [...common, f.parent, f.priority, storyPoints] },
-        { id: '10002', name: 'Task', hierarchyLevel: 0, fields: [...common, f.parent, f.priority] },
-        { id: '10003', name: 'Bug', hierarchyLevel: 0, fields: [...common, f.parent, f.priority] },
-        { id: '10004', name: 'Sub-task', hierarchyLevel: -1, fields: [...common, f.parent, f.priority, f.timetracking] },
+        { id: '10000', name: 'Epic', hierarchyLevel: 1, fields: [...common, f.priority, f.issuelinks] },
+        { id: '10001', name: 'Story', hierarchyLevel: 0, fields: [...common, f.parent, f.priority, storyPoints, f.issuelinks] },
+        { id: '10002', name: 'Task', hierarchyLevel: 0, fields: [...common, f.parent, f.priority, f.issuelinks] },
+        { id: '10003', name: 'Bug', hierarchyLevel: 0, fields: [...common, f.parent, f.priority, f.issuelinks] },
+        { id: '10004', name: 'Sub-task', hierarchyLevel: -1, fields: [...common, f.parent, f.priority, f.timetracking, f.issuelinks] },
       ],
     },
+    // Linked Issues is not on this project's create screens: links need their own requests.
     {
       id: '10100', key: 'TEAM', name: 'Team board', teamManaged: true, nextNumber: 1,
       issueTypes: [
@@ -230,8 +242,9 @@ export async function startFakeAtlassian(options: FakeAtlassianOptions = {}): Pr
   function createOne(body: unknown): { issue?: FakeIssue; errors: Record<string, string>; errorMessages: string[] } {
     const errors: Record<string, string> = {};
     const errorMessages: string[] = [];
-    const b = (body ?? {}) as { fields?: Record<string, unknown>; properties?: { key: string; value: unknown }[] };
+    const b = (body ?? {}) as { fields?: Record<string, unknown>; update?: Record<string, unknown>; properties?: { key: string; value: unknown }[] };
     const fields = b.fields ?? {};
+    const update = b.update ?? {};
     const pref = fields.project as { key?: string; id?: string } | undefined;
     const project = [...projects.values()].find((p) => p.key === pref?.key || p.id === pref?.id);
     if (!project) return { errors: { project: 'valid project is required' }, errorMessages };
@@ -242,7 +255,29 @@ export async function startFakeAtlassian(options: FakeAtlassianOptions = {}): Pr
       if (!type.fields.some((x) => x.fieldId === key)) errors[key] = `Field '${key}' cannot be set. It is not on the appropriate screen, or unknown.`;
       else if (rejected.has(key)) errors[key] = rejected.get(key)!;
     }
+    for (const key of Object.keys(update)) {
+      if (key in fields) errors[key] = `Field '${key}' cannot be in both fields and update.`;
+      else if (!type.fields.some((x) => x.fieldId === key)) errors[key] = `Field '${key}' cannot be set. It is not on the appropriate screen, or unknown.`;
+      else if (rejected.has(key)) errors[key] = rejected.get(key)!;
+    }
     for (const req of type.fields.filter((x) => x.required)) if (fields[req.fieldId] === undefined) errors[req.fieldId] = `${req.name} is required.`;
+    // Links made with the issue: each operation adds one link between the new issue and an existing one.
+    const newLinks: { type: string; other: FakeIssue; otherIs: 'inward' | 'outward' }[] = [];
+    if (update.issuelinks !== undefined && !errors.issuelinks) {
+      const ops = Array.isArray(update.issuelinks) ? (update.issuelinks as { add?: { type?: { name?: string; id?: string }; inwardIssue?: { key?: string; id?: string }; outwardIssue?: { key?: string; id?: string } } }[]) : [];
+      if (!Array.isArray(update.issuelinks)) errors.issuelinks = 'Linked Issues takes a list of operations.';
+      for (const op of ops) {
+        const add = op?.add;
+        const ref = add?.inwardIssue ?? add?.outwardIssue;
+        const typeName = add?.type?.name ?? (add?.type?.id === '10000' ? 'Blocks' : undefined);
+        const other = ref ? issueByKey(ref.key ?? ref.id ?? '') : undefined;
+        if (!add || Object.keys(op).length !== 1) errors.issuelinks = 'Only the add operation is supported for Linked Issues on create.';
+        else if (!typeName || !LINK_TYPES.includes(typeName)) errors.issuelinks = `No issue link type with name '${add.type?.name ?? add.type?.id}' found.`;
+        else if (!ref || (add.inwardIssue && add.outwardIssue)) errors.issuelinks = 'Give either inwardIssue or outwardIssue for each link.';
+        else if (!other) errors.issuelinks = `Issue '${ref.key ?? ref.id}' does not exist or you do not have permission to see it.`;
+        else newLinks.push({ type: typeName, other, otherIs: add.inwardIssue ? 'inward' : 'outward' });
+      }
+    }
     const summary = fields.summary;
     if (typeof summary !== 'string' || !summary.trim()) errors.summary = 'You must specify a summary of the issue.';
     else if (summary.length > 255) errors.summary = 'Summary must be less than 255 characters.';
@@ -269,7 +304,13 @@ export async function startFakeAtlassian(options: FakeAtlassianOptions = {}): Pr
     if (Object.keys(errors).length || errorMessages.length) return { errors, errorMessages };
     const properties: Record<string, unknown> = {};
     for (const p of b.properties ?? []) properties[p.key] = p.value;
-    return { issue: insertIssue(project, type, structuredClone(fields), properties), errors, errorMessages };
+    const issue = insertIssue(project, type, structuredClone(fields), properties);
+    for (const l of newLinks) {
+      // The new issue sees the other as inwardIssue ("is blocked by" it) or as outwardIssue ("blocks" it).
+      const [inwardKey, outwardKey] = l.otherIs === 'inward' ? [l.other.key, issue.key] : [issue.key, l.other.key];
+      links.push({ id: String(nextLinkId++), type: l.type, inwardKey, outwardKey, createdWith: 'create' });
+    }
+    return { issue, errors, errorMessages };
   }
 
   function issueFields(issue: FakeIssue, wanted: string[] | 'all'): Record<string, unknown> {
@@ -392,7 +433,7 @@ export async function startFakeAtlassian(options: FakeAtlassianOptions = {}): Pr
     name: x.name,
     required: x.required ?? false,
     hasDefaultValue: x.fieldId === 'priority',
-    operations: ['set'],
+    operations: x.operations ?? ['set'],
     schema: { type: x.type, ...(x.items ? { items: x.items } : {}), ...(x.custom ? { custom: x.custom, customId: Number(x.fieldId.replace(/\D/g, '')) } : { system: x.fieldId }) },
     ...(x.allowedValues ? { allowedValues: x.allowedValues.map((v) => ({ ...v, self: `${base}/rest/api/3/priority/${v.id}` })) } : {}),
   });
@@ -499,8 +540,8 @@ export async function startFakeAtlassian(options: FakeAtlassianOptions = {}): Pr
       const b = body as { type?: { name?: string }; inwardIssue?: { key?: string; id?: string }; outwardIssue?: { key?: string; id?: string } };
       const inward = issueOr404(b.inwardIssue?.key ?? b.inwardIssue?.id ?? '');
       const outward = issueOr404(b.outwardIssue?.key ?? b.outwardIssue?.id ?? '');
-      if (!['Blocks', 'Relates', 'Duplicate', 'Cloners'].includes(b.type?.name ?? '')) throw new HttpFailure(404, { errorMessages: [`No issue link type with name '${b.type?.name}' found.`], errors: {} });
-      links.push({ id: String(nextLinkId++), type: b.type!.name!, inwardKey: inward.key, outwardKey: outward.key });
+      if (!LINK_TYPES.includes(b.type?.name ?? '')) throw new HttpFailure(404, { errorMessages: [`No issue link type with name '${b.type?.name}' found.`], errors: {} });
+      links.push({ id: String(nextLinkId++), type: b.type!.name!, inwardKey: inward.key, outwardKey: outward.key, createdWith: 'issueLink' });
       return { status: 201 };
     }],
     ['POST', /^\/rest\/api\/3\/issue\/([^/]+)\/remotelink$/, (m, _q, body) => {
