@@ -128,3 +128,22 @@ describe('public API errors are clear and lose nothing', () => {
     h.fake.assertNoViolations();
   });
 });
+
+describe('public API limits per key', () => {
+  test('over the per-key rate a request gets 429 with Retry-After; another key is unaffected; request ids come back', async (t) => {
+    const h = await startHarness({ env: { SPEC2TICKETS_RATE_LIMIT_PER_MINUTE: '60', SPEC2TICKETS_RATE_LIMIT_BURST: '3' } });
+    t.after(() => h.close());
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await h.pub('/v1/jobs/none')).status);
+    assert.deepEqual(statuses, [404, 404, 404, 429]);
+    const limited = await h.pub('/v1/jobs/none');
+    assert.equal(limited.status, 429);
+    assert.ok(Number(limited.headers.get('retry-after')) >= 1);
+    assert.equal(((await limited.json()) as ErrorBody).code, 'rate_limited');
+    const other = (await (await h.admin('/api/keys', { json: { name: 'second' } })).json()) as { key: string };
+    assert.equal((await h.pub('/v1/jobs/none', { key: other.key })).status, 404);
+    const traced = await h.pub('/v1/jobs/none', { key: other.key, headers: { 'x-request-id': 'forge-abc-123' } });
+    assert.equal(traced.headers.get('x-request-id'), 'forge-abc-123');
+    assert.match((await h.pub('/v1/jobs/none', { key: other.key })).headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+  });
+});
