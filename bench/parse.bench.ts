@@ -1,6 +1,8 @@
 // Parser throughput: the generated ~1 MB storage-format page, a 5,000-deep nested list, and ~1 MB
 // Markdown and plain-text pages. Prints median MB/s, blocks/s and memory (peak RSS, heap growth).
 
+import { loadavg } from 'node:os';
+import { Parser } from 'htmlparser2';
 import { MAX_PAGE_BYTES, parseSpec } from '../core/spec/index.ts';
 import type { SpecFormat } from '../core/spec/types.ts';
 import { generateLargePage, loadCorpusPage } from '../test/corpus/index.ts';
@@ -28,6 +30,7 @@ function bench(label: string, input: string, format: SpecFormat): void {
   let peakHeap = heapBefore;
   const times: number[] = [];
   let blocks = 0;
+  const cpuBefore = process.cpuUsage();
   for (let i = 0; i < RUNS; i++) {
     const started = process.hrtime.bigint();
     const doc = parseSpec(input, { format });
@@ -37,21 +40,41 @@ function bench(label: string, input: string, format: SpecFormat): void {
     peakRss = Math.max(peakRss, mem.rss);
     peakHeap = Math.max(peakHeap, mem.heapUsed);
   }
+  const cpu = process.cpuUsage(cpuBefore);
   gc?.();
   const heapAfter = process.memoryUsage().heapUsed;
   const ms = median(times);
-  const mbPerS = bytes / MB / (ms / 1000);
+  const best = Math.min(...times);
+  const cpuMs = (cpu.user + cpu.system) / 1000 / RUNS;
+  const rate = (t: number) => (bytes / MB / (t / 1000)).toFixed(1);
   console.log(
-    `${label}: ${mbPerS.toFixed(1)} MB/s median on ${(bytes / MB).toFixed(2)} MB (${ms.toFixed(1)} ms, min ${Math.min(...times).toFixed(1)} ms, max ${Math.max(...times).toFixed(1)} ms, ${RUNS} runs); ` +
+    `${label}: ${rate(ms)} MB/s median, ${rate(best)} MB/s best, ${rate(cpuMs)} MB/s per CPU-second, on ${(bytes / MB).toFixed(2)} MB ` +
+      `(median ${ms.toFixed(1)} ms, best ${best.toFixed(1)} ms, worst ${Math.max(...times).toFixed(1)} ms, CPU ${cpuMs.toFixed(1)} ms per parse, ${RUNS} runs); ` +
       `${blocks} blocks, ${Math.round(blocks / (ms / 1000)).toLocaleString('en')} blocks/s; ` +
       `peak RSS ${(peakRss / MB).toFixed(0)} MiB; heap peak +${((peakHeap - heapBefore) / MB).toFixed(1)} MiB during runs, ` +
       `${((heapAfter - heapBefore) / MB).toFixed(1)} MiB retained after GC`,
   );
 }
 
+console.log(`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on this machine (wall-clock figures suffer when it is busy)`);
 if (!gc) console.log('(run with --expose-gc for heap figures after collection: npm run bench -- parse)');
 
-bench('storage 1 MB page', generateLargePage(), 'storage');
+const largePage = generateLargePage();
+bench('storage 1 MB page', largePage, 'storage');
+
+// Reference: the tokenizer alone, with empty callbacks — the floor any storage-format reader stands on.
+{
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const started = process.hrtime.bigint();
+    const parser = new Parser({ ontext() {}, onopentag() {}, onclosetag() {} }, { recognizeSelfClosing: true, recognizeCDATA: true });
+    parser.write(largePage);
+    parser.end();
+    times.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  const ms = median(times);
+  console.log(`htmlparser2 tokenizer alone on the same page: ${(Buffer.byteLength(largePage) / MB / (ms / 1000)).toFixed(1)} MB/s median (${ms.toFixed(1)} ms)`);
+}
 
 const depth = 5000;
 bench(

@@ -74,17 +74,28 @@ export class DocumentBuilder {
     return this.sections.length - 1;
   }
 
-  reserve(kind: BlockKind, init: Partial<PendingBlock> = {}): PendingBlock {
+  reserve(kind: BlockKind, init?: Partial<PendingBlock>): PendingBlock {
+    // Every pending block gets the same shape (all fields present), which keeps property access fast.
     const block: PendingBlock = {
       kind,
       parts: [],
+      text: undefined,
       prose: false,
       dropped: false,
       sectionIndex: this.sectionIndex,
+      depth: undefined,
+      parentIndex: undefined,
+      done: undefined,
+      language: undefined,
+      panel: undefined,
+      issueKey: undefined,
+      status: undefined,
+      cells: undefined,
       underAcceptanceLeadIn: false,
-      ...init,
+      mayBeTask: false,
       index: this.blocks.length,
     };
+    if (init) Object.assign(block, init);
     this.blocks.push(block);
     return block;
   }

@@ -138,7 +138,7 @@ class StorageReader {
     }
     const parent = this.frames[this.frames.length - 1];
     if (parent) parent.hadContent = true;
-    const frame: Frame = { name, hadContent: false };
+    const frame: Frame = { name, hadContent: false, onClose: undefined, macro: undefined, resource: undefined };
     if (BLOCK_LEVEL.has(name)) {
       if (this.heading) this.endHeading();
       this.closeImplicitParagraph();
