@@ -41,6 +41,17 @@ describe('spec corpus', () => {
     assert.throws(() => loadCorpusPage('nope'), /No corpus page named 'nope'.*prd-checkout/);
   });
 
+  test('block and section ids of a known page stay the same from release to release (issues created earlier link to them)', () => {
+    const prd = parsePage('prd-checkout');
+    assert.equal(block(prd, 'ID: REQ-2').id, 'b-e1f35128');
+    assert.equal(block(prd, 'Reduce payment-step').id, 'b-8df97197');
+    assert.equal(block(prd, 'This PRD is in review').id, 'b-35c0570a');
+    assert.equal(prd.sections.find((s) => s.title === 'Requirements')?.id, 's-9781a614');
+    const spec = parsePage('tech-spec-export');
+    assert.equal(block(spec, 'FR-001').id, 'b-451156d5');
+    assert.equal(spec.blocks.find((b) => b.kind === 'code')?.id, 'b-6f85a8c0');
+  });
+
   test('PRD: requirement table rows read "Header: cell", the header row is no block, the info panel is recorded', () => {
     const doc = parsePage('prd-checkout');
     assert.equal(doc.title, 'Checkout Revamp PRD');
