@@ -14,6 +14,7 @@ import type { BreakdownEngine } from '../model/types.ts';
 import type { JobStore } from '../store/types.ts';
 import type { JobRunner, Logger } from '../jobs/runner.ts';
 import { isJobState, type JobState } from '../jobs/states.ts';
+import { diffBreakdowns, type BreakdownDiff } from '../jobs/breakdownDiff.ts';
 import { SettingsUpdateSchema, type SettingsService } from '../config/settings.ts';
 import { SecretStoreReadOnlyError } from '../secrets/secretStore.ts';
 import type { ApiKeyService } from './apiKeys.ts';
@@ -145,6 +146,10 @@ export function createAdminApp(deps: AdminDeps): Express {
         report = { error: `The breakdown could not be checked: ${(err as Error).message}` };
       }
     }
+    let diff: BreakdownDiff | null = null;
+    if (generated?.body && latest?.body && latest.versionNo !== generated.versionNo) {
+      diff = diffBreakdowns(parseBreakdown(generated.body), parseBreakdown(latest.body));
+    }
     res.json({
       job: jobStatusView(job, issues),
       approvedBy: job.approvedBy,
@@ -156,6 +161,8 @@ export function createAdminApp(deps: AdminDeps): Express {
         latest: latest ?? null,
         generated: generated ?? null,
         versions: versions.map(({ body: _b, ...v }) => v),
+        /** Latest against generated; null while nobody has edited. */
+        diff,
       },
       report,
       duplicates,

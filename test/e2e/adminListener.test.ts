@@ -1,7 +1,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../core/config/config.ts';
@@ -103,6 +103,29 @@ describe('admin listener: this machine, this launch only', () => {
     assert.equal(body.code, 'secrets_read_only');
     assert.match(body.message, /SPEC2TICKETS_ATLASSIAN_API_TOKEN/);
     assert.ok(!body.message.includes('xyz-secret'));
+  });
+
+  test('a built renderer is served behind the token, with client routes falling back to index.html', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 's2t-renderer-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const dist = join(dir, 'dist');
+    mkdirSync(join(dist, 'assets'), { recursive: true });
+    writeFileSync(join(dist, 'index.html'), '<!doctype html><title>Spec2Tickets</title><div id="root"></div>');
+    writeFileSync(join(dist, 'assets', 'app.js'), 'console.log(1)');
+    const loaded = loadConfig({ cwd: dir, env: { SPEC2TICKETS_DATA_DIR: dir, SPEC2TICKETS_PUBLIC_PORT: '0', SPEC2TICKETS_ADMIN_PORT: '0' } });
+    const b = await startBackend({ loaded, secrets: new MemorySecretStore(), engine: new DrafterEngine(), parts: productParts(), rendererDir: dist, sessionToken: 'tok' });
+    t.after(() => b.close());
+    assert.equal((await fetch(`${b.adminBaseUrl}/`)).status, 401, 'no token, no page');
+    const page = await fetch(b.adminUrl);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<title>Spec2Tickets<\/title>/);
+    const cookie = (page.headers.get('set-cookie') ?? '').split(';')[0]!;
+    assert.equal((await fetch(`${b.adminBaseUrl}/assets/app.js`, { headers: { cookie } })).status, 200);
+    const route = await fetch(`${b.adminBaseUrl}/jobs/123`, { headers: { cookie } });
+    assert.match(await route.text(), /id="root"/);
+    const api = await fetch(`${b.adminBaseUrl}/api/nothing`, { headers: { cookie } });
+    assert.equal(api.status, 404);
+    assert.equal(((await api.json()) as { code: string }).code, 'not_found');
   });
 
   test('approve only from review; jobs list filters by state; SSE streams model and job events', async () => {
