@@ -281,6 +281,59 @@ describe('Confluence storage format mapping', () => {
     assert.match(doc.warnings[0]!.message, /JQL/);
   });
 
+  test('emoticons read as emoji: the page\'s own fallback, the known name, else the short name', () => {
+    const doc = parseSpec(
+      '<p>a <ac:emoticon ac:name="blue-star" ac:emoji-shortname=":rocket:" ac:emoji-fallback="🚀" /> b <ac:emoticon ac:name="tick" /> c <ac:emoticon ac:name="custom" ac:emoji-shortname=":party:" ac:emoji-fallback=":party:" /> d <ac:emoticon ac:name="mystery" /></p>',
+    );
+    assert.equal(doc.blocks[0]!.text, 'a 🚀 b ✅ c :party: d :mystery:');
+  });
+
+  test('tasks: status complete/incomplete, nested task lists, mentions and dates in the body', () => {
+    const doc = parseSpec(
+      '<ac:task-list><ac:task><ac:task-id>1</ac:task-id><ac:task-status>incomplete</ac:task-status><ac:task-body>Parent</ac:task-body></ac:task>' +
+        '<ac:task-list><ac:task><ac:task-id>2</ac:task-id><ac:task-status>complete</ac:task-status><ac:task-body><ri:user ri:account-id="x" /> checks by <time datetime="2025-01-02" /></ac:task-body></ac:task></ac:task-list></ac:task-list>',
+    );
+    assert.deepEqual(doc.blocks.map((b) => [b.kind, b.text, b.done, b.tags]), [
+      ['task', 'Parent', false, ['openTask']],
+      ['task', '@user checks by 2025-01-02', true, []],
+    ]);
+  });
+
+  test('app content is skipped with a warning naming it; a page without anything else is refused', () => {
+    const doc = parseSpec(
+      '<p>Kept</p><ac:adf-extension><ac:adf-node type="decision-list"><ac:adf-content><p>decided</p></ac:adf-content></ac:adf-node></ac:adf-extension>' +
+        '<ac:structured-macro ac:name="include"><ac:parameter ac:name=""><ac:link><ri:page ri:content-title="Shared glossary" /></ac:link></ac:parameter></ac:structured-macro>' +
+        '<ac:structured-macro ac:name="include"></ac:structured-macro>',
+    );
+    assert.deepEqual(doc.blocks.map((b) => b.text), ['Kept']);
+    assert.deepEqual(doc.warnings.map((w) => [w.code, /decision-list|'include' \(2 times\)/.test(w.message)]), [
+      ['skipped_extension', true],
+      ['skipped_macro', true],
+    ]);
+  });
+
+  test('images: attachment with caption, HTML img with alt, and an image inside a paragraph with text', () => {
+    const doc = parseSpec(
+      '<ac:image><ri:attachment ri:filename="erd.png" /><ac:caption><p>Entity model</p></ac:caption></ac:image>' +
+        '<p>See <img src="https://x.test/a/flow%20chart.png?v=2" alt="Flow" /> below</p>',
+    );
+    assert.deepEqual(doc.blocks.map((b) => [b.kind, b.text]), [
+      ['image', 'Image: erd.png (Entity model)'],
+      ['paragraph', 'See below'],
+      ['image', 'Image: flow chart.png (Flow)'],
+    ]);
+  });
+
+  test('mismatched and unclosed inline tags are reported once per element, with a count', () => {
+    const doc = parseSpec('<p><b>one <i>two</b> three</i></p><p><b>four <i>five</b></i></p><div><span>open');
+    assert.deepEqual(doc.blocks.map((b) => b.text), ['one two three', 'four five', 'open']);
+    assert.deepEqual(doc.warnings.map((w) => w.message), [
+      'The element <i> was not closed properly 2 times; the text was kept.',
+      'The element <span> was not closed properly; its text was kept.',
+      'The element <div> was not closed properly; its text was kept.',
+    ]);
+  });
+
   test('headings are not requirements even when they contain ids or modal verbs', () => {
     const doc = parseSpec('<h2>FR-9 The system must scale</h2><p>Details follow.</p>');
     assert.deepEqual(doc.blocks.map((b) => b.tags), [[]]);

@@ -330,7 +330,7 @@ class StorageReader {
   }
 
   private openParagraph(frame: Frame): boolean {
-    if (this.currentSink()) {
+    if (this.currentSink() || this.inCapture()) {
       this.separator('\n');
       frame.onClose = () => this.separator('\n');
       return true;
@@ -340,7 +340,7 @@ class StorageReader {
 
   private openSink(frame: Frame, kind: 'paragraph' | 'quote' | 'code', flatten: Flatten, preformatted = false): boolean {
     const outer = this.currentSink();
-    if (outer && outer.flatten === 'all') {
+    if ((outer && outer.flatten === 'all') || this.inCapture()) {
       this.separator('\n');
       frame.onClose = () => this.separator('\n');
       return true;
@@ -639,6 +639,12 @@ class StorageReader {
       if (t.flatten) return t;
     }
     return undefined;
+  }
+
+  /** Text currently goes to a side buffer (caption, link body, parameter): blocks inside it are just lines. */
+  private inCapture(): boolean {
+    const top = this.targets[this.targets.length - 1];
+    return top !== undefined && top.flatten === undefined;
   }
 
   private currentPanel(): PanelRef | undefined {
