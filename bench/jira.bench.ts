@@ -1,21 +1,32 @@
 // Jira creation cost: a 200-item breakdown against the fake Atlassian with 150 ms latency per
-// request, created the product's way (bulk by level, reconciliation, links) versus one create
-// request per issue (same fields, same links, same fake, same latency).
+// request, created the product's way (bulk by level, dependency links inside the creates,
+// reconciliation, remote links on epics) versus one create request per issue followed by one
+// request per link (same fields, same fake, same latency) — once with the breakdown's dependencies
+// and once without any.
 
 import { createBreakdownInJira, jobLabel, ENTITY_PROPERTY_KEY } from '../core/jira/createIssues.ts';
 import { createJiraClient } from '../core/jira/client.ts';
 import { readProjectMeta, resolveLevelMapping } from '../core/jira/projectMeta.ts';
 import { composeIssueDescription } from '../core/jira/adf.ts';
 import { flattenBreakdown } from '../core/breakdown/schema.ts';
+import type { Breakdown } from '../core/breakdown/schema.ts';
 import { startFakeAtlassian } from '../test/fakes/atlassian/server.ts';
 import { sampleBreakdown, MemoryLedger } from '../test/fakes/atlassian/breakdowns.ts';
 
 const LATENCY_MS = 150;
-const breakdown = sampleBreakdown(4, 7, 6); // 4 epics + 28 stories + 168 sub-tasks = 200
-const flat = flattenBreakdown(breakdown);
 const pageUrl = 'https://acme.atlassian.net/wiki/spaces/SPEC/pages/4242';
 
-async function bulkWay() {
+interface Run {
+  ms: number;
+  requests: number;
+  creates: number;
+  linkRequests: number;
+  remoteLinks: number;
+  links: number;
+}
+
+async function productWay(breakdown: Breakdown): Promise<Run> {
+  const flat = flattenBreakdown(breakdown);
   const fake = await startFakeAtlassian({ latencyMs: LATENCY_MS, validate: false });
   try {
     const client = createJiraClient({ siteUrl: fake.url, email: fake.email, apiToken: fake.apiToken });
@@ -23,13 +34,16 @@ async function bulkWay() {
     const res = await createBreakdownInJira({ client, site: client.site, projectKey: 'PAY', breakdown, jobId: 'bench-bulk', pageUrl, pageTitle: 'Payments spec', ledger: new MemoryLedger() });
     const ms = performance.now() - t0;
     if (res.created.length !== flat.length || res.failed.length) throw new Error(`bulk way created ${res.created.length}, failed ${res.failed.length}`);
-    return { ms, requests: fake.requests.length, creates: fake.count(/\/issue\/bulk$/), links: res.linksCreated };
+    const deps = flat.reduce((n, x) => n + x.item.dependsOn.length, 0);
+    if (fake.links.length !== deps) throw new Error(`bulk way made ${fake.links.length} links for ${deps} dependencies`);
+    return { ms, requests: fake.requests.length, creates: fake.count(/\/issue\/bulk$/), linkRequests: fake.count(/\/issueLink$/), remoteLinks: fake.count(/\/remotelink$/), links: fake.links.length };
   } finally {
     await fake.close();
   }
 }
 
-async function oneByOne() {
+async function oneByOne(breakdown: Breakdown): Promise<Run> {
+  const flat = flattenBreakdown(breakdown);
   const fake = await startFakeAtlassian({ latencyMs: LATENCY_MS, validate: false });
   try {
     const client = createJiraClient({ siteUrl: fake.url, email: fake.email, apiToken: fake.apiToken });
@@ -51,28 +65,40 @@ async function oneByOne() {
       });
       keys.set(x.item.id, created.key!);
     }
-    let links = 0;
     for (const x of flat) {
       for (const dep of x.item.dependsOn) {
         await client.api.issueLinks.linkIssues({ type: { name: 'Blocks' }, inwardIssue: { key: keys.get(dep)! }, outwardIssue: { key: keys.get(x.item.id)! } });
-        links++;
       }
     }
     for (const x of flat.filter((f) => f.level === 'epic')) {
       await client.api.issueRemoteLinks.createOrUpdateRemoteIssueLink({ issueIdOrKey: keys.get(x.item.id)!, object: { url: pageUrl, title: 'Payments spec' } });
     }
     const ms = performance.now() - t0;
-    return { ms, requests: fake.requests.length, creates: fake.count(/\/rest\/api\/3\/issue$/, 'POST'), links };
+    return { ms, requests: fake.requests.length, creates: fake.count(/\/rest\/api\/3\/issue$/, 'POST'), linkRequests: fake.count(/\/issueLink$/), remoteLinks: fake.count(/\/remotelink$/), links: fake.links.length };
   } finally {
     await fake.close();
   }
 }
 
-const bulk = await bulkWay();
-const single = await oneByOne();
+const withLinks = sampleBreakdown(4, 7, 6); // 4 epics + 28 stories + 168 sub-tasks = 200; a chain of 6 links per epic
+const withoutLinks = sampleBreakdown(4, 7, 6);
+for (const e of withoutLinks.epics) for (const s of e.stories) s.dependsOn = [];
+
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-console.log(`jira: ${flat.length} items (4 epics, 28 stories, 168 sub-tasks, ${bulk.links} Blocks links, 4 remote links), ${LATENCY_MS} ms latency per request`);
-console.log(`bulk by level:   ${bulk.requests} requests (${bulk.creates} create requests), wall ${s(bulk.ms)}`);
-console.log(`one per issue:   ${single.requests} requests (${single.creates} create requests), wall ${s(single.ms)}`);
-console.log(`ratio: ${(single.requests / bulk.requests).toFixed(1)}x fewer requests in all, ${(single.creates / bulk.creates).toFixed(1)}x fewer create requests, ${(single.ms / bulk.ms).toFixed(1)}x faster`);
+const line = (label: string, r: Run) =>
+  `  ${label.padEnd(15)}${String(r.requests).padStart(4)} requests (${r.creates} create, ${r.linkRequests} link, ${r.remoteLinks} remote link, ${r.requests - r.creates - r.linkRequests - r.remoteLinks} metadata/search), wall ${s(r.ms)}`;
+
+console.log(`jira: 200 items (4 epics, 28 stories, 168 sub-tasks, 4 remote links on epics), ${LATENCY_MS} ms latency per request`);
+const ratios: string[] = [];
+for (const [name, breakdown] of [['with 24 Blocks links', withLinks], ['without links', withoutLinks]] as const) {
+  const bulk = await productWay(breakdown);
+  const single = await oneByOne(breakdown);
+  console.log(`${name} (${bulk.links} links made, ${bulk.links - bulk.linkRequests} of them inside the creates):`);
+  console.log(line('bulk by level:', bulk));
+  console.log(line('one per issue:', single));
+  const r = `${(single.requests / bulk.requests).toFixed(1)}x fewer requests, ${(single.ms / bulk.ms).toFixed(1)}x faster`;
+  console.log(`  ratio: ${r}`);
+  ratios.push(`${name}: ${r}`);
+}
+console.log(`summary: ${ratios.join('; ')} (goal ≥ 10x fewer requests, ≥ 5x faster)`);
 console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);

@@ -70,6 +70,57 @@ describe('the fake Atlassian checks the contract', () => {
     }
   });
 
+  test('links given at creation are made in the direction the new issue names them, without violations', async () => {
+    const fake = await startFakeAtlassian();
+    try {
+      const h = { Authorization: auth(fake.email, fake.apiToken), 'Content-Type': 'application/json' };
+      const blocker = fake.addIssue({ projectKey: 'PAY', summary: 'Blocker' });
+      const blocked = fake.addIssue({ projectKey: 'PAY', summary: 'Blocked' });
+      const story = (summary: string, side: 'inwardIssue' | 'outwardIssue', key: string) => ({
+        fields: { project: { key: 'PAY' }, issuetype: { id: '10001' }, summary },
+        update: { issuelinks: [{ add: { type: { name: 'Blocks' }, [side]: { key } } }] },
+      });
+      const res = await fetch(`${fake.url}/rest/api/3/issue/bulk`, {
+        method: 'POST',
+        headers: h,
+        body: JSON.stringify({ issueUpdates: [story('Waits for the blocker', 'inwardIssue', blocker.key), story('Holds up the blocked one', 'outwardIssue', blocked.key)] }),
+      });
+      assert.equal(res.status, 201);
+      const { issues } = (await res.json()) as { issues: { key: string }[] };
+      assert.deepEqual(
+        fake.links.map((l) => [l.inwardKey, 'blocks', l.outwardKey, l.createdWith]),
+        [[blocker.key, 'blocks', issues[0]!.key, 'create'], [issues[1]!.key, 'blocks', blocked.key, 'create']],
+      );
+      const got = (await (await fetch(`${fake.url}/rest/api/3/issue/${issues[0]!.key}?fields=issuelinks`, { headers: h })).json()) as { fields: { issuelinks: { inwardIssue?: { key: string } }[] } };
+      assert.equal(got.fields.issuelinks[0]!.inwardIssue?.key, blocker.key, 'the new issue sees its blocker as inwardIssue');
+      // A link to an issue that does not exist fails that element only.
+      const bad = await fetch(`${fake.url}/rest/api/3/issue`, { method: 'POST', headers: h, body: JSON.stringify(story('Dangling', 'inwardIssue', 'PAY-999')) });
+      assert.equal(bad.status, 400);
+      assert.match(((await bad.json()) as { errors: { issuelinks: string } }).errors.issuelinks, /PAY-999/);
+      fake.assertNoViolations();
+    } finally {
+      await fake.close();
+    }
+  });
+
+  test('a malformed issuelinks update or a field sent twice is an OpenAPI violation', async () => {
+    const fake = await startFakeAtlassian();
+    try {
+      const h = { Authorization: auth(fake.email, fake.apiToken), 'Content-Type': 'application/json' };
+      const a = fake.addIssue({ projectKey: 'PAY', summary: 'A' });
+      const fields = { project: { key: 'PAY' }, issuetype: { id: '10001' }, summary: 'New' };
+      const send = async (body: unknown) => (await fetch(`${fake.url}/rest/api/3/issue/bulk`, { method: 'POST', headers: h, body: JSON.stringify({ issueUpdates: [body] }) })).text();
+      await send({ fields, update: { issuelinks: [{ add: { type: { name: 'Blocks' }, inwardIssue: { key: a.key }, outwardIssue: { key: a.key } } }] } });
+      await send({ fields, update: { issuelinks: [{ add: { type: 'Blocks', inwardIssue: a.key } }] } });
+      await send({ fields: { ...fields, labels: ['x'] }, update: { labels: [{ add: 'y' }] } });
+      assert.equal(fake.violations.filter((v) => /issueUpdates\[0\]\.update\.issuelinks\[0\]/.test(v)).length, 2, fake.violations.join('\n'));
+      assert.ok(fake.violations.some((v) => /issueUpdates\[0\]\.labels is in both fields and update/.test(v)), fake.violations.join('\n'));
+      assert.equal(fake.links.length, 0, 'none of them made a link');
+    } finally {
+      await fake.close();
+    }
+  });
+
   test('the JQL subset parses quotes, escapes, OR, parentheses and ORDER BY', () => {
     assert.deepEqual(parseJql('project = "PAY" AND (summary ~ "a\\"b" OR labels in (x, "y z")) ORDER BY key ASC'), {
       kind: 'and',
