@@ -202,7 +202,7 @@ export class DocumentBuilder {
       section.blockIds.push(id);
     }
 
-    if (blocks.length > 0 && !blocks.some((b) => b.kind !== 'image' && b.kind !== 'status' && b.kind !== 'jiraIssue')) {
+    if (!blocks.some((b) => b.kind !== 'image' && b.kind !== 'status' && b.kind !== 'jiraIssue')) {
       this.warn('no_text_content', '', () => 'The page has no text content (only images or macros), so there is nothing to break down.');
     }
     const warnings: ParseWarning[] = [...this.warnings.values()].map((w) => ({ code: w.code, message: w.message(w.count) }));

@@ -153,6 +153,13 @@ describe('robustness', () => {
     assert.equal(doc.language, 'und');
   });
 
+  test('a page with headings but no text parses, with a "no text content" warning', () => {
+    const doc = parseSpec('<h1>Plan</h1><h2>Goals</h2>');
+    assert.deepEqual(doc.sections.map((s) => s.title), ['Plan', 'Plan', 'Goals']);
+    assert.deepEqual(doc.blocks, []);
+    assert.deepEqual(doc.warnings.map((w) => w.code), ['no_text_content']);
+  });
+
   test('invalid UTF-8 below the binary threshold is replaced and reported', () => {
     const bytes = Buffer.concat([Buffer.from('<p>The system must log in '), Buffer.from([0xff]), Buffer.from(' users.</p>')]);
     const doc = parseSpec(bytes);
@@ -306,7 +313,7 @@ describe('Confluence storage format mapping', () => {
         '<ac:structured-macro ac:name="include"></ac:structured-macro>',
     );
     assert.deepEqual(doc.blocks.map((b) => b.text), ['Kept']);
-    assert.deepEqual(doc.warnings.map((w) => [w.code, /decision-list|'include' \(2 times\)/.test(w.message)]), [
+    assert.deepEqual(doc.warnings.map((w) => [w.code, /decision-list|Skipped 2 'include' macros: text included from other pages/.test(w.message)]), [
       ['skipped_extension', true],
       ['skipped_macro', true],
     ]);

@@ -628,6 +628,12 @@ class StorageReader {
       return true;
     }
     if (SILENT_MACROS.has(name)) return this.startSkip('silent', name);
+    if (name === 'include' || name === 'excerpt-include') {
+      this.doc.warn('skipped_macro', name, (n) =>
+        `Skipped ${n === 1 ? 'an' : n} '${name}' macro${n === 1 ? '' : 's'}: text included from other pages is not read; break those pages down on their own.`,
+      );
+      return this.startSkip('silent', name);
+    }
     return this.startSkip('macro', name || 'unnamed macro');
   }
 
