@@ -322,12 +322,13 @@ describe('Confluence storage format mapping', () => {
   test('images: attachment with caption, HTML img with alt, and an image inside a paragraph with text', () => {
     const doc = parseSpec(
       '<ac:image><ri:attachment ri:filename="erd.png" /><ac:caption><p>Entity model</p></ac:caption></ac:image>' +
-        '<p>See <img src="https://x.test/a/flow%20chart.png?v=2" alt="Flow" /> below</p>',
+        '<p>See <img src="https://x.test/a/flow%20chart.png?v=2" alt="Flow" /> below</p><p><img src="bad%zz.png" /></p>',
     );
     assert.deepEqual(doc.blocks.map((b) => [b.kind, b.text]), [
       ['image', 'Image: erd.png (Entity model)'],
       ['paragraph', 'See below'],
       ['image', 'Image: flow chart.png (Flow)'],
+      ['image', 'Image: bad%zz.png'],
     ]);
   });
 

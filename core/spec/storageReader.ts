@@ -103,6 +103,16 @@ export interface StorageReaderOptions {
   listItemTasks?: boolean;
 }
 
+/** "https://x.test/a/flow%20chart.png?v=2" → "flow chart.png" (undecodable escapes are kept as written). */
+function fileNameOf(src: string): string {
+  const name = src.split(/[?#]/)[0]!.split('/').pop() ?? '';
+  try {
+    return decodeURIComponent(name);
+  } catch {
+    return name;
+  }
+}
+
 export function readStorage(source: string, builder: DocumentBuilder, options: StorageReaderOptions = {}): void {
   const reader = new StorageReader(builder, options);
   const parser = new Parser(reader, { recognizeSelfClosing: true, recognizeCDATA: true, decodeEntities: true });
@@ -254,7 +264,7 @@ class StorageReader {
       case 'hr':
         return true;
       case 'img':
-        this.addImage(attrs.src ? decodeURIComponent(attrs.src.split(/[?#]/)[0]!.split('/').pop() ?? '') : '', attrs.alt ?? attrs.title ?? '');
+        this.addImage(fileNameOf(attrs.src ?? ''), attrs.alt ?? attrs.title ?? '');
         return true;
       case 'a':
         return this.openLink(frame, attrs.href ?? '');
