@@ -49,6 +49,8 @@ export interface PipelineSteps {
     onProgress: (p: CreationProgress) => void;
     signal: AbortSignal;
   }): Promise<CreationOutcome>;
+  /** Looks for existing Jira issues resembling the items (optional; a failure only warns the reviewer). */
+  findDuplicates?(args: { job: JobRecord; breakdown: Breakdown; signal: AbortSignal }): Promise<unknown>;
   /** Turns a failure into the message shown to people; the default uses the error's code and message. */
   describeError?(err: unknown, step: 'fetch' | 'generate' | 'create'): JobError;
 }
@@ -163,6 +165,25 @@ export class JobRunner {
     );
     this.wake();
     return next;
+  }
+
+  /** Searches Jira for issues resembling the latest breakdown's items and stores the candidates. */
+  async searchDuplicates(jobId: string, actor: string): Promise<{ ok: boolean; message?: string }> {
+    if (!this.steps.findDuplicates) return { ok: false, message: 'Duplicate search is not available' };
+    const job = await this.store.getJob(jobId);
+    const latest = await this.store.latestBreakdown(jobId);
+    if (!job || !latest?.body) return { ok: false, message: `Job ${jobId} has no breakdown to compare` };
+    try {
+      const candidates = await this.steps.findDuplicates({ job, breakdown: parseBreakdown(latest.body), signal: AbortSignal.timeout(120_000) });
+      await this.store.saveDuplicateCandidates(jobId, candidates);
+      await this.store.audit({ jobId, actor, action: 'duplicates.searched', details: {} });
+      return { ok: true };
+    } catch (err) {
+      const message = `Could not search Jira for duplicates: ${(err as Error).message ?? String(err)}`;
+      await this.store.audit({ jobId, actor, action: 'duplicates.search_failed', details: { message } }).catch(() => {});
+      this.log.warn('duplicate search failed', { jobId, message });
+      return { ok: false, message };
+    }
   }
 
   private changed(job: JobRecord): JobRecord {
@@ -282,7 +303,7 @@ export class JobRunner {
         if (!this.stopped) await this.fail(job.id, describe(err, 'generate'));
         return;
       }
-      this.changed(
+      const reviewJob = this.changed(
         await this.store.transition(job.id, 'awaiting_review', {
           actor: SYSTEM,
           from: 'generating',
@@ -292,6 +313,8 @@ export class JobRunner {
           details: { generator: breakdown.generator.kind, engine: this.steps.engine.name },
         }),
       );
+      // Outside the generation lane: Jira searches must not hold up the next generation.
+      void this.searchDuplicates(reviewJob.id, 'system');
     } catch (err) {
       if (err instanceof JobTransitionError) return; // cancelled meanwhile
       throw err;

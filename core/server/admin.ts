@@ -32,7 +32,7 @@ export type ModelActions = Record<string, (body: unknown) => Promise<unknown>>;
 
 export interface AdminDeps {
   store: JobStore;
-  runner: Pick<JobRunner, 'approve' | 'reject' | 'cancel' | 'retry'>;
+  runner: Pick<JobRunner, 'approve' | 'reject' | 'cancel' | 'retry' | 'searchDuplicates'>;
   apiKeys: ApiKeyService;
   settings: SettingsService;
   events: EventHub;
@@ -129,12 +129,13 @@ export function createAdminApp(deps: AdminDeps): Express {
 
   api.get('/jobs/:id', async (req, res) => {
     const job = await jobOr404(String(req.params.id));
-    const [snapshot, versions, latest, generated, duplicates, audit, issues] = await Promise.all([
+    const [snapshot, versions, latest, generated, decisions, candidates, audit, issues] = await Promise.all([
       deps.store.latestSnapshot(job.id),
       deps.store.breakdownVersions(job.id),
       deps.store.latestBreakdown(job.id),
       deps.store.generatedBreakdown(job.id),
       deps.store.duplicateDecisions(job.id),
+      deps.store.duplicateCandidates(job.id),
       deps.store.auditLog(job.id),
       deps.store.createdIssues(job.id),
     ]);
@@ -165,7 +166,7 @@ export function createAdminApp(deps: AdminDeps): Express {
         diff,
       },
       report,
-      duplicates,
+      duplicates: { candidates: candidates?.candidates ?? null, searchedAt: candidates?.searchedAt ?? null, decisions },
       audit,
     });
   });
@@ -200,6 +201,13 @@ export function createAdminApp(deps: AdminDeps): Express {
     const { by, reason } = validate(RejectSchema, req.body);
     const next = await deps.runner.reject(job.id, actor(req, by), reason);
     res.json(jobStatusView(next, []));
+  });
+
+  api.post('/jobs/:id/duplicates/search', async (req, res) => {
+    const job = await jobOr404(String(req.params.id));
+    const r = await deps.runner.searchDuplicates(job.id, actor(req));
+    if (!r.ok) throw new ApiError(502, 'duplicate_search_failed', r.message ?? 'Duplicate search failed');
+    res.json(await deps.store.duplicateCandidates(job.id));
   });
 
   api.put('/jobs/:id/duplicates/:itemId', async (req, res) => {

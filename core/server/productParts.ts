@@ -13,7 +13,9 @@ import { MODEL_CATALOGUE } from '../model/catalogue.ts';
 import { fetchConfluencePage, checkConfluence } from '../atlassian/confluence.ts';
 import type { FetchLike } from '../atlassian/transport.ts';
 import { checkJira, createJiraClient } from '../jira/client.ts';
-import { createBreakdownInJira } from '../jira/createIssues.ts';
+import { createBreakdownInJira, jobLabel } from '../jira/createIssues.ts';
+import { findDuplicates } from '../jira/findDuplicates.ts';
+import { flattenBreakdown } from '../breakdown/schema.ts';
 import type { Logger } from '../jobs/runner.ts';
 import type { BackendParts } from './backend.ts';
 import type { ModelActions } from './admin.ts';
@@ -67,6 +69,15 @@ export function productParts(o: ProductPartsOptions = {}): (ctx: { settings: Set
         fetchPage: async (job, signal) => {
           const page = await fetchConfluencePage(await site(), job.pageId, { fetch: o.fetch, signal, version: job.pageVersion ?? undefined });
           return { title: page.title, version: page.version, body: page.storage, webUrl: page.webUrl };
+        },
+        findDuplicates: async ({ job, breakdown, signal }) => {
+          const s = await site();
+          const projectKey = (await settings.current()).config.jiraProjectKey;
+          if (!projectKey) throw new NotConfiguredError('No Jira project is set, so there is nothing to compare with');
+          const client = createJiraClient(s, { fetch: o.fetch, signal });
+          const items = flattenBreakdown(breakdown).map((x) => ({ id: x.item.id, title: x.item.title }));
+          const found = await findDuplicates(client, projectKey, items, { signal, excludeLabel: jobLabel(job.id) });
+          return found.filter((f) => f.candidates.length > 0);
         },
         createIssues: async ({ job, breakdown, snapshot, ledger, onProgress, signal }) => {
           const s = await site();

@@ -111,4 +111,15 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'possible duplicates found in Jira per job',
+    sql: `
+      CREATE TABLE duplicate_candidates (
+        job_id TEXT PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,
+        body TEXT,
+        searched_at TEXT NOT NULL
+      );
+    `,
+  },
 ];

@@ -321,6 +321,15 @@ export class SqliteJobStore implements JobStore {
     };
   }
 
+  async saveDuplicateCandidates(jobId: string, candidates: unknown): Promise<void> {
+    this.db.prepare('INSERT OR REPLACE INTO duplicate_candidates (job_id, body, searched_at) VALUES (?, ?, ?)').run(jobId, json(candidates), this.iso());
+  }
+
+  async duplicateCandidates(jobId: string): Promise<{ candidates: unknown; searchedAt: string } | undefined> {
+    const r = this.db.prepare('SELECT body, searched_at FROM duplicate_candidates WHERE job_id = ?').get(jobId) as Row | undefined;
+    return r ? { candidates: parseJson(r.body, null), searchedAt: r.searched_at as string } : undefined;
+  }
+
   async setDuplicateDecision(d: Omit<DuplicateDecision, 'decidedAt'>): Promise<void> {
     this.db.transaction(() => {
       this.db
@@ -393,6 +402,7 @@ export class SqliteJobStore implements JobStore {
       for (const id of ids) {
         this.db.prepare('UPDATE page_snapshots SET body = NULL WHERE job_id = ?').run(id);
         this.db.prepare('UPDATE breakdown_versions SET body = NULL WHERE job_id = ?').run(id);
+        this.db.prepare('UPDATE duplicate_candidates SET body = NULL WHERE job_id = ?').run(id);
         this.db.prepare('UPDATE jobs SET purged_at = ? WHERE id = ?').run(at, id);
         this.insertAudit(id, 'retention', 'content.purged', { cutoff });
       }

@@ -152,6 +152,9 @@ export interface JobStore {
   /** The synchronous ledger Jira creation records each issue in the moment Jira answers. */
   creationLedger(jobId: string, issueUrl: (key: string) => string): CreationLedger;
 
+  /** Existing Jira issues that look like items of the job (the latest search replaces the previous one). */
+  saveDuplicateCandidates(jobId: string, candidates: unknown): Promise<void>;
+  duplicateCandidates(jobId: string): Promise<{ candidates: unknown; searchedAt: string } | undefined>;
   setDuplicateDecision(d: Omit<DuplicateDecision, 'decidedAt'>): Promise<void>;
   duplicateDecisions(jobId: string): Promise<DuplicateDecision[]>;
 

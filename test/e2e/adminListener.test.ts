@@ -10,6 +10,9 @@ import { startBackend, AdminBindError } from '../../core/server/backend.ts';
 import { productParts } from '../../core/server/productParts.ts';
 import { DrafterEngine } from '../../core/model/index.ts';
 import { startHarness, type Harness } from './support/inProcess.ts';
+import { parseSpec } from '../../core/spec/index.ts';
+import { draftBreakdown } from '../../core/drafter/index.ts';
+import { loadCorpusPage } from '../corpus/index.ts';
 
 /** A raw HTTP request, so the Host header can be anything (fetch would set it from the URL). */
 function raw(url: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
@@ -103,6 +106,30 @@ describe('admin listener: this machine, this launch only', () => {
     assert.equal(body.code, 'secrets_read_only');
     assert.match(body.message, /SPEC2TICKETS_ATLASSIAN_API_TOKEN/);
     assert.ok(!body.message.includes('xyz-secret'));
+  });
+
+  test('after generation the reviewer sees existing Jira issues that look like items, and records a decision', async () => {
+    const page = loadCorpusPage('lastenheft-zahlungen').content;
+    const story = draftBreakdown(parseSpec(page, { format: 'storage', title: 'Zahlungen' })).epics[0]!.stories[0]!;
+    const existing = h.fake.addIssue({ projectKey: 'PAY', summary: story.title });
+    h.fake.addPage({ id: '8008', title: 'Zahlungen', storage: page });
+    const { jobId } = (await (await h.pub('/v1/jobs', { json: { pageId: '8008', siteUrl: h.fake.url, requestedBy: 'dup' } })).json()) as { jobId: string };
+    await h.poll(jobId, (j) => j.state === 'awaiting_review');
+    type Detail = { duplicates: { searchedAt: string | null; candidates: { itemId: string; candidates: { key: string; score: number }[] }[] | null; decisions: { itemId: string; decision: string }[] } };
+    let detail: Detail | undefined;
+    for (let i = 0; i < 100; i++) {
+      detail = (await (await h.admin(`/api/jobs/${jobId}`)).json()) as Detail;
+      if (detail.duplicates.searchedAt) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const forStory = detail?.duplicates.candidates?.find((c) => c.itemId === story.id);
+    assert.ok(forStory?.candidates.some((c) => c.key === existing.key), JSON.stringify(detail?.duplicates));
+    const decided = await h.admin(`/api/jobs/${jobId}/duplicates/${story.id}`, { method: 'PUT', json: { issueKey: existing.key, decision: 'skip', by: 'lead' } });
+    assert.equal(decided.status, 200);
+    const after = (await (await h.admin(`/api/jobs/${jobId}`)).json()) as Detail;
+    assert.deepEqual(after.duplicates.decisions.map((d) => [d.itemId, d.decision]), [[story.id, 'skip']]);
+    const again = await h.admin(`/api/jobs/${jobId}/duplicates/search`, { json: {} });
+    assert.equal(again.status, 200, 'the search can be re-run on demand');
   });
 
   test('a built renderer is served behind the token, with client routes falling back to index.html', async (t) => {
