@@ -76,6 +76,26 @@ bench('storage 1 MB page', largePage, 'storage');
   console.log(`htmlparser2 tokenizer alone on the same page: ${(Buffer.byteLength(largePage) / MB / (ms / 1000)).toFixed(1)} MB/s median (${ms.toFixed(1)} ms)`);
 }
 
+// Linearity: 4× the page should take about 4× the time (a quadratic reader would take 16×).
+{
+  const module = '<h2>Part</h2><p>The service must respond within 200 ms.</p><ul><li>Item one</li><li>Item two<ul><li>Nested</li></ul></li></ul><table><tr><th>A</th><th>B</th></tr><tr><td>x</td><td>y</td></tr></table>';
+  const small = module.repeat(Math.ceil((256 * 1024) / module.length));
+  const large = small.repeat(4);
+  const medianMs = (page: string) => {
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t0 = process.hrtime.bigint();
+      parseSpec(page);
+      times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+    return median(times);
+  };
+  medianMs(small);
+  const a = medianMs(small);
+  const b = medianMs(large);
+  console.log(`linearity: 4× the page took ${(b / a).toFixed(2)}× the time (${a.toFixed(1)} ms → ${b.toFixed(1)} ms; linear = 4, quadratic = 16)`);
+}
+
 const depth = 5000;
 bench(
   `storage ${depth.toLocaleString('en')}-deep nested list`,
