@@ -6,7 +6,7 @@
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startFakeAtlassian } from '../test/fakes/atlassian/server.ts';
@@ -102,6 +102,7 @@ async function main(): Promise<void> {
     const pid = backend.child.pid!;
     const idle = rssMiB(pid);
 
+    const loadBefore = loadavg()[0]!;
     const samples: number[] = [];
     const sampler = setInterval(() => samples.push(rssMiB(pid)), 250);
     const self = fileURLToPath(import.meta.url);
@@ -118,6 +119,7 @@ async function main(): Promise<void> {
     console.log(`  requests: ${r.sent} sent, ${r.ok} ok, ${r.errors} errors, ${r.dropped} dropped (>${MAX_IN_FLIGHT} in flight); statuses ${JSON.stringify(r.statuses)}`);
     console.log(`  latency: p50 ${pct(sorted, 50).toFixed(2)} ms, p90 ${pct(sorted, 90).toFixed(2)} ms, p99 ${pct(sorted, 99).toFixed(2)} ms, max ${sorted.at(-1)?.toFixed(2)} ms`);
     console.log(`  achieved: ${(r.ok / SECONDS).toFixed(1)} ok/s (${((r.ok / (RATE * SECONDS)) * 100).toFixed(1)} % of target)`);
+    console.log(`machine: ${cpus().length} CPUs, 1-min load average ${loadBefore.toFixed(2)} before the run (other work on the machine shows in the tail latencies)`);
     console.log(`backend RSS without a model: idle ${idle.toFixed(1)} MiB; under load mean ${mean.toFixed(1)} MiB, peak ${peak.toFixed(1)} MiB (${(peak / idle).toFixed(2)}x idle)`);
   } finally {
     backend.child.kill('SIGTERM');
