@@ -10,8 +10,8 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import { z } from 'zod';
 import { parseBreakdown, BreakdownValidationError, type Breakdown } from '../breakdown/schema.ts';
 import type { SpecDocument } from '../spec/types.ts';
-import type { BreakdownEngine } from '../model/types.ts';
-import type { JobStore } from '../store/types.ts';
+import type { BreakdownEngine, ModelStatus } from '../model/types.ts';
+import type { AuditEntry, BreakdownVersion, DuplicateDecision, JobStore } from '../store/types.ts';
 import type { JobRunner, Logger } from '../jobs/runner.ts';
 import { isJobState, type JobState } from '../jobs/states.ts';
 import { diffBreakdowns, type BreakdownDiff } from '../jobs/breakdownDiff.ts';
@@ -21,7 +21,7 @@ import type { ApiKeyService } from './apiKeys.ts';
 import type { EventHub } from './events.ts';
 import { ApiError, errorHandler, notFoundRoute, sendError, validate } from './httpErrors.ts';
 import { requestContext } from './requestContext.ts';
-import { jobStatusView } from './jobView.ts';
+import { jobStatusView, type JobStatusView } from './jobView.ts';
 
 export const ADMIN_HOST = '127.0.0.1';
 export const SESSION_COOKIE = 's2t_session';
@@ -64,6 +64,35 @@ const RejectSchema = ActorSchema.extend({ reason: z.string().trim().max(2000).op
 const BreakdownPutSchema = z.object({ breakdown: z.unknown(), author: z.string().trim().min(1).max(200).optional() });
 const DuplicateSchema = z.object({ issueKey: z.string().regex(/^[A-Z][A-Z0-9_]*-[0-9]+$/, 'must be an issue key such as PAY-12'), decision: z.enum(['create', 'skip', 'link']), by: z.string().trim().min(1).max(200).optional() });
 const KeyCreateSchema = z.object({ name: z.string().trim().min(1, 'must not be empty').max(100) });
+
+/** Response shapes of the admin API, for the renderer to import. */
+export interface JobListResponse {
+  jobs: JobStatusView[];
+}
+
+export interface JobDetailResponse {
+  job: JobStatusView;
+  approvedBy: string | null;
+  purgedAt: string | null;
+  snapshot: { version: number; title: string; webUrl: string; fetchedAt: string; bytes: number | null; purged: boolean } | null;
+  breakdown: {
+    latest: BreakdownVersion | null;
+    generated: BreakdownVersion | null;
+    versions: Omit<BreakdownVersion, 'body'>[];
+    /** Latest against generated; null while nobody has edited. */
+    diff: BreakdownDiff | null;
+  };
+  /** checkBreakdown's report for the latest version, or { error } when it could not be checked. */
+  report: unknown;
+  duplicates: { candidates: unknown; searchedAt: string | null; decisions: DuplicateDecision[] };
+  audit: AuditEntry[];
+}
+
+export interface ModelResponse {
+  engine: string;
+  status: ModelStatus;
+  actions: string[];
+}
 
 /** Who is acting: the name the renderer sends, else "admin" (the admin listener has one local user). */
 function actor(req: Request, by?: string): string {
@@ -124,7 +153,8 @@ export function createAdminApp(deps: AdminDeps): Express {
       limit,
       offset,
     });
-    res.json({ jobs: await Promise.all(jobs.map(async (j) => jobStatusView(j, await deps.store.createdIssues(j.id)))) });
+    const body: JobListResponse = { jobs: await Promise.all(jobs.map(async (j) => jobStatusView(j, await deps.store.createdIssues(j.id)))) };
+    res.json(body);
   });
 
   api.get('/jobs/:id', async (req, res) => {
@@ -151,7 +181,7 @@ export function createAdminApp(deps: AdminDeps): Express {
     if (generated?.body && latest?.body && latest.versionNo !== generated.versionNo) {
       diff = diffBreakdowns(parseBreakdown(generated.body), parseBreakdown(latest.body));
     }
-    res.json({
+    const body: JobDetailResponse = {
       job: jobStatusView(job, issues),
       approvedBy: job.approvedBy,
       purgedAt: job.purgedAt,
@@ -162,13 +192,13 @@ export function createAdminApp(deps: AdminDeps): Express {
         latest: latest ?? null,
         generated: generated ?? null,
         versions: versions.map(({ body: _b, ...v }) => v),
-        /** Latest against generated; null while nobody has edited. */
         diff,
       },
       report,
       duplicates: { candidates: candidates?.candidates ?? null, searchedAt: candidates?.searchedAt ?? null, decisions },
       audit,
-    });
+    };
+    res.json(body);
   });
 
   api.put('/jobs/:id/breakdown', async (req, res) => {
@@ -254,7 +284,8 @@ export function createAdminApp(deps: AdminDeps): Express {
   });
 
   api.get('/model', (_req, res) => {
-    res.json({ engine: deps.engine.name, status: deps.engine.status(), actions: Object.keys(deps.modelActions ?? {}) });
+    const body: ModelResponse = { engine: deps.engine.name, status: deps.engine.status(), actions: Object.keys(deps.modelActions ?? {}) };
+    res.json(body);
   });
   api.post('/model/:action', async (req, res) => {
     const fn = deps.modelActions?.[String(req.params.action)];
