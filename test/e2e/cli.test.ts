@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runKeys } from '../../core/cli/keys.ts';
 
-const entry = fileURLToPath(new URL('./support/serveEntry.ts', import.meta.url));
+const entry = fileURLToPath(new URL('../../core/cli/main.ts', import.meta.url));
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 function cli(args: string[], env: Record<string, string>) {

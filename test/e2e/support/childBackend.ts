@@ -1,10 +1,10 @@
-// Runs the backend as a child process (`serve`), the way it runs in production, so a test can kill
-// it with SIGKILL and start it again on the same data folder.
+// Runs the backend as a child process (`spec2tickets serve` through the product CLI), the way it
+// runs in production, so a test can kill it with SIGKILL and start it again on the same data folder.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const entry = fileURLToPath(new URL('./serveEntry.ts', import.meta.url));
+const entry = fileURLToPath(new URL('../../../core/cli/main.ts', import.meta.url));
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
 export interface ChildBackend {
