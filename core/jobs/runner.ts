@@ -11,6 +11,7 @@ import type { BreakdownEngine, GenerationProgress } from '../model/types.ts';
 import type { CreationLedger } from '../store/ledger.ts';
 import type { JobCounts, JobError, JobRecord, JobStore, PageSnapshot } from '../store/types.ts';
 import { JobTransitionError, type JobState } from './states.ts';
+import { withoutSkipped } from './skipItems.ts';
 
 export interface FetchedPage {
   title: string;
@@ -334,7 +335,8 @@ export class JobRunner {
         await this.fail(job.id, { code: 'breakdown_missing', message: 'The approved breakdown is no longer stored (retention may have purged it); generate the page again' });
         return;
       }
-      const breakdown = parseBreakdown(latest.body);
+      const decisions = await this.store.duplicateDecisions(job.id);
+      const breakdown = withoutSkipped(parseBreakdown(latest.body), new Set(decisions.filter((d) => d.decision === 'skip').map((d) => d.itemId)));
       if (job.state === 'approved') {
         job = this.changed(
           await this.store.transition(job.id, 'creating', { actor: SYSTEM, from: 'approved', progress: { step: 'creating', versionNo: latest.versionNo } }),

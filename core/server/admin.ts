@@ -15,6 +15,7 @@ import type { AuditEntry, BreakdownVersion, DuplicateDecision, JobStore } from '
 import type { JobRunner, Logger } from '../jobs/runner.ts';
 import { isJobState, type JobState } from '../jobs/states.ts';
 import { diffBreakdowns, type BreakdownDiff } from '../jobs/breakdownDiff.ts';
+import { childCount } from '../jobs/skipItems.ts';
 import { SettingsUpdateSchema, type SettingsService } from '../config/settings.ts';
 import { SecretStoreReadOnlyError } from '../secrets/secretStore.ts';
 import type { ApiKeyService } from './apiKeys.ts';
@@ -62,7 +63,12 @@ function cookie(req: Request, name: string): string | undefined {
 const ActorSchema = z.object({ by: z.string().trim().min(1).max(200).optional() });
 const RejectSchema = ActorSchema.extend({ reason: z.string().trim().max(2000).optional() });
 const BreakdownPutSchema = z.object({ breakdown: z.unknown(), author: z.string().trim().min(1).max(200).optional() });
-const DuplicateSchema = z.object({ issueKey: z.string().regex(/^[A-Z][A-Z0-9_]*-[0-9]+$/, 'must be an issue key such as PAY-12'), decision: z.enum(['create', 'skip', 'link']), by: z.string().trim().min(1).max(200).optional() });
+const DuplicateSchema = z.object({
+  issueKey: z.string().regex(/^[A-Z][A-Z0-9_]*-[0-9]+$/, 'must be an issue key such as PAY-12'),
+  /** skip: the existing issue covers the item, do not create it; create: create it anyway. */
+  decision: z.enum(['create', 'skip']),
+  by: z.string().trim().min(1).max(200).optional(),
+});
 const KeyCreateSchema = z.object({ name: z.string().trim().min(1, 'must not be empty').max(100) });
 
 /** Response shapes of the admin API, for the renderer to import. */
@@ -243,7 +249,15 @@ export function createAdminApp(deps: AdminDeps): Express {
   api.put('/jobs/:id/duplicates/:itemId', async (req, res) => {
     const job = await jobOr404(String(req.params.id));
     const d = validate(DuplicateSchema, req.body);
-    await deps.store.setDuplicateDecision({ jobId: job.id, itemId: String(req.params.itemId), issueKey: d.issueKey, decision: d.decision, decidedBy: actor(req, d.by) });
+    const itemId = String(req.params.itemId);
+    if (job.state !== 'awaiting_review') throw new ApiError(409, 'not_in_review', `Job ${job.id} is ${job.state.replace('_', ' ')}; duplicate decisions are made during review`);
+    const latest = await deps.store.latestBreakdown(job.id);
+    const children = latest?.body ? childCount(parseBreakdown(latest.body), itemId) : undefined;
+    if (children === undefined) throw new ApiError(404, 'item_not_found', `The breakdown of job ${job.id} has no item ${itemId}`);
+    if (d.decision === 'skip' && children > 0) {
+      throw new ApiError(409, 'item_has_children', `${itemId} has ${children} child item(s); skipping it would leave them without a parent. Move or delete them in the breakdown first.`);
+    }
+    await deps.store.setDuplicateDecision({ jobId: job.id, itemId, issueKey: d.issueKey, decision: d.decision, decidedBy: actor(req, d.by) });
     res.json({ duplicates: await deps.store.duplicateDecisions(job.id) });
   });
 

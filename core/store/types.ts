@@ -84,7 +84,7 @@ export interface CreatedIssue {
   createdAt: string;
 }
 
-export type DuplicateDecisionKind = 'create' | 'skip' | 'link';
+export type DuplicateDecisionKind = 'create' | 'skip';
 export interface DuplicateDecision {
   jobId: string;
   itemId: string;

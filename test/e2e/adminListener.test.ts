@@ -130,6 +130,19 @@ describe('admin listener: this machine, this launch only', () => {
     assert.deepEqual(after.duplicates.decisions.map((d) => [d.itemId, d.decision]), [[story.id, 'skip']]);
     const again = await h.admin(`/api/jobs/${jobId}/duplicates/search`, { json: {} });
     assert.equal(again.status, 200, 'the search can be re-run on demand');
+    const epicId = story.id.replace(/^S(\d+)\..*$/, 'E$1');
+    const parentSkip = await h.admin(`/api/jobs/${jobId}/duplicates/${epicId}`, { method: 'PUT', json: { issueKey: existing.key, decision: 'skip' } });
+    assert.equal(parentSkip.status, 409, 'an item with children cannot be skipped');
+    assert.equal((await h.admin(`/api/jobs/${jobId}/duplicates/S99.9`, { method: 'PUT', json: { issueKey: existing.key, decision: 'skip' } })).status, 404);
+
+    // Approve: the skipped story is not created again; everything else is.
+    const before = h.fake.issues.length;
+    await h.admin(`/api/jobs/${jobId}/approve`, { json: { by: 'lead' } });
+    const done = await h.poll(jobId, (j) => j.state === 'done' || j.state === 'failed');
+    assert.equal(done.state, 'done', JSON.stringify(done.error));
+    assert.ok(!done.issues.some((i) => i.itemId === story.id), 'no issue for the skipped item');
+    assert.equal(h.fake.issues.length - before, done.issues.length);
+    assert.equal(h.fake.issues.filter((i) => i.fields.summary === story.title).length, 1, 'only the existing issue carries that title');
   });
 
   test('a built renderer is served behind the token, with client routes falling back to index.html', async (t) => {
