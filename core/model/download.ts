@@ -10,6 +10,7 @@ import { stat } from 'node:fs/promises';
 import { createModelDownloader } from 'node-llama-cpp';
 import { inspectGguf, ModelError } from './modelStore.ts';
 import type { ModelStore, StoredModel } from './modelStore.ts';
+import type { StatusHub } from './statusHub.ts';
 
 export interface DownloadProgress {
   fileName: string;
@@ -35,6 +36,11 @@ export interface DownloadRequest {
   stallTimeoutMs?: number;
   /** Hugging Face access token for gated repositories (never logged). */
   hfToken?: string;
+  /**
+   * Model status to show the download in ('downloading' with percent, speed, ETA). Afterwards the
+   * previous status returns; a failure shows as 'error' only when no model was loaded before.
+   */
+  status?: StatusHub;
 }
 
 /** The https URL a source resolves to, for the reachability check. */
@@ -51,6 +57,28 @@ function defaultFileName(source: string): string {
 }
 
 export async function downloadModel(store: ModelStore, req: DownloadRequest): Promise<StoredModel> {
+  const hub = req.status;
+  const before = hub?.get();
+  try {
+    const model = await download(store, {
+      ...req,
+      onProgress: (p) => {
+        hub?.set({ state: 'downloading', model: p.fileName, percent: Math.round(p.percent * 10) / 10, bytesPerSecond: Math.round(p.bytesPerSecond), etaSeconds: Math.round(p.etaSeconds) });
+        req.onProgress?.(p);
+      },
+    });
+    if (hub && before) hub.set(before);
+    return model;
+  } catch (err) {
+    if (hub && before) {
+      const cancelled = err instanceof ModelError && err.code === 'cancelled';
+      hub.set(before.state === 'absent' && !cancelled ? { state: 'error', message: err instanceof Error ? err.message : String(err) } : before);
+    }
+    throw err;
+  }
+}
+
+async function download(store: ModelStore, req: DownloadRequest): Promise<StoredModel> {
   const url = sourceUrl(req.source);
   const fileName = req.fileName ?? defaultFileName(req.source);
   const target = store.pathFor(fileName);
@@ -104,7 +132,7 @@ export async function downloadModel(store: ModelStore, req: DownloadRequest): Pr
   const onAbort = (): void => void downloader.cancel({ deleteTempFile: false });
   req.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    await downloader.download({ signal: req.signal });
+    await downloader.download();
   } catch (err) {
     if (req.signal?.aborted) throw new ModelError('cancelled', `Download of ${fileName} cancelled; the partial file is kept and the next download resumes it.`);
     if (stalled) throw new ModelError('download_failed', `Download of ${fileName} stalled (no data for ${Math.round(stallMs / 1000)} s); try again to resume.`);

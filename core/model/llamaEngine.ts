@@ -71,6 +71,8 @@ export class LlamaBreakdownEngine implements BreakdownEngine {
   private constructor(
     readonly runtime: LlamaRuntime,
     private config: LlamaEngineConfig,
+    /** Whether dispose() also closes the runtime (false when it was passed in and is shared). */
+    private readonly ownsRuntime: boolean,
   ) {}
 
   /**
@@ -78,7 +80,7 @@ export class LlamaBreakdownEngine implements BreakdownEngine {
    * to load leaves the engine in the 'error' status with the reason; load() can be called again.
    */
   static async create(config: LlamaEngineConfig, runtime?: LlamaRuntime): Promise<LlamaBreakdownEngine> {
-    const engine = new LlamaBreakdownEngine(runtime ?? (await LlamaRuntime.open()), config);
+    const engine = new LlamaBreakdownEngine(runtime ?? (await LlamaRuntime.open()), config, !runtime);
     try {
       await engine.load(config.modelPath);
     } catch {
@@ -106,7 +108,8 @@ export class LlamaBreakdownEngine implements BreakdownEngine {
 
   async dispose(): Promise<void> {
     await this.jobs.run(async () => undefined);
-    await this.runtime.dispose();
+    if (this.ownsRuntime) await this.runtime.dispose();
+    else await this.runtime.unload();
   }
 
   generate(doc: SpecDocument, options: GenerateOptions = {}): Promise<Breakdown> {

@@ -57,6 +57,9 @@ export async function inspectGguf(path: string): Promise<GgufSummary> {
     throw new ModelError('corrupt', `${basename(path)} is damaged or incomplete (${msg}). Download or import it again.`);
   }
   const tensorCount = info.tensorInfo?.length ?? 0;
+  if (tensorCount === 0 || !info.metadata.general?.architecture) {
+    throw new ModelError('corrupt', `${basename(path)} has a GGUF header but no model in it (no architecture or tensors). Download or import it again.`);
+  }
   // A truncated file still has a readable header: check the last tensor's data lies within the file.
   const last = info.tensorInfo?.at(-1);
   if (last) {
