@@ -39,6 +39,22 @@ export interface LlamaEngineConfig {
   chunkPromptTokens?: number;
 }
 
+/**
+ * Cuts text to the contract's limit. The grammar counts characters, the contract (zod) counts
+ * UTF-16 units, so a string of emoji within the grammar's limit can still be too long here; cut on
+ * a character boundary.
+ */
+function clip(text: string, max: number): string {
+  const t = text.trim();
+  if (t.length <= max) return t;
+  let out = '';
+  for (const ch of t) {
+    if (out.length + ch.length > max) break;
+    out += ch;
+  }
+  return out.trim();
+}
+
 /** Block kinds that are references or media rather than text to break down. */
 const SKIPPED_KINDS = new Set<SpecBlock['kind']>(['image', 'jiraIssue']);
 
@@ -191,7 +207,7 @@ export class LlamaBreakdownEngine implements BreakdownEngine {
       return parseBreakdown(breakdown);
     } catch (err) {
       if (signal.aborted) {
-        const reason = options.signal?.aborted ? 'Generation cancelled.' : `Generation stopped: it took longer than the ${Math.round(timeoutMs / 1000)} s limit for one job.`;
+        const reason = options.signal?.aborted ? 'Generation cancelled.' : `Generation stopped: it took longer than the ${(timeoutMs / 1000).toFixed(timeoutMs < 10_000 ? 1 : 0)} s limit for one job.`;
         throw new ModelError('cancelled', reason);
       }
       throw err;
@@ -333,12 +349,12 @@ export class LlamaBreakdownEngine implements BreakdownEngine {
           break;
         }
         const k = stories.length + 1;
-        const title = story.t.trim() || `Story for ${sources[0] ?? 'section'}`;
+        const title = clip(story.t, LIMITS.titleMax) || `Story for ${sources[0] ?? 'section'}`;
         stories.push({
           id: `S${e}.${k}`,
-          title: title.slice(0, LIMITS.titleMax),
-          description: story.d.trim(),
-          acceptanceCriteria: story.ac.map((c) => c.trim()).filter((c) => c.length > 0),
+          title,
+          description: clip(story.d, LIMITS.descriptionMax),
+          acceptanceCriteria: story.ac.map((c) => clip(c, LIMITS.criterionMax)).filter((c) => c.length > 0).slice(0, LIMITS.criteriaMax),
           estimate: story.e,
           priority: story.p,
           labels: [],
@@ -348,7 +364,8 @@ export class LlamaBreakdownEngine implements BreakdownEngine {
           notes: '',
           origin: 'model',
           subtasks: story.st
-            .map((t) => t.t.trim())
+            .slice(0, LIMITS.subtasksPerStoryMax)
+            .map((t) => clip(t.t, LIMITS.titleMax))
             .map((t, j) => ({ t, h: story.st[j]!.h }))
             .filter((t) => t.t.length > 0)
             .map((t, j) => ({
@@ -371,8 +388,8 @@ export class LlamaBreakdownEngine implements BreakdownEngine {
       items++;
       epics.push({
         id: `E${e}`,
-        title: d.title.slice(0, LIMITS.titleMax),
-        description: d.description,
+        title: clip(d.title, LIMITS.titleMax) || doc.title || 'Epic',
+        description: clip(d.description, LIMITS.descriptionMax),
         acceptanceCriteria: [],
         estimate: null,
         priority: 'Medium',
@@ -387,7 +404,7 @@ export class LlamaBreakdownEngine implements BreakdownEngine {
     }
     return {
       schemaVersion: 1,
-      title: doc.title.slice(0, LIMITS.titleMax),
+      title: clip(doc.title, LIMITS.titleMax),
       language,
       generator: { kind: 'model', model, note: `Written by ${model}.` },
       epics,
