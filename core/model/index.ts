@@ -4,7 +4,7 @@ export type { BreakdownEngine, GenerateOptions, GenerationProgress, ModelStatus 
 export { createEngine } from './createEngine.ts';
 export type { EngineConfig } from './createEngine.ts';
 export { LlamaBreakdownEngine } from './llamaEngine.ts';
-export type { LlamaEngineConfig } from './llamaEngine.ts';
+export type { LlamaEngineConfig, GenerationStats } from './llamaEngine.ts';
 export { DrafterEngine } from './drafterEngine.ts';
 export { LlamaRuntime, defaultThreads } from './runtime.ts';
 export type { HardwareInfo, LoadOptions, LoadedModel } from './runtime.ts';

@@ -83,6 +83,10 @@ describe('Qwen breakdown engine on the local runtime', () => {
       const sections = progress.filter((p) => p.phase === 'sections');
       assert.ok(sections.length > 0 && sections.every((p) => p.section >= 1 && p.section <= p.sections));
       assert.ok(progress.at(-1)!.tokens > 0);
+      // The system prompt is evaluated once per sequence and reused by every later request.
+      const stats = engine.lastStats!;
+      assert.ok(stats.requests >= 2);
+      assert.ok(stats.evaluatedInputTokens < stats.promptTokens, `${stats.evaluatedInputTokens} evaluated of ${stats.promptTokens}`);
     });
   }
 

@@ -70,8 +70,26 @@ interface DraftEpic {
   stories: { story: CompactStory; sources: string[] }[];
 }
 
+/** Where one job's time went: for logs and the pipeline-overhead benchmark. */
+export interface GenerationStats {
+  wallMs: number;
+  /** Time inside the model's prompt calls (prefill + constrained decode). */
+  modelMs: number;
+  /** Time spent building JSON-schema grammars. */
+  grammarMs: number;
+  /** Prompt tokens of all requests, system prompt included. */
+  promptTokens: number;
+  /** Prompt tokens actually evaluated (fewer: the system prompt prefix is reused within a sequence). */
+  evaluatedInputTokens: number;
+  outputTokens: number;
+  requests: number;
+}
+
 interface JobState {
   signal: AbortSignal;
+  grammarMs: number;
+  requests: number;
+  promptTokens: number;
   /** Tokens of the system prompt (and chat template around it). */
   sysTokens: number;
   tokens: number;
@@ -83,6 +101,8 @@ export class LlamaBreakdownEngine implements BreakdownEngine {
   private readonly jobs = new Lock();
   private waiting = 0;
   private lastTokensPerSecond = 0;
+  /** Figures of the last finished job. */
+  lastStats: GenerationStats | undefined;
 
   private constructor(
     readonly runtime: LlamaRuntime,
@@ -169,8 +189,12 @@ export class LlamaBreakdownEngine implements BreakdownEngine {
     const sys = systemPrompt(language, limits);
     const sessions = sequences.map((contextSequence) => new LlamaChatSession({ contextSequence, systemPrompt: sys, autoDisposeSequence: false }));
 
+    const startedAt = performance.now();
     const job: JobState = {
       signal,
+      grammarMs: 0,
+      requests: 0,
+      promptTokens: 0,
       sysTokens: loaded.model.tokenize(sys).length + 16,
       tokens: 0,
       decodeMs: 0,
@@ -212,15 +236,34 @@ export class LlamaBreakdownEngine implements BreakdownEngine {
       }
       throw err;
     } finally {
+      this.lastStats = {
+        wallMs: performance.now() - startedAt,
+        modelMs: job.decodeMs,
+        grammarMs: job.grammarMs,
+        promptTokens: job.promptTokens,
+        evaluatedInputTokens: sequences.reduce((n, s) => n + s.tokenMeter.usedInputTokens, 0),
+        outputTokens: sequences.reduce((n, s) => n + s.tokenMeter.usedOutputTokens, 0),
+        requests: job.requests,
+      };
       for (const s of sessions) s.dispose({ disposeSequence: false });
       for (const s of sequences) s.dispose();
     }
   }
 
+  /** Builds a grammar, counting the time it takes. */
+  private async grammar(build: () => Promise<LlamaGrammar>, job: JobState): Promise<LlamaGrammar> {
+    const started = performance.now();
+    const grammar = await build();
+    job.grammarMs += performance.now() - started;
+    return grammar;
+  }
+
   private async prompt(session: LlamaChatSession, text: string, grammar: LlamaGrammar, schema: unknown, job: JobState): Promise<unknown | undefined> {
     const loaded = this.runtime.loaded!;
     session.resetChatHistory();
-    const room = loaded.contextSize - job.sysTokens - loaded.model.tokenize(text).length - 48;
+    const textTokens = loaded.model.tokenize(text).length;
+    job.promptTokens += job.sysTokens + textTokens;
+    const room = loaded.contextSize - job.sysTokens - textTokens - 48;
     const maxTokens = Math.max(16, Math.min(worstCaseTokens(schema), room));
     const started = performance.now();
     const answer = await session.prompt(text, {
@@ -236,6 +279,7 @@ export class LlamaBreakdownEngine implements BreakdownEngine {
       },
     });
     job.decodeMs += performance.now() - started;
+    job.requests++;
     this.publishGenerating();
     try {
       return JSON.parse(answer);
@@ -246,7 +290,7 @@ export class LlamaBreakdownEngine implements BreakdownEngine {
 
   private async outline(session: LlamaChatSession, doc: SpecDocument, limits: OutputLimits, job: JobState, warnings: string[]): Promise<DraftEpic[]> {
     const schema = outlineSchema(limits);
-    const grammar = await this.runtime.llama.createGrammarForJsonSchema(schema);
+    const grammar = await this.grammar(() => this.runtime.llama.createGrammarForJsonSchema(schema), job);
     const out = (await this.prompt(session, outlinePrompt(doc), grammar, schema, job)) as CompactOutline | undefined;
     const epics = (out?.e ?? [])
       .map((e) => ({ title: e.t.trim(), description: e.d.trim(), stories: [] }))
@@ -311,7 +355,7 @@ export class LlamaBreakdownEngine implements BreakdownEngine {
         while (worstCaseTokens(schemaFor(fitted)) > room && fitted.storiesMax > 1) fitted.storiesMax--;
         while (worstCaseTokens(schemaFor(fitted)) > room && fitted.subtasksMax > 0) fitted.subtasksMax--;
         const schema = schemaFor(fitted);
-        const grammar = await this.runtime.llama.createGrammarForJsonSchema(schema);
+        const grammar = await this.grammar(() => this.runtime.llama.createGrammarForJsonSchema(schema), job);
         const out = (await this.prompt(session, text, grammar, schema, job)) as CompactSection | undefined;
         done++;
         job.progress({ phase: purpose === 'coverage' ? 'coverage' : 'sections', section: done, sections: chunks.length });
