@@ -1,0 +1,119 @@
+// The renderer's only way to the backend: same-origin HTTP to the admin listener's /api. Every call
+// answers with a value — the data, or the API's { code, message, fields } — so screens show the
+// backend's own words instead of catching exceptions. A 401 means the session token is gone
+// (backend restarted, wrong URL): the app is told once and shows how to get back in.
+
+import type { JobDetailResponse, JobListResponse, ModelResponse } from '../../../core/server/admin.ts';
+import type { JobStatusView } from '../../../core/server/jobView.ts';
+import type { SettingsView, SettingsUpdate } from '../../../core/config/settings.ts';
+import type { IssuedKey, PublicKeyInfo } from '../../../core/server/apiKeys.ts';
+import type { Breakdown } from '../../../core/breakdown/schema.ts';
+import type { JobState } from '../../../core/jobs/states.ts';
+
+export interface ApiFailure {
+  ok: false;
+  status: number;
+  code: string;
+  message: string;
+  /** Field paths the API named (e.g. "breakdown.epics.0.stories.1.title"). */
+  fields: string[];
+}
+export type ApiResult<T> = { ok: true; data: T } | ApiFailure;
+
+export type JobAction = 'approve' | 'reject' | 'cancel' | 'retry';
+
+export interface ApiClientOptions {
+  /** Base of the admin listener; '' for same origin. */
+  base?: string;
+  fetch?: typeof fetch;
+  onSessionLost?: (f: ApiFailure) => void;
+}
+
+export class ApiClient {
+  private readonly base: string;
+  private readonly fetchFn: typeof fetch;
+  private readonly onSessionLost: (f: ApiFailure) => void;
+
+  constructor(o: ApiClientOptions = {}) {
+    this.base = o.base ?? '';
+    // Bound so the browser's fetch keeps its receiver.
+    this.fetchFn = o.fetch ?? ((input, init) => window.fetch(input, init));
+    this.onSessionLost = o.onSessionLost ?? (() => {});
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<ApiResult<T>> {
+    let res: Response;
+    try {
+      res = await this.fetchFn(`${this.base}/api${path}`, {
+        method,
+        credentials: 'same-origin',
+        headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (err) {
+      return { ok: false, status: 0, code: 'unreachable', message: `The Spec2Tickets backend does not answer (${(err as Error).message}). Is it still running?`, fields: [] };
+    }
+    const text = await res.text();
+    let json: unknown = undefined;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      // A proxy's HTML error page, for instance; reported below with the status.
+    }
+    if (res.ok) return { ok: true, data: json as T };
+    const e = (json ?? {}) as { code?: unknown; message?: unknown; fields?: unknown };
+    const failure: ApiFailure = {
+      ok: false,
+      status: res.status,
+      code: typeof e.code === 'string' ? e.code : `http_${res.status}`,
+      message: typeof e.message === 'string' ? e.message : `The backend answered ${res.status} ${res.statusText}`,
+      fields: Array.isArray(e.fields) ? e.fields.filter((f): f is string => typeof f === 'string') : [],
+    };
+    if (res.status === 401) this.onSessionLost(failure);
+    return failure;
+  }
+
+  session() {
+    return this.call<{ ok: true }>('GET', '/session');
+  }
+  listJobs(states: readonly JobState[] = []) {
+    const q = states.length ? `?state=${states.join(',')}&limit=500` : '?limit=500';
+    return this.call<JobListResponse>('GET', `/jobs${q}`);
+  }
+  job(id: string) {
+    return this.call<JobDetailResponse>('GET', `/jobs/${encodeURIComponent(id)}`);
+  }
+  saveBreakdown(id: string, breakdown: Breakdown) {
+    return this.call<{ versionNo: number; kind: string; author: string; createdAt: string }>('PUT', `/jobs/${encodeURIComponent(id)}/breakdown`, { breakdown });
+  }
+  jobAction(id: string, action: JobAction, reason?: string) {
+    return this.call<JobStatusView>('POST', `/jobs/${encodeURIComponent(id)}/${action}`, reason === undefined ? {} : { reason });
+  }
+  searchDuplicates(id: string) {
+    return this.call<unknown>('POST', `/jobs/${encodeURIComponent(id)}/duplicates/search`, {});
+  }
+  decideDuplicate(id: string, itemId: string, issueKey: string, decision: 'create' | 'skip') {
+    return this.call<unknown>('PUT', `/jobs/${encodeURIComponent(id)}/duplicates/${encodeURIComponent(itemId)}`, { issueKey, decision });
+  }
+  settings() {
+    return this.call<SettingsView>('GET', '/settings');
+  }
+  saveSettings(update: SettingsUpdate) {
+    return this.call<SettingsView>('PUT', '/settings', update);
+  }
+  keys() {
+    return this.call<{ keys: PublicKeyInfo[] }>('GET', '/keys');
+  }
+  createKey(name: string) {
+    return this.call<IssuedKey>('POST', '/keys', { name });
+  }
+  rotateKey(id: string) {
+    return this.call<IssuedKey>('POST', `/keys/${encodeURIComponent(id)}/rotate`, {});
+  }
+  revokeKey(id: string) {
+    return this.call<{ revoked: true }>('DELETE', `/keys/${encodeURIComponent(id)}`);
+  }
+  model() {
+    return this.call<ModelResponse>('GET', '/model');
+  }
+}

@@ -1,0 +1,105 @@
+// The shell of the review queue: session check, navigation (hash routes, so any static server and
+// the desktop window can host the page), the live event stream and the model status badge.
+
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { ApiClient } from '../api/client.ts';
+import { useServerEvents } from '../api/useServerEvents.ts';
+import { QueuePage } from '../queue/QueuePage.tsx';
+import { JobPage } from '../job/JobPage.tsx';
+import { SettingsPage } from '../settings/SettingsPage.tsx';
+import { KeysPage } from '../keys/KeysPage.tsx';
+import { ModelBadge } from './ModelBadge.tsx';
+import { SessionExpired } from './SessionExpired.tsx';
+
+export type Route = { page: 'queue' } | { page: 'job'; id: string } | { page: 'settings' } | { page: 'keys' };
+
+export function parseRoute(hash: string): Route {
+  const path = hash.replace(/^#/, '');
+  const job = /^\/jobs\/([^/?#]+)/.exec(path);
+  if (job) return { page: 'job', id: decodeURIComponent(job[1]!) };
+  if (path.startsWith('/settings')) return { page: 'settings' };
+  if (path.startsWith('/keys')) return { page: 'keys' };
+  return { page: 'queue' };
+}
+
+function useRoute(): Route {
+  const [hash, setHash] = useState(() => window.location.hash);
+  useEffect(() => {
+    const on = () => setHash(window.location.hash);
+    window.addEventListener('hashchange', on);
+    return () => window.removeEventListener('hashchange', on);
+  }, []);
+  return parseRoute(hash);
+}
+
+type Session = 'checking' | 'ok' | 'lost';
+
+export function App() {
+  const [session, setSession] = useState<Session>('checking');
+  const [lostMessage, setLostMessage] = useState('');
+  const api = useMemo(
+    () =>
+      new ApiClient({
+        onSessionLost: (f) => {
+          setLostMessage(f.message);
+          setSession('lost');
+        },
+      }),
+    [],
+  );
+  const route = useRoute();
+
+  useEffect(() => {
+    // The token arrived in ?token= and is now a cookie; keep it out of the address bar and history.
+    const url = new URL(window.location.href);
+    if (url.searchParams.has('token')) {
+      url.searchParams.delete('token');
+      window.history.replaceState(null, '', url.pathname + url.search + url.hash);
+    }
+    void api.session().then((r) => {
+      if (r.ok) setSession('ok');
+    });
+  }, [api]);
+
+  const onStreamClosed = useCallback(() => {
+    // EventSource gives no status; ask the API whether the session is what closed the stream.
+    void api.session();
+  }, [api]);
+  const events = useServerEvents(session === 'ok' ? 'api/events' : '', onStreamClosed);
+
+  if (session === 'lost') return <SessionExpired message={lostMessage} />;
+  if (session === 'checking') return <p className="loading">Connecting to the Spec2Tickets backend…</p>;
+
+  return (
+    <div className="app">
+      <header className="topbar">
+        <a className="brand" href="#/">
+          Spec2Tickets
+        </a>
+        <nav aria-label="Main">
+          <a href="#/" aria-current={route.page === 'queue' || route.page === 'job' ? 'page' : undefined}>
+            Review queue
+          </a>
+          <a href="#/settings" aria-current={route.page === 'settings' ? 'page' : undefined}>
+            Settings
+          </a>
+          <a href="#/keys" aria-current={route.page === 'keys' ? 'page' : undefined}>
+            API keys
+          </a>
+        </nav>
+        <div className="topbar-status">
+          <span className={`live live-${events.live}`} title="Live updates from the backend">
+            {events.live === 'live' ? 'Live' : events.live === 'closed' ? 'Updates stopped' : 'Connecting…'}
+          </span>
+          <ModelBadge api={api} pushed={events.model} />
+        </div>
+      </header>
+      <main>
+        {route.page === 'queue' && <QueuePage api={api} events={events} />}
+        {route.page === 'job' && <JobPage key={route.id} api={api} jobId={route.id} events={events} />}
+        {route.page === 'settings' && <SettingsPage api={api} />}
+        {route.page === 'keys' && <KeysPage api={api} />}
+      </main>
+    </div>
+  );
+}

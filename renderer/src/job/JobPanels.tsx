@@ -1,0 +1,211 @@
+// The read-mostly parts of the job detail: quality report (coverage and findings), the diff against
+// the generated version, possible duplicates with their decisions, created issues and the audit.
+
+import type { JobDetailResponse } from '../../../core/server/admin.ts';
+import type { BreakdownReport } from '../../../core/breakdown/checkBreakdown.ts';
+import type { ItemDuplicates } from '../../../core/jira/findDuplicates.ts';
+import type { BreakdownDiff } from '../../../core/jobs/breakdownDiff.ts';
+import type { DuplicateDecision, AuditEntry } from '../../../core/store/types.ts';
+import { when } from '../app/format.ts';
+
+/** The API types the report as unknown (it may be { error }); narrowed here once. */
+export function reportOf(detail: JobDetailResponse): { report: BreakdownReport | null; error: string | null } {
+  const r = detail.report as (Partial<BreakdownReport> & { error?: unknown }) | null;
+  if (!r) return { report: null, error: null };
+  if (typeof r.error === 'string') return { report: null, error: r.error };
+  if (r.coverage && Array.isArray(r.findings)) return { report: r as BreakdownReport, error: null };
+  return { report: null, error: 'The backend sent a quality report this screen does not understand.' };
+}
+
+export function duplicatesOf(detail: JobDetailResponse): ItemDuplicates[] {
+  const c = detail.duplicates.candidates;
+  return Array.isArray(c) ? (c as ItemDuplicates[]).filter((x) => x && typeof x.itemId === 'string' && Array.isArray(x.candidates)) : [];
+}
+
+function ItemRef({ id, onSelect }: { id: string; onSelect: (id: string) => void }) {
+  return (
+    <button type="button" className="link-button" onClick={() => onSelect(id)}>
+      {id}
+    </button>
+  );
+}
+
+export function QualityPanel({ detail, onSelect }: { detail: JobDetailResponse; onSelect: (id: string) => void }) {
+  const { report, error } = reportOf(detail);
+  if (error) return <p className="banner banner-warning">{error}</p>;
+  if (!report) return <p className="muted">No quality report: the page or the breakdown is not available (yet, or any more).</p>;
+  const c = report.coverage;
+  const uncovered = report.findings.filter((f) => f.code === 'uncovered-requirement');
+  const others = report.findings.filter((f) => f.code !== 'uncovered-requirement' && f.severity !== 'info');
+  const errors = others.filter((f) => f.severity === 'error').length;
+  return (
+    <div className="quality">
+      <p className="coverage" aria-label="Coverage">
+        <strong>
+          {c.covered} of {c.requirementBlocks}
+        </strong>{' '}
+        requirements covered ({Math.round(c.ratio * 100)}%) ·{' '}
+        <span className={errors ? 'error-text' : undefined}>{errors} errors</span> · {others.length - errors} warnings
+      </p>
+      {uncovered.length > 0 && (
+        <>
+          <h3>Uncovered requirements</h3>
+          <ul className="findings">
+            {uncovered.map((f) => (
+              <li key={f.blockId} className="finding finding-warning">
+                <code>{f.blockId}</code> {f.message}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      {others.length > 0 && (
+        <>
+          <h3>Findings</h3>
+          <ul className="findings">
+            {others.map((f, i) => (
+              <li key={i} className={`finding finding-${f.severity}`}>
+                <span className="sev">{f.severity}</span> {f.itemId && <ItemRef id={f.itemId} onSelect={onSelect} />} {f.message}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      <p className="muted small">Checked against the last saved version.</p>
+    </div>
+  );
+}
+
+export function DiffPanel({ diff, onSelect }: { diff: BreakdownDiff | null; onSelect: (id: string) => void }) {
+  if (!diff) return <p className="muted">No saved edits: the breakdown is as generated.</p>;
+  return (
+    <div className="diff">
+      <p>
+        {diff.added.length} added · {diff.removed.length} removed · {diff.changed.length} changed · {diff.unchanged} unchanged
+      </p>
+      <ul>
+        {diff.added.map((a) => (
+          <li key={`a${a.itemId}`} className="diff-added">
+            + <ItemRef id={a.itemId} onSelect={onSelect} /> {a.title}
+          </li>
+        ))}
+        {diff.removed.map((r) => (
+          <li key={`r${r.itemId}`} className="diff-removed">
+            − {r.itemId} {r.title}
+          </li>
+        ))}
+        {diff.changed.map((c) => (
+          <li key={`c${c.itemId}`} className="diff-changed">
+            ~ <ItemRef id={c.itemId} onSelect={onSelect} /> {c.fields.join(', ')}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+export function DuplicatesPanel(p: {
+  items: ItemDuplicates[];
+  decisions: DuplicateDecision[];
+  searchedAt: string | null;
+  canDecide: boolean;
+  busy: boolean;
+  onSearch: () => void;
+  onDecide: (itemId: string, issueKey: string, decision: 'create' | 'skip') => void;
+  onSelect: (id: string) => void;
+}) {
+  const decisionOf = (itemId: string) => p.decisions.find((d) => d.itemId === itemId);
+  return (
+    <div className="duplicates">
+      <p className="muted small">
+        {p.searchedAt ? `Jira searched ${when(p.searchedAt)}.` : 'Jira has not been searched for this job yet.'}{' '}
+        <button type="button" className="small-button" disabled={p.busy || !p.canDecide} onClick={p.onSearch}>
+          Search Jira again
+        </button>
+      </p>
+      {p.items.length === 0 ? (
+        <p className="muted">No existing issue looks like an item of this breakdown.</p>
+      ) : (
+        <ul className="dup-list">
+          {p.items.map((it) => {
+            const d = decisionOf(it.itemId);
+            return (
+              <li key={it.itemId}>
+                <div>
+                  <ItemRef id={it.itemId} onSelect={p.onSelect} />{' '}
+                  {d ? (
+                    <span className={`flag ${d.decision === 'skip' ? 'flag-warning' : 'flag-human'}`}>
+                      {d.decision === 'skip' ? `skip: already ${d.issueKey}` : `create anyway (not ${d.issueKey})`}
+                    </span>
+                  ) : (
+                    <span className="muted small">no decision: it will be created</span>
+                  )}
+                </div>
+                <ul>
+                  {it.candidates.map((c) => (
+                    <li key={c.key} className="dup-candidate">
+                      <a href={c.url} target="_blank" rel="noreferrer">
+                        {c.key}
+                      </a>{' '}
+                      {c.summary} <span className="muted small">({Math.round(c.score * 100)}% similar)</span>{' '}
+                      <button type="button" className="small-button" disabled={!p.canDecide || p.busy} onClick={() => p.onDecide(it.itemId, c.key, 'skip')}>
+                        Skip, {c.key} covers it
+                      </button>{' '}
+                      <button type="button" className="small-button" disabled={!p.canDecide || p.busy} onClick={() => p.onDecide(it.itemId, c.key, 'create')}>
+                        Create anyway
+                      </button>
+                    </li>
+                  ))}
+                </ul>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+export function IssuesPanel({ issues }: { issues: JobDetailResponse['job']['issues'] }) {
+  if (issues.length === 0) return <p className="muted">Nothing created in Jira yet.</p>;
+  return (
+    <ul className="issues" aria-label="Created Jira issues">
+      {issues.map((i) => (
+        <li key={i.key}>
+          <code>{i.itemId}</code> →{' '}
+          <a href={i.url} target="_blank" rel="noreferrer" className="issue-key">
+            {i.key}
+          </a>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export function AuditPanel({ audit }: { audit: AuditEntry[] }) {
+  if (audit.length === 0) return <p className="muted">No audit entries.</p>;
+  return (
+    <table className="audit">
+      <thead>
+        <tr>
+          <th scope="col">When</th>
+          <th scope="col">Who</th>
+          <th scope="col">What</th>
+          <th scope="col">Details</th>
+        </tr>
+      </thead>
+      <tbody>
+        {audit.map((a) => (
+          <tr key={a.id}>
+            <td>{when(a.at)}</td>
+            <td>{a.actor}</td>
+            <td>{a.action}</td>
+            <td className="small">
+              <code>{JSON.stringify(a.details)}</code>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

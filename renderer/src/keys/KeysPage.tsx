@@ -1,0 +1,141 @@
+// API keys for the Forge app (public listener): create, rotate, revoke. A new key is shown once,
+// with a copy button; afterwards only its prefix is known.
+
+import { useCallback, useEffect, useState } from 'react';
+import type { ApiClient, ApiFailure } from '../api/client.ts';
+import type { IssuedKey, PublicKeyInfo } from '../../../core/server/apiKeys.ts';
+import { ErrorBanner } from '../app/ErrorBanner.tsx';
+import { when } from '../app/format.ts';
+
+function IssuedKeyBox({ issued, onDone }: { issued: IssuedKey; onDone: () => void }) {
+  const [copied, setCopied] = useState<string | null>(null);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(issued.key);
+      setCopied('Copied to the clipboard.');
+    } catch {
+      setCopied('The clipboard is not available here: select the key and copy it by hand.');
+    }
+  };
+  return (
+    <div className="banner banner-ok issued" role="status">
+      <strong>New key “{issued.name}” — copy it now, it will not be shown again.</strong>
+      <div className="issued-row">
+        <label htmlFor="issued-key" className="visually-hidden">
+          New API key
+        </label>
+        <input id="issued-key" readOnly value={issued.key} onFocus={(e) => e.target.select()} className="mono" />
+        <button type="button" onClick={() => void copy()}>
+          Copy
+        </button>
+        <button type="button" onClick={onDone}>
+          Done
+        </button>
+      </div>
+      {copied && <small>{copied}</small>}
+      <small className="muted">Paste it into the Spec2Tickets Forge app's settings (Backend API key).</small>
+    </div>
+  );
+}
+
+export function KeysPage({ api }: { api: ApiClient }) {
+  const [keys, setKeys] = useState<PublicKeyInfo[] | null>(null);
+  const [name, setName] = useState('');
+  const [issued, setIssued] = useState<IssuedKey | null>(null);
+  const [error, setError] = useState<ApiFailure | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const refresh = useCallback(async () => {
+    const r = await api.keys();
+    if (r.ok) setKeys(r.data.keys);
+    else setError(r);
+  }, [api]);
+  useEffect(() => {
+    void refresh();
+  }, [refresh]);
+
+  const run = async (fn: () => Promise<{ ok: true; data: unknown } | ApiFailure>, keep?: (data: unknown) => void) => {
+    setBusy(true);
+    const r = await fn();
+    setBusy(false);
+    if (!r.ok) return setError(r);
+    setError(null);
+    keep?.(r.data);
+    await refresh();
+  };
+
+  return (
+    <section aria-labelledby="keys-title" className="narrow">
+      <h1 id="keys-title">API keys</h1>
+      <p className="muted">The Forge app calls the backend's public listener with one of these keys. Rotate a key to replace it; revoke it to shut it out at once.</p>
+      {issued && <IssuedKeyBox issued={issued} onDone={() => setIssued(null)} />}
+      <ErrorBanner error={error} />
+      <form
+        className="inline-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void run(() => api.createKey(name), (d) => {
+            setIssued(d as IssuedKey);
+            setName('');
+          });
+        }}
+      >
+        <label htmlFor="key-name">Name of the new key</label>
+        <input id="key-name" value={name} maxLength={100} placeholder="e.g. forge-production" onChange={(e) => setName(e.target.value)} aria-invalid={error?.fields.includes('name') || undefined} />
+        <button type="submit" className="primary" disabled={busy}>
+          Create key
+        </button>
+      </form>
+      {keys === null ? (
+        <p className="loading">Loading keys…</p>
+      ) : keys.length === 0 ? (
+        <p className="empty">No API keys yet.</p>
+      ) : (
+        <table className="keys">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Prefix</th>
+              <th scope="col">Created</th>
+              <th scope="col">Last used</th>
+              <th scope="col">Status</th>
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {keys.map((k) => (
+              <tr key={k.id}>
+                <td>{k.name}</td>
+                <td>
+                  <code>{k.prefix}…</code>
+                </td>
+                <td>{when(k.createdAt)}</td>
+                <td>{k.lastUsedAt ? when(k.lastUsedAt) : 'never'}</td>
+                <td>{k.revokedAt ? `revoked ${when(k.revokedAt)}` : 'active'}</td>
+                <td>
+                  {!k.revokedAt && (
+                    <>
+                      <button type="button" className="small-button" disabled={busy} onClick={() => void run(() => api.rotateKey(k.id), (d) => setIssued(d as IssuedKey))}>
+                        Rotate
+                      </button>{' '}
+                      <button
+                        type="button"
+                        className="small-button danger"
+                        disabled={busy}
+                        onClick={() => {
+                          if (window.confirm(`Revoke the key “${k.name}”? Anything using it stops working at once.`)) void run(() => api.revokeKey(k.id));
+                        }}
+                      >
+                        Revoke
+                      </button>
+                    </>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

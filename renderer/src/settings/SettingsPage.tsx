@@ -1,0 +1,128 @@
+// Settings: the Atlassian site, service account email, Jira project and retention. The API token
+// is write-only: the page shows whether one is set, never its value. Values pinned by a flag or
+// environment variable are shown but not editable (saving them would have no effect).
+
+import { useEffect, useState } from 'react';
+import type { ApiClient, ApiFailure } from '../api/client.ts';
+import type { SettingsView, SettingsUpdate, EditableSetting } from '../../../core/config/settings.ts';
+import { ErrorBanner } from '../app/ErrorBanner.tsx';
+
+const FIELDS: { key: EditableSetting; label: string; type: 'url' | 'email' | 'text' | 'number'; hint: string }[] = [
+  { key: 'siteUrl', label: 'Atlassian site URL', type: 'url', hint: 'E.g. https://your-company.atlassian.net' },
+  { key: 'atlassianEmail', label: 'Service account email', type: 'email', hint: 'The Atlassian account the API token belongs to' },
+  { key: 'jiraProjectKey', label: 'Jira project key', type: 'text', hint: 'Where issues are created, e.g. PAY' },
+  { key: 'retentionDays', label: 'Retention (days)', type: 'number', hint: 'Page text and breakdowns of finished jobs are deleted after this many days' },
+];
+
+export function SettingsPage({ api }: { api: ApiClient }) {
+  const [view, setView] = useState<SettingsView | null>(null);
+  const [form, setForm] = useState<Record<EditableSetting, string>>({ siteUrl: '', atlassianEmail: '', jiraProjectKey: '', retentionDays: '' });
+  const [token, setToken] = useState('');
+  const [error, setError] = useState<ApiFailure | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const show = (v: SettingsView) => {
+    setView(v);
+    setForm({
+      siteUrl: v.values.siteUrl ?? '',
+      atlassianEmail: v.values.atlassianEmail ?? '',
+      jiraProjectKey: v.values.jiraProjectKey ?? '',
+      retentionDays: String(v.values.retentionDays ?? ''),
+    });
+  };
+
+  useEffect(() => {
+    void api.settings().then((r) => (r.ok ? show(r.data) : setError(r)));
+  }, [api]);
+
+  if (!view) return error ? <ErrorBanner error={error} title="Settings could not be loaded" /> : <p className="loading">Loading settings…</p>;
+
+  const submit = async () => {
+    const update: SettingsUpdate = {};
+    for (const f of FIELDS) {
+      if (view.pinned.includes(f.key)) continue;
+      const raw = form[f.key].trim();
+      const current = view.values[f.key];
+      if (raw === String(current ?? '')) continue;
+      if (f.key === 'retentionDays') update.retentionDays = raw === '' ? null : Number(raw);
+      else update[f.key] = raw === '' ? null : raw;
+    }
+    if (token.trim()) update.secrets = { atlassianApiToken: token.trim() };
+    setBusy(true);
+    const r = await api.saveSettings(update);
+    setBusy(false);
+    if (!r.ok) {
+      setError(r);
+      setNotice(null);
+      return;
+    }
+    setError(null);
+    setToken('');
+    setNotice('Settings saved.');
+    show(r.data);
+  };
+
+  const secret = view.secrets.atlassianApiToken;
+  return (
+    <section aria-labelledby="settings-title" className="narrow">
+      <h1 id="settings-title">Settings</h1>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit();
+        }}
+      >
+        {FIELDS.map((f) => {
+          const pinned = view.pinned.includes(f.key);
+          const invalid = error?.fields.includes(f.key);
+          return (
+            <div className="field" key={f.key}>
+              <label htmlFor={`setting-${f.key}`}>{f.label}</label>
+              <input
+                id={`setting-${f.key}`}
+                type={f.type}
+                value={form[f.key]}
+                disabled={pinned}
+                aria-invalid={invalid || undefined}
+                aria-describedby={`setting-${f.key}-hint`}
+                onChange={(e) => setForm({ ...form, [f.key]: e.target.value })}
+              />
+              <small id={`setting-${f.key}-hint`} className="muted">
+                {f.hint}
+                {pinned ? ` — fixed by ${view.sources[f.key] === 'flag' ? 'a command-line flag' : 'an environment variable'}; change it there.` : ` (from: ${view.sources[f.key]})`}
+              </small>
+            </div>
+          );
+        })}
+        <div className="field">
+          <label htmlFor="setting-token">Atlassian API token</label>
+          <input
+            id="setting-token"
+            type="password"
+            autoComplete="off"
+            value={token}
+            disabled={!secret.writable}
+            placeholder={secret.set ? 'set — type to replace' : 'not set'}
+            aria-describedby="setting-token-hint"
+            aria-invalid={error?.fields.some((f) => f.startsWith('secrets')) || undefined}
+            onChange={(e) => setToken(e.target.value)}
+          />
+          <small id="setting-token-hint" className="muted">
+            <span className={`flag ${secret.set ? 'flag-human' : 'flag-warning'}`}>{secret.set ? 'set' : 'not set'}</span> Stored in{' '}
+            {secret.store === 'keychain' ? 'the system keychain' : secret.store === 'env' ? 'the environment (read-only here)' : 'memory only'}; it is never shown again.
+          </small>
+        </div>
+        <ErrorBanner error={error} title="Settings were not saved" />
+        {notice && (
+          <p className="banner banner-ok" role="status">
+            {notice}
+          </p>
+        )}
+        <button type="submit" className="primary" disabled={busy}>
+          Save settings
+        </button>
+      </form>
+    </section>
+  );
+}
