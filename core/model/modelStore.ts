@@ -24,6 +24,8 @@ export interface GgufSummary {
   name?: string;
   /** Model's trained context length, when the file says so. */
   contextLength?: number;
+  /** Transformer blocks (layers), when the file says so. */
+  blockCount?: number;
   tensorCount: number;
 }
 
@@ -71,11 +73,12 @@ export async function inspectGguf(path: string): Promise<GgufSummary> {
     }
   }
   const arch = String(info.metadata.general?.architecture ?? 'unknown');
-  const ctxKey = (info.metadata as unknown as Record<string, { context_length?: number } | undefined>)[arch];
+  const ctxKey = (info.metadata as unknown as Record<string, { context_length?: number; block_count?: number } | undefined>)[arch];
   return {
     architecture: arch,
     name: info.metadata.general?.name,
     contextLength: ctxKey?.context_length,
+    blockCount: ctxKey?.block_count,
     tensorCount,
   };
 }

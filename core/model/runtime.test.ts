@@ -90,6 +90,21 @@ describe('local model runtime', () => {
     stop();
   });
 
+  test('a model that cannot fit even the smallest context fails with advice to choose a smaller model', async () => {
+    await runtime.llama.setRamCap(1_000_000);
+    const seen: ModelStatus[] = [];
+    const stop = runtime.status.subscribe((s) => seen.push(s));
+    try {
+      await assert.rejects(runtime.load(model, { contextSize: 8192, threads: 1 }), /does not fit in memory even with a 2048-token context.*smaller model/);
+      assert.equal(runtime.status.get().state, 'error');
+      // 8192 → 4096 → 2048: one load attempt each before giving up.
+      assert.ok(seen.filter((s) => s.state === 'loading' && s.percent === 0).length >= 3, JSON.stringify(seen));
+    } finally {
+      stop();
+      await runtime.llama.setRamCap(null);
+    }
+  });
+
   test('unloading reports that no model is loaded', async () => {
     await runtime.unload();
     assert.equal(runtime.status.get().state, 'absent');

@@ -66,7 +66,7 @@ export class Lock {
 }
 
 const isOutOfMemory = (err: unknown): boolean =>
-  err instanceof Error && (err.name === 'InsufficientMemoryError' || /out of memory|insufficient memory|failed to allocate|not enough (v)?ram/i.test(err.message));
+  err instanceof Error && (err.name === 'InsufficientMemoryError' || /out of memory|insufficient memory|failed to allocate|not enough (v)?ram|too large for the available (v)?ram/i.test(err.message));
 
 export class LlamaRuntime {
   readonly status: StatusHub;
@@ -140,13 +140,13 @@ export class LlamaRuntime {
               batchSize: options.batchSize,
             });
             this.current = { path, name, model, context, contextSize: context.contextSize, gpuLayers: model.gpuLayers, threads, notes };
-            this.status.set({ state: 'ready', model: name, gpu: this.llama.gpu });
+            this.status.set({ state: 'ready', model: name, gpu: this.llama.gpu, ...(notes.length ? { note: notes.join(' ') } : {}) });
             return this.current;
           } catch (err) {
             await model?.dispose();
             if (!isOutOfMemory(err) || attempt >= 6) throw err;
             // Reduce what costs memory, GPU layers first (keeps quality), then context.
-            const layersNow = typeof gpuLayers === 'number' ? gpuLayers : (model?.gpuLayers ?? 999);
+            const layersNow = typeof gpuLayers === 'number' ? gpuLayers : (model?.gpuLayers ?? summary.blockCount ?? 0);
             if (layersNow > 0) {
               gpuLayers = Math.floor(layersNow / 2);
               notes.push(`Not enough memory: retrying with ${gpuLayers} GPU layers.`);

@@ -9,7 +9,7 @@ export type ModelStatus =
   | { state: 'absent'; message?: string }
   | { state: 'downloading'; model: string; percent: number; bytesPerSecond?: number; etaSeconds?: number }
   | { state: 'loading'; model: string; percent: number }
-  | { state: 'ready'; model: string; gpu: string | false }
+  | { state: 'ready'; model: string; gpu: string | false; /** What had to give way to fit memory (fewer GPU layers, smaller context). */ note?: string }
   | { state: 'generating'; model: string; queueDepth: number; tokensPerSecond: number }
   | { state: 'error'; message: string };
 
