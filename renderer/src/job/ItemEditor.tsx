@@ -61,6 +61,7 @@ export function ItemEditor(p: ItemEditorProps) {
   const { item, level } = at;
   const bad = (f: string) => p.invalidFields.has(f) || undefined;
   const parents = possibleParents(p.breakdown, item.id);
+  const childCount = 'stories' in item ? item.stories.length : 'subtasks' in item ? item.subtasks.length : 0;
   const levelName = level === 'subtask' ? 'Sub-task' : level === 'story' ? 'Story' : 'Epic';
 
   return (
@@ -220,7 +221,7 @@ export function ItemEditor(p: ItemEditorProps) {
         )}
         <button type="button" className="danger" disabled={p.readOnly} onClick={p.onDelete}>
           Delete {item.id}
-          {level !== 'subtask' ? ' and its children' : ''}
+          {childCount > 0 ? ` and its ${childCount} ${level === 'epic' ? 'stories' : 'sub-tasks'}` : ''}
         </button>
       </div>
     </form>

@@ -1,0 +1,164 @@
+// The review queue in a real browser against a real backend: a job requested through the public
+// API shows up live, is edited, saved, approved and created in (fake) Jira; a refused edit shows the
+// API's field error without losing anything; a lost session says how to get back in.
+
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { statSync } from 'node:fs';
+import type { Page } from 'playwright-core';
+import { startReviewApp, type ReviewApp } from './support/reviewApp.ts';
+import { loadCorpusPage } from '../corpus/index.ts';
+import type { JobDetailResponse } from '../../core/server/admin.ts';
+import { flattenBreakdown, parseBreakdown } from '../../core/breakdown/schema.ts';
+
+const PRD = loadCorpusPage('prd-checkout').content;
+const SCREENSHOT = join(tmpdir(), 'spec2tickets-ui-job-detail.png');
+
+describe('review queue in Chromium', () => {
+  let app: ReviewApp;
+  let page: Page;
+
+  before(async () => {
+    app = await startReviewApp();
+    app.fake.addPage({ id: '1001', title: 'Checkout revamp PRD', storage: PRD });
+    app.fake.addPage({ id: '1002', title: 'Checkout PRD, second draft', storage: PRD });
+    page = app.browser.pages()[0] ?? (await app.browser.newPage());
+    page.setDefaultTimeout(10_000);
+  });
+  after(() => app?.close());
+
+  const openJob = async (title: string) => {
+    await page.goto(`${app.backend.adminBaseUrl}/#/`);
+    await page.getByRole('link', { name: title }).click();
+    await page.getByRole('heading', { level: 1, name: title }).waitFor();
+  };
+  const titleInput = () => page.getByLabel('Title', { exact: true });
+
+  test('the printed admin URL opens the queue, drops the token from the address bar, and a new job appears live', async () => {
+    await page.goto(app.backend.adminUrl);
+    await page.getByRole('heading', { name: 'Review queue' }).waitFor();
+    assert.ok(!page.url().includes('token='), `the token stays out of the address bar: ${page.url()}`);
+    await page.getByText('Live', { exact: true }).waitFor();
+    await page.getByRole('status', { name: /Model status: No model: drafter/ }).waitFor();
+
+    // No reload from here on: the row must arrive through /api/events.
+    const jobId = await app.createJob('1001', 'alice@example.com');
+    await app.waitForJob(jobId, (j) => j.state === 'awaiting_review');
+    const row = page.getByRole('row', { name: /Checkout revamp PRD/ });
+    await row.waitFor();
+    assert.match(await row.innerText(), /Awaiting review[\s\S]*alice@example\.com[\s\S]*2 epics · 6 stories/);
+  });
+
+  test('a reviewer edits a story title, saves a new version, approves, and sees the created Jira keys', async () => {
+    await openJob('Checkout revamp PRD');
+    await page.getByText(/6 of 6\s+requirements covered/).waitFor();
+    assert.ok((await page.locator('.tree .flag-drafter').count()) >= 8, 'drafted items are flagged in the tree');
+
+    await page.locator('[data-item-id="S1.1"]').click();
+    await titleInput().fill('Saved cards come first at checkout');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('Saved as version 2.').waitFor();
+    await page.getByLabel('Breakdown version').filter({ hasText: /Version 2 \(edited by admin/ }).waitFor();
+    await page.locator('.diff-changed', { hasText: 'S1.1' }).filter({ hasText: 'title' }).waitFor();
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    assert.ok(statSync(SCREENSHOT).size > 10_000, 'a screenshot of the job detail was written');
+
+    const before = await app.adminJson<JobDetailResponse>(`/api/jobs/${await jobIdOf('1001')}`);
+    assert.equal(before.breakdown.latest?.versionNo, 2);
+    const items = flattenBreakdown(parseBreakdown(before.breakdown.latest!.body));
+
+    await page.getByRole('button', { name: 'Approve and create in Jira' }).click();
+    const keys = page.getByRole('list', { name: 'Created Jira issues' }).getByRole('link');
+    await page.getByRole('heading', { level: 1, name: 'Checkout revamp PRD' }).waitFor();
+    await page.locator('.state-done').first().waitFor({ timeout: 20_000 });
+    await keys.nth(items.length - 1).waitFor();
+    const shown = await keys.allInnerTexts();
+    assert.equal(shown.length, items.length);
+    for (const k of shown) assert.match(k, /^PAY-\d+$/);
+    const inJira = app.fake.issues.filter((i) => shown.includes(i.key));
+    assert.equal(inJira.length, items.length, 'every key on screen exists in Jira');
+    assert.ok(inJira.some((i) => i.fields.summary === 'Saved cards come first at checkout'), 'the edited title is what Jira got');
+    assert.match((await keys.first().getAttribute('href')) ?? '', /\/browse\/PAY-\d+$/);
+  });
+
+  test('an empty title is refused with the API field error, and nothing typed is lost', async () => {
+    const jobId = await app.createJob('1002', 'bob@example.com');
+    await app.waitForJob(jobId, (j) => j.state === 'awaiting_review');
+    await openJob('Checkout PRD, second draft');
+
+    await page.locator('[data-item-id="S1.1"]').click();
+    await page.getByLabel('Description').fill('Keep this sentence: the reviewer wrote it.');
+    await page.locator('[data-item-id="S1.2"]').click();
+    await titleInput().fill('');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+
+    const banner = page.getByRole('alert').filter({ hasText: 'The breakdown was not saved' });
+    await banner.waitFor();
+    assert.match(await banner.innerText(), /epics\.0\.stories\.1\.title: title is empty/);
+    assert.match(await banner.getByRole('list', { name: 'Fields with problems' }).innerText(), /breakdown\.epics\.0\.stories\.1\.title/);
+    assert.equal(await titleInput().getAttribute('aria-invalid'), 'true');
+    assert.equal(await page.locator('[data-item-id="S1.2"].invalid').count(), 1, 'the refused item is marked in the tree');
+
+    await page.locator('[data-item-id="S1.1"]').click();
+    assert.equal(await page.getByLabel('Description').inputValue(), 'Keep this sentence: the reviewer wrote it.');
+    await page.locator('[data-item-id="S1.2"]').click();
+    assert.equal(await titleInput().inputValue(), '', 'the empty title is still there to fix');
+    const detail = await app.adminJson<JobDetailResponse>(`/api/jobs/${jobId}`);
+    assert.equal(detail.breakdown.latest?.versionNo, 1, 'nothing was saved');
+  });
+
+  test('API keys: a new key is shown once, works on the public API, and stops working when revoked', async () => {
+    await page.goto(`${app.backend.adminBaseUrl}/#/keys`);
+    await page.getByLabel('Name of the new key').fill('forge-staging');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const key = await page.getByLabel('New API key').inputValue();
+    assert.match(key, /^s2t_/);
+    const health = (k: string) => fetch(`${app.backend.publicUrl}/v1/health`, { headers: { authorization: `Bearer ${k}` } });
+    assert.equal((await health(key)).status, 200);
+    const row = page.getByRole('row', { name: /forge-staging/ });
+    page.once('dialog', (d) => void d.accept());
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await row.getByText(/^revoked/).waitFor();
+    assert.equal((await health(key)).status, 401);
+  });
+
+  test('settings show the API token only as "set" and save a changed retention', async () => {
+    await page.goto(`${app.backend.adminBaseUrl}/#/settings`);
+    await page.getByLabel('Atlassian API token').waitFor();
+    assert.equal(await page.getByLabel('Atlassian API token').inputValue(), '', 'the token is never sent to the page');
+    assert.match(await page.getByLabel('Atlassian API token').getAttribute('placeholder') ?? '', /^set/);
+    assert.equal(await page.getByLabel('Jira project key').isDisabled(), true, 'a value pinned by the environment cannot be edited');
+    await page.getByLabel('Retention (days)').fill('0');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByRole('alert').filter({ hasText: 'retentionDays' }).waitFor();
+    await page.getByLabel('Retention (days)').fill('14');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText('Settings saved.').waitFor();
+    const view = await app.adminJson<{ values: { retentionDays: number } }>('/api/settings');
+    assert.equal(view.values.retentionDays, 14);
+  });
+
+  test('a wrong session token shows "session expired" and points to the URL printed by the backend', async () => {
+    await page.goto(`${app.backend.adminBaseUrl}/#/`);
+    await page.getByRole('heading', { name: 'Review queue' }).waitFor();
+    // The backend restarted with a new token, as far as this window knows: its cookie is now wrong.
+    const { hostname } = new URL(app.backend.adminBaseUrl);
+    await app.browser.clearCookies();
+    await app.browser.addCookies([{ name: 's2t_session', value: 'not-the-token', domain: hostname, path: '/' }]);
+    await page.getByRole('link', { name: 'Settings' }).click();
+    const screen = page.getByRole('alert').filter({ has: page.getByRole('heading', { name: 'Your session has expired' }) });
+    await screen.waitFor();
+    assert.match(await screen.innerText(), /Open the admin URL printed by the backend/);
+
+    // Typing the address with a wrong token: the backend itself says what to open.
+    await page.goto(`${app.backend.adminBaseUrl}/?token=wrong`);
+    assert.match(await page.locator('body').innerText(), /Open the admin address printed when Spec2Tickets started/);
+  });
+
+  const jobIdOf = async (pageId: string) => {
+    const { jobs } = await app.adminJson<{ jobs: { jobId: string; pageId: string }[] }>(`/api/jobs?pageId=${pageId}`);
+    return jobs[0]!.jobId;
+  };
+});
