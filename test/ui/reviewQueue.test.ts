@@ -15,6 +15,8 @@ import { flattenBreakdown, parseBreakdown } from '../../core/breakdown/schema.ts
 
 const PRD = loadCorpusPage('prd-checkout').content;
 const SCREENSHOT = join(tmpdir(), 'spec2tickets-ui-job-detail.png');
+const SCREENSHOT_DONE = join(tmpdir(), 'spec2tickets-ui-job-created.png');
+const SCREENSHOT_QUEUE = join(tmpdir(), 'spec2tickets-ui-queue.png');
 
 describe('review queue in Chromium', () => {
   let app: ReviewApp;
@@ -24,6 +26,7 @@ describe('review queue in Chromium', () => {
     app = await startReviewApp();
     app.fake.addPage({ id: '1001', title: 'Checkout revamp PRD', storage: PRD });
     app.fake.addPage({ id: '1002', title: 'Checkout PRD, second draft', storage: PRD });
+    app.fake.addPage({ id: '1003', title: 'Checkout PRD, third draft', storage: PRD });
     page = app.browser.pages()[0] ?? (await app.browser.newPage());
     page.setDefaultTimeout(10_000);
   });
@@ -49,6 +52,7 @@ describe('review queue in Chromium', () => {
     const row = page.getByRole('row', { name: /Checkout revamp PRD/ });
     await row.waitFor();
     assert.match(await row.innerText(), /Awaiting review[\s\S]*alice@example\.com[\s\S]*2 epics · 6 stories/);
+    await page.screenshot({ path: SCREENSHOT_QUEUE });
   });
 
   test('a reviewer edits a story title, saves a new version, approves, and sees the created Jira keys', async () => {
@@ -81,6 +85,7 @@ describe('review queue in Chromium', () => {
     assert.equal(inJira.length, items.length, 'every key on screen exists in Jira');
     assert.ok(inJira.some((i) => i.fields.summary === 'Saved cards come first at checkout'), 'the edited title is what Jira got');
     assert.match((await keys.first().getAttribute('href')) ?? '', /\/browse\/PAY-\d+$/);
+    await page.screenshot({ path: SCREENSHOT_DONE });
   });
 
   test('an empty title is refused with the API field error, and nothing typed is lost', async () => {
@@ -107,6 +112,46 @@ describe('review queue in Chromium', () => {
     assert.equal(await titleInput().inputValue(), '', 'the empty title is still there to fix');
     const detail = await app.adminJson<JobDetailResponse>(`/api/jobs/${jobId}`);
     assert.equal(detail.breakdown.latest?.versionNo, 1, 'nothing was saved');
+  });
+
+  test('a story added, one moved to another epic and one deleted are saved as one version the checks accept; then the job is rejected with a reason', async () => {
+    const jobId = await app.createJob('1003', 'carol@example.com');
+    await app.waitForJob(jobId, (j) => j.state === 'awaiting_review');
+    await openJob('Checkout PRD, third draft');
+
+    await page.locator('[data-item-id="E1"]').click();
+    await page.getByRole('button', { name: 'Add story' }).click();
+    await page.getByRole('heading', { name: 'Story S1.5' }).waitFor();
+    await titleInput().fill('Audit trail for card changes');
+    await page.locator('[data-item-id="S1.4"]').click();
+    await page.getByLabel('Move under').selectOption('E2');
+    await page.getByRole('heading', { name: 'Story S2.3' }).waitFor();
+    await page.locator('[data-item-id="S2.1"]').click();
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Delete S2.1' }).click();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('Saved as version 2.').waitFor();
+    await page.locator('.diff-added', { hasText: 'S1.5' }).waitFor();
+
+    const detail = await app.adminJson<JobDetailResponse>(`/api/jobs/${jobId}`);
+    const saved = flattenBreakdown(parseBreakdown(detail.breakdown.latest!.body));
+    const byId = new Map(saved.map((x) => [x.item.id, x]));
+    assert.equal(byId.get('S1.5')?.item.title, 'Audit trail for card changes');
+    assert.equal(byId.get('S1.5')?.item.origin, 'human');
+    assert.equal(byId.get('S2.3')?.parentId, 'E2');
+    assert.match(byId.get('S2.3')?.item.title ?? '', /^REQ-4/);
+    assert.ok(!byId.has('S1.4') && !byId.has('S2.1'));
+    const findings = (detail.report as { findings: { severity: string; code: string }[] }).findings;
+    assert.deepEqual(findings.filter((f) => f.severity === 'error'), [], 'no structural errors after the edits');
+
+    await page.getByRole('button', { name: 'Reject…' }).click();
+    await page.getByLabel('Reason for rejecting (sent to the audit log)').fill('Needs product sign-off first');
+    await page.getByRole('button', { name: 'Reject job' }).click();
+    await page.getByRole('status').filter({ hasText: 'Job rejected.' }).waitFor();
+    await page.locator('.job-head .state-rejected').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Approve and create in Jira' }).count(), 0, 'a rejected job cannot be approved from the screen');
+    const audit = (await app.adminJson<JobDetailResponse>(`/api/jobs/${jobId}`)).audit;
+    assert.ok(audit.some((a) => JSON.stringify(a.details).includes('Needs product sign-off first')), 'the reason is in the audit');
   });
 
   test('API keys: a new key is shown once, works on the public API, and stops working when revoked', async () => {

@@ -250,7 +250,7 @@ export function JobPage({ api, jobId, events }: { api: ApiClient; jobId: string;
         <section className="panel" aria-labelledby="issues-title">
           <h2 id="issues-title">Created in Jira</h2>
           {job.state === 'creating' && <p className="muted">Creating… {String(job.progress.created ?? '')}</p>}
-          <IssuesPanel issues={job.issues} />
+          <IssuesPanel issues={job.issues} titleOf={(id) => (draft ? locate(draft, id)?.item.title : undefined)} />
         </section>
       ) : null}
 

@@ -166,7 +166,7 @@ export function DuplicatesPanel(p: {
   );
 }
 
-export function IssuesPanel({ issues }: { issues: JobDetailResponse['job']['issues'] }) {
+export function IssuesPanel({ issues, titleOf }: { issues: JobDetailResponse['job']['issues']; titleOf: (itemId: string) => string | undefined }) {
   if (issues.length === 0) return <p className="muted">Nothing created in Jira yet.</p>;
   return (
     <ul className="issues" aria-label="Created Jira issues">
@@ -175,7 +175,8 @@ export function IssuesPanel({ issues }: { issues: JobDetailResponse['job']['issu
           <code>{i.itemId}</code> →{' '}
           <a href={i.url} target="_blank" rel="noreferrer" className="issue-key">
             {i.key}
-          </a>
+          </a>{' '}
+          <span className="muted">{titleOf(i.itemId)}</span>
         </li>
       ))}
     </ul>
