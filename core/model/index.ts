@@ -15,3 +15,5 @@ export type { DownloadProgress, DownloadRequest } from './download.ts';
 export { MODEL_CATALOGUE, DEFAULT_MODEL_ID, suggestModel, requiredVramBytes, findCatalogueModel } from './catalogue.ts';
 export type { CatalogueModel, CatalogueModelId, Suggestion } from './catalogue.ts';
 export { StatusHub } from './statusHub.ts';
+export { ModelManager } from './manager.ts';
+export type { ModelManagerOptions } from './manager.ts';

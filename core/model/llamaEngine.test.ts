@@ -149,12 +149,29 @@ describe('Qwen breakdown engine on the local runtime', () => {
     assert.equal(engine.status().state, 'ready');
   });
 
-  test('output is written in the configured language when it differs from the page', async () => {
-    const other = await LlamaBreakdownEngine.create({ ...config, language: 'de' }, runtime);
-    const doc = smallDoc();
+  test('output is written in the configured language, and a long section is split into chunks that fit', async () => {
+    const other = await LlamaBreakdownEngine.create({ ...config, language: 'de', chunkPromptTokens: 64 }, runtime);
+    const doc = parseSpec(
+      '<h1>Export</h1>' +
+        [
+          'FR-1: Users must export all orders of a chosen month as a CSV file with one line per order.',
+          'FR-2: The export must finish within ten seconds for up to fifty thousand orders in the month.',
+          'FR-3: Each exported line must contain the order number, date, customer, total and currency.',
+          'FR-4: Administrators must be able to schedule a monthly export that is sent by e-mail.',
+        ]
+          .map((t) => `<p>${t}</p>`)
+          .join(''),
+      { format: 'storage' },
+    );
     assert.equal(doc.language, 'en');
-    const b = await other.generate(doc);
+    assert.equal(new Set(doc.blocks.map((b) => b.sectionId)).size, 1, 'one section');
+    const progress: GenerationProgress[] = [];
+    const b = await other.generate(doc, { onProgress: (p) => progress.push(p) });
     assert.equal(b.language, 'de');
+    const chunks = progress.find((p) => p.phase === 'sections')?.sections ?? 0;
+    assert.ok(chunks >= 2, `${chunks} chunk(s) for one long section`);
+    assert.equal(computeCoverage(doc, b).ratio, 1);
+    assertTraceable(doc, b);
     await other.dispose();
   });
 

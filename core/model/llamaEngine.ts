@@ -307,7 +307,7 @@ export class LlamaBreakdownEngine implements BreakdownEngine {
     const sysTokens = loaded.model.tokenize(sys).length;
     // Room for the prompt: what the context leaves after the system prompt and the worst-case answer.
     const answer = worstCaseTokens(sectionSchema(limits, limits.epicsMax, ['b100']));
-    const budget = Math.max(256, Math.min(this.config.chunkPromptTokens ?? 2048, loaded.contextSize - sysTokens - answer - 300));
+    const budget = Math.max(64, Math.min(this.config.chunkPromptTokens ?? 2048, loaded.contextSize - sysTokens - answer - 300));
     const maxBlocksPerChunk = 40;
     const out: Chunk[] = [];
     for (const section of doc.sections) {
