@@ -310,8 +310,9 @@ export class LlamaBreakdownEngine implements BreakdownEngine {
     const budget = Math.max(64, Math.min(this.config.chunkPromptTokens ?? 2048, loaded.contextSize - sysTokens - answer - 300));
     const maxBlocksPerChunk = 40;
     const out: Chunk[] = [];
+    const byId = new Map(doc.blocks.map((b) => [b.id, b]));
     for (const section of doc.sections) {
-      const blocks = section.blockIds.map((id) => doc.blocks.find((b) => b.id === id)).filter((b): b is SpecBlock => !!b && wanted.has(b.id));
+      const blocks = section.blockIds.map((id) => byId.get(id)).filter((b): b is SpecBlock => !!b && wanted.has(b.id));
       let current: AliasedBlock[] = [];
       let tokens = 0;
       const flush = (): void => {
