@@ -119,6 +119,25 @@ export function createAdminApp(deps: AdminDeps): Express {
     next();
   });
 
+  // The renderer's files hold no data, so they are served without a session: a stale or wrong
+  // token then reaches the renderer, which explains how to get a fresh one. A valid ?token= sets
+  // the session cookie and is taken out of the address bar by a redirect.
+  const renderer = deps.rendererDir && existsSync(join(deps.rendererDir, 'index.html')) ? deps.rendererDir : undefined;
+  if (renderer) {
+    app.use((req: Request, res: Response, next: NextFunction) => {
+      if (req.path.startsWith('/api/') || req.path === '/api' || (req.method !== 'GET' && req.method !== 'HEAD')) return next();
+      const fromQuery = typeof req.query.token === 'string' ? req.query.token : undefined;
+      if (fromQuery && sameSecret(fromQuery, deps.sessionToken)) {
+        res.setHeader('Set-Cookie', `${SESSION_COOKIE}=${encodeURIComponent(fromQuery)}; HttpOnly; SameSite=Strict; Path=/`);
+        return res.redirect(303, req.path);
+      }
+      next();
+    });
+    app.use(express.static(renderer, { index: 'index.html' }));
+    // Client-side routes fall back to the single page.
+    app.get(/^\/(?!api(\/|$)).*/, (_req, res) => res.sendFile(join(renderer, 'index.html')));
+  }
+
   app.use((req: Request, res: Response, next: NextFunction) => {
     const fromQuery = typeof req.query.token === 'string' ? req.query.token : undefined;
     const bearer = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1];
@@ -314,12 +333,6 @@ export function createAdminApp(deps: AdminDeps): Express {
 
   app.use('/api', api);
   app.use('/api', notFoundRoute);
-  if (deps.rendererDir && existsSync(join(deps.rendererDir, 'index.html'))) {
-    const dir = deps.rendererDir;
-    app.use(express.static(dir, { index: 'index.html' }));
-    // Client-side routes fall back to the single page.
-    app.get(/^\/(?!api\/).*/, (_req, res) => res.sendFile(join(dir, 'index.html')));
-  }
   app.use(notFoundRoute);
   app.use(errorHandler((msg, f) => deps.log.error(msg, f)));
   return app;

@@ -145,7 +145,7 @@ describe('admin listener: this machine, this launch only', () => {
     assert.equal(h.fake.issues.filter((i) => i.fields.summary === story.title).length, 1, 'only the existing issue carries that title');
   });
 
-  test('a built renderer is served behind the token, with client routes falling back to index.html', async (t) => {
+  test('the built renderer is served without data; a valid ?token= sets the session and leaves the URL; the API stays behind the token', async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 's2t-renderer-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     const dist = join(dir, 'dist');
@@ -155,17 +155,31 @@ describe('admin listener: this machine, this launch only', () => {
     const loaded = loadConfig({ cwd: dir, env: { SPEC2TICKETS_DATA_DIR: dir, SPEC2TICKETS_PUBLIC_PORT: '0', SPEC2TICKETS_ADMIN_PORT: '0' } });
     const b = await startBackend({ loaded, secrets: new MemorySecretStore(), engine: new DrafterEngine(), parts: productParts(), rendererDir: dist, sessionToken: 'tok' });
     t.after(() => b.close());
-    assert.equal((await fetch(`${b.adminBaseUrl}/`)).status, 401, 'no token, no page');
-    const page = await fetch(b.adminUrl);
-    assert.equal(page.status, 200);
+    // The page itself holds no data: it loads without a session and explains how to get one.
+    const bare = await fetch(`${b.adminBaseUrl}/`);
+    assert.equal(bare.status, 200);
+    assert.equal(bare.headers.get('set-cookie'), null, 'no session without the token');
+    assert.equal((await fetch(`${b.adminBaseUrl}/api/jobs`)).status, 401, 'no token, no data');
+    const wrong = await fetch(`${b.adminBaseUrl}/?token=nope`, { redirect: 'manual' });
+    assert.equal(wrong.status, 200);
+    assert.equal(wrong.headers.get('set-cookie'), null, 'a wrong token sets nothing');
+    // The printed URL: cookie set, token taken out of the address by a redirect.
+    const first = await fetch(b.adminUrl, { redirect: 'manual' });
+    assert.equal(first.status, 303);
+    assert.equal(first.headers.get('location'), '/');
+    const cookie = (first.headers.get('set-cookie') ?? '').split(';')[0]!;
+    assert.equal(cookie, 's2t_session=tok');
+    const page = await fetch(`${b.adminBaseUrl}/`, { headers: { cookie } });
     assert.match(await page.text(), /<title>Spec2Tickets<\/title>/);
-    const cookie = (page.headers.get('set-cookie') ?? '').split(';')[0]!;
-    assert.equal((await fetch(`${b.adminBaseUrl}/assets/app.js`, { headers: { cookie } })).status, 200);
-    const route = await fetch(`${b.adminBaseUrl}/jobs/123`, { headers: { cookie } });
+    assert.equal((await fetch(`${b.adminBaseUrl}/assets/app.js`)).status, 200);
+    const route = await fetch(`${b.adminBaseUrl}/jobs/123`);
     assert.match(await route.text(), /id="root"/);
+    assert.equal((await fetch(`${b.adminBaseUrl}/api/jobs`, { headers: { cookie } })).status, 200);
     const api = await fetch(`${b.adminBaseUrl}/api/nothing`, { headers: { cookie } });
     assert.equal(api.status, 404);
     assert.equal(((await api.json()) as { code: string }).code, 'not_found');
+    // Host allow-list still applies to the page.
+    assert.equal((await raw(`${b.adminBaseUrl}/`, { host: 'evil.example' })).status, 421);
   });
 
   test('approve only from review; jobs list filters by state; SSE streams model and job events', async () => {
