@@ -7,6 +7,7 @@ export interface JobStatusView {
   pageId: string;
   pageVersion: number | null;
   requestedBy: string;
+  pageTitle: string | null;
   state: JobRecord['state'];
   progress: Record<string, unknown>;
   counts: JobRecord['counts'];
@@ -23,6 +24,7 @@ export function jobStatusView(job: JobRecord, issues: CreatedIssue[]): JobStatus
     pageId: job.pageId,
     pageVersion: job.pageVersion,
     requestedBy: job.requestedBy,
+    pageTitle: job.pageTitle,
     state: job.state,
     progress: job.progress,
     counts: job.counts,

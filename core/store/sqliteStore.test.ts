@@ -65,6 +65,7 @@ describe('SQLite job store', () => {
     const store = new SqliteJobStore({ dataDir: tempDir(t) });
     t.after(() => store.close());
     const { job } = await store.createOrFindOpenJob(newJob, 'acc-1');
+    assert.equal(job.pageTitle, null, 'no title before the page is fetched');
     await assert.rejects(store.transition(job.id, 'approved', { actor: 'admin' }), JobTransitionError);
     assert.equal((await store.getJob(job.id))?.state, 'queued');
     await store.transition(job.id, 'fetching', { actor: 'system', from: 'queued' });
@@ -76,6 +77,8 @@ describe('SQLite job store', () => {
     assert.deepEqual(actions, ['job.created', 'state.fetching', 'state.generating', 'state.awaiting_review']);
     assert.equal((await store.latestSnapshot(job.id))?.version, 7);
     assert.equal((await store.generatedBreakdown(job.id))?.versionNo, 1);
+    assert.equal((await store.getJob(job.id))?.pageTitle, 'Payments', 'the job carries its page title once fetched');
+    assert.deepEqual((await store.listJobs({})).map((j) => j.pageTitle), ['Payments']);
   });
 
   test('edited breakdowns are new versions; the generated one stays for the diff', async (t) => {

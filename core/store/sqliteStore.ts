@@ -36,6 +36,9 @@ type Row = Record<string, unknown>;
 const json = (v: unknown): string => JSON.stringify(v);
 const parseJson = <T>(v: unknown, fallback: T): T => (typeof v === 'string' ? (JSON.parse(v) as T) : fallback);
 
+/** Jobs with the title of their newest page snapshot (the title survives retention; the body does not). */
+const JOB_SELECT = `SELECT jobs.*, (SELECT title FROM page_snapshots s WHERE s.job_id = jobs.id ORDER BY s.version DESC LIMIT 1) AS page_title FROM jobs`;
+
 function toJob(r: Row): JobRecord {
   return {
     id: r.id as string,
@@ -43,6 +46,7 @@ function toJob(r: Row): JobRecord {
     siteUrl: r.site_url as string,
     pageVersion: (r.page_version as number | null) ?? null,
     requestedBy: r.requested_by as string,
+    pageTitle: (r.page_title as string | null | undefined) ?? null,
     state: r.state as JobState,
     progress: parseJson(r.progress, {}),
     error: parseJson(r.error, null),
@@ -131,7 +135,7 @@ export class SqliteJobStore implements JobStore {
   }
 
   private getJobSync(id: string): JobRecord | undefined {
-    const r = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as Row | undefined;
+    const r = this.db.prepare(`${JOB_SELECT} WHERE id = ?`).get(id) as Row | undefined;
     return r ? toJob(r) : undefined;
   }
 
@@ -139,7 +143,7 @@ export class SqliteJobStore implements JobStore {
     return this.db.transaction(() => {
       const open = this.db
         .prepare(
-          `SELECT * FROM jobs WHERE page_id = ? AND site_url = ? AND requested_by = ? AND page_version IS ?
+          `${JOB_SELECT} WHERE page_id = ? AND site_url = ? AND requested_by = ? AND page_version IS ?
            AND state IN (${OPEN_STATES.map(() => '?').join(',')}) ORDER BY created_at LIMIT 1`,
         )
         .get(job.pageId, job.siteUrl, job.requestedBy, job.pageVersion, ...OPEN_STATES) as Row | undefined;
@@ -176,7 +180,7 @@ export class SqliteJobStore implements JobStore {
       where.push('requested_by = ?');
       args.push(filter.requestedBy);
     }
-    const sql = `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, rowid LIMIT ? OFFSET ?`;
+    const sql = `${JOB_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, rowid LIMIT ? OFFSET ?`;
     return (this.db.prepare(sql).all(...args, filter.limit ?? 100, filter.offset ?? 0) as Row[]).map(toJob);
   }
 

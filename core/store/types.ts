@@ -25,6 +25,8 @@ export interface JobRecord {
   /** Requested page version; null means "the latest when fetched". */
   pageVersion: number | null;
   requestedBy: string;
+  /** Title of the newest page snapshot (null until the page was fetched). */
+  pageTitle: string | null;
   state: JobState;
   progress: Record<string, unknown>;
   error: JobError | null;

@@ -1,8 +1,7 @@
 // The review queue: jobs filtered by state, the ones awaiting review first, refreshed whenever the
-// backend pushes a job event. Page titles are not in the job list, so they are read from each
-// listed job's detail once and remembered.
+// backend pushes a job event.
 
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { ApiClient, ApiFailure } from '../api/client.ts';
 import type { ServerEvents } from '../api/useServerEvents.ts';
 import type { JobStatusView } from '../../../core/server/jobView.ts';
@@ -17,8 +16,6 @@ const FILTERS = {
   ...Object.fromEntries(JOB_STATES.map((s) => [s, { label: `Only: ${STATE_LABELS[s]}`, states: [s] }])),
 } as Record<string, { label: string; states: JobState[] }>;
 
-const TITLE_LOOKUPS_MAX = 40;
-
 /** Awaiting review first, then the newest. */
 export function queueOrder(a: JobStatusView, b: JobStatusView): number {
   const ra = a.state === 'awaiting_review' ? 0 : 1;
@@ -30,8 +27,6 @@ export function QueuePage({ api, events }: { api: ApiClient; events: ServerEvent
   const [filter, setFilter] = useState('open');
   const [jobs, setJobs] = useState<JobStatusView[] | null>(null);
   const [error, setError] = useState<ApiFailure | null>(null);
-  const [titles, setTitles] = useState<Record<string, string>>({});
-  const asked = useRef(new Set<string>());
   const [, tick] = useState(0);
 
   useEffect(() => {
@@ -50,17 +45,6 @@ export function QueuePage({ api, events }: { api: ApiClient; events: ServerEvent
       clearTimeout(timer);
     };
   }, [api, filter, events.jobEvents]);
-
-  useEffect(() => {
-    for (const j of (jobs ?? []).slice(0, TITLE_LOOKUPS_MAX)) {
-      if (asked.current.has(j.jobId) || ['queued', 'fetching'].includes(j.state)) continue;
-      asked.current.add(j.jobId);
-      void api.job(j.jobId).then((r) => {
-        const title = r.ok ? r.data.snapshot?.title : undefined;
-        if (title) setTitles((t) => ({ ...t, [j.jobId]: title }));
-      });
-    }
-  }, [api, jobs]);
 
   // Ages move on without events.
   useEffect(() => {
@@ -105,7 +89,7 @@ export function QueuePage({ api, events }: { api: ApiClient; events: ServerEvent
                 <tr key={j.jobId} className={state === 'awaiting_review' ? 'row-attention' : undefined}>
                   <td>
                     <a href={`#/jobs/${encodeURIComponent(j.jobId)}`} className="job-link">
-                      {titles[j.jobId] ?? `Page ${j.pageId}`}
+                      {j.pageTitle ?? `Page ${j.pageId}`}
                     </a>
                     <div className="muted small">
                       page {j.pageId}
