@@ -19,14 +19,27 @@ function electronBinary() {
 
 const electron = electronBinary();
 const display = process.platform !== 'linux' || Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
-const desktopEntry = existsSync(join(root, 'desktop', 'main.ts')) || existsSync(join(root, 'desktop', 'main.js'));
+// package.json "main" points at the bundle (dist/app/main.mjs); from a checkout it is rebuilt
+// from desktop/ first (esbuild, well under a second) so `npm start` never runs a stale bundle.
+const desktopBundle = join(root, 'dist', 'app', 'main.mjs');
+const desktopSource = existsSync(join(root, 'desktop', 'main.ts'));
+let desktopEntry = existsSync(desktopBundle);
+if (electron.ok && display && desktopSource) {
+  try {
+    const { buildDesktop } = await import('./build-desktop.mjs');
+    await buildDesktop();
+    desktopEntry = true;
+  } catch (err) {
+    console.error(`The desktop app could not be built: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
 
 if (electron.ok && display && desktopEntry) {
   const child = spawn(electron.bin, [root, ...process.argv.slice(2)], { stdio: 'inherit' });
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 } else {
-  const why = !electron.ok ? electron.why : !display ? 'no display (DISPLAY/WAYLAND_DISPLAY unset)' : 'the desktop app is not built';
+  const why = !electron.ok ? electron.why : !display ? 'no display (DISPLAY/WAYLAND_DISPLAY unset)' : 'the desktop app is not built (npm run build:desktop)';
   console.log(`Starting headless: ${why}; running "spec2tickets serve" (open the admin URL below in a browser).`);
   const { tsImport } = await import('tsx/esm/api');
   const { Command } = await import('commander');

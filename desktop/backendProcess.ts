@@ -1,0 +1,26 @@
+// Entry of the backend utility process (bundled to dist/app/backendProcess.mjs). Connects the
+// backend host to Electron's parent port; everything else lives in backendHost.ts and core/.
+// A native crash in the model runtime ends only this process; the shell restarts it.
+
+import { createJsonLogger } from '../core/server/logger.ts';
+import { runBackendHost } from './backendHost.ts';
+
+// Set by Electron in a utility process (typed by electron.d.ts); null anywhere else.
+const parentPort = (process as { parentPort?: Electron.ParentPort | null }).parentPort;
+
+if (!parentPort) {
+  process.stderr.write('This is the desktop app\'s backend process; start the app instead, or run "spec2tickets serve" for the headless backend.\n');
+  process.exit(2);
+} else {
+  // One JSON object per line on stderr, which the shell forwards to its own output.
+  const log = createJsonLogger((line) => void process.stderr.write(line), 'info');
+  void runBackendHost({
+    port: {
+      postMessage: (m) => parentPort.postMessage(m),
+      onMessage: (listener) => void parentPort.on('message', (e) => listener(e.data)),
+    },
+    log,
+    pid: process.pid,
+    exit: (code) => process.exit(code),
+  });
+}
