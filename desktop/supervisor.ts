@@ -133,11 +133,7 @@ export class BackendSupervisor {
     }
     this.setPhase({ phase: 'stopping' });
     const exited = new Promise<void>((resolve) => this.exitWaiters.push(resolve));
-    try {
-      child.postMessage({ type: CHANNEL.stop });
-    } catch {
-      child.kill();
-    }
+    // Armed before asking, since the process may exit at once.
     this.timer = this.clock.setTimeout(() => {
       this.log(`backend did not stop within ${seconds(this.policy.stopTimeoutMs)}; killing it`);
       child.kill();
@@ -149,6 +145,11 @@ export class BackendSupervisor {
         this.onChildExit(-1);
       }, this.policy.stopTimeoutMs);
     }, this.policy.stopTimeoutMs);
+    try {
+      child.postMessage({ type: CHANNEL.stop });
+    } catch {
+      child.kill();
+    }
     await exited;
   }
 
@@ -270,15 +271,17 @@ export class BackendSupervisor {
   /** The current process failed (timeout, fatal message): end it; onChildExit schedules what follows. */
   private fail(message: string): void {
     this.log(message);
+    if (this.phase.phase === 'stopping') return;
     const child = this.child;
     if (!child) {
       this.scheduleRestart(message);
       return;
     }
     this.pendingError = message;
-    child.kill();
-    // A process that ignores the kill must not block the restart forever.
+    // A process that ignores the kill must not block the restart forever. Armed before the kill,
+    // since the process may exit at once.
     this.armExitGrace(child);
+    child.kill();
   }
 
   private pendingError: string | undefined;
