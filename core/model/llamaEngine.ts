@@ -231,8 +231,8 @@ export class LlamaBreakdownEngine implements BreakdownEngine {
       return parseBreakdown(breakdown);
     } catch (err) {
       if (signal.aborted) {
-        const reason = options.signal?.aborted ? 'Generation cancelled.' : `Generation stopped: it took longer than the ${(timeoutMs / 1000).toFixed(timeoutMs < 10_000 ? 1 : 0)} s limit for one job.`;
-        throw new ModelError('cancelled', reason);
+        if (options.signal?.aborted) throw new ModelError('cancelled', 'Generation cancelled.');
+        throw new ModelError('timed_out', `Generation stopped: it took longer than the ${(timeoutMs / 1000).toFixed(timeoutMs < 10_000 ? 1 : 0)} s limit for one job. Raise the job timeout or choose a smaller model.`);
       }
       throw err;
     } finally {

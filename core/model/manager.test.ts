@@ -44,7 +44,7 @@ describe('model manager', () => {
 
   test('the loaded model cannot be deleted; once unloaded it can', async () => {
     await runtime.load(join(dataDir, 'models', 'tiny.gguf'), { contextSize: 512, threads: 1 });
-    await assert.rejects(manager.delete('tiny.gguf'), /is loaded/);
+    await assert.rejects(manager.delete('tiny.gguf'), (e) => e instanceof ModelError && e.code === 'in_use' && /is loaded/.test(e.message));
     await runtime.unload();
     await manager.delete('tiny.gguf');
     assert.ok(!existsSync(join(dataDir, 'models', 'tiny.gguf')));

@@ -58,7 +58,7 @@ export class ModelManager {
   async delete(nameOrPath: string): Promise<void> {
     const path = this.store.pathFor(nameOrPath);
     if (this.runtime?.loaded?.path === path) {
-      throw new ModelError('exists', `${this.runtime.loaded.name} is loaded; switch to another model or unload it before deleting.`);
+      throw new ModelError('in_use', `${this.runtime.loaded.name} is loaded; switch to another model or unload it before deleting.`);
     }
     await this.store.delete(path);
   }

@@ -6,7 +6,7 @@ import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { GgmlType, readGgufFileInfo } from 'node-llama-cpp';
 
-export type ModelErrorCode = 'outside_folder' | 'not_found' | 'not_gguf' | 'corrupt' | 'exists' | 'unreachable' | 'download_failed' | 'cancelled' | 'size_mismatch' | 'load_failed';
+export type ModelErrorCode = 'outside_folder' | 'not_found' | 'not_gguf' | 'corrupt' | 'exists' | 'unreachable' | 'download_failed' | 'cancelled' | 'timed_out' | 'in_use' | 'size_mismatch' | 'load_failed';
 
 /** A model operation that failed, with a message a person can act on. */
 export class ModelError extends Error {
