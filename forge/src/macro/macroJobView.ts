@@ -1,0 +1,146 @@
+// What the macro shows for a job: the backend's status turned into words and numbers a page
+// reader understands (state, a progress line, counts, created issues with links, the error), and
+// when to ask again. The macro renders this as it is; all the wording lives here.
+
+import type { JobStatusResponse } from '../../../core/server/publicApi.ts';
+
+type JobState = JobStatusResponse['state'];
+
+export interface MacroJobView {
+  jobId: string;
+  pageId: string;
+  state: JobState;
+  /** Short label for a lozenge, e.g. "Waiting for review". */
+  label: string;
+  tone: 'neutral' | 'progress' | 'attention' | 'success' | 'failure';
+  /** One sentence saying what is happening or what to do next. */
+  summary: string;
+  /** 0…1 when the backend reports how far it is, else null. */
+  fraction: number | null;
+  counts: { epics: number; stories: number; subtasks: number } | null;
+  issues: { itemId: string; key: string; url: string }[];
+  /** A readable error, when the job failed or was refused. */
+  error: string | null;
+  /** When to poll again; null once the job cannot change on its own any more. */
+  pollAfterMs: number | null;
+  updatedAt: string;
+}
+
+const LABELS = {
+  queued: ['Queued', 'neutral'],
+  fetching: ['Reading page', 'progress'],
+  generating: ['Drafting', 'progress'],
+  awaiting_review: ['Waiting for review', 'attention'],
+  approved: ['Approved', 'progress'],
+  creating: ['Creating issues', 'progress'],
+  done: ['Done', 'success'],
+  rejected: ['Rejected', 'failure'],
+  failed: ['Failed', 'failure'],
+  cancelled: ['Cancelled', 'neutral'],
+} as const satisfies Record<JobState, readonly [string, MacroJobView['tone']]>;
+
+/** Polling intervals: quick while the machine works, slower while a person reviews. */
+const POLL_WORKING_MS = 3000;
+const POLL_REVIEW_MS = 10_000;
+
+export function macroJobView(s: JobStatusResponse): MacroJobView {
+  const [label, tone] = LABELS[s.state];
+  const counts = s.counts ? { epics: s.counts.epics, stories: s.counts.stories, subtasks: s.counts.subtasks } : null;
+  return {
+    jobId: s.jobId,
+    pageId: s.pageId,
+    state: s.state,
+    label,
+    tone,
+    summary: summarise(s, counts),
+    fraction: fractionOf(s),
+    counts,
+    issues: s.issues.map((i) => ({ itemId: i.itemId, key: i.key, url: i.url })),
+    error: s.error ? s.error.message : null,
+    pollAfterMs: pollAfter(s.state),
+    updatedAt: s.updatedAt,
+  };
+}
+
+function pollAfter(state: JobState): number | null {
+  switch (state) {
+    case 'queued':
+    case 'fetching':
+    case 'generating':
+    case 'approved':
+    case 'creating':
+      return POLL_WORKING_MS;
+    case 'awaiting_review':
+      return POLL_REVIEW_MS;
+    case 'done':
+    case 'rejected':
+    case 'failed':
+    case 'cancelled':
+      return null;
+    default:
+      void (state satisfies never);
+      return null;
+  }
+}
+
+function countsText(c: MacroJobView['counts']): string {
+  if (!c) return '';
+  const part = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+  return `${part(c.epics, 'epic', 'epics')}, ${part(c.stories, 'story', 'stories')}, ${part(c.subtasks, 'sub-task', 'sub-tasks')}`;
+}
+
+function summarise(s: JobStatusResponse, counts: MacroJobView['counts']): string {
+  const p = s.progress;
+  switch (s.state) {
+    case 'queued':
+      return 'Waiting for the Spec2Tickets backend to start on this page.';
+    case 'fetching':
+      return 'Reading the page from Confluence.';
+    case 'generating': {
+      const section = num(p.section);
+      const sections = num(p.sections);
+      return section && sections ? `Drafting the breakdown: section ${section} of ${sections}.` : 'Drafting the breakdown.';
+    }
+    case 'awaiting_review':
+      return `Draft ready (${countsText(counts)}). A reviewer approves it in Spec2Tickets before anything is created in Jira.`;
+    case 'approved':
+      return 'Approved; Jira issues will be created shortly.';
+    case 'creating': {
+      const message = typeof p.message === 'string' ? p.message : null;
+      const done = num(p.done);
+      const total = num(p.total);
+      const count = done !== null && total ? ` (${done} of ${total})` : '';
+      return `Creating Jira issues${count}.${message ? ` ${message}.` : ''}`.replace(/\.\.$/, '.');
+    }
+    case 'done':
+      return `Created ${s.issues.length} Jira ${s.issues.length === 1 ? 'issue' : 'issues'}.`;
+    case 'rejected':
+      return 'The reviewer rejected this breakdown; nothing was created in Jira.';
+    case 'failed':
+      return `The job failed: ${s.error?.message ?? 'no reason was given'}.`.replace(/\.\.$/, '.');
+    case 'cancelled':
+      return 'The job was cancelled in Spec2Tickets; nothing more will be created.';
+    default:
+      void (s.state satisfies never);
+      return '';
+  }
+}
+
+function fractionOf(s: JobStatusResponse): number | null {
+  const p = s.progress;
+  if (s.state === 'generating') {
+    const section = num(p.section);
+    const sections = num(p.sections);
+    if (section !== null && sections) return clamp((section - 1) / sections);
+  }
+  if (s.state === 'creating') {
+    const done = num(p.done);
+    const total = num(p.total);
+    if (done !== null && total) return clamp(done / total);
+  }
+  if (s.state === 'done') return 1;
+  return null;
+}
+
+const num = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
+const clamp = (x: number): number => Math.min(1, Math.max(0, x));

@@ -1,0 +1,18 @@
+// Wraps a resolver so an unexpected exception (Forge storage down, a bug) reaches the UI as a
+// readable failure instead of Forge's generic "function failed" — and never with a stack or secret.
+
+import type { Request } from '@forge/resolver';
+import type { Failure } from './definitions.ts';
+
+export function guarded<A, R>(fn: (req: Request<A>) => Promise<R>, action: string): (req: Request<A>) => Promise<R | Failure> {
+  return async (req) => {
+    try {
+      return await fn(req);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      // Messages from Forge storage or the runtime carry no secrets, but cut them short and single-line.
+      const short = reason.replace(/\s+/g, ' ').slice(0, 300);
+      return { ok: false, code: 'internal', message: `Spec2Tickets could not ${action}: ${short}. Try again; if it keeps failing, check the app's logs in the Forge developer console.` };
+    }
+  };
+}

@@ -1,0 +1,103 @@
+// Resolvers behind the "Generate Jira breakdown" macro. The page, site and requester come from the
+// invocation context Forge supplies, not from the browser's payload, so a macro can only ask for
+// the page it sits on and only read the status of jobs for that page. Each call is one short
+// backend request: the backend answers with a job id at once and the macro polls.
+
+import { makeResolver } from '@forge/resolver';
+import { createBackendClient, type FetchLike } from '../backend/backendClient.ts';
+import { macroJobView } from '../macro/macroJobView.ts';
+import { macroJobKey, readConnection, type SettingsKvs } from '../settings/settingsStore.ts';
+import type { Failure, MacroDefinitions } from './definitions.ts';
+import { guarded } from './guarded.ts';
+
+export interface MacroResolverDeps {
+  kvs: SettingsKvs;
+  fetch: FetchLike;
+  now?: () => Date;
+  /** Per backend request; default 10 s (Forge allows a resolver 25 s in all). */
+  timeoutMs?: number;
+}
+
+interface MacroContext {
+  pageId: string;
+  pageVersion: number | null;
+  siteUrl: string;
+  accountId: string;
+  localId: string;
+}
+
+interface RememberedJob {
+  jobId: string;
+  requestedAt: string;
+  requestedBy: string;
+}
+
+export function macroResolver(deps: MacroResolverDeps) {
+  const now = deps.now ?? (() => new Date());
+  const timeoutMs = deps.timeoutMs ?? 10_000;
+
+  return makeResolver<MacroDefinitions>({
+    requestBreakdown: guarded(async ({ payload, context }) => {
+      const ctx = macroContext(context);
+      if (!ctx.ok) return ctx.failure;
+      const conn = await readConnection(deps.kvs);
+      if (!conn.ok) return failure('not_configured', conn.message);
+      const version = pageVersionFrom(payload) ?? ctx.value.pageVersion;
+      const client = createBackendClient({ baseUrl: conn.backendUrl, apiKey: conn.apiKey, fetch: deps.fetch, timeoutMs });
+      const res = await client.createJob({
+        pageId: ctx.value.pageId,
+        siteUrl: ctx.value.siteUrl,
+        requestedBy: ctx.value.accountId,
+        ...(version !== null ? { pageVersion: version } : {}),
+      });
+      if (!res.ok) return failure(res.problem.code, res.problem.message);
+      const remembered: RememberedJob = { jobId: res.value.jobId, requestedAt: now().toISOString(), requestedBy: ctx.value.accountId };
+      await deps.kvs.set(macroJobKey(ctx.value.pageId, ctx.value.localId), remembered);
+      return { ok: true as const, jobId: res.value.jobId, created: res.value.created, state: res.value.state };
+    }, 'request a breakdown'),
+
+    getJobStatus: guarded(async ({ payload, context }) => {
+      const ctx = macroContext(context);
+      if (!ctx.ok) return ctx.failure;
+      const conn = await readConnection(deps.kvs);
+      if (!conn.ok) return failure('not_configured', conn.message);
+      const asked = typeof payload?.jobId === 'string' && payload.jobId.trim() !== '' ? payload.jobId.trim() : null;
+      if (asked !== null && !/^[A-Za-z0-9_-]{1,100}$/.test(asked)) return failure('invalid_job_id', 'That is not a Spec2Tickets job id.');
+      const jobId = asked ?? (await deps.kvs.get<RememberedJob>(macroJobKey(ctx.value.pageId, ctx.value.localId)))?.jobId ?? null;
+      if (jobId === null) return { ok: true as const, job: null, jiraProjectKey: conn.jiraProjectKey };
+      const client = createBackendClient({ baseUrl: conn.backendUrl, apiKey: conn.apiKey, fetch: deps.fetch, timeoutMs });
+      const res = await client.getJob(jobId);
+      if (!res.ok) return failure(res.problem.code, res.problem.message);
+      // Job ids are not secrets; this keeps one page's macro from showing another page's job.
+      if (res.value.pageId !== ctx.value.pageId) return failure('job_not_for_this_page', 'That job belongs to another page.');
+      return { ok: true as const, job: macroJobView(res.value), jiraProjectKey: conn.jiraProjectKey };
+    }, 'read the job status'),
+  });
+}
+
+function failure(code: string, message: string): Failure {
+  return { ok: false, code, message };
+}
+
+function pageVersionFrom(payload: unknown): number | null {
+  const v = (payload as { pageVersion?: unknown } | undefined)?.pageVersion;
+  return typeof v === 'number' && Number.isInteger(v) && v >= 1 ? v : null;
+}
+
+/** Reads what the macro needs from Forge's invocation context, with a message when it is missing. */
+function macroContext(context: Record<string, unknown>): { ok: true; value: MacroContext } | { ok: false; failure: Failure } {
+  const ext = (context.extension ?? {}) as { content?: { id?: unknown; version?: unknown } };
+  const rawId = ext.content?.id;
+  const pageId = typeof rawId === 'number' ? String(rawId) : typeof rawId === 'string' ? rawId : '';
+  if (!/^[0-9]{1,20}$/.test(pageId)) {
+    return { ok: false, failure: failure('no_page', 'This macro only works on a published Confluence page; save the page and try again.') };
+  }
+  const accountId = typeof context.accountId === 'string' ? context.accountId : '';
+  if (accountId === '') return { ok: false, failure: failure('anonymous', 'Log in to Confluence to request a Jira breakdown.') };
+  const siteUrl = typeof context.siteUrl === 'string' ? context.siteUrl : '';
+  if (!/^https?:\/\//.test(siteUrl)) return { ok: false, failure: failure('no_site', 'Forge did not say which Confluence site this is; reload the page and try again.') };
+  const v = ext.content?.version;
+  const pageVersion = typeof v === 'number' && Number.isInteger(v) && v >= 1 ? v : null;
+  const localId = typeof context.localId === 'string' && context.localId !== '' ? context.localId : 'page';
+  return { ok: true, value: { pageId, pageVersion, siteUrl, accountId, localId } };
+}

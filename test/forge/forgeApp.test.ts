@@ -1,0 +1,249 @@
+// The Forge app's resolvers, run for real through @forge/resolver's handler (as Forge invokes
+// them) with Forge storage behind the runtime globals, against the real backend on loopback with
+// the fake Atlassian site and the rule-based drafter.
+
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { installForgeRuntime, invoker, type ForgeRuntimeStandIn } from './support/forgeRuntime.ts';
+import { startHarness, type Harness } from '../e2e/support/inProcess.ts';
+import { loadCorpusPage } from '../corpus/index.ts';
+import { macroHandler, settingsHandler } from '../../forge/src/index.ts';
+import { settingsResolver } from '../../forge/src/resolvers/settingsResolver.ts';
+import type { Failure, HealthSummary } from '../../forge/src/resolvers/definitions.ts';
+import type { SettingsView } from '../../forge/src/settings/settingsStore.ts';
+import type { MacroJobView } from '../../forge/src/macro/macroJobView.ts';
+
+type SettingsAnswer = { ok: true; settings: SettingsView } | Failure;
+type TestAnswer = { ok: true; message: string; health: HealthSummary } | Failure;
+type RequestAnswer = { ok: true; jobId: string; created: boolean; state: string } | Failure;
+type StatusAnswer = { ok: true; job: MacroJobView | null; jiraProjectKey: string | null } | Failure;
+
+const ADMIN = 'admin-account-1';
+const READER = 'reader-account-7';
+
+function expectOk<T extends { ok: boolean }>(x: T): Extract<T, { ok: true }> {
+  assert.equal(x.ok, true, JSON.stringify(x));
+  return x as Extract<T, { ok: true }>;
+}
+function expectFailure(x: { ok: boolean }): Failure {
+  assert.equal(x.ok, false, JSON.stringify(x));
+  return x as Failure;
+}
+
+/** A port that refuses connections: bound once by the OS, then released. */
+async function closedPort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+describe('Forge app against the real backend', () => {
+  let h: Harness;
+  let rt: ForgeRuntimeStandIn;
+  let silent: Server;
+  const settings = () => invoker(settingsHandler, { moduleKey: 'spec2tickets-settings', localId: 'settings' }, ADMIN);
+  const macro = (pageId: string, extra: Record<string, unknown> = {}) =>
+    invoker(macroHandler, { moduleKey: 'spec2tickets-macro', localId: `macro-${pageId}`, siteUrl: h.fake.url, extension: { type: 'macro', content: { id: pageId, type: 'page', ...extra } } }, READER);
+
+  before(async () => {
+    rt = installForgeRuntime();
+    h = await startHarness();
+    // Accepts connections and never answers: a backend that hangs.
+    silent = createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  });
+  after(async () => {
+    silent.close();
+    await h.close();
+    rt.uninstall();
+  });
+
+  test('before the admin saves anything, the macro says the app is not connected yet', async () => {
+    const res = expectFailure(await macro('1001')<RequestAnswer>('requestBreakdown', {}));
+    assert.equal(res.code, 'not_configured');
+    assert.match(res.message, /admin page/);
+    const view = expectOk(await settings()<SettingsAnswer>('getSettings'));
+    assert.deepEqual(view.settings, { backendUrl: null, jiraProjectKey: null, apiKeySet: false, updatedAt: null });
+  });
+
+  test('settings that are not safe or not well-formed are refused field by field, and nothing is stored', async () => {
+    const res = expectFailure(await settings()<SettingsAnswer>('saveSettings', { backendUrl: 'http://spec2tickets.acme.example', jiraProjectKey: 'pay-1', apiKey: 'hunter2' }));
+    assert.deepEqual(res.problems?.map((p) => p.field).sort(), ['apiKey', 'backendUrl', 'jiraProjectKey']);
+    assert.match(res.message, /https:\/\//);
+    assert.ok(!res.message.includes('hunter2'), 'the rejected key is not echoed');
+    assert.equal(rt.values.size + rt.secrets.size, 0);
+  });
+
+  test('saving settings stores the API key as a secret and never returns it', async () => {
+    const res = expectOk(await settings()<SettingsAnswer>('saveSettings', { backendUrl: h.backend.publicUrl + '/', jiraProjectKey: ' pay ', apiKey: h.apiKey }));
+    assert.equal(res.settings.backendUrl, h.backend.publicUrl, 'trailing slash dropped');
+    assert.equal(res.settings.jiraProjectKey, 'PAY');
+    assert.equal(res.settings.apiKeySet, true);
+    assert.ok(!JSON.stringify(res).includes(h.apiKey), 'the key is not in the answer');
+    const read = expectOk(await settings()<SettingsAnswer>('getSettings'));
+    assert.ok(!JSON.stringify(read).includes(h.apiKey), 'the key is not readable back');
+    assert.deepEqual([...rt.secrets.values()], [h.apiKey], 'the key is in secret storage');
+    assert.ok(![...rt.values.values()].some((v) => JSON.stringify(v).includes(h.apiKey)), 'the key is not in plain storage');
+    assert.ok(rt.calls.some((c) => c.path === '/api/v1/secret/set'));
+    // Saving again with an empty key field keeps the saved key.
+    const again = expectOk(await settings()<SettingsAnswer>('saveSettings', { backendUrl: h.backend.publicUrl, jiraProjectKey: 'PAY', apiKey: '' }));
+    assert.equal(again.settings.apiKeySet, true);
+    assert.deepEqual([...rt.secrets.values()], [h.apiKey]);
+  });
+
+  test('Test connection with the saved settings reports the backend version and a healthy site', async () => {
+    const res = expectOk(await settings()<TestAnswer>('testConnection', {}));
+    assert.match(res.message, /^Connected to Spec2Tickets \S+\. The API key was accepted/);
+    assert.equal(res.health.jira.ok, true, res.health.jira.message);
+    assert.equal(res.health.confluence.ok, true, res.health.confluence.message);
+  });
+
+  test('Test connection with a wrong key explains that the backend refused it (401)', async () => {
+    const wrong = 's2t_' + 'A'.repeat(43);
+    const res = expectFailure(await settings()<TestAnswer>('testConnection', { apiKey: wrong }));
+    assert.equal(res.code, 'unauthorized');
+    assert.match(res.message, /refused the API key \(HTTP 401\)/);
+    assert.match(res.message, /API keys/);
+    assert.ok(!res.message.includes(wrong) && !res.message.includes(h.apiKey), 'no key in the message');
+  });
+
+  test('Test connection to a backend that is down says it cannot be reached', async () => {
+    const port = await closedPort();
+    const res = expectFailure(await settings()<TestAnswer>('testConnection', { backendUrl: `http://127.0.0.1:${port}` }));
+    assert.equal(res.code, 'unreachable');
+    assert.match(res.message, new RegExp(`Cannot reach the Spec2Tickets backend at 127\\.0\\.0\\.1:${port}: the connection was refused`));
+    assert.match(res.message, /external fetch permission/);
+  });
+
+  test('Test connection to a backend that hangs gives up with a timeout message', async () => {
+    const { port } = silent.address() as AddressInfo;
+    const quick = invoker(settingsResolver({ kvs: (await import('@forge/kvs')).kvs, fetch: (u, i) => fetch(u, i), healthTimeoutMs: 300 }), {}, ADMIN);
+    const started = Date.now();
+    const res = expectFailure(await quick<TestAnswer>('testConnection', { backendUrl: `http://127.0.0.1:${port}` }));
+    assert.equal(res.code, 'timeout');
+    assert.match(res.message, /did not answer within 0\.3 s/);
+    assert.ok(Date.now() - started < 5000, 'the timeout is honoured');
+  });
+
+  test('a breakdown requested from the macro returns a job id at once, reaches review, and after approval lists the created issues with links', async () => {
+    const { content } = loadCorpusPage('prd-checkout');
+    h.fake.addPage({ id: '1001', title: 'Checkout PRD', storage: content, version: 3 });
+    const onPage = macro('1001', { version: 3 });
+
+    const none = expectOk(await onPage<StatusAnswer>('getJobStatus', {}));
+    assert.equal(none.job, null, 'nothing requested yet on this macro');
+
+    const started = Date.now();
+    const req = expectOk(await onPage<RequestAnswer>('requestBreakdown', {}));
+    assert.ok(Date.now() - started < 5000, 'answers at once, far inside the 25 s Forge limit');
+    assert.match(req.jobId, /\S/);
+    assert.equal(req.created, true);
+
+    const again = expectOk(await onPage<RequestAnswer>('requestBreakdown', {}));
+    assert.equal(again.jobId, req.jobId, 'clicking twice does not start a second job');
+    assert.equal(again.created, false);
+
+    const poll = async (until: (j: MacroJobView) => boolean): Promise<MacroJobView> => {
+      const end = Date.now() + 15_000;
+      let last: StatusAnswer | undefined;
+      while (Date.now() < end) {
+        // No job id: the macro finds the job it requested last.
+        last = await onPage<StatusAnswer>('getJobStatus', {});
+        const ok = expectOk(last);
+        if (ok.job && until(ok.job)) return ok.job;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`job did not get there in 15 s; last: ${JSON.stringify(last)}`);
+    };
+
+    const review = await poll((j) => j.state === 'awaiting_review' || j.state === 'failed');
+    assert.equal(review.state, 'awaiting_review', review.error ?? '');
+    assert.equal(review.jobId, req.jobId);
+    assert.equal(review.label, 'Waiting for review');
+    assert.ok(review.counts && review.counts.epics > 0 && review.counts.stories > 0);
+    assert.match(review.summary, /^Draft ready \(\d+ epics?, \d+ stor(y|ies), \d+ sub-tasks?\)\. A reviewer approves it/);
+    assert.equal(review.pollAfterMs, 10_000, 'slower polling while a person reviews');
+    const status = expectOk(await onPage<StatusAnswer>('getJobStatus', { jobId: req.jobId }));
+    assert.equal(status.jiraProjectKey, 'PAY');
+
+    const approve = await h.admin(`/api/jobs/${req.jobId}/approve`, { json: { by: 'reviewer-ann' } });
+    assert.equal(approve.status, 200, await approve.clone().text());
+
+    const done = await poll((j) => j.state === 'done' || j.state === 'failed');
+    assert.equal(done.state, 'done', done.error ?? '');
+    assert.equal(done.pollAfterMs, null, 'polling stops once done');
+    assert.equal(done.fraction, 1);
+    assert.equal(done.issues.length, h.fake.issues.length);
+    assert.ok(done.issues.length > 0);
+    for (const issue of done.issues) {
+      assert.ok(h.fake.issues.some((i) => i.key === issue.key), `${issue.key} exists in Jira`);
+      assert.equal(issue.url, `${h.fake.url}/browse/${issue.key}`);
+    }
+    assert.equal(done.summary, `Created ${done.issues.length} Jira issues.`);
+    const job = (await (await h.pub(`/v1/jobs/${req.jobId}`)).json()) as { requestedBy: string; pageVersion: number | null };
+    assert.equal(job.requestedBy, READER, 'the requester is the Confluence user who clicked');
+    assert.equal(job.pageVersion, 3, 'the version the reader was looking at');
+  });
+
+  test('a macro cannot read the status of a job that belongs to another page', async () => {
+    const { content } = loadCorpusPage('user-stories-onboarding');
+    h.fake.addPage({ id: '2002', title: 'Onboarding', storage: content, version: 1 });
+    const req = expectOk(await macro('2002')<RequestAnswer>('requestBreakdown', {}));
+    const res = expectFailure(await macro('3003')<StatusAnswer>('getJobStatus', { jobId: req.jobId }));
+    assert.equal(res.code, 'job_not_for_this_page');
+  });
+
+  test('a page that does not exist ends as a failed job with a readable reason', async () => {
+    const onPage = macro('9999999');
+    expectOk(await onPage<RequestAnswer>('requestBreakdown', {}));
+    const end = Date.now() + 15_000;
+    let job: MacroJobView | null = null;
+    while (Date.now() < end) {
+      job = expectOk(await onPage<StatusAnswer>('getJobStatus', {})).job;
+      if (job && (job.state === 'failed' || job.state === 'awaiting_review')) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(job);
+    assert.equal(job.state, 'failed');
+    assert.equal(job.tone, 'failure');
+    assert.ok(job.error && job.error.length > 10, 'the backend gave a reason');
+    assert.match(job.error, /9999999|not found|does not exist/i);
+    assert.match(job.summary, /^The job failed: /);
+    assert.equal(job.pollAfterMs, null);
+  });
+
+  test('a macro outside a saved page, or an anonymous reader, gets a clear message', async () => {
+    const draft = invoker(macroHandler, { siteUrl: h.fake.url, localId: 'x', extension: { content: {} } }, READER);
+    assert.match(expectFailure(await draft<RequestAnswer>('requestBreakdown', {})).message, /published Confluence page/);
+    const anonymous = invoker(macroHandler, { siteUrl: h.fake.url, localId: 'x', extension: { content: { id: '1001' } } }, null);
+    assert.match(expectFailure(await anonymous<RequestAnswer>('requestBreakdown', {})).message, /Log in to Confluence/);
+  });
+
+  test('a revoked key is reported as revoked on the macro, without the key', async () => {
+    const list = (await (await h.admin('/api/keys')).json()) as { keys?: { id: string; name: string }[] } | { id: string; name: string }[];
+    const keys = Array.isArray(list) ? list : (list.keys ?? []);
+    const mine = keys.find((k) => k.name === 'forge-test');
+    assert.ok(mine, JSON.stringify(list));
+    const del = await h.admin(`/api/keys/${mine.id}`, { method: 'DELETE' });
+    assert.ok(del.status < 300, await del.text());
+    const res = expectFailure(await macro('1001')<StatusAnswer>('getJobStatus', {}));
+    assert.equal(res.code, 'api_key_revoked');
+    assert.match(res.message, /revoked/);
+    assert.ok(!res.message.includes(h.apiKey));
+  });
+
+  test('when Forge storage fails, the resolver answers with a readable failure instead of crashing', async () => {
+    rt.failStorageWith = 500;
+    try {
+      const res = expectFailure(await settings()<SettingsAnswer>('getSettings'));
+      assert.equal(res.code, 'internal');
+      assert.match(res.message, /^Spec2Tickets could not read the settings: /);
+    } finally {
+      rt.failStorageWith = null;
+    }
+  });
+});
