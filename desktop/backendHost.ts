@@ -10,6 +10,7 @@ import type { Logger } from '../core/jobs/runner.ts';
 import type { BreakdownEngine } from '../core/model/types.ts';
 import { SecretStoreReadOnlyError, type SecretName, type SecretStore } from '../core/secrets/secretStore.ts';
 import { startBackend, type Backend, type BackendOptions } from '../core/server/backend.ts';
+import { ApiError } from '../core/server/httpErrors.ts';
 import { createProductEngine, productParts } from '../core/server/productParts.ts';
 import { CHANNEL, parseToBackend, type FromBackend, type StartMessage, type ToBackend } from './channels.ts';
 
@@ -37,7 +38,7 @@ export interface BackendHostOptions {
 export class ShellSecretStore implements SecretStore {
   private readonly values = new Map<SecretName, string>();
   private nextId = 0;
-  private readonly pending = new Map<number, { resolve: () => void; reject: (err: Error) => void; timer: NodeJS.Timeout }>();
+  private readonly pending = new Map<number, { name: SecretName; resolve: () => void; reject: (err: Error) => void; timer: NodeJS.Timeout }>();
 
   constructor(
     initial: Partial<Record<SecretName, string>>,
@@ -69,8 +70,9 @@ export class ShellSecretStore implements SecretStore {
     if (!p) return;
     this.pending.delete(id);
     clearTimeout(p.timer);
+    // An ApiError, so the admin screen shows the keychain's reason instead of "internal error".
     if (ok) p.resolve();
-    else p.reject(new Error(message ?? 'The desktop app could not save the secret in the OS keychain'));
+    else p.reject(new ApiError(503, 'keychain_write_failed', message ?? 'The desktop app could not save the secret in the OS keychain', [`secrets.${p.name}`]));
   }
 
   private write(name: SecretName, value: string | null): Promise<void> {
@@ -79,9 +81,9 @@ export class ShellSecretStore implements SecretStore {
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new Error(`The desktop app did not confirm saving the secret within ${this.timeoutMs / 1000} s; try again`));
+        reject(new ApiError(503, 'keychain_write_failed', `The desktop app did not confirm saving the secret within ${this.timeoutMs / 1000} s; try again`, [`secrets.${name}`]));
       }, this.timeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
+      this.pending.set(id, { name, resolve, reject, timer });
       this.send({ type: CHANNEL.secretWrite, id, name, value });
     });
   }
