@@ -1,0 +1,97 @@
+// The Forge manifest, checked offline: against the manifest JSON schema that @forge/manifest ships
+// (the one the Forge CLI uses), with @forge/manifest's own full validation (resources and handler
+// files exist), and for what neither checks — that each handler is really exported and each UI
+// module reaches only its own resolver.
+
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
+import { parse } from 'yaml';
+
+const require = createRequire(import.meta.url);
+const forgeDir = fileURLToPath(new URL('../../forge/', import.meta.url));
+const manifestText = readFileSync(`${forgeDir}manifest.yml`, 'utf8');
+
+interface Manifest {
+  app: { id: string; runtime: { name: string } };
+  modules: {
+    macro: { key: string; title: string; resource: string; resolver: { function: string } }[];
+    'confluence:globalSettings': { key: string; title: string; resource: string; resolver: { function: string } }[];
+    function: { key: string; handler: string }[];
+  };
+  resources: { key: string; path: string }[];
+  permissions: { scopes: string[]; external: { fetch: { backend: ({ address: string } | string)[] } } };
+}
+
+function schemaValidator() {
+  const schema = JSON.parse(readFileSync(require.resolve('@forge/manifest/schema.json'), 'utf8')) as Record<string, unknown>;
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  (addFormats as unknown as (a: Ajv) => void)(ajv);
+  const validate = ajv.compile(schema);
+  return (m: unknown): string | null => (validate(m) ? null : ajv.errorsText(validate.errors?.slice(0, 5)));
+}
+
+const load = (): Manifest => parse(manifestText) as Manifest;
+
+describe('Forge manifest', () => {
+  const validate = schemaValidator();
+
+  test('the manifest matches the Forge manifest schema', () => {
+    assert.equal(validate(load()), null);
+  });
+
+  test('a broken manifest fails the schema check', () => {
+    const noRuntime = load() as unknown as { app: { runtime: { name: string } } };
+    noRuntime.app.runtime.name = 'nodejs18.x';
+    assert.notEqual(validate(noRuntime), null, 'an unsupported runtime is refused');
+
+    const noFunction = load() as unknown as { modules: { function: Record<string, unknown>[] } };
+    delete noFunction.modules.function[0]!.handler;
+    assert.notEqual(validate(noFunction), null, 'a function without a handler is refused');
+
+    const typo = { ...load(), permisions: {} };
+    assert.notEqual(validate(typo), null, 'an unknown top-level key is refused');
+
+    const badMacro = load();
+    (badMacro.modules.macro[0] as unknown as Record<string, unknown>).key = 'has spaces!';
+    assert.notEqual(validate(badMacro), null, 'an invalid module key is refused');
+  });
+
+  test("@forge/manifest's full validation finds every resource and handler file", async () => {
+    const { validate: fullValidate } = (await import('@forge/manifest')) as unknown as { validate: (basic: boolean, file: string) => Promise<{ success: boolean; errors?: { message: string }[] }> };
+    const cwd = process.cwd();
+    process.chdir(forgeDir);
+    try {
+      const res = await fullValidate(false, 'manifest.yml');
+      assert.equal(res.success, true, JSON.stringify(res.errors?.map((e) => e.message)));
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  test('the app has the macro, the admin page, its own resolver each, and the permissions it needs', async () => {
+    const m = load();
+    assert.match(m.app.runtime.name, /^nodejs(20|22|24)\.x$/);
+    const macro = m.modules.macro[0]!;
+    const settings = m.modules['confluence:globalSettings'][0]!;
+    assert.equal(macro.title, 'Generate Jira breakdown');
+    assert.notEqual(macro.resolver.function, settings.resolver.function, 'the macro cannot call the settings resolvers');
+    const index = (await import('../../forge/src/index.ts')) as Record<string, unknown>;
+    for (const mod of [macro, settings]) {
+      const fn = m.modules.function.find((f) => f.key === mod.resolver.function);
+      assert.ok(fn, `function ${mod.resolver.function} is declared`);
+      const [file, name] = fn.handler.split('.');
+      assert.equal(file, 'index');
+      assert.equal(typeof index[name!], 'function', `src/index.ts exports ${name}`);
+      const res = m.resources.find((r) => r.key === mod.resource);
+      assert.ok(res, `resource ${mod.resource} is declared`);
+      assert.match(res.path, /^src\/frontend\/\w+\.tsx$/);
+    }
+    assert.ok(m.permissions.scopes.includes('storage:app'), 'settings and the API key live in Forge storage');
+    assert.ok(m.permissions.external.fetch.backend.length >= 1, 'the backend host is an allowed egress');
+  });
+});
