@@ -2,13 +2,20 @@
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { fork, spawnSync } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildDesktop } from '../build/build-desktop.mjs';
 
-const out = mkdtempSync(join(tmpdir(), 's2t-desktop-bundle-'));
-after(() => rmSync(out, { recursive: true, force: true }));
+const root = fileURLToPath(new URL('..', import.meta.url));
+const tmp = mkdtempSync(join(tmpdir(), 's2t-desktop-bundle-'));
+// Laid out like the app: <root>/dist/app/*.mjs beside <root>/node_modules.
+const out = join(tmp, 'dist', 'app');
+mkdirSync(out, { recursive: true });
+symlinkSync(join(root, 'node_modules'), join(tmp, 'node_modules'), 'dir');
+after(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** Bare package names the bundle imports (static and dynamic). */
 function importedPackages(code: string): Set<string> {
@@ -43,4 +50,62 @@ test('build:desktop writes the main and backend bundles with packages left to no
   }
   assert.match(backendCode, /backend:hello/, 'the backend host is in the backend bundle');
   assert.match(mainCode, /backendProcess\.mjs/, 'the main process forks the bundled backend entry');
+});
+
+test('the bundled backend entry loads every package it imports and refuses to run outside the app', async () => {
+  await buildDesktop({ outdir: out });
+  // ESM imports resolve before the body runs, so reaching the parent-port check proves that
+  // every package (SQLite, model runtime, express, zod...) loads from the bundle as ESM.
+  const r = spawnSync(process.execPath, [join(out, 'backendProcess.mjs')], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /This is the desktop app's backend process; start the app instead, or run "spec2tickets serve"/);
+});
+
+test('the bundled backend runs end to end over a parent port: hello, start, ready, stop', async () => {
+  await buildDesktop({ outdir: out });
+  const data = join(tmp, 'data');
+  // Electron gives a utility process `process.parentPort`; plain Node gets one bridged to IPC.
+  const shim = join(tmp, 'parent-port.mjs');
+  writeFileSync(
+    shim,
+    "process.parentPort = { postMessage: (m) => process.send(m), on: (ev, l) => { if (ev === 'message') process.on('message', (m) => l({ data: m })); } };\n",
+  );
+  const child = fork(join(out, 'backendProcess.mjs'), [], {
+    execArgv: ['--import', pathToFileURL(shim).href],
+    env: { PATH: process.env.PATH ?? '', HOME: tmp, SPEC2TICKETS_DATA_DIR: data, SPEC2TICKETS_PUBLIC_PORT: '0', SPEC2TICKETS_ADMIN_PORT: '0', SPEC2TICKETS_NO_KEYCHAIN: '1' },
+    cwd: tmp,
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d) => (stderr += String(d)));
+  const messages: unknown[] = [];
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const next = (type: string) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${type} within 30 s; stderr: ${stderr}`)), 30_000);
+      const on = (m: unknown) => {
+        messages.push(m);
+        if ((m as { type?: string }).type === type) {
+          clearTimeout(timer);
+          child.off('message', on);
+          resolve(m as Record<string, unknown>);
+        }
+      };
+      child.on('message', on);
+    });
+  try {
+    const hello = await next('backend:hello');
+    assert.equal(hello.pid, child.pid);
+    const ready = next('backend:ready');
+    child.send({ type: 'shell:start', secrets: {}, secretStore: { kind: 'keychain', writable: true }, version: '1.0.0' });
+    const { adminUrl } = await ready;
+    const admin = new URL(String(adminUrl));
+    const res = await fetch(`${admin.origin}/api/session`, { headers: { authorization: `Bearer ${admin.searchParams.get('token')}` } });
+    assert.equal(res.status, 200);
+    child.send({ type: 'shell:stop' });
+    assert.equal(await exited, 0, stderr);
+    assert.ok(existsSync(data), 'the backend used the configured data folder');
+  } finally {
+    child.kill();
+  }
 });
