@@ -4,6 +4,7 @@
 // its URLs and every model status change back. Secrets the admin saves are written by the shell
 // to the OS keychain; this side keeps them in memory only. Electron-free so tests run it in Node.
 
+import { basename } from 'node:path';
 import type { LoadedConfig } from '../core/config/config.ts';
 import { loadConfig, type LoadConfigOptions } from '../core/config/config.ts';
 import type { Logger } from '../core/jobs/runner.ts';
@@ -114,6 +115,9 @@ export function runBackendHost(o: BackendHostOptions): Promise<number> {
         return undefined;
       }
       secrets = new ShellSecretStore(m.secrets, m.secretStore.kind, m.secretStore.writable, send, o.secretWriteTimeoutMs);
+      // Loading a configured model happens before the listeners start and can take minutes;
+      // saying so keeps the shell from taking the wait for a hang.
+      if (loaded.config.model) send({ type: CHANNEL.modelStatus, status: { state: 'loading', model: basename(loaded.config.model), percent: 0 } });
       const engine = await createProductEngine(loaded.config, o.log);
       engine.onStatus((status) => send({ type: CHANNEL.modelStatus, status }));
       send({ type: CHANNEL.modelStatus, status: engine.status() });

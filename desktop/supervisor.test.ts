@@ -140,6 +140,31 @@ describe('backend supervisor', () => {
     assert.equal(sup.state().phase, 'starting');
   });
 
+  test('a model still loading keeps a starting backend alive up to the model load limit', async () => {
+    const { sup, last, clock } = setup({ policy: { modelLoadTimeoutMs: 600_000 } });
+    sup.start();
+    last().send({ type: CHANNEL.hello, pid: 1 });
+    await flush();
+    clock.advance(20_000);
+    last().send({ type: CHANNEL.modelStatus, status: { state: 'loading', model: 'qwen2.5-14b.gguf', percent: 0 } });
+    clock.advance(120_000);
+    assert.equal(sup.state().phase, 'starting', 'past the 30 s start limit while the model loads');
+    assert.equal(sup.state().model?.state, 'loading');
+    last().send({ type: CHANNEL.ready, adminUrl: ADMIN, publicUrl: PUBLIC });
+    assert.equal(sup.state().phase, 'running');
+
+    const restarted = sup.restart();
+    assert.deepEqual(last().received.at(-1), { type: CHANNEL.stop }, 'a restart first stops the running backend');
+    last().exit(0);
+    await restarted;
+    last().send({ type: CHANNEL.hello, pid: 2 });
+    await flush();
+    last().send({ type: CHANNEL.modelStatus, status: { state: 'loading', model: 'qwen2.5-14b.gguf', percent: 0 } });
+    clock.advance(600_000);
+    const s = sup.state();
+    assert.equal(s.phase === 'restarting' && s.error, 'backend start timed out: the model was still loading after 10 min');
+  });
+
   test('a process that never says hello fails with its own timeout message', () => {
     const { sup, clock } = setup();
     sup.start();

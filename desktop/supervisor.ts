@@ -34,6 +34,8 @@ export interface RestartPolicy {
   helloTimeoutMs: number;
   /** Wait for both listeners after the start message. */
   startTimeoutMs: number;
+  /** While starting, a model that reports loading or downloading gets this long instead (large models load slowly). */
+  modelLoadTimeoutMs: number;
   /** Wait for a clean exit after the stop message before killing it. */
   stopTimeoutMs: number;
   /** First restart delay; doubles with each failure in the window, up to maxBackoffMs. */
@@ -47,6 +49,7 @@ export interface RestartPolicy {
 export const DEFAULT_POLICY: RestartPolicy = {
   helloTimeoutMs: 15_000,
   startTimeoutMs: 30_000,
+  modelLoadTimeoutMs: 10 * 60_000,
   stopTimeoutMs: 10_000,
   backoffMs: 1_000,
   maxBackoffMs: 30_000,
@@ -222,6 +225,10 @@ export class BackendSupervisor {
         return;
       case CHANNEL.modelStatus:
         this.model = msg.status;
+        if (this.phase.phase === 'starting' && (msg.status.state === 'loading' || msg.status.state === 'downloading')) {
+          const min = Math.round(this.policy.modelLoadTimeoutMs / 60_000);
+          this.armTimer(this.policy.modelLoadTimeoutMs, `backend start timed out: the model was still ${msg.status.state} after ${min} min`);
+        }
         this.emit();
         return;
       case CHANNEL.fatal:
