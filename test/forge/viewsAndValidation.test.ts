@@ -1,0 +1,107 @@
+// What the admin page accepts, and what the macro says at each step of a job.
+
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { validateSettingsInput } from '../../forge/src/settings/settingsStore.ts';
+import { macroJobView } from '../../forge/src/macro/macroJobView.ts';
+import type { JobStatusResponse } from '../../core/server/publicApi.ts';
+
+const KEY = 's2t_' + 'x'.repeat(43);
+
+describe('admin settings validation', () => {
+  const check = (backendUrl: string) => validateSettingsInput({ backendUrl, jiraProjectKey: 'PAY', apiKey: KEY }, false);
+
+  test('https addresses are kept without a trailing slash, with a path prefix allowed', () => {
+    const r = check('https://Spec2Tickets.Acme.example/s2t/');
+    assert.ok(r.ok);
+    assert.equal(r.value.backendUrl, 'https://spec2tickets.acme.example/s2t');
+  });
+
+  test('plain http is refused except to 127.0.0.1', () => {
+    const remote = check('http://spec2tickets.acme.example');
+    assert.ok(!remote.ok);
+    assert.match(remote.problems[0]!.message, /https:\/\//);
+    assert.ok(check('http://127.0.0.1:8787').ok);
+    assert.ok(!check('http://localhost:8787').ok, 'only the loopback address itself');
+  });
+
+  test('addresses with credentials, a query or /v1 are refused with the reason', () => {
+    for (const [url, reason] of [
+      ['https://user:pw@s2t.acme.example', /user name and password/],
+      ['https://s2t.acme.example/?x=1', /query/],
+      ['https://s2t.acme.example/v1/', /without \/v1/],
+      ['not a url', /not a web address/],
+    ] as const) {
+      const r = check(url);
+      assert.ok(!r.ok, url);
+      assert.match(r.problems[0]!.message, reason, url);
+    }
+  });
+
+  test('the project key is upper-cased and must look like a Jira key', () => {
+    const ok = validateSettingsInput({ backendUrl: 'https://a.example', jiraProjectKey: ' pay2 ', apiKey: KEY }, false);
+    assert.ok(ok.ok);
+    assert.equal(ok.value.jiraProjectKey, 'PAY2');
+    for (const bad of ['P', '1PAY', 'PAY-1', 'ABCDEFGHIJK', '']) {
+      const r = validateSettingsInput({ backendUrl: 'https://a.example', jiraProjectKey: bad, apiKey: KEY }, false);
+      assert.ok(!r.ok && r.problems.some((p) => p.field === 'jiraProjectKey'), bad);
+    }
+  });
+
+  test('an empty key field is allowed only when a key is already saved', () => {
+    const input = { backendUrl: 'https://a.example', jiraProjectKey: 'PAY', apiKey: '' };
+    assert.ok(!validateSettingsInput(input, false).ok);
+    const kept = validateSettingsInput(input, true);
+    assert.ok(kept.ok);
+    assert.equal(kept.value.apiKey, null);
+  });
+});
+
+describe('macro job view', () => {
+  const job = (over: Partial<JobStatusResponse>): JobStatusResponse => ({
+    jobId: 'j1',
+    pageId: '1001',
+    pageVersion: 3,
+    requestedBy: 'acc',
+    pageTitle: 'Checkout PRD',
+    state: 'queued',
+    progress: {},
+    counts: null,
+    issues: [],
+    error: null,
+    attempt: 1,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+    ...over,
+  });
+
+  test('drafting shows the section being worked on and a fraction', () => {
+    const v = macroJobView(job({ state: 'generating', progress: { step: 'generating', section: 3, sections: 4, tokens: 100, phase: 'sections' } }));
+    assert.equal(v.summary, 'Drafting the breakdown: section 3 of 4.');
+    assert.equal(v.fraction, 0.5);
+    assert.equal(v.pollAfterMs, 3000);
+    assert.equal(v.tone, 'progress');
+  });
+
+  test('creation shows how many issues exist so far', () => {
+    const v = macroJobView(job({ state: 'creating', progress: { step: 'creating', phase: 'create', done: 3, total: 12, message: 'Creating stories' } }));
+    assert.equal(v.summary, 'Creating Jira issues (3 of 12). Creating stories.');
+    assert.equal(v.fraction, 0.25);
+  });
+
+  test('review says what is waiting and that nothing is created before approval', () => {
+    const v = macroJobView(job({ state: 'awaiting_review', counts: { epics: 1, stories: 2, subtasks: 0 } }));
+    assert.equal(v.summary, 'Draft ready (1 epic, 2 stories, 0 sub-tasks). A reviewer approves it in Spec2Tickets before anything is created in Jira.');
+    assert.equal(v.pollAfterMs, 10_000);
+  });
+
+  test('finished jobs stop polling; a failure carries its reason', () => {
+    const failed = macroJobView(job({ state: 'failed', error: { code: 'page_not_found', message: 'Confluence has no page 42.' } }));
+    assert.equal(failed.pollAfterMs, null);
+    assert.equal(failed.error, 'Confluence has no page 42.');
+    assert.equal(failed.summary, 'The job failed: Confluence has no page 42.');
+    for (const state of ['done', 'rejected', 'cancelled'] as const) assert.equal(macroJobView(job({ state })).pollAfterMs, null, state);
+    const one = macroJobView(job({ state: 'done', issues: [{ itemId: 'E1', key: 'PAY-1', url: 'https://acme.atlassian.net/browse/PAY-1' }] }));
+    assert.equal(one.summary, 'Created 1 Jira issue.');
+  });
+});
