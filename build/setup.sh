@@ -18,6 +18,16 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
 fi
 
-export ELECTRON_SKIP_BINARY_DOWNLOAD="${ELECTRON_SKIP_BINARY_DOWNLOAD:-1}"
-npm ci --no-audit --no-fund
+# The Electron binary comes from the internet, not the npm registry: install without it, then fetch
+# it separately where a desktop can use it, so an offline or headless machine still installs cleanly
+# (npm start then runs the backend headless).
+want_electron="${ELECTRON_SKIP_BINARY_DOWNLOAD:-auto}"
+ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm ci --no-audit --no-fund
 node build/check-native.mjs
+has_desktop() { [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ] || [ "$(uname)" = "Darwin" ]; }
+if [ "$want_electron" = "0" ] || { [ "$want_electron" = "auto" ] && [ -z "${CI:-}" ] && has_desktop; }; then
+  echo "Fetching the Electron binary for the desktop app…"
+  if ! (cd node_modules/electron && timeout 300 node install.js); then
+    echo "The Electron binary could not be fetched; npm start will run the backend headless."
+  fi
+fi
