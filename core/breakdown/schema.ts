@@ -95,6 +95,12 @@ export type Breakdown = z.infer<typeof BreakdownSchema>;
 export type BreakdownInput = z.input<typeof BreakdownSchema>;
 export type WorkItem = Epic | Story | Subtask;
 
+/** Every field of an item but id and title at its schema default, for code that builds items field by field. */
+export function itemDefaults(origin: ItemOrigin = 'model'): Omit<Subtask, 'id' | 'title'> {
+  const { id: _id, title: _title, ...rest } = SubtaskSchema.parse({ id: 'T1', title: '-' });
+  return { ...rest, origin };
+}
+
 export interface FlatItem {
   level: ItemLevel;
   item: Epic | Story | Subtask;

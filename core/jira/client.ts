@@ -8,7 +8,7 @@ import type { Client } from 'jira.js/core';
 import { AtlassianError, siteBaseUrl } from '../atlassian/site.ts';
 import type { AtlassianSite } from '../atlassian/site.ts';
 import { createAtlassianTransport } from '../atlassian/transport.ts';
-import type { AtlassianRequest, AtlassianTransport, FetchLike, RetryPolicy, Sleep } from '../atlassian/transport.ts';
+import type { AtlassianRequest, AtlassianTransport, FetchLike, TransportOptions } from '../atlassian/transport.ts';
 import type { HealthResult } from '../atlassian/confluence.ts';
 
 export type JiraApi = ReturnType<typeof createCloudClient>;
@@ -25,14 +25,7 @@ export interface JiraClient {
   browseUrl(key: string): string;
 }
 
-export interface JiraClientOptions {
-  fetch?: FetchLike;
-  sleep?: Sleep;
-  timeoutMs?: number;
-  retry?: Partial<RetryPolicy>;
-  signal?: AbortSignal;
-  random?: () => number;
-}
+export type JiraClientOptions = TransportOptions;
 
 type SendRequestOptions = Parameters<Client['sendRequest']>[0];
 
