@@ -2,7 +2,6 @@
 // otherwise the drafter. A remote OpenAI-compatible server would be a third `kind` here.
 
 import { DrafterEngine } from './drafterEngine.ts';
-import { LlamaBreakdownEngine } from './llamaEngine.ts';
 import type { LlamaEngineConfig } from './llamaEngine.ts';
 import type { LlamaRuntime } from './runtime.ts';
 import type { BreakdownEngine } from './types.ts';
@@ -15,6 +14,8 @@ export async function createEngine(config: EngineConfig, runtime?: LlamaRuntime)
       return new DrafterEngine();
     case 'llama': {
       const { kind: _kind, ...llama } = config;
+      // Imported here so that choosing the drafter never loads the model runtime.
+      const { LlamaBreakdownEngine } = await import('./llamaEngine.ts');
       return LlamaBreakdownEngine.create(llama, runtime);
     }
     default:

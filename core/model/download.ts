@@ -7,7 +7,6 @@
 // makes no progress.
 
 import { stat } from 'node:fs/promises';
-import { createModelDownloader } from 'node-llama-cpp';
 import { inspectGguf, ModelError } from './modelStore.ts';
 import type { ModelStore, StoredModel } from './modelStore.ts';
 import type { StatusHub } from './statusHub.ts';
@@ -100,6 +99,7 @@ async function download(store: ModelStore, req: DownloadRequest): Promise<Stored
     throw new ModelError('unreachable', `Cannot reach ${new URL(url).origin} to download ${fileName} (${cause}). Check the network or proxy, or import a model file you already have.`);
   }
 
+  const { createModelDownloader } = await import('node-llama-cpp');
   const downloader = await createModelDownloader({
     modelUrl: url,
     dirPath: store.dir,

@@ -125,6 +125,14 @@ export class LlamaBreakdownEngine implements BreakdownEngine {
     return engine;
   }
 
+  /**
+   * An engine on a runtime owned by someone else, with no model loaded yet: call load() next.
+   * The runtime outlives the engine (dispose() only unloads).
+   */
+  static forRuntime(config: LlamaEngineConfig, runtime: LlamaRuntime): LlamaBreakdownEngine {
+    return new LlamaBreakdownEngine(runtime, config, false);
+  }
+
   get name(): string {
     return this.runtime.loaded?.name ?? this.config.modelPath.split(/[\\/]/).at(-1) ?? 'model';
   }
@@ -227,6 +235,7 @@ export class LlamaBreakdownEngine implements BreakdownEngine {
           note: `Written by ${loaded.name}; ${uncovered.length} requirement block(s) the model left uncovered were drafted from the page structure (origin "drafter") — review those items.`,
         };
       }
+      signal.throwIfAborted();
       job.progress({ phase: 'done', section: chunks.length, sections: chunks.length });
       return parseBreakdown(breakdown);
     } catch (err) {
@@ -279,6 +288,9 @@ export class LlamaBreakdownEngine implements BreakdownEngine {
       },
     });
     job.decodeMs += performance.now() - started;
+    // The runtime may finish the answer it was evaluating when the signal fired; never let a
+    // cancelled or timed-out job go on to the next step.
+    job.signal.throwIfAborted();
     job.requests++;
     this.publishGenerating();
     try {

@@ -4,9 +4,8 @@
 
 import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
-import { GgmlType, readGgufFileInfo } from 'node-llama-cpp';
 
-export type ModelErrorCode = 'outside_folder' | 'not_found' | 'not_gguf' | 'corrupt' | 'exists' | 'unreachable' | 'download_failed' | 'cancelled' | 'timed_out' | 'in_use' | 'size_mismatch' | 'load_failed';
+export type ModelErrorCode = 'outside_folder' | 'not_found' | 'not_gguf' | 'corrupt' | 'exists' | 'unreachable' | 'download_failed' | 'cancelled' | 'timed_out' | 'in_use' | 'size_mismatch' | 'load_failed' | 'busy';
 
 /** A model operation that failed, with a message a person can act on. */
 export class ModelError extends Error {
@@ -48,6 +47,8 @@ export async function inspectGguf(path: string): Promise<GgufSummary> {
     if (err instanceof ModelError) throw err;
     throw new ModelError('not_found', `Model file not found: ${path}. Check the path, or download or import a model again.`);
   }
+  // Loaded on first use: the backend with the drafter never needs the model runtime in memory.
+  const { GgmlType, readGgufFileInfo } = await import('node-llama-cpp');
   let info;
   try {
     info = await readGgufFileInfo(path, { readTensorInfo: true, ignoreKeys: ['tokenizer.ggml.tokens', 'tokenizer.ggml.merges', 'tokenizer.ggml.token_type'] });

@@ -23,6 +23,8 @@ import type { EventHub } from './events.ts';
 import { ApiError, errorHandler, notFoundRoute, sendError, validate } from './httpErrors.ts';
 import { requestContext } from './requestContext.ts';
 import { jobStatusView, type JobStatusView } from './jobView.ts';
+import type { ModelControl } from '../model/modelControl.ts';
+import { modelRoutes } from './modelRoutes.ts';
 
 export const ADMIN_HOST = '127.0.0.1';
 export const SESSION_COOKIE = 's2t_session';
@@ -39,6 +41,8 @@ export interface AdminDeps {
   events: EventHub;
   engine: BreakdownEngine;
   modelActions?: ModelActions;
+  /** Model management (hardware, catalogue, models folder, download, load/unload) when the engine can switch. */
+  modelControl?: ModelControl;
   parse: (snapshot: { title: string; body: string }) => SpecDocument;
   check: (doc: SpecDocument, breakdown: Breakdown) => unknown;
   /** The port the listener is bound to (known after listen), for the Host allow-list. */
@@ -320,6 +324,7 @@ export function createAdminApp(deps: AdminDeps): Express {
     const body: ModelResponse = { engine: deps.engine.name, status: deps.engine.status(), actions: Object.keys(deps.modelActions ?? {}) };
     res.json(body);
   });
+  if (deps.modelControl) api.use(modelRoutes(deps.modelControl));
   api.post('/model/:action', async (req, res) => {
     const fn = deps.modelActions?.[String(req.params.action)];
     if (!fn) throw new ApiError(404, 'unknown_model_action', `The model engine "${deps.engine.name}" has no action "${String(req.params.action)}"`);

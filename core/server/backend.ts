@@ -23,6 +23,7 @@ import { createHealthCheck, type ServiceCheck } from './health.ts';
 import { createPublicApp } from './public.ts';
 import { createAdminApp, ADMIN_HOST, type ModelActions } from './admin.ts';
 import { jobStatusView } from './jobView.ts';
+import type { ModelControl } from '../model/modelControl.ts';
 
 /** What the backend needs from the rest of the product, built once the settings service exists. */
 export interface BackendParts {
@@ -31,6 +32,8 @@ export interface BackendParts {
   checkJira: () => Promise<ServiceCheck>;
   checkConfluence: () => Promise<ServiceCheck>;
   modelActions?: ModelActions;
+  /** Model management for the admin API; its running download is stopped when the backend closes. */
+  modelControl?: ModelControl;
 }
 
 export interface BackendOptions {
@@ -38,7 +41,7 @@ export interface BackendOptions {
   secrets: SecretStore;
   engine: BreakdownEngine;
   /** Builds the pipeline and checks; given the settings so each call reads the current site and credentials. */
-  parts: (ctx: { settings: SettingsService; engine: BreakdownEngine; store: JobStore; log: Logger }) => BackendParts;
+  parts: (ctx: { settings: SettingsService; engine: BreakdownEngine; store: JobStore; log: Logger; loaded: LoadedConfig }) => BackendParts;
   log?: Logger;
   version?: string;
   rendererDir?: string;
@@ -103,7 +106,7 @@ export async function startBackend(o: BackendOptions): Promise<Backend> {
   const settings = new SettingsService(o.loaded, store, o.secrets);
   const events = new EventHub();
   const apiKeys = new ApiKeyService({ store, now: o.now });
-  const parts = o.parts({ settings, engine: o.engine, store, log });
+  const parts = o.parts({ settings, engine: o.engine, store, log, loaded: o.loaded });
   const runner = new JobRunner({
     store,
     steps: parts.steps,
@@ -140,6 +143,7 @@ export async function startBackend(o: BackendOptions): Promise<Backend> {
       events,
       engine: o.engine,
       modelActions: parts.modelActions,
+      modelControl: parts.modelControl,
       parse: parts.steps.parse,
       check: parts.check,
       port: () => adminPort,
@@ -172,6 +176,7 @@ export async function startBackend(o: BackendOptions): Promise<Backend> {
           stopSweeper();
           offModel();
           await Promise.all(servers.map(closeServer));
+          await parts.modelControl?.dispose();
           await runner.stop();
           store.close();
         })()),

@@ -6,10 +6,14 @@ import type { Config } from '../config/config.ts';
 import type { SettingsService } from '../config/settings.ts';
 import { checkBreakdown } from '../breakdown/checkBreakdown.ts';
 import { parseSpec } from '../spec/index.ts';
-import { z } from 'zod';
+import { join } from 'node:path';
 import type { BreakdownEngine } from '../model/types.ts';
-import { createEngine, LlamaBreakdownEngine } from '../model/index.ts';
 import { MODEL_CATALOGUE } from '../model/catalogue.ts';
+import { SwitchableEngine } from '../model/switchableEngine.ts';
+import type { SwitchableEngineOptions } from '../model/switchableEngine.ts';
+import { ModelControl } from '../model/modelControl.ts';
+import type { LoadedConfig } from '../config/config.ts';
+import type { JobStore } from '../store/types.ts';
 import { fetchConfluencePage, checkConfluence } from '../atlassian/confluence.ts';
 import type { FetchLike } from '../atlassian/transport.ts';
 import { checkJira, createJiraClient } from '../jira/client.ts';
@@ -19,43 +23,76 @@ import { flattenBreakdown } from '../breakdown/schema.ts';
 import type { Logger } from '../jobs/runner.ts';
 import type { BackendParts } from './backend.ts';
 import type { ModelActions } from './admin.ts';
-import { validate } from './httpErrors.ts';
 
 class NotConfiguredError extends Error {
   readonly code = 'not_configured';
 }
 
-/** The embedded Qwen engine when a model file is configured, else the drafter. */
-export async function createProductEngine(config: Config, log: Logger): Promise<BreakdownEngine> {
-  if (!config.model) return createEngine({ kind: 'drafter' });
-  const engine = await createEngine({ kind: 'llama', modelPath: config.model });
-  const s = engine.status();
-  if (s.state === 'error') log.error('the model did not load; jobs will fail until it does', { model: config.model, message: s.message });
+/** The model file for a configured value: a file name means the data folder's models folder. */
+export function configuredModelPath(model: string, dataDir: string): string {
+  return /[\\/]/.test(model) ? model : join(dataDir, 'models', model);
+}
+
+/**
+ * The product's engine: switchable between the drafter and Qwen at run time. When a model is
+ * configured (flag, environment or config file) it is loaded before this returns; a model that
+ * fails to load leaves the drafter in use and the status saying why.
+ */
+export async function createProductEngine(config: Config, log: Logger, options: SwitchableEngineOptions = {}): Promise<SwitchableEngine> {
+  const engine = new SwitchableEngine(options);
+  if (config.model) {
+    try {
+      await engine.load(configuredModelPath(config.model, config.dataDir));
+    } catch (err) {
+      log.error('the model did not load; breakdowns are drafted until one does', { model: config.model, message: (err as Error).message });
+    }
+  }
   return engine;
 }
 
-const LoadModelSchema = z.object({ modelPath: z.string().trim().min(1, 'must be the path of a .gguf file') }).strict();
+/** Model operations offered on POST /api/model/:action (the older, generic route). */
+export function modelActionsFor(_engine: BreakdownEngine): ModelActions {
+  return { catalogue: async () => MODEL_CATALOGUE };
+}
 
-/** Model management the admin API offers for the engine in use. */
-export function modelActionsFor(engine: BreakdownEngine): ModelActions {
-  const actions: ModelActions = { catalogue: async () => MODEL_CATALOGUE };
-  if (engine instanceof LlamaBreakdownEngine) {
-    actions.load = async (body) => {
-      const { modelPath } = validate(LoadModelSchema, body);
-      await engine.load(modelPath);
-      return { loaded: modelPath };
-    };
-  }
-  return actions;
+/** Saves the chosen model as the `model` setting (unless a flag or the environment fixes it), with an audit entry. */
+function persistModel(store: JobStore, loaded: LoadedConfig): (model: string | undefined) => Promise<void> {
+  return async (model) => {
+    if (loaded.pinned.has('model')) return;
+    await store.putSettings({ model: model ?? null });
+    await store.audit({ jobId: null, actor: 'admin', action: model ? 'model.loaded' : 'model.unloaded', details: { model: model ?? null } });
+  };
+}
+
+/**
+ * Loads the model saved by an earlier Load (when no flag or environment variable pins one), in the
+ * background: the backend serves with the drafter meanwhile and the status shows the load.
+ */
+function restoreSavedModel(control: ModelControl, store: JobStore, loaded: LoadedConfig, log: Logger): void {
+  if (loaded.pinned.has('model')) return;
+  void (async () => {
+    const saved = (await store.getSettings()).model;
+    if (typeof saved !== 'string' || !saved || control.engine.loadedModel?.name === saved) return;
+    try {
+      await control.engine.load(control.manager.store.pathFor(saved));
+    } catch (err) {
+      log.error('the saved model did not load; breakdowns are drafted until one does', { model: saved, message: (err as Error).message });
+    }
+  })().catch(() => undefined);
 }
 
 export interface ProductPartsOptions {
   /** HTTP client for Atlassian calls (tests pass one that counts or refuses egress). */
   fetch?: FetchLike;
+  /** HTTP client for model downloads (default: global fetch). */
+  modelFetch?: typeof fetch;
 }
 
-export function productParts(o: ProductPartsOptions = {}): (ctx: { settings: SettingsService; engine: BreakdownEngine; log: Logger }) => BackendParts {
-  return ({ settings, engine }) => {
+export function productParts(o: ProductPartsOptions = {}): (ctx: { settings: SettingsService; engine: BreakdownEngine; store: JobStore; log: Logger; loaded: LoadedConfig }) => BackendParts {
+  return ({ settings, engine, store, log, loaded }) => {
+    const modelControl =
+      engine instanceof SwitchableEngine ? new ModelControl({ engine, dataDir: loaded.config.dataDir, persist: persistModel(store, loaded), fetch: o.modelFetch }) : undefined;
+    if (modelControl) restoreSavedModel(modelControl, store, loaded, log);
     const site = async () => {
       const s = await settings.site();
       if (!s.ok) throw new NotConfiguredError(s.message);
@@ -101,6 +138,7 @@ export function productParts(o: ProductPartsOptions = {}): (ctx: { settings: Set
       },
       check: (doc, breakdown) => checkBreakdown(doc, breakdown),
       modelActions: modelActionsFor(engine),
+      modelControl,
       checkJira: async () => {
         const s = await settings.site();
         return s.ok ? checkJira(s.site, { fetch: o.fetch, timeoutMs: 5000 }) : { ok: false, message: s.message, code: 'not_configured' };

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { loadConfig } from '../../../core/config/config.ts';
 import { MemorySecretStore } from '../../../core/secrets/secretStore.ts';
 import { startBackend, type Backend } from '../../../core/server/backend.ts';
-import { productParts } from '../../../core/server/productParts.ts';
+import { productParts, type ProductPartsOptions } from '../../../core/server/productParts.ts';
+import type { BreakdownEngine } from '../../../core/model/types.ts';
 import { DrafterEngine } from '../../../core/model/index.ts';
 import { startFakeAtlassian, type FakeAtlassian, type FakeAtlassianOptions } from '../../fakes/atlassian/server.ts';
 import type { JobStatusView } from '../../../core/server/jobView.ts';
@@ -26,9 +27,11 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(o: { fake?: FakeAtlassianOptions; env?: Record<string, string> } = {}): Promise<Harness> {
+export async function startHarness(
+  o: { fake?: FakeAtlassianOptions; env?: Record<string, string>; engine?: BreakdownEngine; parts?: ProductPartsOptions; /** An existing data folder (kept on close). */ dataDir?: string } = {},
+): Promise<Harness> {
   const fake = await startFakeAtlassian(o.fake);
-  const dataDir = mkdtempSync(join(tmpdir(), 's2t-e2e-'));
+  const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 's2t-e2e-'));
   const loaded = loadConfig({
     cwd: dataDir,
     env: {
@@ -44,8 +47,8 @@ export async function startHarness(o: { fake?: FakeAtlassianOptions; env?: Recor
   const backend = await startBackend({
     loaded,
     secrets: new MemorySecretStore({ atlassianApiToken: fake.apiToken }),
-    engine: new DrafterEngine(),
-    parts: productParts(),
+    engine: o.engine ?? new DrafterEngine(),
+    parts: productParts(o.parts),
   });
   const { key: apiKey } = await backend.apiKeys.create('forge-test', 'test');
   const withJson = (init: RequestInit & { json?: unknown } = {}): RequestInit => {
@@ -88,7 +91,7 @@ export async function startHarness(o: { fake?: FakeAtlassianOptions; env?: Recor
     close: async () => {
       await backend.close();
       await fake.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!o.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

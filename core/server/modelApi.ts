@@ -1,0 +1,59 @@
+// The admin model API's contract: request schemas (validated at the route) and response types,
+// imported by the renderer so both sides speak the same shapes.
+
+import { z } from 'zod';
+import type { ModelStatus } from '../model/types.ts';
+import type { HardwareInfo } from '../model/runtime.ts';
+import type { StoredModel } from '../model/modelStore.ts';
+import type { CatalogueView, DownloadView, InstalledView } from '../model/modelControl.ts';
+
+export const DownloadRequestSchema = z.union([
+  z.object({ id: z.string().trim().min(1, 'must be a catalogue model id such as qwen2.5-7b') }).strict(),
+  z
+    .object({
+      url: z
+        .string()
+        .trim()
+        .url('must be an http(s) URL of a .gguf file')
+        .refine((u) => /^https?:$/.test(new URL(u).protocol), 'must be an http(s) URL of a .gguf file'),
+      fileName: z.string().trim().min(1).max(200).optional(),
+    })
+    .strict(),
+]);
+export type DownloadRequestBody = z.infer<typeof DownloadRequestSchema>;
+
+export const ImportRequestSchema = z
+  .object({
+    path: z
+      .string()
+      .trim()
+      .min(1, 'must be the full path of a .gguf file on this machine')
+      .refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p), 'must be a full (absolute) path of a .gguf file on this machine'),
+  })
+  .strict();
+export type ImportRequestBody = z.infer<typeof ImportRequestSchema>;
+
+export const LoadRequestSchema = z.object({ name: z.string().trim().min(1, 'must be the file name of a model in the models folder') }).strict();
+export type LoadRequestBody = z.infer<typeof LoadRequestSchema>;
+
+export type HardwareResponse = HardwareInfo;
+export type CatalogueResponse = CatalogueView;
+export type InstalledResponse = InstalledView;
+export interface DownloadResponse {
+  download: DownloadView | null;
+  status: ModelStatus;
+}
+export interface ImportResponse {
+  model: StoredModel;
+}
+export interface LoadResponse {
+  model: { name: string; path: string };
+  status: ModelStatus;
+}
+export interface UnloadResponse {
+  status: ModelStatus;
+}
+export interface DeleteResponse {
+  deleted: string;
+}
+export type { CatalogueView, DownloadView, InstalledView, HardwareInfo, StoredModel };
