@@ -9,7 +9,7 @@ import { parseSpec } from '../spec/index.ts';
 import { SpecInputError } from '../spec/types.ts';
 import type { SpecDocument, SpecFormat } from '../spec/types.ts';
 import type { Breakdown } from '../breakdown/schema.ts';
-import type { BreakdownEngine } from '../model/types.ts';
+import type { BreakdownEngine, GenerateOptions as EngineGenerateOptions } from '../model/types.ts';
 import { draftBreakdown } from '../drafter/draftBreakdown.ts';
 import { checkBreakdown } from '../breakdown/checkBreakdown.ts';
 import type { BreakdownReport } from '../breakdown/checkBreakdown.ts';
@@ -80,8 +80,51 @@ export function parseInput(data: Uint8Array, format: SpecFormat, title?: string)
  * The breakdown for a document: the model engine's when one is given, otherwise the drafter's.
  * This is the seam for `--model`: resolve an engine and pass it here.
  */
-export async function generateBreakdown(doc: SpecDocument, engine?: BreakdownEngine): Promise<Breakdown> {
-  return engine ? engine.generate(doc) : draftBreakdown(doc);
+export async function generateBreakdown(doc: SpecDocument, engine?: BreakdownEngine, options?: EngineGenerateOptions): Promise<Breakdown> {
+  return engine ? engine.generate(doc, options) : draftBreakdown(doc);
+}
+
+/** What `--model` needs to open an engine: the file, how to load it, and where progress goes. */
+export interface ModelEngineRequest {
+  modelPath: string;
+  contextSize?: number;
+  threads?: number;
+  progress: (text: string) => void;
+}
+
+const positive = (value: string | undefined, flag: string): number | undefined => {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new CliInputError(`${flag} must be a whole number above 0 (got "${value}").`);
+  return n;
+};
+
+/**
+ * Opens Qwen on the local runtime for one run, printing load progress. A model that cannot load is
+ * a CliInputError (exit 2) saying why and how to go on without it. The runtime is imported here so
+ * runs without --model never load it.
+ */
+export async function openModelEngine(req: ModelEngineRequest): Promise<BreakdownEngine> {
+  const { SwitchableEngine } = await import('../model/switchableEngine.ts');
+  const engine = new SwitchableEngine({ llama: { load: { contextSize: req.contextSize, threads: req.threads } } });
+  let lastTenth = -1;
+  const off = engine.onStatus((s) => {
+    if (s.state === 'loading' && Math.floor(s.percent / 10) !== lastTenth) {
+      lastTenth = Math.floor(s.percent / 10);
+      req.progress(`Loading ${s.model}: ${s.percent}%\n`);
+    } else if (s.state === 'ready') {
+      req.progress(`Model ready: ${s.model} (${s.gpu || 'CPU'})${s.note ? `; ${s.note}` : ''}\n`);
+    }
+  });
+  try {
+    await engine.load(req.modelPath);
+    return engine;
+  } catch (err) {
+    await engine.dispose();
+    throw new CliInputError(`The model could not be loaded: ${err instanceof Error ? err.message : String(err)} Run without --model to draft the breakdown from the page structure instead.`);
+  } finally {
+    off();
+  }
 }
 
 export interface GenerateOutput {
@@ -100,6 +143,9 @@ interface GenerateOptions {
   title?: string;
   json?: boolean;
   markdown?: boolean;
+  model?: string;
+  contextSize?: string;
+  threads?: string;
   [other: string]: unknown;
 }
 
@@ -108,11 +154,20 @@ export interface GenerateDeps {
   write?: (text: string) => void;
   /** Turns the command's options into a model engine (e.g. for `--model`); none means the drafter. */
   resolveEngine?: (options: Record<string, unknown>) => Promise<BreakdownEngine | undefined>;
+  /** Where progress goes (model loading, sections); default stderr, so stdout stays the result. */
+  progress?: (text: string) => void;
 }
 
 export function registerGenerate(program: Command, deps: GenerateDeps = {}): Command {
   const stdin = deps.stdin ?? process.stdin;
   const write = deps.write ?? ((t: string) => void process.stdout.write(t));
+  const progress = deps.progress ?? ((t: string) => void process.stderr.write(t));
+  const resolveEngine =
+    deps.resolveEngine ??
+    (async (o: GenerateOptions): Promise<BreakdownEngine | undefined> =>
+      o.model
+        ? openModelEngine({ modelPath: o.model, contextSize: positive(o.contextSize, '--context-size'), threads: positive(o.threads, '--threads'), progress })
+        : undefined);
   return program
     .command('generate')
     .description('Break a specification page down into epics, stories and sub-tasks, with a coverage and quality report')
@@ -121,6 +176,9 @@ export function registerGenerate(program: Command, deps: GenerateDeps = {}): Com
     .option('--title <title>', 'page title (default: the first h1, else the file name)')
     .addOption(new Option('--json', 'print { breakdown, report } as JSON').conflicts('markdown'))
     .addOption(new Option('--markdown', 'print the breakdown and report as Markdown').conflicts('json'))
+    .option('--model <file>', 'a Qwen 2.5 .gguf model file to write the breakdown with (default: drafted from the page structure)')
+    .option('--context-size <tokens>', 'with --model: context size in tokens (default 8192, capped by the model)')
+    .option('--threads <n>', 'with --model: CPU threads for generation (default: cores - 1)')
     .action(async (file: string, options: GenerateOptions) => {
       const format = options.format ?? (file === '-' ? 'storage' : guessFormat(file));
       const data = await readInput(file, stdin);
@@ -129,9 +187,18 @@ export function registerGenerate(program: Command, deps: GenerateDeps = {}): Com
       if (options.title === undefined && file !== '-' && !doc.sections.some((s) => s.level === 1)) {
         doc = { ...doc, title: basename(file).replace(/\.[^.]+$/, '') };
       }
-      const engine = await deps.resolveEngine?.(options);
+      const engine = await resolveEngine(options);
       try {
-        const breakdown = await generateBreakdown(doc, engine);
+        const breakdown = await generateBreakdown(
+          doc,
+          engine,
+          engine && {
+            onProgress: (p) => {
+              if (p.phase === 'outline') progress('Writing the outline (epics)...\n');
+              else if (p.phase !== 'done') progress(`${p.phase === 'coverage' ? 'Coverage pass' : 'Section'} ${p.section}/${p.sections} (${p.tokens} tokens so far)\n`);
+            },
+          },
+        );
         const report = checkBreakdown(doc, breakdown);
         write(renderOutput({ breakdown, report }, options.json ? 'json' : options.markdown ? 'markdown' : 'text'));
       } finally {

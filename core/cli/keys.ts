@@ -3,8 +3,7 @@
 // printed once and never again.
 
 import type { Command } from 'commander';
-import { SqliteJobStore } from '../store/sqliteStore.ts';
-import { ApiKeyService } from '../server/apiKeys.ts';
+import type { ApiKeyService } from '../server/apiKeys.ts';
 import { loadServeConfig } from './serve.ts';
 import { CliInputError } from './generate.ts';
 
@@ -22,6 +21,8 @@ const actor = (env: NodeJS.ProcessEnv) => `cli:${env.USER ?? env.USERNAME ?? 'un
 
 async function withKeys<T>(flags: KeysFlags, io: KeysIo, fn: (keys: ApiKeyService) => Promise<T>): Promise<T> {
   const { config } = loadServeConfig({ dataDir: flags.dataDir }, io.env);
+  // Loaded when a keys command runs, so other commands start without SQLite.
+  const [{ SqliteJobStore }, { ApiKeyService }] = await Promise.all([import('../store/sqliteStore.ts'), import('../server/apiKeys.ts')]);
   const store = new SqliteJobStore({ dataDir: config.dataDir });
   try {
     return await fn(new ApiKeyService({ store }));

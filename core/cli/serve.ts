@@ -6,10 +6,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { loadConfig, ConfigError, type ConfigKey, type LoadedConfig } from '../config/config.ts';
-import { createSecretStore } from '../secrets/secretStore.ts';
-import { startBackend, type Backend } from '../server/backend.ts';
-import { createJsonLogger, type LogLevel } from '../server/logger.ts';
-import { createProductEngine, productParts } from '../server/productParts.ts';
+import type { Backend } from '../server/backend.ts';
+import type { LogLevel } from '../server/logger.ts';
 import { CliInputError } from './generate.ts';
 
 export interface ServeFlags {
@@ -58,6 +56,14 @@ const processSignals = (): Promise<string> =>
 /** Runs the backend until a stop signal; resolves after a clean shutdown. */
 export async function runServe(flags: ServeFlags, io: ServeIo): Promise<void> {
   const loaded = loadServeConfig(flags, io.env);
+  // The backend's modules (express, SQLite, the pipeline) load only when serve runs, so other
+  // commands start quickly; the model runtime loads only when a model is (see SwitchableEngine).
+  const [{ createSecretStore }, { startBackend }, { createJsonLogger }, { createProductEngine, productParts }] = await Promise.all([
+    import('../secrets/secretStore.ts'),
+    import('../server/backend.ts'),
+    import('../server/logger.ts'),
+    import('../server/productParts.ts'),
+  ]);
   const level = (['info', 'warn', 'error', 'silent'].includes(flags.logLevel ?? '') ? flags.logLevel : 'info') as LogLevel;
   const log = createJsonLogger(io.err, level);
   const { store: secrets, note } = await createSecretStore({ env: io.env });
