@@ -9,6 +9,17 @@ import type { SettingsView, SettingsUpdate } from '../../../core/config/settings
 import type { IssuedKey, PublicKeyInfo } from '../../../core/server/apiKeys.ts';
 import type { Breakdown } from '../../../core/breakdown/schema.ts';
 import type { JobState } from '../../../core/jobs/states.ts';
+import type {
+  CatalogueResponse,
+  DeleteResponse,
+  DownloadRequestBody,
+  DownloadResponse,
+  HardwareResponse,
+  ImportResponse,
+  InstalledResponse,
+  LoadResponse,
+  UnloadResponse,
+} from '../../../core/server/modelApi.ts';
 
 export interface ApiFailure {
   ok: false;
@@ -115,5 +126,35 @@ export class ApiClient {
   }
   model() {
     return this.call<ModelResponse>('GET', '/model');
+  }
+  hardware() {
+    return this.call<HardwareResponse>('GET', '/model/hardware');
+  }
+  catalogue() {
+    return this.call<CatalogueResponse>('GET', '/model/catalogue');
+  }
+  installedModels() {
+    return this.call<InstalledResponse>('GET', '/model/installed');
+  }
+  downloadModel(source: DownloadRequestBody) {
+    return this.call<DownloadResponse>('POST', '/model/download', source);
+  }
+  currentDownload() {
+    return this.call<DownloadResponse>('GET', '/model/download');
+  }
+  cancelDownload() {
+    return this.call<DownloadResponse>('DELETE', '/model/download');
+  }
+  importModel(path: string) {
+    return this.call<ImportResponse>('POST', '/model/import', { path });
+  }
+  deleteModel(name: string) {
+    return this.call<DeleteResponse>('DELETE', `/model/installed/${encodeURIComponent(name)}`);
+  }
+  loadModel(name: string) {
+    return this.call<LoadResponse>('POST', '/model/load', { name });
+  }
+  unloadModel() {
+    return this.call<UnloadResponse>('POST', '/model/unload', {});
   }
 }

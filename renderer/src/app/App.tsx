@@ -8,10 +8,11 @@ import { QueuePage } from '../queue/QueuePage.tsx';
 import { JobPage } from '../job/JobPage.tsx';
 import { SettingsPage } from '../settings/SettingsPage.tsx';
 import { KeysPage } from '../keys/KeysPage.tsx';
+import { ModelsPage } from '../models/ModelsPage.tsx';
 import { ModelBadge } from './ModelBadge.tsx';
 import { SessionExpired } from './SessionExpired.tsx';
 
-export type Route = { page: 'queue' } | { page: 'job'; id: string } | { page: 'settings' } | { page: 'keys' };
+export type Route = { page: 'queue' } | { page: 'job'; id: string } | { page: 'settings' } | { page: 'keys' } | { page: 'models' };
 
 export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, '');
@@ -19,6 +20,7 @@ export function parseRoute(hash: string): Route {
   if (job) return { page: 'job', id: decodeURIComponent(job[1]!) };
   if (path.startsWith('/settings')) return { page: 'settings' };
   if (path.startsWith('/keys')) return { page: 'keys' };
+  if (path.startsWith('/models')) return { page: 'models' };
   return { page: 'queue' };
 }
 
@@ -86,6 +88,9 @@ export function App() {
           <a href="#/keys" aria-current={route.page === 'keys' ? 'page' : undefined}>
             API keys
           </a>
+          <a href="#/models" aria-current={route.page === 'models' ? 'page' : undefined}>
+            Models
+          </a>
         </nav>
         <div className="topbar-status">
           <span className={`live live-${events.live}`} title="Live updates from the backend">
@@ -99,6 +104,7 @@ export function App() {
         {route.page === 'job' && <JobPage key={route.id} api={api} jobId={route.id} events={events} />}
         {route.page === 'settings' && <SettingsPage api={api} />}
         {route.page === 'keys' && <KeysPage api={api} />}
+        {route.page === 'models' && <ModelsPage api={api} pushed={events.model} />}
       </main>
     </div>
   );

@@ -14,6 +14,7 @@ import { MemorySecretStore } from '../../../core/secrets/secretStore.ts';
 import { startBackend, type Backend } from '../../../core/server/backend.ts';
 import { productParts } from '../../../core/server/productParts.ts';
 import { DrafterEngine } from '../../../core/model/index.ts';
+import type { BreakdownEngine } from '../../../core/model/types.ts';
 import type { JobStatusView } from '../../../core/server/jobView.ts';
 import { startFakeAtlassian, type FakeAtlassian } from '../../fakes/atlassian/server.ts';
 
@@ -40,7 +41,7 @@ export interface ReviewApp {
   close(): Promise<void>;
 }
 
-export async function startReviewApp(): Promise<ReviewApp> {
+export async function startReviewApp(o: { engine?: BreakdownEngine } = {}): Promise<ReviewApp> {
   const temp = mkdtempSync(join(tmpdir(), 's2t-ui-'));
   const rendererDir = join(temp, 'renderer');
   const dataDir = join(temp, 'data');
@@ -67,7 +68,7 @@ export async function startReviewApp(): Promise<ReviewApp> {
     const backend = await startBackend({
       loaded,
       secrets: new MemorySecretStore({ atlassianApiToken: fake.apiToken }),
-      engine: new DrafterEngine(),
+      engine: o.engine ?? new DrafterEngine(),
       parts: productParts(),
       rendererDir,
     });
