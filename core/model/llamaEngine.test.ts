@@ -134,7 +134,7 @@ describe('Qwen breakdown engine on the local runtime', () => {
   test('a job that exceeds its timeout is stopped and says so', async () => {
     const started = Date.now();
     await assert.rejects(engine.generate(page('prd-checkout'), { timeoutMs: 300 }), (e) => e instanceof ModelError && e.code === 'timed_out' && /took longer than the 0\.3 s limit/.test(e.message));
-    assert.ok(Date.now() - started < 1500, `stopped after ${Date.now() - started} ms`);
+    assert.ok(Date.now() - started < 3000, `stopped after ${Date.now() - started} ms`);
   });
 
   test('while jobs run the status says generating, with the queue depth and tokens per second', async () => {
