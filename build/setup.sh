@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prepares a fresh Debian/Ubuntu machine: system libraries for the native modules (keytar needs
 # libsecret), Chromium for browser tests, a keyring for the secret-store test, then `npm ci`, then a
-# check that every native module really loads.
+# check that every native module really loads, then builds the review queue and the desktop bundle.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +24,9 @@ fi
 want_electron="${ELECTRON_SKIP_BINARY_DOWNLOAD:-auto}"
 ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm ci --no-audit --no-fund
 node build/check-native.mjs
+# The review queue (served by the admin listener) and the desktop bundle.
+npm run --silent build:renderer
+npm run --silent build:desktop
 has_desktop() { [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ] || [ "$(uname)" = "Darwin" ]; }
 if [ "$want_electron" = "0" ] || { [ "$want_electron" = "auto" ] && [ -z "${CI:-}" ] && has_desktop; }; then
   echo "Fetching the Electron binary for the desktop app…"

@@ -17,6 +17,17 @@ function electronBinary() {
   return { ok: true, bin };
 }
 
+// The review queue is served from renderer/dist; build it once when a checkout has not yet.
+if (!existsSync(join(root, 'renderer', 'dist', 'index.html'))) {
+  try {
+    const { build } = await import('vite');
+    console.log('Building the review queue (renderer/dist)…');
+    await build({ configFile: join(root, 'renderer', 'vite.config.ts'), logLevel: 'warn' });
+  } catch (err) {
+    console.error(`The review queue could not be built (${err instanceof Error ? err.message : String(err)}); the admin API still works.`);
+  }
+}
+
 const electron = electronBinary();
 const display = process.platform !== 'linux' || Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
 // package.json "main" points at the bundle (dist/app/main.mjs); from a checkout it is rebuilt
