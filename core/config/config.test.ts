@@ -61,6 +61,19 @@ describe('configuration', () => {
     assert.throws(() => loadConfig({ env: { SPEC2TICKETS_DATA_DIR: dir }, cwd: dir }), /config\.json is not valid JSON/);
   });
 
+  test('allowed projects come as a comma-separated list (env) or a list (config.json); a bad key is named', (t) => {
+    const dir = tempDir(t);
+    const fromEnv = loadConfig({ env: { SPEC2TICKETS_DATA_DIR: dir, SPEC2TICKETS_ALLOWED_PROJECTS: ' PAY, TEAM ,,PAY' }, cwd: dir });
+    assert.deepEqual(fromEnv.config.allowedProjects, ['PAY', 'TEAM']);
+    assert.deepEqual(loadConfig({ env: { SPEC2TICKETS_DATA_DIR: dir }, cwd: dir }).config.allowedProjects, [], 'empty: any project');
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ allowedProjects: ['OPS'] }));
+    assert.deepEqual(loadConfig({ env: { SPEC2TICKETS_DATA_DIR: dir }, cwd: dir }).config.allowedProjects, ['OPS']);
+    assert.throws(
+      () => loadConfig({ env: { SPEC2TICKETS_DATA_DIR: dir, SPEC2TICKETS_ALLOWED_PROJECTS: 'PAY,team-1' }, cwd: dir }),
+      (e: unknown) => e instanceof ConfigError && /SPEC2TICKETS_ALLOWED_PROJECTS must be Jira project keys/.test(e.message),
+    );
+  });
+
   test('the site URL loses its trailing slash', (t) => {
     const dir = tempDir(t);
     const { config } = loadConfig({ env: { SPEC2TICKETS_SITE_URL: 'https://acme.atlassian.net/' }, cwd: dir, home: dir });

@@ -8,6 +8,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
+import { PROJECT_KEY_PATTERN, ProjectKeySchema } from '../jira/projectKey.ts';
 
 export interface Config {
   dataDir: string;
@@ -19,6 +20,8 @@ export interface Config {
   siteUrl: string | undefined;
   atlassianEmail: string | undefined;
   jiraProjectKey: string | undefined;
+  /** Projects a job from Forge may ask for; empty means any. */
+  allowedProjects: string[];
   retentionDays: number;
   /** Public API requests per minute per key (token bucket refill), and the burst allowed. */
   rateLimitPerMinute: number;
@@ -38,6 +41,12 @@ const siteUrl = z
   .refine((u) => /^https?:$/.test(new URL(u).protocol), 'must start with https:// (or http:// for a local test site)')
   .transform((u) => u.replace(/\/+$/, ''));
 
+/** Comma-separated project keys (or a list in config.json); empty means any project. */
+const allowedProjects = z
+  .union([z.string(), z.array(z.string())], { message: 'must be Jira project keys separated by commas, e.g. PAY,TEAM' })
+  .transform((v) => [...new Set((Array.isArray(v) ? v : v.split(',')).map((k) => k.trim()).filter(Boolean))])
+  .refine((keys) => keys.every((k) => PROJECT_KEY_PATTERN.test(k)), 'must be Jira project keys separated by commas, e.g. PAY,TEAM (capital letters, digits)');
+
 /** What each setting must look like: one schema per key, shared by config and saved settings. */
 export const FIELD_SCHEMAS = {
   dataDir: text,
@@ -47,7 +56,8 @@ export const FIELD_SCHEMAS = {
   model: text,
   siteUrl,
   atlassianEmail: z.string().trim().email('must be an email address'),
-  jiraProjectKey: z.string().trim().regex(/^[A-Z][A-Z0-9_]{0,9}$/, 'must be a Jira project key such as PAY (capital letters, digits)'),
+  jiraProjectKey: ProjectKeySchema,
+  allowedProjects,
   retentionDays: positiveInt(3650),
   rateLimitPerMinute: positiveInt(100_000),
   rateLimitBurst: positiveInt(10_000),
@@ -62,6 +72,7 @@ export const ENV_NAMES: Record<ConfigKey, string> = {
   siteUrl: 'SPEC2TICKETS_SITE_URL',
   atlassianEmail: 'SPEC2TICKETS_ATLASSIAN_EMAIL',
   jiraProjectKey: 'SPEC2TICKETS_JIRA_PROJECT',
+  allowedProjects: 'SPEC2TICKETS_ALLOWED_PROJECTS',
   retentionDays: 'SPEC2TICKETS_RETENTION_DAYS',
   rateLimitPerMinute: 'SPEC2TICKETS_RATE_LIMIT_PER_MINUTE',
   rateLimitBurst: 'SPEC2TICKETS_RATE_LIMIT_BURST',
@@ -106,6 +117,7 @@ const DEFAULTS: Omit<Config, 'dataDir'> = {
   siteUrl: undefined,
   atlassianEmail: undefined,
   jiraProjectKey: undefined,
+  allowedProjects: [],
   retentionDays: 30,
   rateLimitPerMinute: 120,
   rateLimitBurst: 30,

@@ -8,7 +8,7 @@ import type { JobStore } from '../store/types.ts';
 import type { SecretName, SecretStore } from '../secrets/secretStore.ts';
 import type { AtlassianSite } from '../atlassian/site.ts';
 
-export const EDITABLE_SETTINGS = ['siteUrl', 'atlassianEmail', 'jiraProjectKey', 'retentionDays'] as const;
+export const EDITABLE_SETTINGS = ['siteUrl', 'atlassianEmail', 'jiraProjectKey', 'allowedProjects', 'retentionDays'] as const;
 export type EditableSetting = (typeof EDITABLE_SETTINGS)[number];
 
 /** PUT /api/settings body: null clears a saved value; secrets are write-only. */
@@ -17,6 +17,7 @@ export const SettingsUpdateSchema = z
     siteUrl: FIELD_SCHEMAS.siteUrl.nullable().optional(),
     atlassianEmail: FIELD_SCHEMAS.atlassianEmail.nullable().optional(),
     jiraProjectKey: FIELD_SCHEMAS.jiraProjectKey.nullable().optional(),
+    allowedProjects: FIELD_SCHEMAS.allowedProjects.nullable().optional(),
     retentionDays: z.number().int().min(1).max(3650).nullable().optional(),
     secrets: z.object({ atlassianApiToken: z.string().trim().min(1, 'must not be empty').max(1000).optional() }).strict().optional(),
   })

@@ -25,6 +25,7 @@ import { requestContext } from './requestContext.ts';
 import { jobStatusView, type JobStatusView } from './jobView.ts';
 import type { ModelControl } from '../model/modelControl.ts';
 import { modelRoutes } from './modelRoutes.ts';
+import { ProjectKeySchema } from '../jira/projectKey.ts';
 
 export const ADMIN_HOST = '127.0.0.1';
 export const SESSION_COOKIE = 's2t_session';
@@ -73,15 +74,24 @@ const DuplicateSchema = z.object({
   decision: z.enum(['create', 'skip']),
   by: z.string().trim().min(1).max(200).optional(),
 });
+const ProjectPutSchema = z.object({
+  /** null returns the job to the backend's own jiraProjectKey setting. */
+  projectKey: ProjectKeySchema.nullable(),
+  by: z.string().trim().min(1).max(200).optional(),
+});
 const KeyCreateSchema = z.object({ name: z.string().trim().min(1, 'must not be empty').max(100) });
 
 /** Response shapes of the admin API, for the renderer to import. */
 export interface JobListResponse {
   jobs: JobStatusView[];
+  /** The backend's jiraProjectKey setting: where jobs without a project of their own create issues. */
+  defaultProjectKey: string | null;
 }
 
 export interface JobDetailResponse {
   job: JobStatusView;
+  /** Where approval creates the issues: the job's project, else the backend setting (null: none set). */
+  targetProject: { key: string; source: 'job' | 'settings' } | null;
   approvedBy: string | null;
   purgedAt: string | null;
   snapshot: { version: number; title: string; webUrl: string; fetchedAt: string; bytes: number | null; purged: boolean } | null;
@@ -182,7 +192,10 @@ export function createAdminApp(deps: AdminDeps): Express {
       limit,
       offset,
     });
-    const body: JobListResponse = { jobs: await Promise.all(jobs.map(async (j) => jobStatusView(j, await deps.store.createdIssues(j.id)))) };
+    const body: JobListResponse = {
+      jobs: await Promise.all(jobs.map(async (j) => jobStatusView(j, await deps.store.createdIssues(j.id)))),
+      defaultProjectKey: (await deps.settings.current()).config.jiraProjectKey ?? null,
+    };
     res.json(body);
   });
 
@@ -210,8 +223,10 @@ export function createAdminApp(deps: AdminDeps): Express {
     if (generated?.body && latest?.body && latest.versionNo !== generated.versionNo) {
       diff = diffBreakdowns(parseBreakdown(generated.body), parseBreakdown(latest.body));
     }
+    const defaultProject = (await deps.settings.current()).config.jiraProjectKey;
     const body: JobDetailResponse = {
       job: jobStatusView(job, issues),
+      targetProject: job.projectKey ? { key: job.projectKey, source: 'job' } : defaultProject ? { key: defaultProject, source: 'settings' } : null,
       approvedBy: job.approvedBy,
       purgedAt: job.purgedAt,
       snapshot: snapshot
@@ -260,6 +275,19 @@ export function createAdminApp(deps: AdminDeps): Express {
     const { by, reason } = validate(RejectSchema, req.body);
     const next = await deps.runner.reject(job.id, actor(req, by), reason);
     res.json(jobStatusView(next, []));
+  });
+
+  api.put('/jobs/:id/project', async (req, res) => {
+    const job = await jobOr404(String(req.params.id));
+    const body = validate(ProjectPutSchema, req.body);
+    const notInReview = () => new ApiError(409, 'not_in_review', `Job ${job.id} is ${job.state.replace('_', ' ')}; the Jira project can only be changed while the job awaits review`);
+    if (job.state !== 'awaiting_review') throw notInReview();
+    const by = actor(req, body.by);
+    const next = await deps.store.setJobProject(job.id, body.projectKey, by);
+    if (!next) throw notInReview();
+    // Likely duplicates were looked for in the old project; look again in the new one.
+    if (next.projectKey !== job.projectKey) void deps.runner.searchDuplicates(job.id, by);
+    res.json(jobStatusView(next, await deps.store.createdIssues(job.id)));
   });
 
   api.post('/jobs/:id/duplicates/search', async (req, res) => {

@@ -130,6 +130,7 @@ export async function startBackend(o: BackendOptions): Promise<Backend> {
       apiKeys,
       rateLimit: new TokenBuckets({ ratePerMinute: config.rateLimitPerMinute, burst: config.rateLimitBurst }),
       siteUrl: async () => (await settings.current()).config.siteUrl,
+      allowedProjects: async () => (await settings.current()).config.allowedProjects,
       health,
       onJobCreated: () => runner.wake(),
       log,

@@ -7,6 +7,8 @@ export interface JobStatusView {
   pageId: string;
   pageVersion: number | null;
   requestedBy: string;
+  /** The Jira project the job creates its issues in; null means the backend's own setting. */
+  projectKey: string | null;
   pageTitle: string | null;
   state: JobRecord['state'];
   progress: Record<string, unknown>;
@@ -24,6 +26,7 @@ export function jobStatusView(job: JobRecord, issues: CreatedIssue[]): JobStatus
     pageId: job.pageId,
     pageVersion: job.pageVersion,
     requestedBy: job.requestedBy,
+    projectKey: job.projectKey,
     pageTitle: job.pageTitle,
     state: job.state,
     progress: job.progress,

@@ -109,7 +109,7 @@ export function productParts(o: ProductPartsOptions = {}): (ctx: { settings: Set
         },
         findDuplicates: async ({ job, breakdown, signal }) => {
           const s = await site();
-          const projectKey = (await settings.current()).config.jiraProjectKey;
+          const projectKey = job.projectKey ?? (await settings.current()).config.jiraProjectKey;
           if (!projectKey) throw new NotConfiguredError('No Jira project is set, so there is nothing to compare with');
           const client = createJiraClient(s, { fetch: o.fetch, signal });
           const items = flattenBreakdown(breakdown).map((x) => ({ id: x.item.id, title: x.item.title }));
@@ -118,7 +118,8 @@ export function productParts(o: ProductPartsOptions = {}): (ctx: { settings: Set
         },
         createIssues: async ({ job, breakdown, snapshot, ledger, onProgress, signal }) => {
           const s = await site();
-          const projectKey = (await settings.current()).config.jiraProjectKey;
+          // The job's own project (from Forge or the reviewer) wins over the backend's setting.
+          const projectKey = job.projectKey ?? (await settings.current()).config.jiraProjectKey;
           if (!projectKey) throw new NotConfiguredError('No Jira project is set: choose one in Settings (or SPEC2TICKETS_JIRA_PROJECT) and retry the job');
           const client = createJiraClient(s, { fetch: o.fetch, signal });
           const result = await createBreakdownInJira({

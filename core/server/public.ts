@@ -22,6 +22,8 @@ export interface PublicDeps {
   /** The configured Atlassian site URL (undefined until configured). */
   siteUrl: () => Promise<string | undefined>;
   health: () => Promise<HealthReport>;
+  /** Projects a job may ask for (the allowedProjects setting); empty means any. */
+  allowedProjects: () => Promise<readonly string[]>;
   /** Tells the job runner there is new work. */
   onJobCreated: () => void;
   log: Logger;
@@ -72,8 +74,19 @@ export function createPublicApp(deps: PublicDeps): Express {
     if (!sameSite(body.siteUrl, configured)) {
       throw new ApiError(400, 'site_mismatch', `This backend serves ${configured}, not ${body.siteUrl}`, ['siteUrl']);
     }
+    if (body.projectKey !== undefined) {
+      const allowed = await deps.allowedProjects();
+      if (allowed.length > 0 && !allowed.includes(body.projectKey)) {
+        throw new ApiError(
+          400,
+          'project_not_allowed',
+          `This backend does not create issues in Jira project ${body.projectKey}; it allows ${allowed.join(', ')}. Choose one of those on the Spec2Tickets admin page, or ask the Spec2Tickets admin to allow ${body.projectKey}.`,
+          ['projectKey'],
+        );
+      }
+    }
     const { job, created } = await deps.store.createOrFindOpenJob(
-      { pageId: body.pageId, siteUrl: configured, pageVersion: body.pageVersion ?? null, requestedBy: body.requestedBy },
+      { pageId: body.pageId, siteUrl: configured, pageVersion: body.pageVersion ?? null, requestedBy: body.requestedBy, projectKey: body.projectKey ?? null },
       `apikey:${String(res.locals.apiKeyId)}`,
     );
     if (created) deps.onJobCreated();

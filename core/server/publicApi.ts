@@ -2,6 +2,7 @@
 // /v1 API. The backend validates with these; the Forge resolvers import the types.
 
 import { z } from 'zod';
+import { ProjectKeySchema } from '../jira/projectKey.ts';
 import type { JobStatusView } from './jobView.ts';
 import type { HealthReport } from './health.ts';
 
@@ -11,6 +12,8 @@ export const CreateJobRequestSchema = z
     siteUrl: z.string().trim().url('must be the Atlassian site URL, e.g. https://acme.atlassian.net'),
     requestedBy: z.string().trim().min(1, 'must name who asked (Atlassian account id)').max(200),
     pageVersion: z.number().int().min(1, 'must be a positive whole number').optional(),
+    /** The Jira project to create the issues in (the Forge admin page's choice); absent means the backend's setting. */
+    projectKey: ProjectKeySchema.optional(),
   })
   .strict();
 export type CreateJobRequest = z.input<typeof CreateJobRequestSchema>;
@@ -18,7 +21,7 @@ export type CreateJobRequest = z.input<typeof CreateJobRequestSchema>;
 export interface CreateJobResponse {
   jobId: string;
   state: JobStatusView['state'];
-  /** False when an open job for the same page, version and requester already existed. */
+  /** False when an open job for the same page, version, requester and project already existed. */
   created: boolean;
 }
 

@@ -122,4 +122,11 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'the Jira project a job creates its issues in (null: the backend setting)',
+    sql: `
+      ALTER TABLE jobs ADD COLUMN project_key TEXT;
+    `,
+  },
 ];

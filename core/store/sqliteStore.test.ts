@@ -27,6 +27,28 @@ describe('SQLite job store', () => {
     assert.deepEqual(versions.map((v) => v.version), MIGRATIONS.map((m) => m.version));
   });
 
+  test('a database from before per-job projects is upgraded in place: old jobs follow the backend setting', async (t) => {
+    const dir = tempDir(t);
+    const old = new SqliteJobStore({ dataDir: dir, migrations: MIGRATIONS.filter((m) => m.version <= 3) });
+    // A row as the previous version wrote it (no project_key column yet).
+    old.db
+      .prepare(`INSERT INTO jobs (id, page_id, site_url, page_version, requested_by, state, created_at, updated_at) VALUES ('old-1', ?, ?, NULL, ?, 'queued', ?, ?)`)
+      .run(newJob.pageId, newJob.siteUrl, newJob.requestedBy, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z');
+    old.close();
+    const before = { id: 'old-1' };
+    const store = new SqliteJobStore({ dataDir: dir });
+    t.after(() => store.close());
+    assert.equal((await store.getJob(before.id))?.projectKey, null);
+    const same = await store.createOrFindOpenJob(newJob, 'test');
+    assert.equal(same.created, false, 'the open job without a project is found again');
+    assert.equal(same.job.id, 'old-1');
+    const team = await store.createOrFindOpenJob({ ...newJob, projectKey: 'TEAM' }, 'test');
+    assert.equal(team.created, true, 'the same page for another project is another job');
+    assert.equal(team.job.projectKey, 'TEAM');
+    assert.equal(await store.setJobProject(team.job.id, 'PAY', 'ann'), undefined, 'only a job awaiting review changes project');
+    assert.equal((await store.getJob(team.job.id))?.projectKey, 'TEAM');
+  });
+
   test('migrations run once: reopening the same folder keeps data and applies nothing again', async (t) => {
     const dir = tempDir(t);
     const a = new SqliteJobStore({ dataDir: dir });

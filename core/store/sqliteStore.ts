@@ -46,6 +46,7 @@ function toJob(r: Row): JobRecord {
     siteUrl: r.site_url as string,
     pageVersion: (r.page_version as number | null) ?? null,
     requestedBy: r.requested_by as string,
+    projectKey: (r.project_key as string | null | undefined) ?? null,
     pageTitle: (r.page_title as string | null | undefined) ?? null,
     state: r.state as JobState,
     progress: parseJson(r.progress, {}),
@@ -140,24 +141,35 @@ export class SqliteJobStore implements JobStore {
   }
 
   async createOrFindOpenJob(job: NewJob, actor: string): Promise<{ job: JobRecord; created: boolean }> {
+    const projectKey = job.projectKey ?? null;
     return this.db.transaction(() => {
       const open = this.db
         .prepare(
-          `${JOB_SELECT} WHERE page_id = ? AND site_url = ? AND requested_by = ? AND page_version IS ?
+          `${JOB_SELECT} WHERE page_id = ? AND site_url = ? AND requested_by = ? AND page_version IS ? AND project_key IS ?
            AND state IN (${OPEN_STATES.map(() => '?').join(',')}) ORDER BY created_at LIMIT 1`,
         )
-        .get(job.pageId, job.siteUrl, job.requestedBy, job.pageVersion, ...OPEN_STATES) as Row | undefined;
+        .get(job.pageId, job.siteUrl, job.requestedBy, job.pageVersion, projectKey, ...OPEN_STATES) as Row | undefined;
       if (open) return { job: toJob(open), created: false };
       const id = randomUUID();
       const at = this.iso();
       this.db
         .prepare(
-          `INSERT INTO jobs (id, page_id, site_url, page_version, requested_by, state, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)`,
+          `INSERT INTO jobs (id, page_id, site_url, page_version, requested_by, project_key, state, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?)`,
         )
-        .run(id, job.pageId, job.siteUrl, job.pageVersion, job.requestedBy, at, at);
-      this.insertAudit(id, actor, 'job.created', { pageId: job.pageId, pageVersion: job.pageVersion, requestedBy: job.requestedBy });
+        .run(id, job.pageId, job.siteUrl, job.pageVersion, job.requestedBy, projectKey, at, at);
+      this.insertAudit(id, actor, 'job.created', { pageId: job.pageId, pageVersion: job.pageVersion, requestedBy: job.requestedBy, projectKey });
       return { job: this.getJobSync(id)!, created: true };
+    })();
+  }
+
+  async setJobProject(id: string, projectKey: string | null, actor: string): Promise<JobRecord | undefined> {
+    return this.db.transaction(() => {
+      const job = this.getJobSync(id);
+      if (!job || job.state !== 'awaiting_review') return undefined;
+      this.db.prepare(`UPDATE jobs SET project_key = ?, updated_at = ? WHERE id = ? AND state = 'awaiting_review'`).run(projectKey, this.iso(), id);
+      this.insertAudit(id, actor, 'job.project_changed', { from: job.projectKey, to: projectKey });
+      return this.getJobSync(id)!;
     })();
   }
 

@@ -25,6 +25,8 @@ export interface JobRecord {
   /** Requested page version; null means "the latest when fetched". */
   pageVersion: number | null;
   requestedBy: string;
+  /** The Jira project to create issues in; null means the backend's jiraProjectKey setting. */
+  projectKey: string | null;
   /** Title of the newest page snapshot (null until the page was fetched). */
   pageTitle: string | null;
   state: JobState;
@@ -43,6 +45,8 @@ export interface NewJob {
   siteUrl: string;
   pageVersion: number | null;
   requestedBy: string;
+  /** The Jira project asked for; absent or null means the backend setting. */
+  projectKey?: string | null;
 }
 
 export interface PageSnapshot {
@@ -86,7 +90,8 @@ export interface CreatedIssue {
   createdAt: string;
 }
 
-export type DuplicateDecisionKind = 'create' | 'skip';
+/** create: create the item anyway; skip: the existing issue covers it; link: create it and relate it to the existing issue. */
+export type DuplicateDecisionKind = 'create' | 'skip' | 'link';
 export interface DuplicateDecision {
   jobId: string;
   itemId: string;
@@ -131,8 +136,13 @@ export interface JobFilter {
 }
 
 export interface JobStore {
-  /** Creates a job, or returns the open job for the same page, version and requester. */
+  /** Creates a job, or returns the open job for the same page, version, requester and project. */
   createOrFindOpenJob(job: NewJob, actor: string): Promise<{ job: JobRecord; created: boolean }>;
+  /**
+   * Changes the Jira project of a job awaiting review, with an audit row, in one transaction.
+   * Returns undefined (and changes nothing) when the job is not awaiting review.
+   */
+  setJobProject(id: string, projectKey: string | null, actor: string): Promise<JobRecord | undefined>;
   getJob(id: string): Promise<JobRecord | undefined>;
   listJobs(filter?: JobFilter): Promise<JobRecord[]>;
   /** Moves a job to `to` and writes the audit row in one transaction; refuses transitions the state machine forbids. */

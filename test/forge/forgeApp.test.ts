@@ -189,6 +189,33 @@ describe('Forge app against the real backend', () => {
     assert.equal(job.pageVersion, 3, 'the version the reader was looking at');
   });
 
+  test('the Jira project saved on the admin page reaches the backend with the request, and the issues are created there', async () => {
+    expectOk(await settings()<SettingsAnswer>('saveSettings', { backendUrl: h.backend.publicUrl, jiraProjectKey: 'TEAM', apiKey: '' }));
+    try {
+      const { content } = loadCorpusPage('user-stories-onboarding');
+      h.fake.addPage({ id: '4004', title: 'Onboarding for TEAM', storage: content, version: 1 });
+      const onPage = macro('4004');
+      const req = expectOk(await onPage<RequestAnswer>('requestBreakdown', {}));
+      const sent = (await (await h.pub(`/v1/jobs/${req.jobId}`)).json()) as { projectKey: string | null };
+      assert.equal(sent.projectKey, 'TEAM', 'the job carries the project chosen on the admin page');
+      await h.poll(req.jobId, (j) => j.state === 'awaiting_review' || j.state === 'failed');
+      const before = h.fake.issues.length;
+      const approve = await h.admin(`/api/jobs/${req.jobId}/approve`, { json: { by: 'reviewer-ann' } });
+      assert.equal(approve.status, 200, await approve.clone().text());
+      const done = await h.poll(req.jobId, (j) => j.state === 'done' || j.state === 'failed');
+      assert.equal(done.state, 'done', JSON.stringify(done.error));
+      const created = h.fake.issues.slice(before);
+      assert.ok(created.length > 0);
+      assert.deepEqual([...new Set(created.map((i) => i.projectKey))], ['TEAM'], 'not the backend default PAY');
+      const status = expectOk(await onPage<StatusAnswer>('getJobStatus', {}));
+      assert.equal(status.jiraProjectKey, 'TEAM');
+      assert.ok(status.job?.issues.every((i) => i.key.startsWith('TEAM-')));
+      h.fake.assertNoViolations();
+    } finally {
+      expectOk(await settings()<SettingsAnswer>('saveSettings', { backendUrl: h.backend.publicUrl, jiraProjectKey: 'PAY', apiKey: '' }));
+    }
+  });
+
   test('a macro cannot read the status of a job that belongs to another page', async () => {
     const { content } = loadCorpusPage('user-stories-onboarding');
     h.fake.addPage({ id: '2002', title: 'Onboarding', storage: content, version: 1 });

@@ -63,6 +63,7 @@ describe('macro job view', () => {
     pageId: '1001',
     pageVersion: 3,
     requestedBy: 'acc',
+    projectKey: null,
     pageTitle: 'Checkout PRD',
     state: 'queued',
     progress: {},

@@ -79,7 +79,7 @@ function App() {
       <Stack space="space.050">
         <Label labelFor="jiraProjectKey">Jira project key</Label>
         <Textfield id="jiraProjectKey" name="jiraProjectKey" value={jiraProjectKey} placeholder="PAY" isInvalid={!!problemFor('jiraProjectKey')} onChange={(e) => setJiraProjectKey(String(e.target.value ?? ''))} />
-        {problemFor('jiraProjectKey') && <ErrorMessage>{problemFor('jiraProjectKey')}</ErrorMessage>}
+        {problemFor('jiraProjectKey') ? <ErrorMessage>{problemFor('jiraProjectKey')}</ErrorMessage> : <HelperMessage>New breakdowns are created in this project (a reviewer can still change it before approving).</HelperMessage>}
       </Stack>
       <ButtonGroup label="Settings actions">
         <Button appearance="primary" onClick={() => void save()} isDisabled={busy !== null}>

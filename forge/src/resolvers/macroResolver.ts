@@ -49,6 +49,8 @@ export function macroResolver(deps: MacroResolverDeps) {
         siteUrl: ctx.value.siteUrl,
         requestedBy: ctx.value.accountId,
         ...(version !== null ? { pageVersion: version } : {}),
+        // The project chosen on the admin page; the backend may restrict which ones it accepts.
+        ...(conn.jiraProjectKey ? { projectKey: conn.jiraProjectKey } : {}),
       });
       if (!res.ok) return failure(res.problem.code, res.problem.message);
       const remembered: RememberedJob = { jobId: res.value.jobId, requestedAt: now().toISOString(), requestedBy: ctx.value.accountId };
@@ -70,7 +72,8 @@ export function macroResolver(deps: MacroResolverDeps) {
       if (!res.ok) return failure(res.problem.code, res.problem.message);
       // Job ids are not secrets; this keeps one page's macro from showing another page's job.
       if (res.value.pageId !== ctx.value.pageId) return failure('job_not_for_this_page', 'That job belongs to another page.');
-      return { ok: true as const, job: macroJobView(res.value), jiraProjectKey: conn.jiraProjectKey };
+      // The job's own project: a reviewer may have changed it, and older jobs may have none.
+      return { ok: true as const, job: macroJobView(res.value), jiraProjectKey: res.value.projectKey ?? conn.jiraProjectKey };
     }, 'read the job status'),
   });
 }

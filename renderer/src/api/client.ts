@@ -5,6 +5,7 @@
 
 import type { JobDetailResponse, JobListResponse, ModelResponse } from '../../../core/server/admin.ts';
 import type { JobStatusView } from '../../../core/server/jobView.ts';
+import type { DuplicateDecisionKind } from '../../../core/store/types.ts';
 import type { SettingsView, SettingsUpdate } from '../../../core/config/settings.ts';
 import type { IssuedKey, PublicKeyInfo } from '../../../core/server/apiKeys.ts';
 import type { Breakdown } from '../../../core/breakdown/schema.ts';
@@ -100,10 +101,13 @@ export class ApiClient {
   jobAction(id: string, action: JobAction, reason?: string) {
     return this.call<JobStatusView>('POST', `/jobs/${encodeURIComponent(id)}/${action}`, reason === undefined ? {} : { reason });
   }
+  setProject(id: string, projectKey: string | null) {
+    return this.call<JobStatusView>('PUT', `/jobs/${encodeURIComponent(id)}/project`, { projectKey });
+  }
   searchDuplicates(id: string) {
     return this.call<unknown>('POST', `/jobs/${encodeURIComponent(id)}/duplicates/search`, {});
   }
-  decideDuplicate(id: string, itemId: string, issueKey: string, decision: 'create' | 'skip') {
+  decideDuplicate(id: string, itemId: string, issueKey: string, decision: DuplicateDecisionKind) {
     return this.call<unknown>('PUT', `/jobs/${encodeURIComponent(id)}/duplicates/${encodeURIComponent(itemId)}`, { issueKey, decision });
   }
   settings() {

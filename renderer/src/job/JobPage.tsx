@@ -7,6 +7,7 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { ApiClient, ApiFailure, JobAction } from '../api/client.ts';
 import type { ServerEvents } from '../api/useServerEvents.ts';
 import type { JobDetailResponse } from '../../../core/server/admin.ts';
+import type { DuplicateDecisionKind } from '../../../core/store/types.ts';
 import type { Breakdown, ItemLevel } from '../../../core/breakdown/schema.ts';
 import type { Finding } from '../../../core/breakdown/findings.ts';
 import { STATE_LABELS, countsText, when } from '../app/format.ts';
@@ -15,6 +16,7 @@ import { BreakdownTree, type TreeMarks } from './BreakdownTree.tsx';
 import { ItemEditor } from './ItemEditor.tsx';
 import { AuditPanel, DiffPanel, DuplicatesPanel, IssuesPanel, QualityPanel, duplicatesOf, reportOf } from './JobPanels.tsx';
 import { addItem, deleteItem, fieldErrorsByItem, locate, moveItem, reparentItem, updateItem, type ItemPatch } from './breakdownEdit.ts';
+import { ProjectTarget } from './ProjectTarget.tsx';
 
 const OPEN = ['queued', 'fetching', 'generating', 'awaiting_review', 'approved', 'creating'];
 
@@ -140,7 +142,15 @@ export function JobPage({ api, jobId, events }: { api: ApiClient; jobId: string;
     setActionError(r.ok ? null : r);
     await load({ resetDraft: !dirty });
   };
-  const decide = async (itemId: string, key: string, decision: 'create' | 'skip') => {
+  const changeProject = async (projectKey: string | null) => {
+    setBusy(true);
+    const r = await api.setProject(job.jobId, projectKey);
+    setBusy(false);
+    setActionError(r.ok ? null : r);
+    if (r.ok) setNotice(projectKey ? `Issues will be created in ${projectKey}.` : 'Issues will be created in the backend default project.');
+    await load({ resetDraft: !dirty });
+  };
+  const decide = async (itemId: string, key: string, decision: DuplicateDecisionKind) => {
     setBusy(true);
     const r = await api.decideDuplicate(job.jobId, itemId, key, decision);
     setBusy(false);
@@ -176,6 +186,7 @@ export function JobPage({ api, jobId, events }: { api: ApiClient; jobId: string;
               </>
             )}
           </p>
+          <ProjectTarget target={detail.targetProject} jobProject={job.projectKey} editable={inReview} busy={busy} onChange={(k) => void changeProject(k)} />
           {latest && (
             <p className="muted small" aria-label="Breakdown version">
               Version {latest.versionNo} ({latest.kind === 'generated' ? 'as generated' : `edited by ${latest.author}`}, {when(latest.createdAt)}) · {detail.breakdown.versions.length} version(s)

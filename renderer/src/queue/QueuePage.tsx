@@ -26,6 +26,7 @@ export function queueOrder(a: JobStatusView, b: JobStatusView): number {
 export function QueuePage({ api, events }: { api: ApiClient; events: ServerEvents }) {
   const [filter, setFilter] = useState('open');
   const [jobs, setJobs] = useState<JobStatusView[] | null>(null);
+  const [defaultProject, setDefaultProject] = useState<string | null>(null);
   const [error, setError] = useState<ApiFailure | null>(null);
   const [, tick] = useState(0);
 
@@ -36,6 +37,7 @@ export function QueuePage({ api, events }: { api: ApiClient; events: ServerEvent
         if (stale) return;
         if (r.ok) {
           setJobs([...r.data.jobs].sort(queueOrder));
+          setDefaultProject(r.data.defaultProjectKey ?? null);
           setError(null);
         } else setError(r);
       });
@@ -77,6 +79,7 @@ export function QueuePage({ api, events }: { api: ApiClient; events: ServerEvent
               <th scope="col">Page</th>
               <th scope="col">State</th>
               <th scope="col">Requested by</th>
+              <th scope="col">Jira project</th>
               <th scope="col">Age</th>
               <th scope="col">Items</th>
             </tr>
@@ -101,6 +104,10 @@ export function QueuePage({ api, events }: { api: ApiClient; events: ServerEvent
                     {j.error && <div className="error-text small">{j.error.message}</div>}
                   </td>
                   <td>{j.requestedBy}</td>
+                  <td className="project-cell">
+                    {j.projectKey ?? defaultProject ?? <span className="error-text small">none set</span>}
+                    {!j.projectKey && defaultProject && <div className="muted small">backend default</div>}
+                  </td>
                   <td title={j.createdAt}>{age(j.createdAt)}</td>
                   <td className="small">{countsText(j.counts)}</td>
                 </tr>

@@ -1,4 +1,5 @@
-// Settings: the Atlassian site, service account email, Jira project and retention. The API token
+// Settings: the Atlassian site, service account email, Jira project, the projects Forge may
+// choose, and retention. The API token
 // is write-only: the page shows whether one is set, never its value. Values pinned by a flag or
 // environment variable are shown but not editable (saving them would have no effect).
 
@@ -10,13 +11,14 @@ import { ErrorBanner } from '../app/ErrorBanner.tsx';
 const FIELDS: { key: EditableSetting; label: string; type: 'url' | 'email' | 'text' | 'number'; hint: string }[] = [
   { key: 'siteUrl', label: 'Atlassian site URL', type: 'url', hint: 'E.g. https://your-company.atlassian.net' },
   { key: 'atlassianEmail', label: 'Service account email', type: 'email', hint: 'The Atlassian account the API token belongs to' },
-  { key: 'jiraProjectKey', label: 'Jira project key', type: 'text', hint: 'Where issues are created, e.g. PAY' },
+  { key: 'jiraProjectKey', label: 'Jira project key', type: 'text', hint: 'Where issues are created unless the job names a project, e.g. PAY' },
+  { key: 'allowedProjects', label: 'Projects Forge may choose', type: 'text', hint: 'Comma-separated keys, e.g. PAY,TEAM; empty allows any project' },
   { key: 'retentionDays', label: 'Retention (days)', type: 'number', hint: 'Page text and breakdowns of finished jobs are deleted after this many days' },
 ];
 
 export function SettingsPage({ api }: { api: ApiClient }) {
   const [view, setView] = useState<SettingsView | null>(null);
-  const [form, setForm] = useState<Record<EditableSetting, string>>({ siteUrl: '', atlassianEmail: '', jiraProjectKey: '', retentionDays: '' });
+  const [form, setForm] = useState<Record<EditableSetting, string>>({ siteUrl: '', atlassianEmail: '', jiraProjectKey: '', allowedProjects: '', retentionDays: '' });
   const [token, setToken] = useState('');
   const [error, setError] = useState<ApiFailure | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -28,6 +30,7 @@ export function SettingsPage({ api }: { api: ApiClient }) {
       siteUrl: v.values.siteUrl ?? '',
       atlassianEmail: v.values.atlassianEmail ?? '',
       jiraProjectKey: v.values.jiraProjectKey ?? '',
+      allowedProjects: (v.values.allowedProjects ?? []).join(','),
       retentionDays: String(v.values.retentionDays ?? ''),
     });
   };
@@ -46,6 +49,7 @@ export function SettingsPage({ api }: { api: ApiClient }) {
       const current = view.values[f.key];
       if (raw === String(current ?? '')) continue;
       if (f.key === 'retentionDays') update.retentionDays = raw === '' ? null : Number(raw);
+      else if (f.key === 'allowedProjects') update.allowedProjects = raw === '' ? null : raw.split(',').map((k) => k.trim());
       else update[f.key] = raw === '' ? null : raw;
     }
     if (token.trim()) update.secrets = { atlassianApiToken: token.trim() };
