@@ -11,6 +11,10 @@
 // refused because of its links) get a request of their own. Links made at creation are written to
 // the ledger with their issue, and the label search reads existing links, so a resumed run never
 // links twice.
+//
+// An item the reviewer decided to "link" to an existing issue (a likely duplicate that is related
+// rather than the same) gets a "Relates" link to it the same way: at creation where the create
+// screen has Linked Issues, else by a request of its own; the label search reads those links too.
 
 import { flattenBreakdown } from '../breakdown/schema.ts';
 import type { Breakdown, FlatItem, ItemLevel } from '../breakdown/schema.ts';
@@ -50,6 +54,8 @@ export interface CreateBreakdownOptions {
   pageUrl: string;
   pageTitle: string;
   ledger: CreationLedger;
+  /** Items to relate to an existing issue ("Relates"): item id → issue key. */
+  relatesTo?: ReadonlyMap<string, string>;
   mapping?: Partial<LevelMapping>;
   onProgress?: (p: CreationProgress) => void;
   signal?: AbortSignal;
@@ -72,7 +78,7 @@ export interface CreationResult {
   /** Every item of the breakdown that exists in Jira for this job (created in this run or before). */
   created: CreatedIssueRef[];
   failed: { itemId: string; message: string }[];
-  /** "Blocks" links made in this run, at creation or by their own request. */
+  /** "Blocks" and "Relates" links made in this run, at creation or by their own request. */
   linksCreated: number;
   /** Of linksCreated, those made as part of creating an issue (no request of their own). */
   linksAtCreation: number;
@@ -93,6 +99,7 @@ export function jobLabel(jobId: string): string {
 
 const linkKeyFor = (blockerId: string, blockedId: string) => `blocks:${blockerId}->${blockedId}`;
 const remoteKeyFor = (itemId: string) => `remote:${itemId}`;
+const relatesKeyFor = (itemId: string, issueKey: string) => `relates:${itemId}->${issueKey}`;
 
 /** Quote a value for JQL: double quotes, with backslash and quote escaped. */
 export function jqlString(value: string): string {
@@ -113,7 +120,7 @@ interface IssueLinkUpdate {
 
 interface Reconciled {
   found: Map<string, { key: string; id: string }>;
-  /** linkKeys of Blocks links that already exist between this job's issues. */
+  /** linkKeys of Blocks links between this job's issues, and of Relates links to the issues the reviewer chose. */
   links: Set<string>;
 }
 
@@ -123,6 +130,7 @@ async function reconcileByLabel(o: CreateBreakdownOptions, label: string, itemId
   const rawLinks: { from: string; to: string }[] = [];
   // Jira's search index lags behind writes; reconcileIssues asks it to include these ids regardless.
   const known = [...o.ledger.createdItems().values()].map((v) => Number(v.id)).filter(Number.isFinite).slice(-50);
+  const links = new Set<string>();
   let nextPageToken: string | undefined;
   do {
     o.signal?.throwIfAborted();
@@ -144,7 +152,11 @@ async function reconcileByLabel(o: CreateBreakdownOptions, label: string, itemId
       byKey.set(issue.key, prop.itemId);
       // Seen from this issue: an outwardIssue is one it blocks, an inwardIssue one that blocks it.
       const issueLinks = ((issue.fields as Record<string, unknown> | undefined)?.issuelinks ?? []) as { type?: { name?: string }; inwardIssue?: { key?: string }; outwardIssue?: { key?: string } }[];
+      const relatesTo = o.relatesTo?.get(prop.itemId);
       for (const l of issueLinks) {
+        if (l.type?.name === 'Relates' && relatesTo && (l.outwardIssue?.key === relatesTo || l.inwardIssue?.key === relatesTo)) {
+          links.add(relatesKeyFor(prop.itemId, relatesTo));
+        }
         if (l.type?.name !== 'Blocks') continue;
         if (l.outwardIssue?.key) rawLinks.push({ from: issue.key, to: l.outwardIssue.key });
         if (l.inwardIssue?.key) rawLinks.push({ from: l.inwardIssue.key, to: issue.key });
@@ -152,7 +164,6 @@ async function reconcileByLabel(o: CreateBreakdownOptions, label: string, itemId
     }
     nextPageToken = page.isLast === true ? undefined : (page.nextPageToken ?? undefined);
   } while (nextPageToken);
-  const links = new Set<string>();
   for (const { from, to } of rawLinks) {
     const a = byKey.get(from);
     const b = byKey.get(to);
@@ -182,6 +193,7 @@ export async function createBreakdownInJira(o: CreateBreakdownOptions): Promise<
   const flat = flattenBreakdown(o.breakdown);
   const total = flat.length;
   const itemIds = new Set(flat.map((x) => x.item.id));
+  const relatesTo = new Map([...(o.relatesTo ?? [])].filter(([itemId]) => itemIds.has(itemId)));
   const failed = new Map<string, string>();
   const warnings: string[] = [];
   const adopted: string[] = [];
@@ -282,16 +294,20 @@ export async function createBreakdownInJira(o: CreateBreakdownOptions): Promise<
   /** Items whose links Jira refused at creation: created again without, linked afterwards. */
   const noCarry = new Set<string>();
   /** The links an item can carry now: those to issues that already exist and are not linked yet. */
-  const linksToCarry = (x: FlatItem): { dep: Dependency; op: IssueLinkUpdate }[] => {
+  const linksToCarry = (x: FlatItem): { key: string; op: IssueLinkUpdate }[] => {
     if (!carriesLinks(x.level) || noCarry.has(x.item.id)) return [];
-    const out: { dep: Dependency; op: IssueLinkUpdate }[] = [];
+    const out: { key: string; op: IssueLinkUpdate }[] = [];
+    const related = relatesTo.get(x.item.id);
+    if (related && !linked.has(relatesKeyFor(x.item.id, related))) {
+      out.push({ key: relatesKeyFor(x.item.id, related), op: { add: { type: { name: 'Relates' }, outwardIssue: { key: related } } } });
+    }
     for (const d of depsOf.get(x.item.id) ?? []) {
       const other = have().get(otherEnd(d, x.item.id));
       if (!other || linked.has(d.key)) continue;
       // Seen from the new issue: the issue that blocks it is its inwardIssue ("is blocked by"),
       // the issue it blocks is its outwardIssue ("blocks").
       const side = d.blocked === x.item.id ? 'inwardIssue' : 'outwardIssue';
-      out.push({ dep: d, op: { add: { type: { name: 'Blocks' }, [side]: { key: other.key } } } });
+      out.push({ key: d.key, op: { add: { type: { name: 'Blocks' }, [side]: { key: other.key } } } });
     }
     return out;
   };
@@ -374,7 +390,7 @@ export async function createBreakdownInJira(o: CreateBreakdownOptions): Promise<
           const issue = createdIssues.shift();
           if (issue?.key && issue.id) {
             o.ledger.recordCreated(x.item.id, { key: issue.key, id: issue.id });
-            for (const l of links) markLinked(l.dep.key);
+            for (const l of links) markLinked(l.key);
             linksAtCreation += links.length;
             failed.delete(x.item.id);
           }
@@ -401,6 +417,23 @@ export async function createBreakdownInJira(o: CreateBreakdownOptions): Promise<
     } catch (err) {
       if (!(err instanceof AtlassianError) || err.code === 'unauthorized' || err.code === 'rate_limited') throw err;
       warnings.push(`Could not link ${blocker.key} (${d.blocker}) blocks ${blocked.key} (${d.blocked}): ${err.message}`);
+    }
+  }
+
+  // 4b. "Relates" links to existing issues that no create could carry.
+  for (const [itemId, issueKey] of relatesTo) {
+    const ref = have().get(itemId);
+    const k = relatesKeyFor(itemId, issueKey);
+    if (!ref || linked.has(k)) continue;
+    o.signal?.throwIfAborted();
+    progress('links', `Linking ${ref.key} relates to ${issueKey}`);
+    try {
+      await o.client.api.issueLinks.linkIssues({ type: { name: 'Relates' }, inwardIssue: { key: ref.key }, outwardIssue: { key: issueKey } });
+      markLinked(k);
+      linksCreated++;
+    } catch (err) {
+      if (!(err instanceof AtlassianError) || err.code === 'unauthorized' || err.code === 'rate_limited') throw err;
+      warnings.push(`Could not link ${ref.key} (${itemId}) to ${issueKey} as "relates to": ${err.message}`);
     }
   }
 

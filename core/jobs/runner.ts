@@ -47,6 +47,8 @@ export interface PipelineSteps {
     breakdown: Breakdown;
     snapshot: PageSnapshot;
     ledger: CreationLedger;
+    /** Items the reviewer chose to create and relate to an existing issue: item id → issue key. */
+    relatesTo: ReadonlyMap<string, string>;
     onProgress: (p: CreationProgress) => void;
     signal: AbortSignal;
   }): Promise<CreationOutcome>;
@@ -352,6 +354,7 @@ export class JobRunner {
           breakdown,
           snapshot,
           ledger: this.store.creationLedger(job.id, (key) => `${job.siteUrl}/browse/${encodeURIComponent(key)}`),
+          relatesTo: new Map(decisions.filter((d) => d.decision === 'link').map((d) => [d.itemId, d.issueKey])),
           signal: controller.signal,
           onProgress: (p) => {
             void this.store.updateProgress(jobId, { ...p, step: 'creating' }).then(async () => {

@@ -70,8 +70,11 @@ const RejectSchema = ActorSchema.extend({ reason: z.string().trim().max(2000).op
 const BreakdownPutSchema = z.object({ breakdown: z.unknown(), author: z.string().trim().min(1).max(200).optional() });
 const DuplicateSchema = z.object({
   issueKey: z.string().regex(/^[A-Z][A-Z0-9_]*-[0-9]+$/, 'must be an issue key such as PAY-12'),
-  /** skip: the existing issue covers the item, do not create it; create: create it anyway. */
-  decision: z.enum(['create', 'skip']),
+  /**
+   * skip: the existing issue covers the item, do not create it; create: create it anyway;
+   * link: create it and relate it to the existing issue ("Relates").
+   */
+  decision: z.enum(['create', 'skip', 'link']),
   by: z.string().trim().min(1).max(200).optional(),
 });
 const ProjectPutSchema = z.object({

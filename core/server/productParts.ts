@@ -116,7 +116,7 @@ export function productParts(o: ProductPartsOptions = {}): (ctx: { settings: Set
           const found = await findDuplicates(client, projectKey, items, { signal, excludeLabel: jobLabel(job.id) });
           return found.filter((f) => f.candidates.length > 0);
         },
-        createIssues: async ({ job, breakdown, snapshot, ledger, onProgress, signal }) => {
+        createIssues: async ({ job, breakdown, snapshot, ledger, relatesTo, onProgress, signal }) => {
           const s = await site();
           // The job's own project (from Forge or the reviewer) wins over the backend's setting.
           const projectKey = job.projectKey ?? (await settings.current()).config.jiraProjectKey;
@@ -131,6 +131,7 @@ export function productParts(o: ProductPartsOptions = {}): (ctx: { settings: Set
             pageUrl: snapshot.webUrl,
             pageTitle: snapshot.title,
             ledger,
+            relatesTo,
             onProgress: (p) => onProgress({ phase: p.phase, created: p.done, total: p.total, message: p.message }),
             signal,
           });

@@ -5,7 +5,7 @@ import type { JobDetailResponse } from '../../../core/server/admin.ts';
 import type { BreakdownReport } from '../../../core/breakdown/checkBreakdown.ts';
 import type { ItemDuplicates } from '../../../core/jira/findDuplicates.ts';
 import type { BreakdownDiff } from '../../../core/jobs/breakdownDiff.ts';
-import type { DuplicateDecision, AuditEntry } from '../../../core/store/types.ts';
+import type { DuplicateDecision, DuplicateDecisionKind, AuditEntry } from '../../../core/store/types.ts';
 import { when } from '../app/format.ts';
 
 /** The API types the report as unknown (it may be { error }); narrowed here once. */
@@ -111,7 +111,7 @@ export function DuplicatesPanel(p: {
   canDecide: boolean;
   busy: boolean;
   onSearch: () => void;
-  onDecide: (itemId: string, issueKey: string, decision: 'create' | 'skip') => void;
+  onDecide: (itemId: string, issueKey: string, decision: DuplicateDecisionKind) => void;
   onSelect: (id: string) => void;
 }) {
   const decisionOf = (itemId: string) => p.decisions.find((d) => d.itemId === itemId);
@@ -135,7 +135,7 @@ export function DuplicatesPanel(p: {
                   <ItemRef id={it.itemId} onSelect={p.onSelect} />{' '}
                   {d ? (
                     <span className={`flag ${d.decision === 'skip' ? 'flag-warning' : 'flag-human'}`}>
-                      {d.decision === 'skip' ? `skip: already ${d.issueKey}` : `create anyway (not ${d.issueKey})`}
+                      {d.decision === 'skip' ? `skip: already ${d.issueKey}` : d.decision === 'link' ? `create, relates to ${d.issueKey}` : `create anyway (not ${d.issueKey})`}
                     </span>
                   ) : (
                     <span className="muted small">no decision: it will be created</span>
@@ -148,11 +148,14 @@ export function DuplicatesPanel(p: {
                         {c.key}
                       </a>{' '}
                       {c.summary} <span className="muted small">({Math.round(c.score * 100)}% similar)</span>{' '}
-                      <button type="button" className="small-button" disabled={!p.canDecide || p.busy} onClick={() => p.onDecide(it.itemId, c.key, 'skip')}>
-                        Skip, {c.key} covers it
-                      </button>{' '}
                       <button type="button" className="small-button" disabled={!p.canDecide || p.busy} onClick={() => p.onDecide(it.itemId, c.key, 'create')}>
                         Create anyway
+                      </button>{' '}
+                      <button type="button" className="small-button" disabled={!p.canDecide || p.busy} onClick={() => p.onDecide(it.itemId, c.key, 'link')} title={`Create the item and link it to ${c.key} as "relates to"`}>
+                        Create and link to {c.key}
+                      </button>{' '}
+                      <button type="button" className="small-button" disabled={!p.canDecide || p.busy} onClick={() => p.onDecide(it.itemId, c.key, 'skip')}>
+                        Skip, {c.key} covers it
                       </button>
                     </li>
                   ))}
