@@ -7,7 +7,7 @@
 
 import { LlamaChatSession } from 'node-llama-cpp';
 import type { LlamaContextSequence, LlamaGrammar } from 'node-llama-cpp';
-import { LIMITS, parseBreakdown } from '../breakdown/schema.ts';
+import { LIMITS, itemDefaults, parseBreakdown } from '../breakdown/schema.ts';
 import type { Breakdown, Epic, Story } from '../breakdown/schema.ts';
 import { computeCoverage } from '../breakdown/coverage.ts';
 import { draftItemsForBlocks } from '../drafter/index.ts';
@@ -446,16 +446,8 @@ export class LlamaBreakdownEngine implements BreakdownEngine {
       epics.push({
         id: `E${e}`,
         title: clip(d.title, LIMITS.titleMax) || doc.title || 'Epic',
+        ...itemDefaults('model'),
         description: clip(d.description, LIMITS.descriptionMax),
-        acceptanceCriteria: [],
-        estimate: null,
-        priority: 'Medium',
-        labels: [],
-        components: [],
-        dependsOn: [],
-        sources: [],
-        notes: '',
-        origin: 'model',
         stories,
       });
     }

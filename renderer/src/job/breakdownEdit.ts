@@ -3,7 +3,7 @@
 // that an id names its parent (S2.3 sits under E2), so a re-parented item and its sub-tasks are
 // renumbered and every dependsOn that pointed at them follows.
 
-import type { Breakdown, Epic, ItemLevel, Story, Subtask, WorkItem } from '../../../core/breakdown/schema.ts';
+import { itemDefaults, type Breakdown, type Epic, type ItemLevel, type Story, type Subtask, type WorkItem } from '../../../core/breakdown/schema.ts';
 
 export interface Located {
   level: ItemLevel;
@@ -69,20 +69,7 @@ export function updateItem(b: Breakdown, id: string, patch: ItemPatch): Breakdow
   return next;
 }
 
-const blank = (id: string): Subtask => ({
-  id,
-  title: '',
-  description: '',
-  acceptanceCriteria: [],
-  estimate: null,
-  priority: 'Medium',
-  labels: [],
-  components: [],
-  dependsOn: [],
-  sources: [],
-  notes: '',
-  origin: 'human',
-});
+const blank = (id: string): Subtask => ({ id, title: '', ...itemDefaults('human') });
 
 /** Adds an empty item written by a person: an epic, a story under an epic, or a sub-task under a story. */
 export function addItem(b: Breakdown, level: ItemLevel, parentId: string | null, title = 'New item'): { breakdown: Breakdown; id: string } {
