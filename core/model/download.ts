@@ -10,6 +10,7 @@ import { stat } from 'node:fs/promises';
 import { inspectGguf, ModelError } from './modelStore.ts';
 import type { ModelStore, StoredModel } from './modelStore.ts';
 import type { StatusHub } from './statusHub.ts';
+import type { ModelStatus } from './types.ts';
 
 export interface DownloadProgress {
   fileName: string;
@@ -37,9 +38,15 @@ export interface DownloadRequest {
   hfToken?: string;
   /**
    * Model status to show the download in ('downloading' with percent, speed, ETA). Afterwards the
-   * previous status returns; a failure shows as 'error' only when no model was loaded before.
+   * status is `settle()` when given, else the previous status returns (a failure shows as 'error'
+   * only when no model was loaded before).
    */
   status?: StatusHub;
+  /**
+   * The status once the download has ended (done, cancelled or failed). An engine whose model was
+   * loaded or unloaded during the download knows its state better than the status captured before.
+   */
+  settle?: () => ModelStatus;
 }
 
 /** The https URL a source resolves to, for the reachability check. */
@@ -66,10 +73,12 @@ export async function downloadModel(store: ModelStore, req: DownloadRequest): Pr
         req.onProgress?.(p);
       },
     });
-    if (hub && before) hub.set(before);
+    if (hub && req.settle) hub.set(req.settle());
+    else if (hub && before) hub.set(before);
     return model;
   } catch (err) {
-    if (hub && before) {
+    if (hub && req.settle) hub.set(req.settle());
+    else if (hub && before) {
       const cancelled = err instanceof ModelError && err.code === 'cancelled';
       hub.set(before.state === 'absent' && !cancelled ? { state: 'error', message: err instanceof Error ? err.message : String(err) } : before);
     }

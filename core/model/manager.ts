@@ -12,6 +12,7 @@ import { inspectGguf, ModelError, ModelStore } from './modelStore.ts';
 import type { StoredModel } from './modelStore.ts';
 import type { LlamaRuntime } from './runtime.ts';
 import { StatusHub } from './statusHub.ts';
+import type { ModelStatus } from './types.ts';
 
 export interface ModelManagerOptions {
   /** The application's data folder; models live in its `models/` folder. */
@@ -67,7 +68,7 @@ export class ModelManager {
    * Downloads a catalogue model (by id, e.g. 'qwen2.5-7b') or a model URI/URL into the models folder.
    * Cancel with the signal; the partial file is kept and the next call resumes it.
    */
-  download(idOrSource: string, options: { signal?: AbortSignal; onProgress?: (p: DownloadProgress) => void; hfToken?: string } = {}): Promise<StoredModel> {
+  download(idOrSource: string, options: { signal?: AbortSignal; onProgress?: (p: DownloadProgress) => void; hfToken?: string; settle?: () => ModelStatus } = {}): Promise<StoredModel> {
     const entry = findCatalogueModel(idOrSource);
     return downloadModel(this.store, {
       source: entry?.uri ?? idOrSource,
@@ -77,6 +78,7 @@ export class ModelManager {
       hfToken: options.hfToken,
       fetch: this.fetchImpl,
       status: this.status,
+      settle: options.settle,
     });
   }
 

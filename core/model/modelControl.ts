@@ -14,6 +14,7 @@ import { ModelError } from './modelStore.ts';
 import type { StoredModel } from './modelStore.ts';
 import type { HardwareInfo } from './runtime.ts';
 import type { SwitchableEngine } from './switchableEngine.ts';
+import type { ModelStatus } from './types.ts';
 
 export interface DownloadView {
   /** Catalogue id or the URL asked for. */
@@ -122,7 +123,11 @@ export class ModelControl {
       view.downloadedBytes = p.downloadedBytes;
       view.totalBytes = p.totalBytes;
     };
-    const download = 'id' in source ? this.manager.download(idOrSource, { signal: controller.signal, onProgress }) : this.downloadUrl(idOrSource, fileName, controller.signal, onProgress);
+    // Once the download ends the status is the engine's as it is then, not as it was when the
+    // download started: a model loaded or unloaded meanwhile must show. Why a download failed stays
+    // in the download view (GET /api/model/download, the Models page), not in the engine's status.
+    const settle = (): ModelStatus => this.engine.settledStatus();
+    const download = 'id' in source ? this.manager.download(idOrSource, { signal: controller.signal, onProgress, settle }) : this.downloadUrl(idOrSource, fileName, controller.signal, onProgress, settle);
     const done = download.then(
       () => {
         view.state = 'done';
@@ -141,10 +146,10 @@ export class ModelControl {
     return view;
   }
 
-  private downloadUrl(url: string, fileName: string, signal: AbortSignal, onProgress: (p: DownloadProgress) => void): Promise<StoredModel> {
+  private downloadUrl(url: string, fileName: string, signal: AbortSignal, onProgress: (p: DownloadProgress) => void, settle: () => ModelStatus): Promise<StoredModel> {
     // ModelManager.download names the file after the URL; an explicit name goes through the lower-level call.
     return import('./download.ts').then(({ downloadModel }) =>
-      downloadModel(this.manager.store, { source: url, fileName, signal, onProgress, status: this.manager.status }),
+      downloadModel(this.manager.store, { source: url, fileName, signal, onProgress, status: this.manager.status, settle }),
     );
   }
 

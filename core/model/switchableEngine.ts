@@ -38,9 +38,16 @@ export class SwitchableEngine implements BreakdownEngine {
   private switchesPending = 0;
   private chain: Promise<void> = Promise.resolve();
   private disposed = false;
+  /** The last status the engine side (runtime, loads, generations) reported; downloads only overlay it. */
+  private engineStatus: ModelStatus;
 
   constructor(private readonly options: SwitchableEngineOptions = {}) {
     this.hub = options.status ?? new StatusHub({ state: 'absent', message: DRAFTER_MESSAGE });
+    const initial = this.hub.get();
+    this.engineStatus = initial.state === 'downloading' ? { state: 'absent', message: DRAFTER_MESSAGE } : initial;
+    this.hub.subscribe((s) => {
+      if (s.state !== 'downloading') this.engineStatus = s;
+    });
   }
 
   get name(): string {
@@ -61,6 +68,23 @@ export class SwitchableEngine implements BreakdownEngine {
 
   status(): ModelStatus {
     return this.hub.get();
+  }
+
+  /**
+   * The status this engine is in, whatever a download shows meanwhile: 'ready' with the model in use,
+   * 'generating' while a generation runs, the drafter's 'absent', the error of a failed load, or the
+   * progress of a switch under way (which reports its own end).
+   */
+  settledStatus(): ModelStatus {
+    const last = this.engineStatus;
+    if (this.switchesPending > 0) return last;
+    const loaded = this.llama && this.current === this.llama ? this.llama.runtime.loaded : undefined;
+    if (loaded && this.llama) {
+      if (last.state === 'generating' && last.model === loaded.name && this.inFlight.size > 0) return last;
+      return { state: 'ready', model: loaded.name, gpu: this.llama.runtime.llama.gpu, ...(loaded.notes.length ? { note: loaded.notes.join(' ') } : {}) };
+    }
+    if (last.state === 'error') return last;
+    return { state: 'absent', message: DRAFTER_MESSAGE };
   }
 
   onStatus(listener: (s: ModelStatus) => void): () => void {
