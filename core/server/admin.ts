@@ -91,6 +91,15 @@ export interface JobListResponse {
   defaultProjectKey: string | null;
 }
 
+/** PUT /api/jobs/:id/project: the job as it is now, and what the change undid. */
+export interface ProjectChangeResponse extends JobStatusView {
+  /**
+   * Duplicate decisions about issues of the previous project, cleared because they no longer apply
+   * (0 when none were); `message` says so for the reviewer.
+   */
+  duplicatesCleared: { count: number; reason: 'project_changed'; message: string } | null;
+}
+
 export interface JobDetailResponse {
   job: JobStatusView;
   /** Where approval creates the issues: the job's project, else the backend setting (null: none set). */
@@ -288,9 +297,26 @@ export function createAdminApp(deps: AdminDeps): Express {
     const by = actor(req, body.by);
     const next = await deps.store.setJobProject(job.id, body.projectKey, by);
     if (!next) throw notInReview();
+    // Decisions about issues of the project the job no longer targets (skip it, link to it) would
+    // skip or link items against the wrong project: they go, and the reviewer decides again.
+    const defaultProject = (await deps.settings.current()).config.jiraProjectKey ?? null;
+    const from = job.projectKey ?? defaultProject;
+    const to = next.projectKey ?? defaultProject;
+    let duplicatesCleared: ProjectChangeResponse['duplicatesCleared'] = null;
+    if (from && from !== to) {
+      const count = await deps.store.clearDuplicateDecisions(job.id, { issueProject: from, reason: 'project_changed', actor: by });
+      if (count > 0) {
+        duplicatesCleared = {
+          count,
+          reason: 'project_changed',
+          message: `${count} duplicate decision${count === 1 ? '' : 's'} about ${from} issues ${count === 1 ? 'was' : 'were'} cleared because the job now targets ${to ?? 'no project'}; decide again after the new duplicate search.`,
+        };
+      }
+    }
     // Likely duplicates were looked for in the old project; look again in the new one.
     if (next.projectKey !== job.projectKey) void deps.runner.searchDuplicates(job.id, by);
-    res.json(jobStatusView(next, await deps.store.createdIssues(job.id)));
+    const response: ProjectChangeResponse = { ...jobStatusView(next, await deps.store.createdIssues(job.id)), duplicatesCleared };
+    res.json(response);
   });
 
   api.post('/jobs/:id/duplicates/search', async (req, res) => {

@@ -49,6 +49,24 @@ describe('SQLite job store', () => {
     assert.equal((await store.getJob(team.job.id))?.projectKey, 'TEAM');
   });
 
+  test('clearing duplicate decisions of one project removes exactly its issues and audits the count', async (t) => {
+    const store = new SqliteJobStore({ dataDir: tempDir(t) });
+    t.after(() => store.close());
+    const { job } = await store.createOrFindOpenJob(newJob, 'test');
+    const { job: other } = await store.createOrFindOpenJob({ ...newJob, requestedBy: 'acc-2' }, 'test');
+    for (const [jobId, itemId, issueKey] of [[job.id, 'e1', 'PAY_X-1'], [job.id, 'e2', 'PAYX-2'], [job.id, 's1', 'PAY_X-3'], [other.id, 'e1', 'PAY_X-1']] as const) {
+      await store.setDuplicateDecision({ jobId, itemId, issueKey, decision: 'link', decidedBy: 'ann' });
+    }
+    // '_' is a LIKE wildcard: PAYX-2 must not count as an issue of PAY_X.
+    assert.equal(await store.clearDuplicateDecisions(job.id, { issueProject: 'PAY_X', reason: 'project_changed', actor: 'ann' }), 2);
+    assert.deepEqual((await store.duplicateDecisions(job.id)).map((d) => d.issueKey), ['PAYX-2']);
+    assert.equal((await store.duplicateDecisions(other.id)).length, 1, 'other jobs keep theirs');
+    const audit = (await store.auditLog(job.id)).filter((a) => a.action === 'duplicates.cleared');
+    assert.deepEqual(audit.map((a) => [a.actor, a.details]), [['ann', { count: 2, reason: 'project_changed' }]]);
+    assert.equal(await store.clearDuplicateDecisions(job.id, { issueProject: 'PAY_X', reason: 'project_changed', actor: 'ann' }), 0);
+    assert.equal((await store.auditLog(job.id)).filter((a) => a.action === 'duplicates.cleared').length, 1, 'nothing cleared, nothing audited');
+  });
+
   test('migrations run once: reopening the same folder keeps data and applies nothing again', async (t) => {
     const dir = tempDir(t);
     const a = new SqliteJobStore({ dataDir: dir });

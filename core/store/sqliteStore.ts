@@ -355,6 +355,16 @@ export class SqliteJobStore implements JobStore {
     })();
   }
 
+  async clearDuplicateDecisions(jobId: string, options: { issueProject: string; reason: string; actor: string }): Promise<number> {
+    const prefix = `${options.issueProject}-`;
+    return this.db.transaction(() => {
+      // substr, not LIKE: project keys may contain '_', a LIKE wildcard.
+      const { changes } = this.db.prepare('DELETE FROM duplicate_decisions WHERE job_id = ? AND substr(issue_key, 1, ?) = ?').run(jobId, prefix.length, prefix);
+      if (changes > 0) this.insertAudit(jobId, options.actor, 'duplicates.cleared', { count: changes, reason: options.reason });
+      return changes;
+    })();
+  }
+
   async duplicateDecisions(jobId: string): Promise<DuplicateDecision[]> {
     return (this.db.prepare('SELECT * FROM duplicate_decisions WHERE job_id = ? ORDER BY item_id').all(jobId) as Row[]).map((r) => ({
       jobId,

@@ -169,6 +169,11 @@ export interface JobStore {
   duplicateCandidates(jobId: string): Promise<{ candidates: unknown; searchedAt: string } | undefined>;
   setDuplicateDecision(d: Omit<DuplicateDecision, 'decidedAt'>): Promise<void>;
   duplicateDecisions(jobId: string): Promise<DuplicateDecision[]>;
+  /**
+   * Removes the job's duplicate decisions about issues of one Jira project (key prefix `PROJECT-`),
+   * with a `duplicates.cleared {count, reason}` audit row when any were removed; returns how many.
+   */
+  clearDuplicateDecisions(jobId: string, options: { issueProject: string; reason: string; actor: string }): Promise<number>;
 
   insertApiKey(key: Omit<ApiKeyRecord, 'lastUsedAt' | 'revokedAt'>): Promise<void>;
   apiKeysByPrefix(prefix: string): Promise<ApiKeyRecord[]>;

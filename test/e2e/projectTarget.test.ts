@@ -6,7 +6,8 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadCorpusPage } from '../corpus/index.ts';
 import { startHarness, type Harness } from './support/inProcess.ts';
-import type { JobDetailResponse } from '../../core/server/admin.ts';
+import { parseBreakdown } from '../../core/breakdown/schema.ts';
+import type { JobDetailResponse, ProjectChangeResponse } from '../../core/server/admin.ts';
 import type { JobStatusView } from '../../core/server/jobView.ts';
 
 type ErrorBody = { code: string; message: string; fields?: string[] };
@@ -113,6 +114,64 @@ describe('a job names the Jira project its issues go to', () => {
     assert.equal(done.state, 'done', JSON.stringify(done.error));
     assert.deepEqual([...new Set(h.fake.issues.slice(before).map((i) => i.projectKey))], ['TEAM']);
     h.fake.assertNoViolations();
+  });
+});
+
+describe('duplicate decisions follow the job\'s project', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness({ env: { SPEC2TICKETS_RATE_LIMIT_PER_MINUTE: '100000', SPEC2TICKETS_RATE_LIMIT_BURST: '10000' } });
+    h.fake.addPage({ id: '702', title: 'Onboarding stories', storage: loadCorpusPage('user-stories-onboarding').content, version: 1 });
+  });
+  after(() => h.close());
+
+  test('changing the project clears the decisions about the old project\'s issues, audits it and says so', async () => {
+    const res = await h.pub('/v1/jobs', { json: { pageId: '702', siteUrl: h.fake.url, requestedBy: 'acc-dup' } });
+    const { jobId } = (await res.json()) as { jobId: string };
+    const review = await h.poll(jobId, (j) => j.state === 'awaiting_review' || j.state === 'failed');
+    assert.equal(review.state, 'awaiting_review', JSON.stringify(review.error));
+    const detail = (await (await h.admin(`/api/jobs/${jobId}`)).json()) as JobDetailResponse;
+    const bd = parseBreakdown(detail.breakdown.latest!.body);
+    const [epic, second] = bd.epics;
+    const story = epic!.stories[0]!;
+    assert.ok(second, 'the page breaks down into at least two epics');
+    const decide = async (itemId: string, issueKey: string, decision: 'create' | 'link') =>
+      assert.equal((await h.admin(`/api/jobs/${jobId}/duplicates/${itemId}`, { method: 'PUT', json: { issueKey, decision } })).status, 200);
+    const pay1 = h.fake.addIssue({ projectKey: 'PAY', summary: 'Onboarding checklist (older ticket)' });
+    const pay2 = h.fake.addIssue({ projectKey: 'PAY', summary: 'Welcome email (older ticket)' });
+    const team = h.fake.addIssue({ projectKey: 'TEAM', summary: 'Onboarding (team ticket)' });
+    await decide(epic!.id, pay1.key, 'link');
+    await decide(story.id, pay2.key, 'create');
+    await decide(second!.id, team.key, 'link');
+
+    // From the backend default (PAY) to TEAM: the two decisions about PAY issues no longer apply.
+    const put = await h.admin(`/api/jobs/${jobId}/project`, { method: 'PUT', json: { projectKey: 'TEAM', by: 'reviewer-ann' } });
+    assert.equal(put.status, 200, await put.clone().text());
+    const body = (await put.json()) as ProjectChangeResponse;
+    assert.equal(body.projectKey, 'TEAM');
+    assert.equal(body.duplicatesCleared?.count, 2);
+    assert.equal(body.duplicatesCleared?.reason, 'project_changed');
+    assert.match(body.duplicatesCleared?.message ?? '', /2 duplicate decisions about PAY issues were cleared .*TEAM/);
+    let after = (await (await h.admin(`/api/jobs/${jobId}`)).json()) as JobDetailResponse;
+    assert.deepEqual(after.duplicates.decisions.map((d) => [d.itemId, d.issueKey]), [[second!.id, team.key]], 'the decision about a TEAM issue stays');
+    const cleared = after.audit.filter((a) => a.action === 'duplicates.cleared');
+    assert.equal(cleared.length, 1);
+    assert.equal(cleared[0]!.actor, 'reviewer-ann');
+    assert.deepEqual(cleared[0]!.details, { count: 2, reason: 'project_changed' });
+
+    // Back to the backend default: now the TEAM decision is the stale one.
+    const back = (await (await h.admin(`/api/jobs/${jobId}/project`, { method: 'PUT', json: { projectKey: null } })).json()) as ProjectChangeResponse;
+    assert.equal(back.duplicatesCleared?.count, 1);
+    assert.match(back.duplicatesCleared?.message ?? '', /1 duplicate decision about TEAM issues was cleared .*PAY/);
+    after = (await (await h.admin(`/api/jobs/${jobId}`)).json()) as JobDetailResponse;
+    assert.deepEqual(after.duplicates.decisions, []);
+
+    // Naming the default project explicitly changes where nothing goes: no decision is touched.
+    await decide(epic!.id, pay1.key, 'link');
+    const same = (await (await h.admin(`/api/jobs/${jobId}/project`, { method: 'PUT', json: { projectKey: 'PAY' } })).json()) as ProjectChangeResponse;
+    assert.equal(same.duplicatesCleared, null);
+    after = (await (await h.admin(`/api/jobs/${jobId}`)).json()) as JobDetailResponse;
+    assert.deepEqual(after.duplicates.decisions.map((d) => d.issueKey), [pay1.key]);
   });
 });
 

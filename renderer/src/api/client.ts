@@ -3,7 +3,7 @@
 // backend's own words instead of catching exceptions. A 401 means the session token is gone
 // (backend restarted, wrong URL): the app is told once and shows how to get back in.
 
-import type { JobDetailResponse, JobListResponse, ModelResponse } from '../../../core/server/admin.ts';
+import type { JobDetailResponse, JobListResponse, ModelResponse, ProjectChangeResponse } from '../../../core/server/admin.ts';
 import type { JobStatusView } from '../../../core/server/jobView.ts';
 import type { DuplicateDecisionKind } from '../../../core/store/types.ts';
 import type { SettingsView, SettingsUpdate } from '../../../core/config/settings.ts';
@@ -102,7 +102,7 @@ export class ApiClient {
     return this.call<JobStatusView>('POST', `/jobs/${encodeURIComponent(id)}/${action}`, reason === undefined ? {} : { reason });
   }
   setProject(id: string, projectKey: string | null) {
-    return this.call<JobStatusView>('PUT', `/jobs/${encodeURIComponent(id)}/project`, { projectKey });
+    return this.call<ProjectChangeResponse>('PUT', `/jobs/${encodeURIComponent(id)}/project`, { projectKey });
   }
   searchDuplicates(id: string) {
     return this.call<unknown>('POST', `/jobs/${encodeURIComponent(id)}/duplicates/search`, {});

@@ -147,7 +147,10 @@ export function JobPage({ api, jobId, events }: { api: ApiClient; jobId: string;
     const r = await api.setProject(job.jobId, projectKey);
     setBusy(false);
     setActionError(r.ok ? null : r);
-    if (r.ok) setNotice(projectKey ? `Issues will be created in ${projectKey}.` : 'Issues will be created in the backend default project.');
+    if (r.ok) {
+      const target = projectKey ? `Issues will be created in ${projectKey}.` : 'Issues will be created in the backend default project.';
+      setNotice(r.data.duplicatesCleared ? `${target} ${r.data.duplicatesCleared.message}` : target);
+    }
     await load({ resetDraft: !dirty });
   };
   const decide = async (itemId: string, key: string, decision: DuplicateDecisionKind) => {
