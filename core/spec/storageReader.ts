@@ -398,13 +398,16 @@ class StorageReader {
     return isAcceptanceLeadIn(lines[lines.length - 1] ?? '');
   }
 
+  /** Inside a sink whose nested blocks become line breaks (a paragraph, quote, task body…), an item is a bullet line. */
+  private bulletInFlattenedText(frame: Frame): boolean {
+    if (this.currentSink()?.flatten !== 'all') return false;
+    this.separator('\n• ');
+    frame.onClose = () => this.separator('\n');
+    return true;
+  }
+
   private openListItem(frame: Frame): boolean {
-    const sink = this.currentSink();
-    if (sink?.flatten === 'all') {
-      this.separator('\n• ');
-      frame.onClose = () => this.separator('\n');
-      return true;
-    }
+    if (this.bulletInFlattenedText(frame)) return true;
     const list = this.lists[this.lists.length - 1];
     const block = this.doc.reserve('listItem', {
       depth: list?.depth ?? 0,
@@ -420,12 +423,7 @@ class StorageReader {
   }
 
   private openTask(frame: Frame): boolean {
-    const sink = this.currentSink();
-    if (sink?.flatten === 'all') {
-      this.separator('\n• ');
-      frame.onClose = () => this.separator('\n');
-      return true;
-    }
+    if (this.bulletInFlattenedText(frame)) return true;
     const list = this.lists[this.lists.length - 1];
     const block = this.doc.reserve('task', {
       done: false,

@@ -27,13 +27,10 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(
-  o: { fake?: FakeAtlassianOptions; env?: Record<string, string>; engine?: BreakdownEngine; parts?: ProductPartsOptions; /** An existing data folder (kept on close). */ dataDir?: string } = {},
-): Promise<Harness> {
-  const fake = await startFakeAtlassian(o.fake);
-  const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 's2t-e2e-'));
-  const loaded = loadConfig({
-    cwd: dataDir,
+/** Backend configuration for tests: loopback ports chosen by the OS, the fake site, project PAY. */
+export function loadTestConfig(fake: FakeAtlassian, dataDir: string, env: Record<string, string> = {}, cwd = dataDir) {
+  return loadConfig({
+    cwd,
     env: {
       SPEC2TICKETS_DATA_DIR: dataDir,
       SPEC2TICKETS_PUBLIC_PORT: '0',
@@ -41,9 +38,17 @@ export async function startHarness(
       SPEC2TICKETS_SITE_URL: fake.url,
       SPEC2TICKETS_ATLASSIAN_EMAIL: fake.email,
       SPEC2TICKETS_JIRA_PROJECT: 'PAY',
-      ...o.env,
+      ...env,
     },
   });
+}
+
+export async function startHarness(
+  o: { fake?: FakeAtlassianOptions; env?: Record<string, string>; engine?: BreakdownEngine; parts?: ProductPartsOptions; /** An existing data folder (kept on close). */ dataDir?: string } = {},
+): Promise<Harness> {
+  const fake = await startFakeAtlassian(o.fake);
+  const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 's2t-e2e-'));
+  const loaded = loadTestConfig(fake, dataDir, o.env);
   const backend = await startBackend({
     loaded,
     secrets: new MemorySecretStore({ atlassianApiToken: fake.apiToken }),

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { loadConfig } from '../../../core/config/config.ts';
+import { loadTestConfig } from '../../e2e/support/inProcess.ts';
 import { MemorySecretStore } from '../../../core/secrets/secretStore.ts';
 import { startBackend, type Backend } from '../../../core/server/backend.ts';
 import { productParts } from '../../../core/server/productParts.ts';
@@ -54,17 +54,7 @@ export async function startReviewApp(o: { engine?: BreakdownEngine } = {}): Prom
     await buildRenderer(rendererDir);
     const fake = await startFakeAtlassian();
     cleanups.push(() => fake.close());
-    const loaded = loadConfig({
-      cwd: temp,
-      env: {
-        SPEC2TICKETS_DATA_DIR: dataDir,
-        SPEC2TICKETS_PUBLIC_PORT: '0',
-        SPEC2TICKETS_ADMIN_PORT: '0',
-        SPEC2TICKETS_SITE_URL: fake.url,
-        SPEC2TICKETS_ATLASSIAN_EMAIL: fake.email,
-        SPEC2TICKETS_JIRA_PROJECT: 'PAY',
-      },
-    });
+    const loaded = loadTestConfig(fake, dataDir, {}, temp);
     const backend = await startBackend({
       loaded,
       secrets: new MemorySecretStore({ atlassianApiToken: fake.apiToken }),
