@@ -3,7 +3,7 @@
 // folder with Load and Delete, Import from a path, and Unload (back to the drafter).
 // Nothing is downloaded unless the admin clicks Download.
 
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ApiClient, ApiFailure, ApiResult } from '../api/client.ts';
 import type { ModelStatus } from '../../../core/model/types.ts';
 import type { CatalogueResponse, DownloadView, HardwareResponse, InstalledResponse } from '../../../core/server/modelApi.ts';
@@ -33,12 +33,27 @@ export function ModelsPage({ api, pushed }: { api: ApiClient; pushed: ModelStatu
   const [busy, setBusy] = useState(false);
   const [importPath, setImportPath] = useState('');
 
+  // Refreshes overlap (a status push and a finished action both ask): only the newest one's
+  // answer is shown, so an older list cannot replace a newer one.
+  const generation = useRef(0);
+  const latest = useRef<Promise<void>>(Promise.resolve());
   const refresh = useCallback(async () => {
-    const [m, i, d] = await Promise.all([api.model(), api.installedModels(), api.currentDownload()]);
-    if (m.ok) setInitial(m.data.status);
-    if (i.ok) setInstalled(i.data);
-    else setError(i);
-    if (d.ok) setDownload(d.data.download);
+    const mine = ++generation.current;
+    const reading = (async () => {
+      const [m, i, d] = await Promise.all([api.model(), api.installedModels(), api.currentDownload()]);
+      if (mine !== generation.current) return;
+      if (m.ok) setInitial(m.data.status);
+      if (i.ok) setInstalled(i.data);
+      else setError(i);
+      if (d.ok) setDownload(d.data.download);
+    })();
+    latest.current = reading;
+    // A newer refresh started meanwhile: wait for the newest, so callers see what it applied.
+    let awaited: Promise<void> | null = null;
+    while (awaited !== latest.current) {
+      awaited = latest.current;
+      await awaited;
+    }
   }, [api]);
 
   useEffect(() => {
@@ -60,10 +75,11 @@ export function ModelsPage({ api, pushed }: { api: ApiClient; pushed: ModelStatu
     setError(null);
     setNotice('');
     const r = await fn();
+    // The list is read again before the outcome is shown, so the notice and the table agree.
+    await refresh();
     setBusy(false);
     if (r.ok) setNotice(done(r.data));
     else setError(r);
-    await refresh();
   };
 
   const described = status ? describeModel(status, installed?.loaded ? undefined : 'drafter') : null;
