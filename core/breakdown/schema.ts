@@ -34,8 +34,15 @@ export type ItemOrigin = (typeof ITEM_ORIGINS)[number];
 /** Item ids are short and readable: E1, S1.2, T1.2.3 (level letter + path). */
 export const ITEM_ID_PATTERN = /^[EST][0-9]+(\.[0-9]+){0,2}$/;
 
+// Each level has its own id shape, so an id always says where its item sits (E1.1.1 cannot be an epic);
+// whether the numbers match the actual parent is checkLimits' business (an actionable finding, not a refusal).
+const levelId = (re: RegExp, example: string) => z.string().regex(re, `id must look like ${example}`);
+const EPIC_ID = levelId(/^E[0-9]+$/, 'E1 (an epic)');
+const STORY_ID = levelId(/^S[0-9]+\.[0-9]+$/, 'S1.2 (a story)');
+const SUBTASK_ID = levelId(/^T[0-9]+\.[0-9]+\.[0-9]+$/, 'T1.2.3 (a sub-task)');
+
 const itemFields = {
-  id: z.string().regex(ITEM_ID_PATTERN, 'item id must look like E1, S1.2 or T1.2.3'),
+  id: SUBTASK_ID,
   title: z.string().trim().min(1, 'title is empty').max(LIMITS.titleMax),
   description: z.string().max(LIMITS.descriptionMax).default(''),
   acceptanceCriteria: z.array(z.string().trim().min(1).max(LIMITS.criterionMax)).max(LIMITS.criteriaMax).default([]),
@@ -59,6 +66,7 @@ const itemFields = {
 export const SubtaskSchema = z.object({ ...itemFields });
 export const StorySchema = z.object({
   ...itemFields,
+  id: STORY_ID,
   estimate: itemFields.estimate.refine(
     (v) => v === null || (STORY_POINTS as readonly number[]).includes(v),
     'story points must be one of 1, 2, 3, 5, 8, 13',
@@ -67,6 +75,7 @@ export const StorySchema = z.object({
 });
 export const EpicSchema = z.object({
   ...itemFields,
+  id: EPIC_ID,
   stories: z.array(StorySchema).max(LIMITS.storiesPerEpicMax).default([]),
 });
 
@@ -97,7 +106,7 @@ export type WorkItem = Epic | Story | Subtask;
 
 /** Every field of an item but id and title at its schema default, for code that builds items field by field. */
 export function itemDefaults(origin: ItemOrigin = 'model'): Omit<Subtask, 'id' | 'title'> {
-  const { id: _id, title: _title, ...rest } = SubtaskSchema.parse({ id: 'T1', title: '-' });
+  const { id: _id, title: _title, ...rest } = SubtaskSchema.parse({ id: 'T1.1.1', title: '-' });
   return { ...rest, origin };
 }
 
