@@ -1,6 +1,9 @@
 // Content-derived ids for blocks and sections. An id depends only on the thing's own normalised
-// content, so inserting, editing or deleting something elsewhere on the page never changes it; a
-// numeric suffix (in document order) only tells identical twins apart.
+// content (a table row's own cells, not its column headers), so inserting, editing or deleting
+// something elsewhere on the page never changes it. Identical twins are keyed by their heading path as
+// well (see DocumentBuilder.finish), and a numeric suffix in document order only separates twins that
+// share a section. The one edit elsewhere that does change an id: adding or removing an exact twin of a
+// block, which moves it between the content-only and the heading-path key.
 
 /** 32-bit FNV-1a over UTF-16 code units, as 8 hex digits. Fast, stable across runs and platforms. */
 export function shortHash(text: string): string {

@@ -20,6 +20,8 @@ export interface PendingBlock {
   parts: string[];
   /** Final text, for blocks whose reader composes it (rows, images, macros). */
   text?: string;
+  /** What the id is hashed from when it is not the text: a table row's own cells, without the column headers. */
+  idText?: string;
   /** Some of the text is the author's prose (not only status lozenges, Jira keys or emoticons). */
   prose: boolean;
   dropped: boolean;
@@ -80,6 +82,7 @@ export class DocumentBuilder {
       kind,
       parts: [],
       text: undefined,
+      idText: undefined,
       prose: false,
       dropped: false,
       sectionIndex: this.sectionIndex,
@@ -147,18 +150,11 @@ export class DocumentBuilder {
       if (target && s.parentIndex !== undefined) target.parentId = sections[s.parentIndex]?.id;
     });
 
-    const idOf: (string | undefined)[] = new Array(this.blocks.length);
-    // Parent that survived: an empty list item that only wraps a nested list hands its children up.
-    const keptParent: (number | undefined)[] = new Array(this.blocks.length);
-    const blocks: SpecBlock[] = [];
-    // Given/When/Then steps continue a scenario across siblings (items of one list, or consecutive
-    // paragraphs), even with nested items in between; a paragraph after a scenario list starts afresh.
-    const gherkinBySibling = new Map<string, boolean>();
+    // First the final kind and text of every block, so that twins (blocks with the same id key) are known
+    // before any id is handed out.
+    const finals: ({ kind: BlockKind; text: string; done: boolean | undefined; key: string } | undefined)[] = new Array(this.blocks.length);
+    const keyCount = new Map<string, number>();
     for (const p of this.blocks) {
-      const parent = p.parentIndex;
-      const effectiveParent =
-        parent === undefined ? undefined : idOf[parent] !== undefined ? parent : keptParent[parent];
-      keptParent[p.index] = effectiveParent;
       if (p.dropped) continue;
       let text = p.text ?? (p.kind === 'code' ? normaliseCode(p.parts.join('')) : normaliseText(p.parts.join('')));
       let kind = p.kind;
@@ -175,8 +171,31 @@ export class DocumentBuilder {
         p.dropped = true;
         continue;
       }
+      const key = idKey(kind, p.idText ?? text);
+      finals[p.index] = { kind, text, done, key };
+      keyCount.set(key, (keyCount.get(key) ?? 0) + 1);
+    }
+
+    const idOf: (string | undefined)[] = new Array(this.blocks.length);
+    // Parent that survived: an empty list item that only wraps a nested list hands its children up.
+    const keptParent: (number | undefined)[] = new Array(this.blocks.length);
+    const blocks: SpecBlock[] = [];
+    // Given/When/Then steps continue a scenario across siblings (items of one list, or consecutive
+    // paragraphs), even with nested items in between; a paragraph after a scenario list starts afresh.
+    const gherkinBySibling = new Map<string, boolean>();
+    for (const p of this.blocks) {
+      const parent = p.parentIndex;
+      const effectiveParent =
+        parent === undefined ? undefined : idOf[parent] !== undefined ? parent : keptParent[parent];
+      keptParent[p.index] = effectiveParent;
+      const final = finals[p.index];
+      if (p.dropped || !final) continue;
+      const { kind, text, done, key } = final;
       const section = sections[p.sectionIndex] ?? sections[0]!;
-      const id = blockIds.next(idKey(kind, text));
+      // Twins are told apart by their heading path first, so a twin added in one section leaves the
+      // twins of other sections alone; only twins within one section fall back to page order.
+      const twinKey = (keyCount.get(key) ?? 0) > 1 ? `${key}\u0000${section.headingPath.join('\u0000')}` : key;
+      const id = blockIds.next(twinKey);
       idOf[p.index] = id;
       const siblingKey = `${p.sectionIndex}/${effectiveParent ?? ''}/${p.depth ?? ''}`;
       const { tags, requirementId } = tagRequirement({

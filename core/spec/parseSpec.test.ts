@@ -69,6 +69,53 @@ describe('stable block ids', () => {
     assert.deepEqual(parseSpec('<p>Same text</p><p>Other</p><p>Same   text</p><p>same text</p>').blocks.map((b) => b.id), [first, other, second, third]);
   });
 
+  test('renaming, adding or removing a table column keeps every row id; the row text still names the headers', () => {
+    const a = parseSpec(before);
+    const renamed = parseSpec(before.replace('<th>Requirement</th>', '<th>Capability</th><th>Owner</th>'));
+    const rows = (doc: SpecDocument) => doc.blocks.filter((b) => b.kind === 'tableRow');
+    assert.equal(rows(a).length, 3);
+    assert.deepEqual(rows(renamed).map((b) => b.id), rows(a).map((b) => b.id));
+    assert.equal(rows(a)[0]!.text, 'ID: FR-1; Requirement: Pay by card');
+    assert.equal(rows(renamed)[0]!.text, 'ID: FR-1; Capability: Pay by card');
+    // Header-less rows and rows with their own th label are keyed by all their own cells.
+    const noHeader = parseSpec('<table><tbody><tr><td>FR-1</td><td>Pay by card</td></tr></tbody></table>');
+    assert.equal(noHeader.blocks[0]!.id, rows(a)[0]!.id);
+    const labelled = parseSpec('<table><tbody><tr><th>Owner</th><td>Alice</td></tr></tbody></table>');
+    const relabelled = parseSpec('<table><tbody><tr><th>Owner</th><td>Bob</td></tr></tbody></table>');
+    assert.equal(labelled.blocks[0]!.text, 'Owner: Alice');
+    assert.notEqual(labelled.blocks[0]!.id, relabelled.blocks[0]!.id);
+    // Editing a cell is an edit of the row itself.
+    const edited = parseSpec(before.replace('Pay by card', 'Pay by debit card'));
+    assert.notEqual(rows(edited)[0]!.id, rows(a)[0]!.id);
+    assert.deepEqual(rows(edited).slice(1).map((b) => b.id), rows(a).slice(1).map((b) => b.id));
+  });
+
+  test('twins in different sections keep their ids when an earlier twin is inserted; twins in one section are numbered', () => {
+    const page = (extra: string) => `
+<h1>Spec</h1>${extra}
+<h2>Cards</h2><ul><li>Errors are logged</li><li>Cards are validated</li></ul>
+<h2>Wallets</h2><ul><li>Errors are logged</li></ul>
+<h2>Invoices</h2><p>Errors are logged</p><ul><li>Errors are logged</li><li>Errors are logged</li></ul>`;
+    const a = parseSpec(page(''));
+    const b = parseSpec(page('<h2>Overview</h2><ul><li>Errors are logged</li></ul>'));
+    const twins = (doc: SpecDocument) =>
+      doc.blocks.filter((x) => x.kind === 'listItem' && x.text === 'Errors are logged').map((x) => [x.headingPath.at(-1), x.id]);
+    const idsA = twins(a);
+    const idsB = twins(b);
+    assert.equal(idsB.length, idsA.length + 1);
+    assert.equal(idsB[0]![0], 'Overview');
+    assert.deepEqual(idsB.slice(1), idsA);
+    assert.equal(new Set(idsB.map(([, id]) => id)).size, idsB.length, 'twins still get distinct ids');
+    const [, , , invoices1, invoices2] = idsB.map(([, id]) => id);
+    assert.equal(invoices2, `${invoices1}-2`, 'twins within one section fall back to page order');
+    // A block without twins keeps the plain content id, whatever section it is in.
+    const unique = a.blocks.find((x) => x.text === 'Cards are validated')!;
+    const moved = parseSpec('<h1>Other</h1><ul><li>Cards are validated</li></ul>').blocks[0]!;
+    assert.equal(moved.id, unique.id);
+    // The paragraph twin is another kind of block, so it is no twin of the list items.
+    assert.match(a.blocks.find((x) => x.kind === 'paragraph')!.id, /^b-[0-9a-f]{8}$/);
+  });
+
   test('the same text as a different kind of block has a different id', () => {
     const doc = parseSpec('<p>Export as CSV</p><ul><li>Export as CSV</li></ul>');
     assert.notEqual(doc.blocks[0]!.id, doc.blocks[1]!.id);

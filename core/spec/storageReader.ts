@@ -521,6 +521,12 @@ class StorageReader {
       .map((c) => (c.header ? `${c.header}: ${c.text}` : c.text))
       .join('; ');
     if (!block.text) block.dropped = true;
+    // The id comes from the row's own cells: renaming or adding a column (a header edit) must not
+    // change the id of every row below it.
+    block.idText = cells
+      .filter((c) => c.text !== '')
+      .map((c) => c.text)
+      .join('; ');
   }
 
   private openLink(frame: Frame, ref: string): boolean {
