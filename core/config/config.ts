@@ -26,6 +26,13 @@ export interface Config {
   /** Public API requests per minute per key (token bucket refill), and the burst allowed. */
   rateLimitPerMinute: number;
   rateLimitBurst: number;
+  /**
+   * The Jira issue type (name or id) each breakdown level is created as; undefined picks by the
+   * project's hierarchy (Epic; Story, else Task; Sub-task).
+   */
+  issueTypeEpic: string | undefined;
+  issueTypeStory: string | undefined;
+  issueTypeSubtask: string | undefined;
 }
 
 export type ConfigKey = keyof Config;
@@ -34,6 +41,7 @@ export type ConfigSource = 'flag' | 'env' | 'dotenv' | 'file' | 'settings' | 'de
 const port = z.coerce.number({ message: 'must be a port number' }).int('must be a port number').min(0, 'must be a port number').max(65535, 'must be a port number');
 const positiveInt = (max: number) => z.coerce.number({ message: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').max(max, `must be at most ${max}`);
 const text = z.string().trim().min(1, 'must not be empty');
+const issueType = z.string().trim().min(1, 'must not be empty').max(255, 'must be an issue type name or id of at most 255 characters');
 const siteUrl = z
   .string()
   .trim()
@@ -61,6 +69,9 @@ export const FIELD_SCHEMAS = {
   retentionDays: positiveInt(3650),
   rateLimitPerMinute: positiveInt(100_000),
   rateLimitBurst: positiveInt(10_000),
+  issueTypeEpic: issueType,
+  issueTypeStory: issueType,
+  issueTypeSubtask: issueType,
 } satisfies Record<ConfigKey, z.ZodType>;
 
 export const ENV_NAMES: Record<ConfigKey, string> = {
@@ -76,6 +87,9 @@ export const ENV_NAMES: Record<ConfigKey, string> = {
   retentionDays: 'SPEC2TICKETS_RETENTION_DAYS',
   rateLimitPerMinute: 'SPEC2TICKETS_RATE_LIMIT_PER_MINUTE',
   rateLimitBurst: 'SPEC2TICKETS_RATE_LIMIT_BURST',
+  issueTypeEpic: 'SPEC2TICKETS_ISSUE_TYPE_EPIC',
+  issueTypeStory: 'SPEC2TICKETS_ISSUE_TYPE_STORY',
+  issueTypeSubtask: 'SPEC2TICKETS_ISSUE_TYPE_SUBTASK',
 };
 
 const kebab = (k: string): string => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -121,6 +135,9 @@ const DEFAULTS: Omit<Config, 'dataDir'> = {
   retentionDays: 30,
   rateLimitPerMinute: 120,
   rateLimitBurst: 30,
+  issueTypeEpic: undefined,
+  issueTypeStory: undefined,
+  issueTypeSubtask: undefined,
 };
 
 export function loadConfig(o: LoadConfigOptions = {}): LoadedConfig {

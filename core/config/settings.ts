@@ -1,4 +1,5 @@
-// Settings the admin can change at run time (site, service account email, Jira project, retention)
+// Settings the admin can change at run time (site, service account email, Jira project, retention,
+// the issue type each breakdown level becomes)
 // and the write-only secrets behind them. Saved settings live in the job store; a value given by
 // flag or environment wins over a saved one (the admin is shown where each value comes from).
 
@@ -8,7 +9,7 @@ import type { JobStore } from '../store/types.ts';
 import type { SecretName, SecretStore } from '../secrets/secretStore.ts';
 import type { AtlassianSite } from '../atlassian/site.ts';
 
-export const EDITABLE_SETTINGS = ['siteUrl', 'atlassianEmail', 'jiraProjectKey', 'allowedProjects', 'retentionDays'] as const;
+export const EDITABLE_SETTINGS = ['siteUrl', 'atlassianEmail', 'jiraProjectKey', 'allowedProjects', 'retentionDays', 'issueTypeEpic', 'issueTypeStory', 'issueTypeSubtask'] as const;
 export type EditableSetting = (typeof EDITABLE_SETTINGS)[number];
 
 /** PUT /api/settings body: null clears a saved value; secrets are write-only. */
@@ -19,6 +20,9 @@ export const SettingsUpdateSchema = z
     jiraProjectKey: FIELD_SCHEMAS.jiraProjectKey.nullable().optional(),
     allowedProjects: FIELD_SCHEMAS.allowedProjects.nullable().optional(),
     retentionDays: z.number().int().min(1).max(3650).nullable().optional(),
+    issueTypeEpic: FIELD_SCHEMAS.issueTypeEpic.nullable().optional(),
+    issueTypeStory: FIELD_SCHEMAS.issueTypeStory.nullable().optional(),
+    issueTypeSubtask: FIELD_SCHEMAS.issueTypeSubtask.nullable().optional(),
     secrets: z.object({ atlassianApiToken: z.string().trim().min(1, 'must not be empty').max(1000).optional() }).strict().optional(),
   })
   .strict();

@@ -272,7 +272,7 @@ describe('creating a breakdown in Jira', () => {
     const before = fake.issues.length;
     const err = await run(sampleBreakdown(1, 1, 1), new MemoryLedger(), 'job-ops', { projectKey: 'OPS' }).catch((e: unknown) => e);
     assert.ok(err instanceof AtlassianError);
-    assert.equal(err.message, "Project OPS has no sub-task issue type; map 'subtask' to another type in Settings.");
+    assert.equal(err.message, 'Project OPS has no sub-task issue type (available: Epic, Task); set "Issue type for sub-tasks" in Settings (or SPEC2TICKETS_ISSUE_TYPE_SUBTASK) to another issue type of the project.');
     assert.equal(fake.issues.length, before);
   });
 });

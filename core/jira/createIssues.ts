@@ -24,7 +24,7 @@ import { defaultSleep } from '../atlassian/transport.ts';
 import type { Sleep } from '../atlassian/transport.ts';
 import { composeIssueDescription } from './adf.ts';
 import type { JiraClient } from './client.ts';
-import { issueTypeById, readProjectMeta, resolveLevelMapping, storyPointsField, unfillableRequiredFields } from './projectMeta.ts';
+import { issueTypeById, mappingHint, readProjectMeta, resolveLevelMapping, storyPointsField, unfillableRequiredFields } from './projectMeta.ts';
 import type { IssueTypeMeta, LevelMapping } from './projectMeta.ts';
 
 export const ENTITY_PROPERTY_KEY = 'spec2tickets';
@@ -124,10 +124,17 @@ interface Reconciled {
   links: Set<string>;
 }
 
-async function reconcileByLabel(o: CreateBreakdownOptions, label: string, itemIds: Set<string>): Promise<Reconciled> {
+/**
+ * The issues an item is to be related to ("Relates"): given how to find the key of another item's
+ * issue, since on resume that issue may be known only from the same search.
+ */
+type RelatedOf = (itemId: string, keyOfItem: (itemId: string) => string | undefined) => string[];
+
+async function reconcileByLabel(o: CreateBreakdownOptions, label: string, itemIds: Set<string>, relatedOf: RelatedOf): Promise<Reconciled> {
   const found = new Map<string, { key: string; id: string }>();
   const byKey = new Map<string, string>();
   const rawLinks: { from: string; to: string }[] = [];
+  const relatesSeen = new Map<string, Set<string>>();
   // Jira's search index lags behind writes; reconcileIssues asks it to include these ids regardless.
   const known = [...o.ledger.createdItems().values()].map((v) => Number(v.id)).filter(Number.isFinite).slice(-50);
   const links = new Set<string>();
@@ -152,10 +159,11 @@ async function reconcileByLabel(o: CreateBreakdownOptions, label: string, itemId
       byKey.set(issue.key, prop.itemId);
       // Seen from this issue: an outwardIssue is one it blocks, an inwardIssue one that blocks it.
       const issueLinks = ((issue.fields as Record<string, unknown> | undefined)?.issuelinks ?? []) as { type?: { name?: string }; inwardIssue?: { key?: string }; outwardIssue?: { key?: string } }[];
-      const relatesTo = o.relatesTo?.get(prop.itemId);
       for (const l of issueLinks) {
-        if (l.type?.name === 'Relates' && relatesTo && (l.outwardIssue?.key === relatesTo || l.inwardIssue?.key === relatesTo)) {
-          links.add(relatesKeyFor(prop.itemId, relatesTo));
+        if (l.type?.name === 'Relates') {
+          const seen = relatesSeen.get(prop.itemId) ?? new Set<string>();
+          for (const k of [l.outwardIssue?.key, l.inwardIssue?.key]) if (k) seen.add(k);
+          relatesSeen.set(prop.itemId, seen);
         }
         if (l.type?.name !== 'Blocks') continue;
         if (l.outwardIssue?.key) rawLinks.push({ from: issue.key, to: l.outwardIssue.key });
@@ -168,6 +176,10 @@ async function reconcileByLabel(o: CreateBreakdownOptions, label: string, itemId
     const a = byKey.get(from);
     const b = byKey.get(to);
     if (a && b) links.add(linkKeyFor(a, b));
+  }
+  const keyOfItem = (itemId: string) => found.get(itemId)?.key ?? o.ledger.createdItems().get(itemId)?.key;
+  for (const [itemId, seen] of relatesSeen) {
+    for (const key of relatedOf(itemId, keyOfItem)) if (seen.has(key)) links.add(relatesKeyFor(itemId, key));
   }
   return { found, links };
 }
@@ -219,14 +231,35 @@ export async function createBreakdownInJira(o: CreateBreakdownOptions): Promise<
     if (!flat.some((x) => x.level === level)) continue;
     const missing = unfillableRequiredFields(types[level]);
     if (missing.length) {
-      throw new AtlassianError('bad_request', `Project ${o.projectKey} requires ${missing.map((m) => `"${m.name}" (${m.fieldId})`).join(', ')} on ${types[level].name}, which Spec2Tickets cannot fill. Make the field optional or give it a default value in Jira, or map '${level}' to another issue type in Settings.`);
+      throw new AtlassianError('bad_request', `Project ${o.projectKey} requires ${missing.map((m) => `"${m.name}" (${m.fieldId})`).join(', ')} on ${types[level].name}, which Spec2Tickets cannot fill. Make the field optional or give it a default value in Jira, or ${mappingHint(level)}. Nothing was created.`);
     }
   }
+
+  // Jira takes as parent only an issue one hierarchy level up: a sub-task mapped to a standard type
+  // (a project without sub-tasks) goes under its story's epic and is related to its story instead.
+  const byId = new Map(flat.map((x) => [x.item.id, x]));
+  const jiraParentOf = (x: FlatItem): string | undefined => {
+    const wanted = types[x.level].hierarchyLevel + 1;
+    for (let p = x.parentId; p; p = byId.get(p)?.parentId) if (types[byId.get(p)!.level].hierarchyLevel === wanted) return p;
+    return undefined;
+  };
+  const relatedOf: RelatedOf = (itemId, keyOfItem) => {
+    const x = byId.get(itemId);
+    const out: string[] = [];
+    const chosen = relatesTo.get(itemId);
+    if (chosen) out.push(chosen);
+    if (x?.parentId && jiraParentOf(x) !== x.parentId) {
+      const parentKey = keyOfItem(x.parentId);
+      if (parentKey && !out.includes(parentKey)) out.push(parentKey);
+    }
+    return out;
+  };
+  const relatedNow = (itemId: string) => relatedOf(itemId, (id) => have().get(id)?.key);
 
   // 2. Adopt what already exists in Jira for this job.
   const adopt = async () => {
     progress('reconcile', `Looking for issues already created for this job (label ${label})`);
-    const r = await reconcileByLabel(o, label, itemIds);
+    const r = await reconcileByLabel(o, label, itemIds, relatedOf);
     for (const [itemId, ref] of r.found) {
       if (have().has(itemId)) continue;
       o.ledger.recordCreated(itemId, ref);
@@ -253,7 +286,8 @@ export async function createBreakdownInJira(o: CreateBreakdownOptions): Promise<
         source: { pageTitle: o.pageTitle, pageUrl: o.pageUrl, blockIds: x.item.sources },
       });
     }
-    if (x.parentId) out.parent = { key: have().get(x.parentId)!.key };
+    const parentId = jiraParentOf(x);
+    if (parentId) out.parent = { key: have().get(parentId)!.key };
     const priority = fields.get('priority');
     if (priority && (!priority.allowedValues || priority.allowedValues.includes(x.item.priority))) out.priority = { name: x.item.priority };
     const estimate = x.item.estimate;
@@ -297,9 +331,8 @@ export async function createBreakdownInJira(o: CreateBreakdownOptions): Promise<
   const linksToCarry = (x: FlatItem): { key: string; op: IssueLinkUpdate }[] => {
     if (!carriesLinks(x.level) || noCarry.has(x.item.id)) return [];
     const out: { key: string; op: IssueLinkUpdate }[] = [];
-    const related = relatesTo.get(x.item.id);
-    if (related && !linked.has(relatesKeyFor(x.item.id, related))) {
-      out.push({ key: relatesKeyFor(x.item.id, related), op: { add: { type: { name: 'Relates' }, outwardIssue: { key: related } } } });
+    for (const related of relatedNow(x.item.id)) {
+      if (!linked.has(relatesKeyFor(x.item.id, related))) out.push({ key: relatesKeyFor(x.item.id, related), op: { add: { type: { name: 'Relates' }, outwardIssue: { key: related } } } });
     }
     for (const d of depsOf.get(x.item.id) ?? []) {
       const other = have().get(otherEnd(d, x.item.id));
@@ -420,8 +453,8 @@ export async function createBreakdownInJira(o: CreateBreakdownOptions): Promise<
     }
   }
 
-  // 4b. "Relates" links to existing issues that no create could carry.
-  for (const [itemId, issueKey] of relatesTo) {
+  // 4b. "Relates" links (to existing issues, or of a sub-task to its story) that no create could carry.
+  for (const [itemId, issueKey] of flat.flatMap((x) => relatedNow(x.item.id).map((k) => [x.item.id, k] as const))) {
     const ref = have().get(itemId);
     const k = relatesKeyFor(itemId, issueKey);
     if (!ref || linked.has(k)) continue;

@@ -51,8 +51,18 @@ describe('Jira project metadata', () => {
 
   test('a project without sub-tasks names the missing level and where to fix it', async () => {
     const meta = await readProjectMeta(client, 'OPS');
-    assert.throws(() => resolveLevelMapping(meta), { message: "Project OPS has no sub-task issue type; map 'subtask' to another type in Settings." });
+    assert.throws(() => resolveLevelMapping(meta), { message: 'Project OPS has no sub-task issue type (available: Epic, Task); set "Issue type for sub-tasks" in Settings (or SPEC2TICKETS_ISSUE_TYPE_SUBTASK) to another issue type of the project.' });
     assert.equal(resolveLevelMapping(meta, { subtask: 'Task' }).subtask, '10202');
+    assert.equal(resolveLevelMapping(meta, { subtask: '10202' }).subtask, '10202', 'an id works as well as a name');
+  });
+
+  test('a mapping Jira could not build a hierarchy from is refused naming the setting to change', async () => {
+    const meta = await readProjectMeta(client, 'PAY');
+    assert.throws(() => resolveLevelMapping(meta, { story: 'Sub-task' }), /Stories cannot be created as "Sub-task" in PAY: .*"Issue type for stories" in Settings \(or SPEC2TICKETS_ISSUE_TYPE_STORY\)/);
+    assert.throws(() => resolveLevelMapping(meta, { epic: 'Task' }), /Epics cannot be created as "Task" in PAY while stories are "Story".*"Issue type for epics"/);
+    assert.throws(() => resolveLevelMapping(meta, { subtask: 'Epic' }), /Sub-tasks cannot be created as "Epic" in PAY.*"Issue type for sub-tasks"/);
+    assert.throws(() => resolveLevelMapping(meta, { story: 'Chore' }), { message: 'Project PAY has no issue type "Chore" ("Issue type for stories" in Settings); available: Epic, Story, Task, Bug, Sub-task.' });
+    assert.deepEqual(resolveLevelMapping(meta, { story: 'task' }), { epic: '10000', story: '10002', subtask: '10004' }, 'names match without regard to case');
   });
 
   test('an unknown project is a not_found error', async () => {

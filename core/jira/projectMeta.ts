@@ -137,17 +137,32 @@ export function unfillableRequiredFields(type: IssueTypeMeta): FieldMeta[] {
 
 const LEVEL_WORDS: Record<ItemLevel, string> = { epic: 'epic', story: 'story', subtask: 'sub-task' };
 
+/** Where an admin sets the issue type of each level: the Settings page field and its variable. */
+export const MAPPING_SETTINGS: Record<ItemLevel, { label: string; env: string }> = {
+  epic: { label: 'Issue type for epics', env: 'SPEC2TICKETS_ISSUE_TYPE_EPIC' },
+  story: { label: 'Issue type for stories', env: 'SPEC2TICKETS_ISSUE_TYPE_STORY' },
+  subtask: { label: 'Issue type for sub-tasks', env: 'SPEC2TICKETS_ISSUE_TYPE_SUBTASK' },
+};
+
+/** The sentence telling the admin how to point a level at another issue type. */
+export function mappingHint(level: ItemLevel): string {
+  const s = MAPPING_SETTINGS[level];
+  return `set "${s.label}" in Settings (or ${s.env}) to another issue type of the project`;
+}
+
 /**
  * Picks the issue type for each breakdown level: overrides (id or name) first, then by hierarchy
- * level, preferring the conventional names (Epic; Story over Task; Sub-task/Subtask).
+ * level, preferring the conventional names (Epic; Story over Task; Sub-task/Subtask). The result
+ * must still form a hierarchy Jira accepts: epics above stories, sub-tasks not above stories.
  */
 export function resolveLevelMapping(meta: ProjectMeta, overrides: Partial<LevelMapping> = {}): LevelMapping {
+  const available = () => meta.issueTypes.map((x) => x.name).join(', ');
   const pick = (level: ItemLevel, hierarchy: number, preferred: RegExp[]): string => {
-    const override = overrides[level];
+    const override = overrides[level]?.trim();
     if (override) {
       const t = meta.issueTypes.find((x) => x.id === override || x.name.toLowerCase() === override.toLowerCase());
       if (!t) {
-        throw new AtlassianError('bad_request', `Project ${meta.projectKey} has no issue type "${override}" (mapped to '${level}' in Settings); available: ${meta.issueTypes.map((x) => x.name).join(', ')}.`);
+        throw new AtlassianError('bad_request', `Project ${meta.projectKey} has no issue type "${override}" ("${MAPPING_SETTINGS[level].label}" in Settings); available: ${available()}.`);
       }
       return t.id;
     }
@@ -158,15 +173,27 @@ export function resolveLevelMapping(meta: ProjectMeta, overrides: Partial<LevelM
     }
     const first = candidates[0];
     if (!first) {
-      throw new AtlassianError('bad_request', `Project ${meta.projectKey} has no ${LEVEL_WORDS[level]} issue type; map '${level}' to another type in Settings.`);
+      throw new AtlassianError('bad_request', `Project ${meta.projectKey} has no ${LEVEL_WORDS[level]} issue type (available: ${available()}); ${mappingHint(level)}.`);
     }
     return first.id;
   };
-  return {
+  const mapping = {
     epic: pick('epic', 1, [/^epic$/i]),
     story: pick('story', 0, [/^story$/i, /^task$/i]),
     subtask: pick('subtask', -1, [/^sub-?task$/i]),
   };
+  const type = (level: ItemLevel) => meta.issueTypes.find((t) => t.id === mapping[level])!;
+  const [epic, story, subtask] = [type('epic'), type('story'), type('subtask')];
+  if (story.hierarchyLevel < 0) {
+    throw new AtlassianError('bad_request', `Stories cannot be created as "${story.name}" in ${meta.projectKey}: it is a sub-task type and a story has no story above it; ${mappingHint('story')} (such as Story or Task).`);
+  }
+  if (epic.hierarchyLevel <= story.hierarchyLevel) {
+    throw new AtlassianError('bad_request', `Epics cannot be created as "${epic.name}" in ${meta.projectKey} while stories are "${story.name}": an epic's type must sit above its stories' in the project's hierarchy; ${mappingHint('epic')} (such as Epic).`);
+  }
+  if (subtask.hierarchyLevel > story.hierarchyLevel) {
+    throw new AtlassianError('bad_request', `Sub-tasks cannot be created as "${subtask.name}" in ${meta.projectKey}: it sits above the stories' type "${story.name}"; ${mappingHint('subtask')} (such as Sub-task or Task).`);
+  }
+  return mapping;
 }
 
 export function issueTypeById(meta: ProjectMeta, id: string): IssueTypeMeta {

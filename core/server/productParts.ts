@@ -19,6 +19,7 @@ import type { FetchLike } from '../atlassian/transport.ts';
 import { checkJira, createJiraClient } from '../jira/client.ts';
 import { createBreakdownInJira, jobLabel } from '../jira/createIssues.ts';
 import { findDuplicates } from '../jira/findDuplicates.ts';
+import type { LevelMapping } from '../jira/projectMeta.ts';
 import { flattenBreakdown } from '../breakdown/schema.ts';
 import type { Logger } from '../jobs/runner.ts';
 import type { BackendParts } from './backend.ts';
@@ -81,6 +82,15 @@ function restoreSavedModel(control: ModelControl, store: JobStore, loaded: Loade
   })().catch(() => undefined);
 }
 
+/** The issue types the admin chose per level; a level left unset is picked from the project's hierarchy. */
+export function levelMapping(config: Pick<Config, 'issueTypeEpic' | 'issueTypeStory' | 'issueTypeSubtask'>): Partial<LevelMapping> {
+  return {
+    ...(config.issueTypeEpic ? { epic: config.issueTypeEpic } : {}),
+    ...(config.issueTypeStory ? { story: config.issueTypeStory } : {}),
+    ...(config.issueTypeSubtask ? { subtask: config.issueTypeSubtask } : {}),
+  };
+}
+
 export interface ProductPartsOptions {
   /** HTTP client for Atlassian calls (tests pass one that counts or refuses egress). */
   fetch?: FetchLike;
@@ -118,8 +128,9 @@ export function productParts(o: ProductPartsOptions = {}): (ctx: { settings: Set
         },
         createIssues: async ({ job, breakdown, snapshot, ledger, relatesTo, onProgress, signal }) => {
           const s = await site();
+          const { config } = await settings.current();
           // The job's own project (from Forge or the reviewer) wins over the backend's setting.
-          const projectKey = job.projectKey ?? (await settings.current()).config.jiraProjectKey;
+          const projectKey = job.projectKey ?? config.jiraProjectKey;
           if (!projectKey) throw new NotConfiguredError('No Jira project is set: choose one in Settings (or SPEC2TICKETS_JIRA_PROJECT) and retry the job');
           const client = createJiraClient(s, { fetch: o.fetch, signal });
           const result = await createBreakdownInJira({
@@ -132,6 +143,7 @@ export function productParts(o: ProductPartsOptions = {}): (ctx: { settings: Set
             pageTitle: snapshot.title,
             ledger,
             relatesTo,
+            mapping: levelMapping(config),
             onProgress: (p) => onProgress({ phase: p.phase, created: p.done, total: p.total, message: p.message }),
             signal,
           });

@@ -169,7 +169,7 @@ describe('review queue in Chromium', () => {
     assert.equal((await health(key)).status, 401);
   });
 
-  test('settings show the API token only as "set" and save a changed retention', async () => {
+  test('settings show the API token only as "set" and save a changed retention and issue type', async () => {
     await page.goto(`${app.backend.adminBaseUrl}/#/settings`);
     await page.getByLabel('Atlassian API token').waitFor();
     assert.equal(await page.getByLabel('Atlassian API token').inputValue(), '', 'the token is never sent to the page');
@@ -179,10 +179,17 @@ describe('review queue in Chromium', () => {
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.getByRole('alert').filter({ hasText: 'retentionDays' }).waitFor();
     await page.getByLabel('Retention (days)').fill('14');
+    await page.getByLabel('Issue type for sub-tasks').fill('Task');
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.getByText('Settings saved.').waitFor();
-    const view = await app.adminJson<{ values: { retentionDays: number } }>('/api/settings');
+    const view = await app.adminJson<{ values: { retentionDays: number; issueTypeSubtask: string | null; issueTypeStory: string | null } }>('/api/settings');
     assert.equal(view.values.retentionDays, 14);
+    assert.equal(view.values.issueTypeSubtask, 'Task');
+    assert.equal(view.values.issueTypeStory, null, 'an untouched mapping stays unset (picked from the project)');
+    await page.getByLabel('Issue type for sub-tasks').fill('');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText('Settings saved.').waitFor();
+    assert.equal((await app.adminJson<{ values: { issueTypeSubtask: string | null } }>('/api/settings')).values.issueTypeSubtask, null, 'emptied: back to the project default');
   });
 
   test('a wrong session token shows "session expired" and points to the URL printed by the backend', async () => {

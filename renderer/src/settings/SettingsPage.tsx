@@ -1,5 +1,5 @@
 // Settings: the Atlassian site, service account email, Jira project, the projects Forge may
-// choose, and retention. The API token
+// choose, retention, and the issue type each breakdown level becomes. The API token
 // is write-only: the page shows whether one is set, never its value. Values pinned by a flag or
 // environment variable are shown but not editable (saving them would have no effect).
 
@@ -13,12 +13,26 @@ const FIELDS: { key: EditableSetting; label: string; type: 'url' | 'email' | 'te
   { key: 'atlassianEmail', label: 'Service account email', type: 'email', hint: 'The Atlassian account the API token belongs to' },
   { key: 'jiraProjectKey', label: 'Jira project key', type: 'text', hint: 'Where issues are created unless the job names a project, e.g. PAY' },
   { key: 'allowedProjects', label: 'Projects Forge may choose', type: 'text', hint: 'Comma-separated keys, e.g. PAY,TEAM; empty allows any project' },
-  { key: 'retentionDays', label: 'Retention (days)', type: 'number', hint: 'Page text and breakdowns of finished jobs are deleted after this many days' },
+  { key: 'retentionDays', label: 'Retention (days)', type: 'number', hint: 'Page text and breakdowns of jobs untouched for this many days are deleted' },
+  { key: 'issueTypeEpic', label: 'Issue type for epics', type: 'text', hint: 'A Jira issue type name or id; empty picks the project\'s Epic' },
+  { key: 'issueTypeStory', label: 'Issue type for stories', type: 'text', hint: 'Empty picks Story, else Task' },
+  { key: 'issueTypeSubtask', label: 'Issue type for sub-tasks', type: 'text', hint: 'Empty picks Sub-task; a standard type such as Task goes under the epic, related to its story' },
 ];
+
+const EMPTY_FORM: Record<EditableSetting, string> = {
+  siteUrl: '',
+  atlassianEmail: '',
+  jiraProjectKey: '',
+  allowedProjects: '',
+  retentionDays: '',
+  issueTypeEpic: '',
+  issueTypeStory: '',
+  issueTypeSubtask: '',
+};
 
 export function SettingsPage({ api }: { api: ApiClient }) {
   const [view, setView] = useState<SettingsView | null>(null);
-  const [form, setForm] = useState<Record<EditableSetting, string>>({ siteUrl: '', atlassianEmail: '', jiraProjectKey: '', allowedProjects: '', retentionDays: '' });
+  const [form, setForm] = useState<Record<EditableSetting, string>>(EMPTY_FORM);
   const [token, setToken] = useState('');
   const [error, setError] = useState<ApiFailure | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -32,6 +46,9 @@ export function SettingsPage({ api }: { api: ApiClient }) {
       jiraProjectKey: v.values.jiraProjectKey ?? '',
       allowedProjects: (v.values.allowedProjects ?? []).join(','),
       retentionDays: String(v.values.retentionDays ?? ''),
+      issueTypeEpic: v.values.issueTypeEpic ?? '',
+      issueTypeStory: v.values.issueTypeStory ?? '',
+      issueTypeSubtask: v.values.issueTypeSubtask ?? '',
     });
   };
 
