@@ -1,4 +1,6 @@
 // Runs every benchmark under bench/ (files named *.bench.ts) one after another and prints their figures.
+// A failing benchmark does not stop the others: its figures are lost, the rest still matter. The run
+// exits non-zero at the end, naming each one that failed.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -10,10 +12,19 @@ const files = readdirSync(dir)
   .filter((f) => f.endsWith('.bench.ts'))
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
   .sort();
-let failed = 0;
+if (files.length === 0) {
+  console.error(`no benchmark matches ${filters.join(', ')}`);
+  process.exit(1);
+}
+const failures = [];
 for (const f of files) {
   console.log(`\n=== ${f} ===`);
   const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(dir, f)], { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) failed++;
+  if (r.error) failures.push(`${f}: could not start (${r.error.message})`);
+  else if (r.signal) failures.push(`${f}: killed by ${r.signal}`);
+  else if (r.status !== 0) failures.push(`${f}: exit code ${r.status}`);
 }
-process.exit(failed ? 1 : 0);
+if (failures.length > 0) {
+  console.error(`\n${failures.length} of ${files.length} benchmarks failed:\n${failures.map((x) => `  ${x}`).join('\n')}`);
+  process.exit(1);
+}
