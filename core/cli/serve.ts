@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { loadConfig, ConfigError, type ConfigKey, type LoadedConfig } from '../config/config.ts';
+import { loadConfig, readDotenv, ConfigError, type ConfigKey, type LoadedConfig } from '../config/config.ts';
 import type { Backend } from '../server/backend.ts';
 import type { LogLevel } from '../server/logger.ts';
 import { CliInputError } from './generate.ts';
@@ -23,6 +23,8 @@ export interface ServeIo {
   out: (text: string) => void;
   err: (text: string) => void;
   env: NodeJS.ProcessEnv;
+  /** Where .env is looked for; default the working directory. */
+  cwd?: string;
   /** Resolves when the process is asked to stop (SIGINT/SIGTERM by default). */
   stopSignal: () => Promise<string>;
 }
@@ -30,7 +32,7 @@ export interface ServeIo {
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 const RENDERER_DIR = fileURLToPath(new URL('../../renderer/dist', import.meta.url));
 
-export function loadServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv): LoadedConfig {
+export function loadServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv, cwd?: string): LoadedConfig {
   const f: Partial<Record<ConfigKey, unknown>> = {
     publicPort: flags.publicPort,
     adminPort: flags.adminPort,
@@ -39,7 +41,7 @@ export function loadServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv): Load
     model: flags.model,
   };
   try {
-    return loadConfig({ flags: f, env });
+    return loadConfig({ flags: f, env, cwd });
   } catch (err) {
     if (err instanceof ConfigError) throw new CliInputError(err.message);
     throw err;
@@ -55,10 +57,10 @@ const processSignals = (): Promise<string> =>
 
 /** Runs the backend until a stop signal; resolves after a clean shutdown. */
 export async function runServe(flags: ServeFlags, io: ServeIo): Promise<void> {
-  const loaded = loadServeConfig(flags, io.env);
+  const loaded = loadServeConfig(flags, io.env, io.cwd);
   // The backend's modules (express, SQLite, the pipeline) load only when serve runs, so other
   // commands start quickly; the model runtime loads only when a model is (see SwitchableEngine).
-  const [{ createSecretStore }, { startBackend }, { createJsonLogger }, { createProductEngine, productParts }] = await Promise.all([
+  const [{ createSecretStore, secretsFromDotenv }, { startBackend }, { createJsonLogger }, { createProductEngine, productParts }] = await Promise.all([
     import('../secrets/secretStore.ts'),
     import('../server/backend.ts'),
     import('../server/logger.ts'),
@@ -66,7 +68,8 @@ export async function runServe(flags: ServeFlags, io: ServeIo): Promise<void> {
   ]);
   const level = (['info', 'warn', 'error', 'silent'].includes(flags.logLevel ?? '') ? flags.logLevel : 'info') as LogLevel;
   const log = createJsonLogger(io.err, level);
-  const { store: secrets, note } = await createSecretStore({ env: io.env });
+  // The token may sit in .env beside the other settings (read here, never logged or printed).
+  const { store: secrets, note } = await createSecretStore({ env: io.env, dotenv: secretsFromDotenv(readDotenv({ cwd: io.cwd }).values) });
   const engine = await createProductEngine(loaded.config, log);
   let backend: Backend;
   try {

@@ -140,13 +140,17 @@ const DEFAULTS: Omit<Config, 'dataDir'> = {
   issueTypeSubtask: undefined,
 };
 
+/** The .env file loadConfig reads (given path, else .env in the working directory), parsed; {} when absent. */
+export function readDotenv(o: Pick<LoadConfigOptions, 'dotenvPath' | 'cwd'> = {}): { file: string; values: NodeJS.Dict<string> } {
+  const file = o.dotenvPath ?? join(o.cwd ?? process.cwd(), '.env');
+  return { file, values: existsSync(file) ? parseEnv(readFileSync(file, 'utf8')) : {} };
+}
+
 export function loadConfig(o: LoadConfigOptions = {}): LoadedConfig {
   const env = o.env ?? process.env;
   const cwd = o.cwd ?? process.cwd();
   const problems: string[] = [];
-  const dotenvFile = o.dotenvPath ?? join(cwd, '.env');
-  let dotenv: NodeJS.Dict<string> = {};
-  if (existsSync(dotenvFile)) dotenv = parseEnv(readFileSync(dotenvFile, 'utf8'));
+  const { file: dotenvFile, values: dotenv } = readDotenv({ dotenvPath: o.dotenvPath, cwd });
 
   const raw = new Map<ConfigKey, { value: unknown; source: ConfigSource; where: string }>();
   const keys = Object.keys(FIELD_SCHEMAS) as ConfigKey[];

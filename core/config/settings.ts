@@ -92,7 +92,7 @@ export class SettingsService {
     const missing: string[] = [];
     if (!config.siteUrl) missing.push('the Atlassian site URL (SPEC2TICKETS_SITE_URL or Settings)');
     if (!config.atlassianEmail) missing.push('the service account email (SPEC2TICKETS_ATLASSIAN_EMAIL or Settings)');
-    if (!token) missing.push('the Atlassian API token (Settings, or SPEC2TICKETS_ATLASSIAN_API_TOKEN)');
+    if (!token) missing.push('the Atlassian API token (Settings, or SPEC2TICKETS_ATLASSIAN_API_TOKEN in the environment or .env)');
     if (missing.length || !config.siteUrl || !config.atlassianEmail || !token) return { ok: false, message: `Spec2Tickets is not connected to Atlassian yet: set ${missing.join(', ')}` };
     return { ok: true, site: { siteUrl: config.siteUrl, email: config.atlassianEmail, apiToken: token } };
   }

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createSecretStore, EnvSecretStore, SecretStoreReadOnlyError } from './secretStore.ts';
+import { createSecretStore, EnvSecretStore, KeytarSecretStore, SecretStoreReadOnlyError, secretsFromDotenv } from './secretStore.ts';
 
 const storeModule = fileURLToPath(new URL('./secretStore.ts', import.meta.url));
 
@@ -20,6 +20,30 @@ test('without a keychain the environment store reads the token and refuses write
     assert.ok(!err.message.includes('new-secret-value'), 'the secret must not appear in the message');
     return true;
   });
+});
+
+test('a token in .env is used when neither the environment nor the keychain has one', async () => {
+  const dotenv = secretsFromDotenv({ SPEC2TICKETS_ATLASSIAN_API_TOKEN: ' from-dotenv ', SPEC2TICKETS_SITE_URL: 'https://x.atlassian.net' });
+  assert.deepEqual(dotenv, { atlassianApiToken: 'from-dotenv' }, 'only secrets, trimmed');
+  assert.deepEqual(secretsFromDotenv({ SPEC2TICKETS_ATLASSIAN_API_TOKEN: '' }), {}, 'an empty value is no token');
+
+  const { store } = await createSecretStore({ env: { SPEC2TICKETS_NO_KEYCHAIN: '1' }, dotenv });
+  assert.equal(store.kind, 'env');
+  assert.equal(await store.get('atlassianApiToken'), 'from-dotenv');
+  const envWins = await createSecretStore({ env: { SPEC2TICKETS_NO_KEYCHAIN: '1', SPEC2TICKETS_ATLASSIAN_API_TOKEN: 'from-env' }, dotenv });
+  assert.equal(await envWins.store.get('atlassianApiToken'), 'from-env', 'the real environment wins over .env');
+
+  const saved = new Map<string, string>();
+  const keytar = {
+    getPassword: async (_s: string, account: string) => saved.get(account) ?? null,
+    setPassword: async (_s: string, account: string, pw: string) => void saved.set(account, pw),
+    deletePassword: async (_s: string, account: string) => saved.delete(account),
+    findCredentials: async () => [],
+  };
+  const keychain = new KeytarSecretStore(keytar, {}, dotenv);
+  assert.equal(await keychain.get('atlassianApiToken'), 'from-dotenv', 'an empty keychain falls back to .env');
+  await keychain.set('atlassianApiToken', 'saved-in-settings');
+  assert.equal(await keychain.get('atlassianApiToken'), 'saved-in-settings', 'what the admin saved wins over .env');
 });
 
 test('with a real keychain (gnome-keyring) the token is stored there and read back by another process', (t) => {

@@ -1,6 +1,8 @@
 // Where the Atlassian API token lives. The OS keychain (keytar, service "spec2tickets") when it
 // loads and a keychain answers; otherwise the environment, which is read-only: the admin is told
-// to set the variable instead. Secret values never appear in errors or logs.
+// to set the variable instead. A .env file counts as environment too, below the real environment
+// and the keychain (the process environment is what a supervisor hands over; the keychain is what
+// the admin saved last). Secret values never appear in errors or logs.
 
 export const SECRET_NAMES = ['atlassianApiToken'] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];
@@ -30,13 +32,29 @@ export class SecretStoreReadOnlyError extends Error {
   }
 }
 
+/** Secrets a .env file gives, by SecretName: consulted after the environment and the keychain. */
+export type DotenvSecrets = Partial<Record<SecretName, string>>;
+
+/** The secrets among a .env file's variables (by their SECRET_ENV names), empty values left out. */
+export function secretsFromDotenv(values: NodeJS.Dict<string>): DotenvSecrets {
+  const out: DotenvSecrets = {};
+  for (const name of SECRET_NAMES) {
+    const v = values[SECRET_ENV[name]]?.trim();
+    if (v) out[name] = v;
+  }
+  return out;
+}
+
 export class EnvSecretStore implements SecretStore {
   readonly kind = 'env';
   readonly writable = false;
-  constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
+  constructor(
+    private readonly env: NodeJS.ProcessEnv = process.env,
+    private readonly dotenv: DotenvSecrets = {},
+  ) {}
   async get(name: SecretName): Promise<string | undefined> {
     const v = this.env[SECRET_ENV[name]];
-    return v ? v : undefined;
+    return v ? v : this.dotenv[name];
   }
   async set(name: SecretName, _value: string): Promise<void> {
     throw new SecretStoreReadOnlyError(name);
@@ -79,11 +97,12 @@ export class KeytarSecretStore implements SecretStore {
     private readonly keytar: KeytarApi,
     /** An environment value wins: a supervisor (the desktop app, systemd) may hand the token over directly. */
     private readonly env: NodeJS.ProcessEnv = {},
+    private readonly dotenv: DotenvSecrets = {},
   ) {}
   async get(name: SecretName): Promise<string | undefined> {
     const fromEnv = this.env[SECRET_ENV[name]];
     if (fromEnv) return fromEnv;
-    return (await this.keytar.getPassword(KEYCHAIN_SERVICE, name)) ?? undefined;
+    return (await this.keytar.getPassword(KEYCHAIN_SERVICE, name)) ?? this.dotenv[name];
   }
   async set(name: SecretName, value: string): Promise<void> {
     await this.keytar.setPassword(KEYCHAIN_SERVICE, name, value);
@@ -99,20 +118,22 @@ export interface CreateSecretStoreOptions {
   probeTimeoutMs?: number;
   /** Skip the keychain entirely (headless servers without a session bus). */
   disableKeychain?: boolean;
+  /** Secrets from the .env file (see secretsFromDotenv), used when neither the environment nor the keychain has one. */
+  dotenv?: DotenvSecrets;
 }
 
 /** The keychain store if keytar loads and a keychain answers in time, else the environment store. */
 export async function createSecretStore(o: CreateSecretStoreOptions = {}): Promise<{ store: SecretStore; note: string }> {
   const env = o.env ?? process.env;
   if (o.disableKeychain || env.SPEC2TICKETS_NO_KEYCHAIN === '1') {
-    return { store: new EnvSecretStore(env), note: 'keychain disabled; secrets come from the environment' };
+    return { store: new EnvSecretStore(env, o.dotenv), note: 'keychain disabled; secrets come from the environment' };
   }
   let keytar: KeytarApi;
   try {
     const mod = (await import('keytar')) as unknown as { default?: KeytarApi } & KeytarApi;
     keytar = mod.default ?? mod;
   } catch {
-    return { store: new EnvSecretStore(env), note: 'keytar is not installed; secrets come from the environment' };
+    return { store: new EnvSecretStore(env, o.dotenv), note: 'keytar is not installed; secrets come from the environment' };
   }
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -122,9 +143,9 @@ export async function createSecretStore(o: CreateSecretStoreOptions = {}): Promi
         timer = setTimeout(() => reject(new Error('keychain did not answer')), o.probeTimeoutMs ?? 3000);
       }),
     ]);
-    return { store: new KeytarSecretStore(keytar, env), note: 'secrets are kept in the OS keychain' };
+    return { store: new KeytarSecretStore(keytar, env, o.dotenv), note: 'secrets are kept in the OS keychain' };
   } catch (err) {
-    return { store: new EnvSecretStore(env), note: `no OS keychain (${(err as Error).message}); secrets come from the environment` };
+    return { store: new EnvSecretStore(env, o.dotenv), note: `no OS keychain (${(err as Error).message}); secrets come from the environment` };
   } finally {
     clearTimeout(timer);
   }

@@ -1,11 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runKeys } from '../../core/cli/keys.ts';
+import { runServe } from '../../core/cli/serve.ts';
+import { startFakeAtlassian } from '../fakes/atlassian/server.ts';
 
 const entry = fileURLToPath(new URL('../../core/cli/main.ts', import.meta.url));
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -60,4 +62,48 @@ test('serve refuses a bad port with the variable name and the value, and exits 2
   const r = cli(['serve'], { SPEC2TICKETS_DATA_DIR: dir, HOME: dir, SPEC2TICKETS_PUBLIC_PORT: 'abc', SPEC2TICKETS_NO_KEYCHAIN: '1' });
   assert.equal(r.status, 2);
   assert.match(r.stderr, /SPEC2TICKETS_PUBLIC_PORT must be a port number, got "abc"/);
+});
+
+test('serve takes the API token from .env when neither the environment nor a keychain has one, and never prints it', async (t) => {
+  const fake = await startFakeAtlassian({ apiToken: 'dotenv-token-7f3a9c' });
+  const dir = mkdtempSync(join(tmpdir(), 's2t-dotenv-'));
+  t.after(async () => {
+    await fake.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  writeFileSync(
+    join(dir, '.env'),
+    [
+      `SPEC2TICKETS_DATA_DIR=${join(dir, 'data')}`,
+      `SPEC2TICKETS_SITE_URL=${fake.url}`,
+      `SPEC2TICKETS_ATLASSIAN_EMAIL=${fake.email}`,
+      `SPEC2TICKETS_ATLASSIAN_API_TOKEN="${fake.apiToken}"`,
+      'SPEC2TICKETS_PUBLIC_PORT=0',
+      'SPEC2TICKETS_ADMIN_PORT=0',
+      '',
+    ].join('\n'),
+  );
+  let out = '';
+  let err = '';
+  let stop: (sig: string) => void = () => {};
+  const stopped = new Promise<string>((resolve) => (stop = resolve));
+  const serving = runServe({ logLevel: 'info' }, { out: (s) => void (out += s), err: (s) => void (err += s), env: { HOME: dir, SPEC2TICKETS_NO_KEYCHAIN: '1' }, cwd: dir, stopSignal: () => stopped });
+  const deadline = Date.now() + 30_000;
+  while (!/Admin .*: (\S+)/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+  const adminUrl = new URL(/Admin .*: (\S+)/.exec(out)![1]!);
+  const admin = (path: string, init: RequestInit = {}) =>
+    fetch(adminUrl.origin + path, { ...init, headers: { authorization: `Bearer ${adminUrl.searchParams.get('token')}`, 'content-type': 'application/json', ...(init.headers as Record<string, string>) } });
+  try {
+    const view = (await (await admin('/api/settings')).json()) as { secrets: { atlassianApiToken: { set: boolean; store: string } } };
+    assert.deepEqual(view.secrets.atlassianApiToken, { set: true, writable: false, store: 'env' });
+    const { key } = (await (await admin('/api/keys', { method: 'POST', body: JSON.stringify({ name: 'forge' }) })).json()) as { key: string };
+    const publicUrl = /Public API for Forge: (\S+)\/v1/.exec(out)![1]!;
+    const health = (await (await fetch(`${publicUrl}/v1/health`, { headers: { authorization: `Bearer ${key}` } })).json()) as { jira: { ok: boolean; message: string } };
+    assert.equal(health.jira.ok, true, `Jira accepts the token from .env: ${health.jira.message}`);
+    assert.ok(fake.requests.some((r) => r.status === 200), 'the fake saw authenticated requests');
+  } finally {
+    stop('SIGTERM');
+    await serving;
+  }
+  assert.ok(!out.includes(fake.apiToken) && !err.includes(fake.apiToken), 'the token appears in no output or log line');
 });
