@@ -448,6 +448,101 @@ describe('requirement tagging', () => {
 });
 
 describe('Markdown and plain text', () => {
+  // The same spec written three ways. Ids come from kind + own text (+ heading path for twins), never
+  // from markup, so a page pasted as Markdown or text cites the same blocks as its storage version.
+  const crossStorage = `<h1>Invoice export</h1>
+<p>FR-010 The system must export invoices as CSV.</p>
+<p>As a bookkeeper, I want to filter invoices by month so that I can close the books.</p>
+<h2>Acceptance criteria</h2>
+<ul><li>Given an invoice list</li><li>When I choose March</li><li>Then only March invoices are shown<ul><li>Credit notes count as invoices</li></ul></li></ul>
+<h2>Open points</h2>
+<ac:task-list><ac:task><ac:task-status>incomplete</ac:task-status><ac:task-body>Confirm the CSV delimiter with Finance</ac:task-body></ac:task>
+<ac:task><ac:task-status>complete</ac:task-status><ac:task-body>Agree on the file name</ac:task-body></ac:task></ac:task-list>
+<p>Exports should finish within 10 seconds.</p>
+<ul><li>Errors are logged</li></ul>
+<h2>Logging</h2>
+<ul><li>Errors are logged</li></ul>`;
+  const crossMarkdown = `# Invoice export
+
+FR-010 The system must export invoices as CSV.
+
+As a bookkeeper, I want to filter invoices by month so that I can close the books.
+
+## Acceptance criteria
+
+- Given an invoice list
+- When I choose March
+- Then only March invoices are shown
+  - Credit notes count as invoices
+
+## Open points
+
+- [ ] Confirm the CSV delimiter with Finance
+- [x] Agree on the file name
+
+Exports should finish within 10 seconds.
+
+* Errors are logged
+
+## Logging
+
+1. Errors are logged
+`;
+
+  test('the same spec as storage, Markdown and plain text gives the same blocks: kinds, texts, tags, requirement ids, ids, parents', () => {
+    const docs = [parseSpec(crossStorage), parseSpec(crossMarkdown, { format: 'markdown' }), parseSpec(crossMarkdown, { format: 'text' })];
+    // Tasks are list items in Markdown and text (so they carry a depth) but a list of their own in storage;
+    // depth is compared for list items only, where every format has it.
+    const shape = (doc: SpecDocument) =>
+      doc.blocks.map((b) => ({
+        id: b.id,
+        kind: b.kind,
+        text: b.text,
+        tags: b.tags,
+        requirementId: b.requirementId,
+        headingPath: b.headingPath.join(' > '),
+        parent: b.parentBlockId,
+        depth: b.kind === 'listItem' ? b.depth : undefined,
+        done: b.done,
+      }));
+    const [storage, markdown, text] = docs.map(shape);
+    assert.equal(storage!.length, 11);
+    assert.deepEqual(markdown, storage);
+    assert.deepEqual(text, storage);
+    assert.deepEqual(storage!.map((b) => [b.kind, b.tags.join(',')]), [
+      ['paragraph', 'id,modal'],
+      ['paragraph', 'userStory'],
+      ['listItem', 'gherkin,acceptanceCriteria'],
+      ['listItem', 'gherkin,acceptanceCriteria'],
+      ['listItem', 'gherkin,acceptanceCriteria'],
+      ['listItem', 'acceptanceCriteria'],
+      ['task', 'openTask'],
+      ['task', ''],
+      ['paragraph', 'modal'],
+      ['listItem', ''],
+      ['listItem', ''],
+    ]);
+    assert.equal(storage![0]!.requirementId, 'FR-010');
+    assert.deepEqual(docs.map((d) => [d.title, d.language, d.sections.map((s) => s.id).join()]), docs.map(() => [docs[0]!.title, 'en', docs[0]!.sections.map((s) => s.id).join()]));
+    assert.deepEqual(docs.map((d) => d.format), ['storage', 'markdown', 'text']);
+  });
+
+  test('tables, code and quotes read the same from storage and Markdown (plain text has none of them)', () => {
+    const storage = parseSpec(
+      '<h1>T</h1><table><tbody><tr><th>ID</th><th>Requirement</th></tr><tr><td>NFR-2</td><td>Exports must be UTF-8 encoded.</td></tr></tbody></table>' +
+        '<ac:structured-macro ac:name="code"><ac:parameter ac:name="language">sql</ac:parameter><ac:plain-text-body><![CDATA[SELECT id\n  FROM invoices;]]></ac:plain-text-body></ac:structured-macro>' +
+        '<blockquote><p>Finance must sign off every format change.</p></blockquote>',
+    );
+    const markdown = parseSpec(
+      '# T\n\n| ID | Requirement |\n|---|---|\n| NFR-2 | Exports must be UTF-8 encoded. |\n\n```sql\nSELECT id\n  FROM invoices;\n```\n\n> Finance must sign off every format change.\n',
+      { format: 'markdown' },
+    );
+    const shape = (doc: SpecDocument) => doc.blocks.map((b) => [b.id, b.kind, b.text, b.tags, b.requirementId, b.language, b.cells]);
+    assert.deepEqual(shape(markdown), shape(storage));
+    assert.deepEqual(storage.blocks.map((b) => b.kind), ['tableRow', 'code', 'quote']);
+    assert.equal(storage.blocks[0]!.requirementId, 'NFR-2');
+  });
+
   test('raw HTML in Markdown is text, not storage markup', () => {
     const doc = parseSpec('<ac:structured-macro ac:name="jira"><ac:parameter ac:name="key">X-1</ac:parameter></ac:structured-macro>\n\nPlain', { format: 'markdown' });
     assert.equal(doc.blocks.length, 2);
