@@ -12,7 +12,9 @@ function summaryLines(report: BreakdownReport): string[] {
   const n = (sev: Finding['severity']): number => findings.filter((f) => f.severity === sev).length;
   return [
     `Items: ${counts.epics} epics, ${counts.stories} stories, ${counts.subtasks} sub-tasks`,
-    `Coverage: ${coverage.covered} of ${coverage.requirementBlocks} requirement blocks cited (${percent(coverage.ratio)})`,
+    coverage.requirementBlocks === 0
+      ? 'Coverage: the page has no requirement blocks (no ids, modal verbs, user stories, scenarios or open tasks), so there is nothing to cite'
+      : `Coverage: ${coverage.covered} of ${coverage.requirementBlocks} requirement blocks cited (${percent(coverage.ratio)})`,
     `Findings: ${n('error')} errors, ${n('warning')} warnings, ${n('info')} info — ${report.ok ? 'OK' : 'NOT OK (fix the errors before creating issues)'}`,
   ];
 }

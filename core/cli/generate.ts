@@ -183,6 +183,9 @@ export function registerGenerate(program: Command, deps: GenerateDeps = {}): Com
       const format = options.format ?? (file === '-' ? 'storage' : guessFormat(file));
       const data = await readInput(file, stdin);
       let doc = parseInput(data, format, options.title);
+      // What the parser could not read as written (capped nesting, broken markup, skipped macros) changes
+      // what the breakdown covers, so say it; stderr keeps stdout the result.
+      for (const w of doc.warnings) progress(`spec2tickets: page warning (${w.code}): ${w.message}\n`);
       // A page without an h1 is better named after its file than "Untitled page".
       if (options.title === undefined && file !== '-' && !doc.sections.some((s) => s.level === 1)) {
         doc = { ...doc, title: basename(file).replace(/\.[^.]+$/, '') };
