@@ -410,6 +410,8 @@ describe('requirement tagging', () => {
     assert.equal(first('US-3: Export').requirementId, 'US-3');
     assert.equal(first('BR-2 and AC-1').requirementId, 'BR-2');
     assert.equal(first('Covered by FR-AUTH-01.').requirementId, 'FR-AUTH-01');
+    assert.equal(first('RF-12 Reservar una sala').requirementId, 'RF-12');
+    assert.equal(first('Ver RNF-3.').requirementId, 'RNF-3');
     assert.equal(first('Tracked in PROJ-123.').requirementId, undefined);
     assert.equal(first('our us-3 team').requirementId, undefined);
   });

@@ -8,9 +8,12 @@ const NOT_LETTER_BEFORE = '(?<![\\p{L}\\p{N}_])';
 const NOT_LETTER_AFTER = '(?![\\p{L}\\p{N}_])';
 const w = (body: string, flags = 'iu') => new RegExp(`${NOT_LETTER_BEFORE}(?:${body})${NOT_LETTER_AFTER}`, flags);
 
-/** FR-001, NFR-4, REQ-12, US-3, BR-2, AC-1, UC-7, FR-AUTH-01, REQ_12, SEC-3.1 (upper case only: "us-3" is prose). */
+/**
+ * FR-001, NFR-4, REQ-12, US-3, BR-2, AC-1, UC-7, FR-AUTH-01, REQ_12, SEC-3.1 (upper case only: "us-3" is prose);
+ * RF-/RNF- are the Spanish (and Portuguese) requisito funcional / no funcional.
+ */
 const REQUIREMENT_ID = new RegExp(
-  `${NOT_LETTER_BEFORE}((?:FR|NFR|REQ|RQ|US|UC|BR|AC|SR|SYS|TR|QR|DR|IR|UR|SEC|PERF)(?:-[A-Z]{2,10})?[-_]?\\d{1,5}(?:\\.\\d{1,3})*)(?![\\p{L}\\p{N}_]|\\.\\d)`,
+  `${NOT_LETTER_BEFORE}((?:FR|NFR|RF|RNF|REQ|RQ|US|UC|BR|AC|SR|SYS|TR|QR|DR|IR|UR|SEC|PERF)(?:-[A-Z]{2,10})?[-_]?\\d{1,5}(?:\\.\\d{1,3})*)(?![\\p{L}\\p{N}_]|\\.\\d)`,
   'u',
 );
 

@@ -178,6 +178,45 @@ describe('spec corpus', () => {
     assert.deepEqual(block(doc, 'Un tableau de bord').tags, []);
   });
 
+  test('Spanish: "debe"/"deberá" are modal, RF-/NFR- ids, "Como …, quiero …" stories, Dado/cuando/entonces, tasks', () => {
+    const doc = parsePage('requisitos-reservas');
+    assert.equal(doc.language, 'es');
+    assert.equal(doc.title, 'Requisitos: Reservas de salas de reuniones');
+    assert.deepEqual(outline(doc), [
+      '0 Requisitos: Reservas de salas de reuniones (0)',
+      '1 Requisitos: Reservas de salas de reuniones (1)',
+      '2 Contexto (1)',
+      '2 Requisitos funcionales (5)',
+      '2 Historias de usuario (1)',
+      '3 Criterios de aceptación (2)',
+      '2 Requisitos no funcionales (2)',
+      '2 Pendientes (2)',
+    ]);
+    assert.deepEqual(kindCounts(doc), { paragraph: 5, tableRow: 3, listItem: 4, task: 2 });
+    assert.deepEqual(requirementIds(doc), ['RF-201', 'RF-202', 'RF-203', 'NFR-20']);
+    assert.deepEqual(doc.warnings, []);
+    const rf202 = block(doc, 'ID: RF-202');
+    assert.equal(rf202.text, 'ID: RF-202; Requisito: Los empleados deberán confirmar la reserva con su cuenta corporativa.; Prioridad: Alta');
+    assert.deepEqual(rf202.tags, ['id', 'modal']);
+    assert.deepEqual(block(doc, 'ID: RF-203').tags, ['id'], 'a present-tense row is a requirement by its id only');
+    assert.deepEqual(block(doc, 'El calendario debe').tags, ['modal']);
+    assert.deepEqual(block(doc, 'NFR-20').tags, ['id', 'modal']);
+    assert.deepEqual(block(doc, 'Las salas tienen un aforo').tags, [], '"tienen" without "que" is not an obligation');
+    assert.deepEqual(block(doc, 'Los datos de las reservas').tags, []);
+    assert.deepEqual(block(doc, 'Como empleada').tags, ['userStory']);
+    assert.deepEqual(block(doc, 'Dado que la sala').tags, ['gherkin', 'acceptanceCriteria']);
+    assert.deepEqual(block(doc, 'La confirmación llega').tags, ['acceptanceCriteria']);
+    const panel = block(doc, 'Borrador en revisión');
+    assert.equal(panel.text, 'Borrador en revisión con Servicios Generales hasta el 28 de marzo. Responsable: @user.');
+    assert.deepEqual(panel.panel, { kind: 'info', title: 'Estado del documento' });
+    assert.deepEqual(panel.tags, []);
+    assert.match(block(doc, 'Hoy las salas').text, /correo electrónico y con una hoja de cálculo/);
+    assert.deepEqual(doc.blocks.filter((b) => b.kind === 'task').map((b) => [b.text, b.done, b.tags]), [
+      ['Confirmar con Seguridad el acceso a las salas de la planta 3', false, ['openTask']],
+      ['Inventario de salas y aforos', true, []],
+    ]);
+  });
+
   test('macros: layouts, panels, expand, status, emoticons, mentions, page links, images; app macros skipped with warnings', () => {
     const doc = parsePage('macros-showcase');
     assert.equal(doc.title, 'Mobile App Release 4.2');

@@ -21,6 +21,7 @@ export const CORPUS_PAGES: readonly CorpusPage[] = [
   { name: 'meeting-notes', file: 'meeting-notes.xhtml', format: 'storage', description: 'Meeting notes with mentions and a task list' },
   { name: 'lastenheft-zahlungen', file: 'lastenheft-zahlungen.xhtml', format: 'storage', description: 'German requirements page' },
   { name: 'specification-fr', file: 'specification-fr.xhtml', format: 'storage', description: 'French requirements page' },
+  { name: 'requisitos-reservas', file: 'requisitos-reservas.xhtml', format: 'storage', description: 'Spanish requirements page with a requirement table, a user story and tasks' },
   { name: 'macros-showcase', file: 'macros-showcase.xhtml', format: 'storage', description: 'Layouts, panels, expand, status, emoticons, mentions, links, images, Forge extension' },
   { name: 'malformed', file: 'malformed.xhtml', format: 'storage', description: 'Unclosed and mismatched tags, stray entities' },
   { name: 'large-generated', file: 'large-page.template.xhtml', format: 'storage', description: 'About 1 MB, generated from a template module' },
