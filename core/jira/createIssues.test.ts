@@ -161,6 +161,57 @@ describe('creating a breakdown in Jira', () => {
     assertLinksOnce(jobId, breakdown);
   });
 
+  test('a lost bulk answer while Jira search lags: the resumed run waits for search to show the items instead of creating them again', async () => {
+    const breakdown = sampleBreakdown(1, 3, 0); // 1 epic + 3 stories: two bulk requests
+    const ledger = new MemoryLedger();
+    const jobId = 'job-search-lag';
+    // New issues stay out of search for 600 ms, longer than one reconcile delay.
+    fake.setSearchLag(600);
+    try {
+      let bulks = 0;
+      const first = await run(breakdown, ledger, jobId, {
+        maxCreateAttempts: 1,
+        onProgress: (p) => {
+          if (p.phase === 'create' && ++bulks === 2) fake.failNext(/\/issue\/bulk$/, { status: 500, afterHandling: true });
+        },
+      }).catch((e: unknown) => e);
+      assert.ok(first instanceof AtlassianError && first.code === 'server', 'the first run stops on the lost answer');
+      const pending = ledger.pendingBulk() ?? [];
+      assert.ok(pending.length > 0 && pending.every((id) => id.startsWith('S')), `the unanswered request is on record: ${pending.join()}`);
+      assert.equal(issuesOfJob(jobId).length, 1 + pending.length, 'Jira did create its stories');
+
+      const phases: string[] = [];
+      const resumed = await run(breakdown, ledger, jobId, {
+        sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+        reconcileDelayMs: 250,
+        settleSearches: 6,
+        onProgress: (p) => phases.push(p.message),
+      });
+      assert.deepEqual(resumed.failed, []);
+      assert.deepEqual([...resumed.adopted].sort(), [...pending].sort(), 'the stories are adopted once search shows them');
+      assert.ok(phases.some((m) => m.startsWith(`Waiting for Jira's search to show ${pending.length} item`)), 'it waited for the index');
+      assert.equal(ledger.pendingBulk(), undefined, 'the record is cleared once settled');
+      assertNoDuplicates(jobId, breakdown);
+    } finally {
+      fake.setSearchLag(0);
+    }
+  });
+
+  test('a bulk request whose items never appear is created after the bounded searches', async () => {
+    const breakdown = sampleBreakdown(1, 1, 0);
+    const ledger = new MemoryLedger();
+    // As if the request was sent but never reached Jira: on record, nothing created.
+    ledger.recordPendingBulk(['E1']);
+    const phases: string[] = [];
+    const sleeps: number[] = [];
+    const res = await run(breakdown, ledger, 'job-never-sent', { settleSearches: 3, reconcileDelayMs: 5, sleep: async (ms) => void sleeps.push(ms), onProgress: (p) => phases.push(p.message) });
+    assert.deepEqual(res.failed, []);
+    assert.equal(res.created.length, 2);
+    assert.deepEqual(sleeps, [5, 5], 'three searches, two waits between them');
+    assert.ok(phases.some((m) => /1 item of an unanswered request not found in Jira after 3 searches; creating it/.test(m)));
+    assertNoDuplicates('job-never-sent', breakdown);
+  });
+
   test('a 500 in the middle of a bulk create is reconciled by label within the same run', async () => {
     const breakdown = sampleBreakdown(1, 6, 10); // 60 sub-tasks: two bulks
     const jobId = 'job-500-inline';

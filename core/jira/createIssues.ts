@@ -35,6 +35,13 @@ export interface CreationLedger {
   recordCreated(itemId: string, issue: { key: string; id: string }): void;
   recordLinked?(linkKey: string): void;
   linkedKeys?(): Set<string>;
+  /**
+   * The items of a bulk request about to be sent, written before it goes out and cleared once its
+   * answer is recorded: a record still there on resume means Jira may have created them unseen.
+   */
+  recordPendingBulk?(itemIds: string[]): void;
+  pendingBulk?(): string[] | undefined;
+  clearPendingBulk?(): void;
 }
 
 export interface CreationProgress {
@@ -65,6 +72,11 @@ export interface CreateBreakdownOptions {
   maxCreateAttempts?: number;
   /** Delay before reconciling after an unknown outcome, so Jira's search catches up. Default 2000 ms. */
   reconcileDelayMs?: number;
+  /**
+   * Searches for the items of a bulk request whose answer was lost (one now, more after
+   * reconcileDelayMs each) before they are taken as never created. Default 4.
+   */
+  settleSearches?: number;
 }
 
 export interface CreatedIssueRef {
@@ -267,7 +279,29 @@ export async function createBreakdownInJira(o: CreateBreakdownOptions): Promise<
     }
     for (const k of r.links) if (!linked.has(k)) markLinked(k);
   };
-  await adopt();
+  /**
+   * After a bulk request whose answer never arrived: Jira may have created its items, and its search
+   * index may not show them yet. Search until every item of that request is found, a bounded
+   * number of times; what is still missing then is taken as never created.
+   */
+  const settleSearches = Math.max(1, o.settleSearches ?? 4);
+  const settlePending = async () => {
+    const pending = o.ledger.pendingBulk?.() ?? [];
+    for (let search = 1; ; search++) {
+      await adopt();
+      const missing = pending.filter((id) => itemIds.has(id) && !have().has(id));
+      if (missing.length === 0) break;
+      if (search >= settleSearches) {
+        progress('reconcile', `${missing.length} item${missing.length === 1 ? '' : 's'} of an unanswered request not found in Jira after ${search} searches; creating ${missing.length === 1 ? 'it' : 'them'}`);
+        break;
+      }
+      progress('reconcile', `Waiting for Jira's search to show ${missing.length} item${missing.length === 1 ? '' : 's'} of an unanswered request`);
+      await sleep(o.reconcileDelayMs ?? 2000, o.signal);
+    }
+    o.ledger.clearPendingBulk?.();
+  };
+  if (o.ledger.pendingBulk?.()?.length) await settlePending();
+  else await adopt();
 
   // 3. Create level by level; parents exist before their children.
   const buildFields = (x: FlatItem): Record<string, unknown> => {
@@ -383,6 +417,7 @@ export async function createBreakdownInJira(o: CreateBreakdownOptions): Promise<
         const carried = plan.reduce((n, p) => n + p.links.length, 0);
         progress('create', `Creating ${chunk.length} ${level === 'subtask' ? 'sub-task' : level}${chunk.length === 1 ? '' : 's'} in ${o.projectKey}${carried ? ` with ${carried} dependency link${carried === 1 ? '' : 's'}` : ''}`);
         let response: { issues?: { id?: string; key?: string }[]; errors?: { failedElementNumber?: number; elementErrors?: unknown }[] };
+        o.ledger.recordPendingBulk?.(chunk.map((x) => x.item.id));
         try {
           response = await o.client.api.issues.createIssues({
             issueUpdates: plan.map(({ x, links }) => ({
@@ -398,10 +433,13 @@ export async function createBreakdownInJira(o: CreateBreakdownOptions): Promise<
           } else if (unknownOutcome(err) && attempt < maxAttempts) {
             // The create may have happened: ask Jira (issues and their links) before trying again.
             await sleep(o.reconcileDelayMs ?? 2000, o.signal);
-            await adopt();
+            await settlePending();
             chunk = chunk.filter((x) => !have().has(x.item.id));
             continue;
           } else {
+            // Jira answered with a refusal, so nothing was created: the record goes. Anything else
+            // (a lost answer, an abort mid-request) may have created issues and keeps it for the resume.
+            if (err instanceof AtlassianError && !unknownOutcome(err)) o.ledger.clearPendingBulk?.();
             throw err;
           }
         }
@@ -428,6 +466,7 @@ export async function createBreakdownInJira(o: CreateBreakdownOptions): Promise<
             failed.delete(x.item.id);
           }
         });
+        o.ledger.clearPendingBulk?.();
         break;
       }
     }

@@ -12,4 +12,9 @@ export interface CreationLedger {
   /** Issue links (and remote links) already made, by the key creation gives them. */
   recordLinked(linkKey: string): void;
   linkedKeys(): Set<string>;
+  /** The items of a bulk create request, written before it is sent; cleared once its answer is recorded. */
+  recordPendingBulk(itemIds: string[]): void;
+  /** The items of a request sent and never answered (Jira may hold them unseen), if any. */
+  pendingBulk(): string[] | undefined;
+  clearPendingBulk(): void;
 }

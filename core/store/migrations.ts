@@ -129,4 +129,15 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE jobs ADD COLUMN project_key TEXT;
     `,
   },
+  {
+    version: 5,
+    name: 'the bulk create request a job sent and has no answer for (its items may exist in Jira unseen)',
+    sql: `
+      CREATE TABLE pending_bulk (
+        job_id TEXT PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,
+        item_ids TEXT NOT NULL,
+        sent_at TEXT NOT NULL
+      );
+    `,
+  },
 ];

@@ -148,6 +148,24 @@ describe('SQLite job store', () => {
     assert.equal((await b.createdIssues(job.id))[0]?.url, 'https://acme.atlassian.net/browse/PAY-1');
   });
 
+  test('an unanswered bulk request stays on record across reopening until cleared', async (t) => {
+    const dir = tempDir(t);
+    const a = new SqliteJobStore({ dataDir: dir });
+    const { job } = await a.createOrFindOpenJob(newJob, 'acc-1');
+    const ledger = a.creationLedger(job.id, (k) => k);
+    assert.equal(ledger.pendingBulk(), undefined);
+    ledger.recordPendingBulk(['S1.1', 'S1.2']);
+    a.close();
+    const b = new SqliteJobStore({ dataDir: dir });
+    t.after(() => b.close());
+    const again = b.creationLedger(job.id, (k) => k);
+    assert.deepEqual(again.pendingBulk(), ['S1.1', 'S1.2'], 'a kill after sending leaves the record');
+    again.recordPendingBulk(['S1.3']);
+    assert.deepEqual(again.pendingBulk(), ['S1.3'], 'one request at a time: the next replaces it');
+    again.clearPendingBulk();
+    assert.equal(again.pendingBulk(), undefined);
+  });
+
   test('retention purges content of finished jobs only, keeping the job row and audit', async (t) => {
     let now = new Date('2026-01-01T00:00:00Z');
     const store = new SqliteJobStore({ dataDir: tempDir(t), now: () => now });

@@ -334,6 +334,17 @@ export class SqliteJobStore implements JobStore {
       },
       linkedKeys: () =>
         new Set((this.db.prepare('SELECT link_key FROM created_links WHERE job_id = ?').all(jobId) as Row[]).map((r) => r.link_key as string)),
+      recordPendingBulk: (itemIds) => {
+        this.db.prepare('INSERT OR REPLACE INTO pending_bulk (job_id, item_ids, sent_at) VALUES (?, ?, ?)').run(jobId, json(itemIds), this.iso());
+      },
+      pendingBulk: () => {
+        const r = this.db.prepare('SELECT item_ids FROM pending_bulk WHERE job_id = ?').get(jobId) as Row | undefined;
+        const ids = r ? parseJson<unknown>(r.item_ids, []) : undefined;
+        return Array.isArray(ids) ? ids.filter((x): x is string => typeof x === 'string') : undefined;
+      },
+      clearPendingBulk: () => {
+        this.db.prepare('DELETE FROM pending_bulk WHERE job_id = ?').run(jobId);
+      },
     };
   }
 

@@ -50,4 +50,14 @@ export class MemoryLedger implements CreationLedger {
   linkedKeys() {
     return new Set(this.linked);
   }
+  pending: string[] | undefined;
+  recordPendingBulk(itemIds: string[]) {
+    this.pending = [...itemIds];
+  }
+  pendingBulk() {
+    return this.pending ? [...this.pending] : undefined;
+  }
+  clearPendingBulk() {
+    this.pending = undefined;
+  }
 }

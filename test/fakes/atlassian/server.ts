@@ -100,6 +100,11 @@ export interface FakeAtlassianOptions {
   apiToken?: string;
   /** Check every exchange against the OpenAPI documents (default true). */
   validate?: boolean;
+  /**
+   * Jira's search index lags behind writes: a new issue appears in JQL search only this many ms
+   * after it was created (unless the search names it in reconcileIssues). Default 0.
+   */
+  searchLagMs?: number;
 }
 
 export interface FakeAtlassian {
@@ -119,6 +124,8 @@ export interface FakeAtlassian {
   failNext(pathRegex: RegExp, fault: FaultSpec): void;
   hangNext(pathRegex: RegExp, options?: { times?: number; method?: string }): void;
   setLatency(ms: number): void;
+  /** See FakeAtlassianOptions.searchLagMs; applies to issues created from now on. */
+  setSearchLag(ms: number): void;
   rejectField(fieldId: string, message: string): void;
   /** Removes pending faults and field rejections. */
   clearFaults(): void;
@@ -187,6 +194,9 @@ export async function startFakeAtlassian(options: FakeAtlassianOptions = {}): Pr
   const contract = validate ? new OpenApiContract() : undefined;
   const expectedAuth = `Basic ${Buffer.from(`${email}:${apiToken}`).toString('base64')}`;
   let latency = options.latencyMs ?? 0;
+  let searchLag = options.searchLagMs ?? 0;
+  /** When each issue becomes visible to JQL search (absent: at once). */
+  const searchableAt = new Map<string, number>();
   let base = '';
 
   const pages = new Map<string, { id: string; title: string; storage: string; version: number }[]>();
@@ -224,6 +234,7 @@ export async function startFakeAtlassian(options: FakeAtlassianOptions = {}): Pr
     };
     const parent = fields.parent as { key?: string; id?: string } | undefined;
     if (parent) issue.parentKey = issueByKey(parent.key ?? parent.id ?? '')!.key;
+    if (searchLag > 0) searchableAt.set(issue.id, Date.now() + searchLag);
     issues.push(issue);
     return issue;
   }
@@ -400,14 +411,17 @@ export async function startFakeAtlassian(options: FakeAtlassianOptions = {}): Pr
     return false;
   }
 
-  function search(params: { jql?: string; nextPageToken?: string; maxResults?: number; fields?: string[]; properties?: string[] }): unknown {
+  function search(params: { jql?: string; nextPageToken?: string; maxResults?: number; fields?: string[]; properties?: string[]; reconcileIssues?: number[] }): unknown {
     let node: JqlNode | null;
     try {
       node = parseJql(params.jql ?? '');
     } catch (err) {
       throw new HttpFailure(400, { errorMessages: [(err as Error).message] });
     }
-    const found = issues.filter((i) => (node ? matches(i, node) : true));
+    const now = Date.now();
+    const reconcile = new Set((params.reconcileIssues ?? []).map(String));
+    const indexed = (i: FakeIssue) => reconcile.has(i.id) || (searchableAt.get(i.id) ?? 0) <= now;
+    const found = issues.filter((i) => indexed(i) && (node ? matches(i, node) : true));
     const max = Math.min(Math.max(params.maxResults ?? 50, 1), 100);
     const start = params.nextPageToken ? Number(Buffer.from(params.nextPageToken, 'base64url').toString()) : 0;
     const page = found.slice(start, start + max);
@@ -566,6 +580,7 @@ export async function startFakeAtlassian(options: FakeAtlassianOptions = {}): Pr
         maxResults: q.has('maxResults') ? Number(q.get('maxResults')) : undefined,
         fields: q.getAll('fields'),
         properties: q.getAll('properties'),
+        reconcileIssues: q.getAll('reconcileIssues').flatMap((x) => x.split(',')).filter(Boolean).map(Number),
       }),
     })],
     ['POST', /^\/rest\/api\/3\/search\/jql$/, (_m, _q, body) => ({ status: 200, body: search((body ?? {}) as Parameters<typeof search>[0]) })],
@@ -690,6 +705,9 @@ export async function startFakeAtlassian(options: FakeAtlassianOptions = {}): Pr
     },
     setLatency(ms) {
       latency = ms;
+    },
+    setSearchLag(ms) {
+      searchLag = ms;
     },
     rejectField(fieldId, message) {
       rejected.set(fieldId, message);
