@@ -326,6 +326,23 @@ describe('creating a breakdown in Jira', () => {
     assert.equal(err.message, 'Project OPS has no sub-task issue type (available: Epic, Task); set "Issue type for sub-tasks" in Settings (or SPEC2TICKETS_ISSUE_TYPE_SUBTASK) to another issue type of the project.');
     assert.equal(fake.issues.length, before);
   });
+
+  test('a required field Spec2Tickets cannot fill stops the creation before anything is created, saying what to change', async () => {
+    const bulksBefore = fake.count(/\/issue\/bulk$/);
+    const err = await run(sampleBreakdown(1, 2, 1), new MemoryLedger(), 'job-required', { projectKey: 'REQ' }).catch((e: unknown) => e);
+    assert.ok(err instanceof AtlassianError);
+    assert.equal(err.code, 'bad_request');
+    assert.equal(
+      err.message,
+      'Project REQ requires "Compliance owner" (customfield_10050) on Story, which Spec2Tickets cannot fill. Make the field optional or give it a default value in Jira, or set "Issue type for stories" in Settings (or SPEC2TICKETS_ISSUE_TYPE_STORY) to another issue type of the project. Nothing was created.',
+    );
+    assert.equal(fake.issues.filter((i) => i.projectKey === 'REQ').length, 0, 'no issue exists in REQ');
+    assert.equal(fake.count(/\/issue\/bulk$/), bulksBefore, 'no create request was sent');
+
+    const mapped = await run(sampleBreakdown(1, 2, 1), new MemoryLedger(), 'job-required', { projectKey: 'REQ', mapping: { story: 'Task' } });
+    assert.deepEqual(mapped.failed, [], 'with stories mapped to Task the same breakdown is created');
+    assert.equal(mapped.created.length, 5);
+  });
 });
 
 function parseBreakdownWithUnestimated(): Breakdown {

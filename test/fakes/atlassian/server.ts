@@ -180,6 +180,19 @@ function defaultProjects(): FakeProject[] {
         { id: '10202', name: 'Task', hierarchyLevel: 0, fields: [...common, f.parent] },
       ],
     },
+    // Stories here require a custom field without a default, which the product cannot fill; Tasks do not.
+    {
+      id: '10300', key: 'REQ', name: 'Regulated', teamManaged: false, nextNumber: 1,
+      issueTypes: [
+        { id: '10301', name: 'Epic', hierarchyLevel: 1, fields: [...common] },
+        {
+          id: '10302', name: 'Story', hierarchyLevel: 0,
+          fields: [...common, f.parent, { fieldId: 'customfield_10050', name: 'Compliance owner', type: 'option', custom: 'com.atlassian.jira.plugin.system.customfieldtypes:select', required: true, allowedValues: [{ id: '1', name: 'Legal' }, { id: '2', name: 'Risk' }] }],
+        },
+        { id: '10303', name: 'Task', hierarchyLevel: 0, fields: [...common, f.parent] },
+        { id: '10304', name: 'Sub-task', hierarchyLevel: -1, fields: [...common, f.parent] },
+      ],
+    },
   ];
 }
 
