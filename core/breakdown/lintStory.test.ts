@@ -62,6 +62,19 @@ describe('lintStory', () => {
     assert.ok(!codes(story({ title: 'Breakfast menu export' })).includes('vague-word'), 'a vague word inside another word is not a match');
   });
 
+  test('"etc." is vague wherever it stands; words that merely contain "etc" are not', () => {
+    const f = lintStory(story({ title: 'Export refunds as CSV, PDF etc.', acceptanceCriteria: ['Cards, wallets, etc. can be refunded', 'Totals add up'] }));
+    const v = f.find((x) => x.code === 'vague-word');
+    assert.ok(v, 'a story ending its list with "etc." is flagged');
+    assert.match(v.message, /title: "etc"/);
+    assert.match(v.message, /criterion 1: "etc"/);
+    assert.doesNotMatch(v.message, /criterion 2/);
+    assert.ok(codes(story({ title: 'Refund cards, vouchers, ETC' })).includes('vague-word'), 'case does not matter');
+    for (const title of ['Fetch refunds from the ledger', 'Store refund settings in etcd', 'Sketch the refund screen']) {
+      assert.ok(!codes(story({ title })).includes('vague-word'), title);
+    }
+  });
+
   test('technology in the title is a solution, not a need', () => {
     for (const title of ['Cache refunds using Redis', 'Refund screen in React', 'Send refunds via API']) {
       assert.ok(codes(story({ title })).includes('solution-in-title'), title);

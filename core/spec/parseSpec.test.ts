@@ -297,6 +297,16 @@ describe('Confluence storage format mapping', () => {
   test('blockquote becomes a quote; text in a panel inside a list item stays in the item', () => {
     const doc = parseSpec('<blockquote><p>Users must never see another tenant\'s data.</p></blockquote>');
     assert.deepEqual(doc.blocks.map((b) => [b.kind, b.tags]), [['quote', ['modal']]]);
+    const listed = parseSpec(
+      '<ul><li>Refunds are logged<ac:structured-macro ac:name="note"><ac:parameter ac:name="title">Audit</ac:parameter>' +
+        '<ac:rich-text-body><p>Finance must see every refund.</p></ac:rich-text-body></ac:structured-macro></li><li>Second item</li></ul>',
+    );
+    // The panel's text belongs to the item it was written in (its requirement makes the item one), not to a block of its own.
+    assert.deepEqual(listed.blocks.map((b) => [b.kind, b.text, b.tags, b.depth]), [
+      ['listItem', 'Refunds are logged\nFinance must see every refund.', ['modal'], 0],
+      ['listItem', 'Second item', [], 0],
+    ]);
+    assert.equal(listed.blocks.some((b) => b.text.includes('Audit')), false, 'the panel title is a parameter, not text');
   });
 
   test('status and Jira macros are references, not requirements, even with requirement-like titles', () => {
