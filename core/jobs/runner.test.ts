@@ -1,0 +1,76 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { JobRunner } from './runner.ts';
+import type { PipelineSteps } from './runner.ts';
+import { SqliteJobStore } from '../store/sqliteStore.ts';
+import { parseSpec } from '../spec/index.ts';
+import type { BreakdownEngine, ModelStatus } from '../model/types.ts';
+import { sampleBreakdown } from '../../test/fakes/atlassian/breakdowns.ts';
+
+/** An engine that takes its time and counts how many generations run at once. */
+class SlowCountingEngine implements BreakdownEngine {
+  readonly name = 'slow-counting';
+  running = 0;
+  maxRunning = 0;
+  calls = 0;
+  constructor(private readonly ms: number) {}
+  status(): ModelStatus {
+    return { state: 'absent' };
+  }
+  onStatus(): () => void {
+    return () => {};
+  }
+  async generate() {
+    this.calls++;
+    this.running++;
+    this.maxRunning = Math.max(this.maxRunning, this.running);
+    try {
+      await new Promise((r) => setTimeout(r, this.ms));
+      return sampleBreakdown(1, 1, 0);
+    } finally {
+      this.running--;
+    }
+  }
+  async dispose(): Promise<void> {}
+}
+
+test('three queued jobs are generated one at a time (one model, one GPU), and all reach review', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 's2t-runner-'));
+  const store = new SqliteJobStore({ dataDir: dir });
+  const engine = new SlowCountingEngine(150);
+  const steps: PipelineSteps = {
+    engine,
+    fetchPage: async (job) => ({ title: `Page ${job.pageId}`, version: 1, body: `<h1>Page ${job.pageId}</h1><p>Refunds within 14 days.</p>`, webUrl: `https://acme.atlassian.net/wiki/x/${job.pageId}` }),
+    parse: (snap) => parseSpec(snap.body, { format: 'storage', title: snap.title }),
+    createIssues: async () => {
+      throw new Error('not approved in this test');
+    },
+  };
+  const runner = new JobRunner({ store, steps });
+  t.after(async () => {
+    await runner.stop();
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const ids: string[] = [];
+  for (const pageId of ['1', '2', '3']) {
+    ids.push((await store.createOrFindOpenJob({ pageId, siteUrl: 'https://acme.atlassian.net', pageVersion: null, requestedBy: 'acc-1' }, 'forge')).job.id);
+  }
+  runner.start();
+  // New work announced while a generation runs must queue behind it, not start beside it.
+  const waker = setInterval(() => runner.wake(), 10);
+  t.after(() => clearInterval(waker));
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const states = await Promise.all(ids.map(async (id) => (await store.getJob(id))?.state));
+    if (states.every((s) => s === 'awaiting_review' || s === 'failed')) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const states = await Promise.all(ids.map(async (id) => (await store.getJob(id))?.state));
+  assert.deepEqual(states, ['awaiting_review', 'awaiting_review', 'awaiting_review']);
+  assert.equal(engine.calls, 3);
+  assert.equal(engine.maxRunning, 1, 'never two generations at once');
+});
