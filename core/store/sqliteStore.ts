@@ -15,6 +15,7 @@ import type {
   BreakdownVersion,
   CreatedIssue,
   DuplicateDecision,
+  JobError,
   JobFilter,
   JobRecord,
   JobStore,
@@ -35,6 +36,33 @@ type Row = Record<string, unknown>;
 
 const json = (v: unknown): string => JSON.stringify(v);
 const parseJson = <T>(v: unknown, fallback: T): T => (typeof v === 'string' ? (JSON.parse(v) as T) : fallback);
+
+const REDACTED = 'removed by retention';
+
+function redactedError(e: JobError): JobError {
+  return { code: e.code, message: `The details of this error (${e.code}) were ${REDACTED}: they may have named items of the deleted breakdown.` };
+}
+
+/** Audit keys whose text may quote page or breakdown content. */
+const CONTENT_KEYS = ['warnings', 'reason', 'message', 'title', 'titles', 'summary'];
+
+/** The details without content-quoting text (null when there is nothing to remove). */
+function scrubDetails(details: Record<string, unknown>, keep?: JobError): Record<string, unknown> | null {
+  let changed = false;
+  const out: Record<string, unknown> = { ...details };
+  for (const k of CONTENT_KEYS) {
+    if (k in out) {
+      out[k] = REDACTED;
+      changed = true;
+    }
+  }
+  const err = out.error as JobError | undefined;
+  if (err && typeof err === 'object' && typeof err.message === 'string' && !(keep && err.code === keep.code && err.message === keep.message)) {
+    out.error = redactedError(err);
+    changed = true;
+  }
+  return changed ? out : null;
+}
 
 /** Jobs with the title of their newest page snapshot (the title survives retention; the body does not). */
 const JOB_SELECT = `SELECT jobs.*, (SELECT title FROM page_snapshots s WHERE s.job_id = jobs.id ORDER BY s.version DESC LIMIT 1) AS page_title FROM jobs`;
@@ -436,15 +464,49 @@ export class SqliteJobStore implements JobStore {
           )
           .all(cutoff, ...FINISHED_STATES) as Row[]
       ).map((r) => r.id as string);
-      for (const id of ids) {
-        this.db.prepare('UPDATE page_snapshots SET body = NULL WHERE job_id = ?').run(id);
-        this.db.prepare('UPDATE breakdown_versions SET body = NULL WHERE job_id = ?').run(id);
-        this.db.prepare('UPDATE duplicate_candidates SET body = NULL WHERE job_id = ?').run(id);
-        this.db.prepare('UPDATE jobs SET purged_at = ? WHERE id = ?').run(at, id);
-        this.insertAudit(id, 'retention', 'content.purged', { cutoff });
-      }
+      for (const id of ids) this.purgeSync(id, cutoff, at);
       return ids;
     })();
+  }
+
+  async expireWaitingBefore(cutoff: string, at: string, reason: (state: 'queued' | 'awaiting_review' | 'approved') => JobError): Promise<string[]> {
+    const waiting = ['queued', 'awaiting_review', 'approved'] as const;
+    return this.db.transaction(() => {
+      const rows = this.db
+        .prepare(`SELECT id, state FROM jobs WHERE purged_at IS NULL AND updated_at < ? AND state IN (${waiting.map(() => '?').join(',')})`)
+        .all(cutoff, ...waiting) as Row[];
+      for (const r of rows) {
+        const id = r.id as string;
+        const from = r.state as (typeof waiting)[number];
+        const error = reason(from);
+        // The state change is written with the purge, so no step can start on content about to go.
+        this.db.prepare("UPDATE jobs SET state = 'cancelled', error = ?, updated_at = ? WHERE id = ?").run(json(error), at, id);
+        this.insertAudit(id, 'retention', 'state.cancelled', { from, to: 'cancelled', error });
+        this.purgeSync(id, cutoff, at, error);
+      }
+      return rows.map((r) => r.id as string);
+    })();
+  }
+
+  /**
+   * Deletes a job's page and breakdown bodies, and the item titles its error and audit details may
+   * quote (Jira's per-item errors, link warnings, a rejection reason). `keep` is an error that
+   * quotes nothing and stays readable.
+   */
+  private purgeSync(id: string, cutoff: string, at: string, keep?: JobError): void {
+    this.db.prepare('UPDATE page_snapshots SET body = NULL WHERE job_id = ?').run(id);
+    this.db.prepare('UPDATE breakdown_versions SET body = NULL WHERE job_id = ?').run(id);
+    this.db.prepare('UPDATE duplicate_candidates SET body = NULL WHERE job_id = ?').run(id);
+    const row = this.db.prepare('SELECT error FROM jobs WHERE id = ?').get(id) as Row | undefined;
+    const error = parseJson<JobError | null>(row?.error, null);
+    if (error && !keep) this.db.prepare('UPDATE jobs SET error = ? WHERE id = ?').run(json(redactedError(error)), id);
+    for (const a of this.db.prepare('SELECT id, details FROM audit_log WHERE job_id = ?').all(id) as Row[]) {
+      const details = parseJson<Record<string, unknown>>(a.details, {});
+      const scrubbed = scrubDetails(details, keep);
+      if (scrubbed) this.db.prepare('UPDATE audit_log SET details = ? WHERE id = ?').run(json(scrubbed), a.id);
+    }
+    this.db.prepare('UPDATE jobs SET purged_at = ? WHERE id = ?').run(at, id);
+    this.insertAudit(id, 'retention', 'content.purged', { cutoff });
   }
 
   close(): void {

@@ -185,7 +185,16 @@ export interface JobStore {
   getSettings(): Promise<Record<string, unknown>>;
   putSettings(values: Record<string, unknown>): Promise<void>;
 
-  /** Deletes page bodies and breakdown bodies of finished jobs last changed before `cutoff`; returns the purged job ids. */
+  /**
+   * Deletes page bodies and breakdown bodies of finished jobs last changed before `cutoff`, and the
+   * item titles their error and audit details may quote; returns the purged job ids.
+   */
   purgeFinishedBefore(cutoff: string, at: string): Promise<string[]>;
+  /**
+   * Jobs waiting on someone (queued, awaiting review, approved) and untouched since `cutoff`:
+   * cancelled with `reason(state)` as their error, then purged like finished jobs, in one
+   * transaction. Returns the expired job ids.
+   */
+  expireWaitingBefore(cutoff: string, at: string, reason: (state: 'queued' | 'awaiting_review' | 'approved') => JobError): Promise<string[]>;
   close(): void;
 }

@@ -72,3 +72,63 @@ test('retention deletes content of jobs finished longer ago than the configured 
   assert.equal((await store.latestSnapshot(old.id))?.body, null);
   assert.equal((await store.getJob(old.id))?.state, 'failed', 'the job row stays');
 });
+
+test('retention cancels jobs left waiting past the period and removes item titles from errors and audit details', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 's2t-retention-wait-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  let now = new Date('2026-05-01T00:00:00Z');
+  const store = new SqliteJobStore({ dataDir: dir, now: () => now });
+  t.after(() => store.close());
+  const title = 'Refund the Zephyr Platinum card within 14 days';
+  let page = 0;
+  const reviewed = async (requestedBy: string) => {
+    const { job } = await store.createOrFindOpenJob({ pageId: String(++page), siteUrl: 'https://a.example', pageVersion: null, requestedBy }, 'forge');
+    await store.transition(job.id, 'fetching', { actor: 's' });
+    await store.transition(job.id, 'generating', { actor: 's', snapshot: { version: 1, title: 'Payments', webUrl: '', body: `<p>${title}</p>` } });
+    await store.transition(job.id, 'awaiting_review', { actor: 's', breakdown: { kind: 'generated', body: { epics: [{ title }] }, author: 'drafter' } });
+    return job;
+  };
+  const inReview = await reviewed('a');
+  const approved = await reviewed('b');
+  await store.transition(approved.id, 'approved', { actor: 'ann', approvedBy: 'ann' });
+  const failed = await reviewed('c');
+  await store.transition(failed.id, 'approved', { actor: 'ann', approvedBy: 'ann' });
+  await store.transition(failed.id, 'creating', { actor: 's' });
+  await store.transition(failed.id, 'failed', { actor: 's', error: { code: 'jira_items_rejected', message: `1 of 3 items were not created: Jira rejected story S1.1 "${title}"` } });
+  const done = await reviewed('d');
+  await store.transition(done.id, 'approved', { actor: 'ann', approvedBy: 'ann' });
+  await store.transition(done.id, 'creating', { actor: 's' });
+  await store.transition(done.id, 'done', { actor: 's', details: { created: 3, warnings: [`Could not link PAY-1 (S1.1 "${title}") to the specification page`] } });
+  const queued = (await store.createOrFindOpenJob({ pageId: '99', siteUrl: 'https://a.example', pageVersion: null, requestedBy: 'e' }, 'forge')).job;
+  const working = (await store.createOrFindOpenJob({ pageId: '98', siteUrl: 'https://a.example', pageVersion: null, requestedBy: 'f' }, 'forge')).job;
+  await store.transition(working.id, 'fetching', { actor: 's' });
+
+  now = new Date('2026-05-20T00:00:00Z');
+  const recent = await reviewed('g');
+  now = new Date('2026-06-05T00:00:00Z');
+  const purged = await sweepExpiredContent({ store, retentionDays: async () => 30, now: () => now });
+  assert.deepEqual([...purged].sort(), [inReview.id, approved.id, failed.id, done.id, queued.id].sort(), 'every job untouched for 30 days except one being worked on');
+
+  for (const [job, waited] of [[inReview, 'was not reviewed'], [approved, 'was approved but not created'], [queued, 'was not started']] as const) {
+    const j = (await store.getJob(job.id))!;
+    assert.equal(j.state, 'cancelled', `${job.id} no longer waits`);
+    assert.equal(j.error?.code, 'retention_expired');
+    assert.match(j.error?.message ?? '', new RegExp(`The job ${waited} within the retention period \\(30 days\\)`));
+    assert.ok(j.purgedAt);
+    const audit = await store.auditLog(job.id);
+    assert.ok(audit.some((a) => a.action === 'state.cancelled' && a.actor === 'retention'), 'the expiry is audited');
+  }
+  for (const id of [inReview.id, approved.id, failed.id, done.id]) {
+    assert.equal((await store.latestSnapshot(id))?.body, null, 'page content deleted');
+    assert.equal((await store.latestBreakdown(id))?.body, null, 'breakdown deleted');
+    const leftovers = JSON.stringify({ job: await store.getJob(id), audit: await store.auditLog(id) });
+    assert.ok(!leftovers.includes('Zephyr'), `no item title survives in the job or its audit: ${leftovers.slice(0, 400)}`);
+  }
+  assert.equal((await store.getJob(failed.id))?.error?.code, 'jira_items_rejected', 'the error code stays');
+  assert.ok((await store.auditLog(done.id)).some((a) => a.action === 'state.done' && (a.details as { created?: number }).created === 3), 'counts stay');
+
+  assert.equal((await store.getJob(working.id))?.state, 'fetching', 'a job being worked on is left alone');
+  assert.equal((await store.getJob(recent.id))?.state, 'awaiting_review', 'a job in review within the period stays');
+  assert.match((await store.latestSnapshot(recent.id))?.body ?? '', /Zephyr/);
+  assert.deepEqual(await sweepExpiredContent({ store, retentionDays: async () => 30, now: () => now }), [], 'each job is purged once');
+});
