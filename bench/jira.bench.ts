@@ -14,6 +14,9 @@ import { startFakeAtlassian } from '../test/fakes/atlassian/server.ts';
 import { sampleBreakdown, MemoryLedger } from '../test/fakes/atlassian/breakdowns.ts';
 
 const LATENCY_MS = 150;
+/** The issue's goals against one request per issue. */
+const REQUEST_GOAL = 10;
+const SPEED_GOAL = 5;
 const pageUrl = 'https://acme.atlassian.net/wiki/spaces/SPEC/pages/4242';
 
 interface Run {
@@ -90,15 +93,21 @@ const line = (label: string, r: Run) =>
 
 console.log(`jira: 200 items (4 epics, 28 stories, 168 sub-tasks, 4 remote links on epics), ${LATENCY_MS} ms latency per request`);
 const ratios: string[] = [];
+const failures: string[] = [];
 for (const [name, breakdown] of [['with 24 Blocks links', withLinks], ['without links', withoutLinks]] as const) {
   const bulk = await productWay(breakdown);
   const single = await oneByOne(breakdown);
   console.log(`${name} (${bulk.links} links made, ${bulk.links - bulk.linkRequests} of them inside the creates):`);
   console.log(line('bulk by level:', bulk));
   console.log(line('one per issue:', single));
-  const r = `${(single.requests / bulk.requests).toFixed(1)}x fewer requests, ${(single.ms / bulk.ms).toFixed(1)}x faster`;
-  console.log(`  ratio: ${r}`);
-  ratios.push(`${name}: ${r}`);
+  const fewer = single.requests / bulk.requests;
+  const faster = single.ms / bulk.ms;
+  const verdict = (value: number, goal: number) => `${value.toFixed(1)}x ${value >= goal ? 'PASS' : 'FAIL'} (goal ≥ ${goal}x)`;
+  console.log(`  fewer requests: ${verdict(fewer, REQUEST_GOAL)}; faster: ${verdict(faster, SPEED_GOAL)}`);
+  ratios.push(`${name}: ${fewer.toFixed(1)}x fewer requests, ${faster.toFixed(1)}x faster`);
+  if (fewer < REQUEST_GOAL || faster < SPEED_GOAL) failures.push(name);
 }
-console.log(`summary: ${ratios.join('; ')} (goal ≥ 10x fewer requests, ≥ 5x faster)`);
+console.log(`summary: ${ratios.join('; ')} (goal ≥ ${REQUEST_GOAL}x fewer requests, ≥ ${SPEED_GOAL}x faster): ${failures.length ? `FAIL (${failures.join(', ')})` : 'PASS'}`);
 console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+// A missed goal fails the run, so CI sees it and not only a reader of the figures.
+if (failures.length) process.exitCode = 1;

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { loadCorpusPage } from '../corpus/index.ts';
 import { flattenBreakdown, parseBreakdown } from '../../core/breakdown/schema.ts';
 import { startHarness, type Harness } from './support/inProcess.ts';
+import { createJsonLogger } from '../../core/server/logger.ts';
 
 type ErrorBody = { code: string; message: string; fields?: string[] };
 
@@ -145,5 +146,30 @@ describe('public API limits per key', () => {
     const traced = await h.pub('/v1/jobs/none', { key: other.key, headers: { 'x-request-id': 'forge-abc-123' } });
     assert.equal(traced.headers.get('x-request-id'), 'forge-abc-123');
     assert.match((await h.pub('/v1/jobs/none', { key: other.key })).headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+  });
+});
+
+describe('public API requests are traceable by their request id', () => {
+  test('the caller\'s X-Request-Id (or a new one) is echoed and appears in the access log line, without the API key', async (t) => {
+    const lines: string[] = [];
+    const h = await startHarness({ log: createJsonLogger((l) => void lines.push(l)) });
+    t.after(() => h.close());
+    const logged = (id: string) =>
+      lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'request' && l.requestId === id);
+
+    const traced = await h.pub('/v1/jobs/nope', { headers: { 'x-request-id': 'forge-req-7f3a' } });
+    assert.equal(traced.status, 404);
+    assert.equal(traced.headers.get('x-request-id'), 'forge-req-7f3a');
+    const [line] = logged('forge-req-7f3a');
+    assert.ok(line, `a log line carries the request id: ${lines.join('')}`);
+    assert.equal(line.listener, 'public');
+    assert.equal(line.path, '/v1/jobs/nope');
+    assert.equal(line.status, 404);
+
+    const fresh = await h.pub('/v1/health', { headers: { 'x-request-id': 'not a sane id; drop table' } });
+    const id = fresh.headers.get('x-request-id') ?? '';
+    assert.match(id, /^[0-9a-f-]{36}$/, 'an unusable id is replaced by a new one');
+    assert.equal(logged(id).length, 1);
+    assert.ok(!lines.join('').includes(h.apiKey), 'the API key never reaches the log');
   });
 });

@@ -12,6 +12,7 @@ import type { BreakdownEngine } from '../../../core/model/types.ts';
 import { DrafterEngine } from '../../../core/model/index.ts';
 import { startFakeAtlassian, type FakeAtlassian, type FakeAtlassianOptions } from '../../fakes/atlassian/server.ts';
 import type { JobStatusView } from '../../../core/server/jobView.ts';
+import type { Logger } from '../../../core/jobs/runner.ts';
 
 export interface Harness {
   fake: FakeAtlassian;
@@ -44,7 +45,16 @@ export function loadTestConfig(fake: FakeAtlassian, dataDir: string, env: Record
 }
 
 export async function startHarness(
-  o: { fake?: FakeAtlassianOptions; env?: Record<string, string>; engine?: BreakdownEngine; parts?: ProductPartsOptions; /** An existing data folder (kept on close). */ dataDir?: string } = {},
+  o: {
+    fake?: FakeAtlassianOptions;
+    env?: Record<string, string>;
+    engine?: BreakdownEngine;
+    parts?: ProductPartsOptions;
+    /** An existing data folder (kept on close). */
+    dataDir?: string;
+    /** Where the backend logs (default: nowhere). */
+    log?: Logger;
+  } = {},
 ): Promise<Harness> {
   const fake = await startFakeAtlassian(o.fake);
   const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 's2t-e2e-'));
@@ -54,6 +64,7 @@ export async function startHarness(
     secrets: new MemorySecretStore({ atlassianApiToken: fake.apiToken }),
     engine: o.engine ?? new DrafterEngine(),
     parts: productParts(o.parts),
+    ...(o.log ? { log: o.log } : {}),
   });
   const { key: apiKey } = await backend.apiKeys.create('forge-test', 'test');
   const withJson = (init: RequestInit & { json?: unknown } = {}): RequestInit => {
