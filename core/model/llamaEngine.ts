@@ -15,7 +15,7 @@ import type { SpecBlock, SpecDocument } from '../spec/types.ts';
 import { ModelError } from './modelStore.ts';
 import { clampLimits, outlineSchema, sectionSchema, worstCaseTokens } from './outputSchema.ts';
 import type { CompactOutline, CompactSection, CompactStory, OutputLimits } from './outputSchema.ts';
-import { findInstructionLikeText, outlinePrompt, sectionPrompt, systemPrompt } from './prompts.ts';
+import { findInstructionLikeText, outlinePrompt, sectionPrompt, splitLongText, systemPrompt } from './prompts.ts';
 import type { AliasedBlock } from './prompts.ts';
 import { Lock, LlamaRuntime } from './runtime.ts';
 import type { LoadOptions } from './runtime.ts';
@@ -70,10 +70,31 @@ interface DraftEpic {
   stories: { story: CompactStory; sources: string[] }[];
 }
 
+/** One finished request to the model. */
+export interface RequestStats {
+  purpose: 'outline' | 'section' | 'coverage';
+  /** Index of the context sequence that served it. */
+  sequence: number;
+  /** Prompt tokens already in the sequence from the request before (the system prompt prefix): not evaluated again. */
+  reusedTokens: number;
+  /** Prompt tokens evaluated for this request. */
+  inputTokens: number;
+  outputTokens: number;
+  /** When the request started, in ms from the start of the job, and how long it took. */
+  startMs: number;
+  ms: number;
+  /** The block aliases the grammar allowed this request to cite, and the citations the model wrote. */
+  citable?: string[];
+  cited?: string[];
+}
+
 /** Where one job's time went: for logs and the pipeline-overhead benchmark. */
 export interface GenerationStats {
   wallMs: number;
-  /** Time inside the model's prompt calls (prefill + constrained decode). */
+  /**
+   * Time in which at least one sequence was inside a model call (prefill + constrained decode).
+   * With parallel sequences this is the union of their busy time, so it never exceeds wallMs.
+   */
   modelMs: number;
   /** Time spent building JSON-schema grammars. */
   grammarMs: number;
@@ -83,18 +104,54 @@ export interface GenerationStats {
   evaluatedInputTokens: number;
   outputTokens: number;
   requests: number;
+  /** Context sequences the job ran on. */
+  sequences: number;
+  /** Tokens of the system prompt text alone (without the chat template around it). */
+  systemPromptTokens: number;
+  perRequest: RequestStats[];
+  /** Citations the model wrote, and those that named no block of their chunk (dropped and warned about). */
+  citations: { written: number; dropped: string[] };
+  /**
+   * Requirement blocks by who covered them: the section pass, the targeted second pass, or the
+   * drafter (flagged for the reviewer).
+   */
+  coverage: { requirementBlocks: number; uncoveredAfterFirstPass: string[]; coveredBySecondPass: string[]; drafted: string[] };
 }
 
 interface JobState {
   signal: AbortSignal;
   grammarMs: number;
-  requests: number;
   promptTokens: number;
   /** Tokens of the system prompt (and chat template around it). */
   sysTokens: number;
   tokens: number;
+  /** Union of the sequences' busy time so far, and since when the current busy stretch runs. */
   decodeMs: number;
+  active: number;
+  busySince: number;
+  startedAt: number;
+  sequences: LlamaContextSequence[];
+  perRequest: RequestStats[];
+  droppedCitations: string[];
   progress: (p: Omit<GenerationProgress, 'tokens'>) => void;
+}
+
+/** Busy time so far, counting the stretch in progress. */
+const busyMs = (job: JobState, now = performance.now()): number => job.decodeMs + (job.active > 0 ? now - job.busySince : 0);
+
+/**
+ * Maps the aliases a story cites to block ids. The grammar only lets the model write aliases of
+ * its chunk, so `dropped` stays empty unless grammar and chunk disagree: the caller warns then.
+ */
+export function resolveCitations(cited: readonly string[], byAlias: ReadonlyMap<string, string>): { sources: string[]; dropped: string[] } {
+  const sources: string[] = [];
+  const dropped: string[] = [];
+  for (const alias of cited) {
+    const id = byAlias.get(alias);
+    if (id === undefined) dropped.push(alias);
+    else if (!sources.includes(id)) sources.push(id);
+  }
+  return { sources, dropped };
 }
 
 export class LlamaBreakdownEngine implements BreakdownEngine {
@@ -198,16 +255,23 @@ export class LlamaBreakdownEngine implements BreakdownEngine {
     const sessions = sequences.map((contextSequence) => new LlamaChatSession({ contextSequence, systemPrompt: sys, autoDisposeSequence: false }));
 
     const startedAt = performance.now();
+    const systemPromptTokens = loaded.model.tokenize(sys).length;
     const job: JobState = {
       signal,
       grammarMs: 0,
-      requests: 0,
       promptTokens: 0,
-      sysTokens: loaded.model.tokenize(sys).length + 16,
+      sysTokens: systemPromptTokens + 16,
       tokens: 0,
       decodeMs: 0,
+      active: 0,
+      busySince: 0,
+      startedAt,
+      sequences,
+      perRequest: [],
+      droppedCitations: [],
       progress: (p) => options.onProgress?.({ ...p, tokens: job.tokens }),
     };
+    const coverage: GenerationStats['coverage'] = { requirementBlocks: 0, uncoveredAfterFirstPass: [], coveredBySecondPass: [], drafted: [] };
 
     try {
       // 1. Outline: the epics.
@@ -215,25 +279,35 @@ export class LlamaBreakdownEngine implements BreakdownEngine {
       const epics = await this.outline(sessions[0]!, doc, limits, job, warnings);
 
       // 2. Sections.
-      const chunks = this.chunks(doc, doc.blocks.filter((b) => !SKIPPED_KINDS.has(b.kind)).map((b) => b.id), limits, sys);
+      const chunks = this.chunks(doc, doc.blocks.filter((b) => !SKIPPED_KINDS.has(b.kind)).map((b) => b.id), limits, sys, warnings);
       await this.runChunks(sessions, chunks, epics, limits, job, warnings, 'section');
 
       // 3. Coverage: a targeted pass over uncited requirements, then the drafter for what remains.
       let breakdown = this.assemble(doc, epics, language, loaded.name, warnings);
-      let uncovered = computeCoverage(doc, breakdown).uncovered;
+      const first = computeCoverage(doc, breakdown);
+      coverage.requirementBlocks = first.requirementBlocks;
+      coverage.uncoveredAfterFirstPass = first.uncovered;
+      let uncovered = first.uncovered;
       if (uncovered.length > 0) {
-        const gapChunks = this.chunks(doc, uncovered, limits, sys);
+        const gapChunks = this.chunks(doc, uncovered, limits, sys, warnings);
         await this.runChunks(sessions, gapChunks, epics, limits, job, warnings, 'coverage');
         breakdown = this.assemble(doc, epics, language, loaded.name, warnings);
         uncovered = computeCoverage(doc, breakdown).uncovered;
+        const still = new Set(uncovered);
+        coverage.coveredBySecondPass = first.uncovered.filter((id) => !still.has(id));
+      }
+      if (job.droppedCitations.length > 0) {
+        breakdown.warnings.push(`The model cited ${job.droppedCitations.length} block reference(s) that do not exist in their section (${[...new Set(job.droppedCitations)].slice(0, 10).join(', ')}); those citations were dropped. Check the sources of the generated items.`);
       }
       if (uncovered.length > 0) {
+        coverage.drafted = uncovered;
         breakdown = draftItemsForBlocks(doc, uncovered, breakdown);
         breakdown.generator = {
           kind: 'mixed',
           model: loaded.name,
           note: `Written by ${loaded.name}; ${uncovered.length} requirement block(s) the model left uncovered were drafted from the page structure (origin "drafter") — review those items.`,
         };
+        breakdown.warnings.push(`The model did not cover ${uncovered.length} requirement block(s) even in a second pass (${uncovered.slice(0, 20).join(', ')}${uncovered.length > 20 ? ', …' : ''}); their items were drafted from the page structure (origin "drafter") — review them.`);
       }
       signal.throwIfAborted();
       job.progress({ phase: 'done', section: chunks.length, sections: chunks.length });
@@ -247,12 +321,17 @@ export class LlamaBreakdownEngine implements BreakdownEngine {
     } finally {
       this.lastStats = {
         wallMs: performance.now() - startedAt,
-        modelMs: job.decodeMs,
+        modelMs: busyMs(job),
         grammarMs: job.grammarMs,
         promptTokens: job.promptTokens,
         evaluatedInputTokens: sequences.reduce((n, s) => n + s.tokenMeter.usedInputTokens, 0),
         outputTokens: sequences.reduce((n, s) => n + s.tokenMeter.usedOutputTokens, 0),
-        requests: job.requests,
+        requests: job.perRequest.length,
+        sequences: sequences.length,
+        systemPromptTokens,
+        perRequest: job.perRequest,
+        citations: { written: job.perRequest.reduce((n, r) => n + (r.cited?.length ?? 0), 0), dropped: job.droppedCitations },
+        coverage,
       };
       for (const s of sessions) s.dispose({ disposeSequence: false });
       for (const s of sequences) s.dispose();
@@ -267,43 +346,66 @@ export class LlamaBreakdownEngine implements BreakdownEngine {
     return grammar;
   }
 
-  private async prompt(session: LlamaChatSession, text: string, grammar: LlamaGrammar, schema: unknown, job: JobState): Promise<unknown | undefined> {
+  private async prompt(
+    session: LlamaChatSession,
+    text: string,
+    grammar: LlamaGrammar,
+    schema: unknown,
+    job: JobState,
+    purpose: RequestStats['purpose'],
+  ): Promise<{ value: unknown; request: RequestStats }> {
     const loaded = this.runtime.loaded!;
     session.resetChatHistory();
     const textTokens = loaded.model.tokenize(text).length;
-    job.promptTokens += job.sysTokens + textTokens;
     const room = loaded.contextSize - job.sysTokens - textTokens - 48;
     const maxTokens = Math.max(16, Math.min(worstCaseTokens(schema), room));
+    const seq = session.sequence;
+    const inputBefore = seq.tokenMeter.usedInputTokens;
+    const outputBefore = seq.tokenMeter.usedOutputTokens;
     const started = performance.now();
-    const answer = await session.prompt(text, {
-      grammar,
-      maxTokens,
-      signal: job.signal,
-      temperature: this.config.temperature ?? 0,
-      seed: this.config.seed,
-      onToken: (tokens) => {
-        job.tokens += tokens.length;
-        const ms = job.decodeMs + (performance.now() - started);
-        if (ms > 0) this.lastTokensPerSecond = (job.tokens * 1000) / ms;
-      },
-    });
-    job.decodeMs += performance.now() - started;
+    if (job.active++ === 0) job.busySince = started;
+    let answer: string;
+    try {
+      answer = await session.prompt(text, {
+        grammar,
+        maxTokens,
+        signal: job.signal,
+        temperature: this.config.temperature ?? 0,
+        seed: this.config.seed,
+        onToken: (tokens) => {
+          job.tokens += tokens.length;
+          const ms = busyMs(job);
+          if (ms > 0) this.lastTokensPerSecond = (job.tokens * 1000) / ms;
+        },
+      });
+    } finally {
+      const ended = performance.now();
+      if (--job.active === 0) job.decodeMs += ended - job.busySince;
+    }
     // The runtime may finish the answer it was evaluating when the signal fired; never let a
     // cancelled or timed-out job go on to the next step.
     job.signal.throwIfAborted();
-    job.requests++;
+    const inputTokens = seq.tokenMeter.usedInputTokens - inputBefore;
+    const outputTokens = seq.tokenMeter.usedOutputTokens - outputBefore;
+    // What the sequence holds now is the prompt (reused prefix + evaluated part) and the answer.
+    const reusedTokens = Math.max(0, seq.nextTokenIndex - inputTokens - outputTokens);
+    job.promptTokens += reusedTokens + inputTokens;
+    const request: RequestStats = { purpose, sequence: job.sequences.indexOf(seq), reusedTokens, inputTokens, outputTokens, startMs: started - job.startedAt, ms: performance.now() - started };
+    job.perRequest.push(request);
     this.publishGenerating();
+    let value: unknown;
     try {
-      return JSON.parse(answer);
+      value = JSON.parse(answer);
     } catch {
-      return undefined;
+      value = undefined;
     }
+    return { value, request };
   }
 
   private async outline(session: LlamaChatSession, doc: SpecDocument, limits: OutputLimits, job: JobState, warnings: string[]): Promise<DraftEpic[]> {
     const schema = outlineSchema(limits);
     const grammar = await this.grammar(() => this.runtime.llama.createGrammarForJsonSchema(schema), job);
-    const out = (await this.prompt(session, outlinePrompt(doc), grammar, schema, job)) as CompactOutline | undefined;
+    const out = (await this.prompt(session, outlinePrompt(doc), grammar, schema, job, 'outline')).value as CompactOutline | undefined;
     const epics = (out?.e ?? [])
       .map((e) => ({ title: e.t.trim(), description: e.d.trim(), stories: [] }))
       .filter((e) => e.title.length > 0);
@@ -312,14 +414,21 @@ export class LlamaBreakdownEngine implements BreakdownEngine {
     return [{ title: doc.title || 'Specification', description: '', stories: [] }];
   }
 
-  /** Splits the given blocks, section by section, into chunks whose prompt fits the chunk budget. */
-  private chunks(doc: SpecDocument, blockIds: string[], limits: OutputLimits, sys: string): Chunk[] {
+  /**
+   * Splits the given blocks, section by section, into chunks whose prompt fits the chunk budget.
+   * A block longer than the budget on its own is given in parts (each its own alias, all citing
+   * that block) and the reviewer is told.
+   */
+  private chunks(doc: SpecDocument, blockIds: string[], limits: OutputLimits, sys: string, warnings: string[]): Chunk[] {
     const loaded = this.runtime.loaded!;
     const wanted = new Set(blockIds);
     const sysTokens = loaded.model.tokenize(sys).length;
-    // Room for the prompt: what the context leaves after the system prompt and the worst-case answer.
-    const answer = worstCaseTokens(sectionSchema(limits, limits.epicsMax, ['b100']));
+    // Room for the prompt: what the context leaves after the system prompt and a one-story answer.
+    // runChunks lowers the story count of a request until its worst-case answer fits, so reserving
+    // for the full limits here would only shrink every chunk (to one block each on an 8k context).
+    const answer = worstCaseTokens(sectionSchema({ ...limits, storiesMax: 1 }, limits.epicsMax, ['b100']));
     const budget = Math.max(64, Math.min(this.config.chunkPromptTokens ?? 2048, loaded.contextSize - sysTokens - answer - 300));
+    const count = (text: string): number => loaded.model.tokenize(text).length;
     const maxBlocksPerChunk = 40;
     const out: Chunk[] = [];
     const byId = new Map(doc.blocks.map((b) => [b.id, b]));
@@ -332,11 +441,21 @@ export class LlamaBreakdownEngine implements BreakdownEngine {
         current = [];
         tokens = 0;
       };
-      for (const block of blocks) {
-        const t = loaded.model.tokenize(block.text.slice(0, 1500)).length + 4;
+      const add = (entry: Omit<AliasedBlock, 'alias'>, t: number): void => {
         if (current.length && (tokens + t > budget || current.length >= maxBlocksPerChunk)) flush();
-        current.push({ alias: `b${current.length + 1}`, block });
+        current.push({ alias: `b${current.length + 1}`, ...entry });
         tokens += t;
+      };
+      for (const block of blocks) {
+        // The alias and the part label take a few tokens of their own.
+        const t = count(block.text) + 4;
+        if (t <= budget) {
+          add({ block }, t);
+          continue;
+        }
+        const parts = splitLongText(block.text, budget - 12, count);
+        warnings.push(`Block ${block.id} is longer than one request to the model can hold (${t} tokens, ${budget} per request); the model read it in ${parts.length} parts, so check that its items cover all of it.`);
+        parts.forEach((text, i) => add({ block, part: { text, index: i + 1, of: parts.length } }, count(text) + 12));
       }
       flush();
     }
@@ -369,7 +488,10 @@ export class LlamaBreakdownEngine implements BreakdownEngine {
         while (worstCaseTokens(schemaFor(fitted)) > room && fitted.subtasksMax > 0) fitted.subtasksMax--;
         const schema = schemaFor(fitted);
         const grammar = await this.grammar(() => this.runtime.llama.createGrammarForJsonSchema(schema), job);
-        const out = (await this.prompt(session, text, grammar, schema, job)) as CompactSection | undefined;
+        const { value, request } = await this.prompt(session, text, grammar, schema, job, purpose);
+        const out = value as CompactSection | undefined;
+        request.citable = aliases;
+        request.cited = out?.s.flatMap((story) => story.src) ?? [];
         done++;
         job.progress({ phase: purpose === 'coverage' ? 'coverage' : 'sections', section: done, sections: chunks.length });
         if (!out) {
@@ -379,7 +501,8 @@ export class LlamaBreakdownEngine implements BreakdownEngine {
         const epic = epics[Math.min(Math.max(out.ep, 1), epics.length) - 1]!;
         const byAlias = new Map(chunk.blocks.map((b) => [b.alias, b.block.id]));
         for (const story of out.s) {
-          const sources = [...new Set(story.src.map((a) => byAlias.get(a)).filter((id): id is string => !!id))];
+          const { sources, dropped } = resolveCitations(story.src, byAlias);
+          job.droppedCitations.push(...dropped);
           if (epic.stories.length >= LIMITS.storiesPerEpicMax) {
             warnings.push(`Epic "${epic.title}" reached ${LIMITS.storiesPerEpicMax} stories; further stories for it were dropped.`);
             break;

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseSpec } from '../spec/index.ts';
 import { DEFAULT_OUTPUT_LIMITS } from './outputSchema.ts';
-import { fenceSafe, findInstructionLikeText, sectionPrompt, systemPrompt } from './prompts.ts';
+import { fenceSafe, findInstructionLikeText, sectionPrompt, splitLongText, systemPrompt } from './prompts.ts';
 
 describe('model prompts', () => {
   test('instruction-like page text is found in English, German and French, ordinary requirements are not', () => {
@@ -42,5 +42,38 @@ describe('model prompts', () => {
     const p = sectionPrompt(['A'], doc.blocks.map((block, i) => ({ alias: `b${i + 1}`, block })), ['Epic one'], 'section');
     assert.match(p, /<<<PAGE\n\[b1\] FR-1: must work\.\n\[b2\] FR-2: must be fast\.\nPAGE>>>$/);
     assert.match(p, /1\. Epic one/);
+  });
+
+  test('a block is given to the model whole, never cut at a character limit; the parts of a split block are labelled', () => {
+    const text = `FR-1: ${'the export must keep every column. '.repeat(80)}END`;
+    const doc = parseSpec(`<h1>A</h1><p>${text}</p>`, { format: 'storage' });
+    const block = doc.blocks[0]!;
+    assert.ok(sectionPrompt(['A'], [{ alias: 'b1', block }], ['E'], 'section').includes('END'), 'not cut at a character limit');
+    const p = sectionPrompt(['A'], [{ alias: 'b1', block, part: { text: 'first half', index: 1, of: 2 } }, { alias: 'b2', block, part: { text: 'second half', index: 2, of: 2 } }], ['E'], 'section');
+    assert.match(p, /\[b1\] \(part 1 of 2\) first half\n\[b2\] \(part 2 of 2\) second half\n/);
+  });
+
+  test('long text is split at sentence ends, then between words, then between characters, and nothing is lost', () => {
+    const words = (s: string): number => s.split(/\s+/).filter(Boolean).length;
+    const sentences = 'One two three four. Five six seven. Eight nine ten eleven twelve. Thirteen.';
+    const bySentence = splitLongText(sentences, 8, words);
+    assert.deepEqual(bySentence, ['One two three four. Five six seven.', 'Eight nine ten eleven twelve. Thirteen.']);
+
+    const run = Array.from({ length: 25 }, (_, i) => `w${i}`).join(' ');
+    const byWord = splitLongText(run, 10, words);
+    assert.deepEqual(byWord.map(words), [10, 10, 5]);
+    assert.equal(byWord.join(' '), run);
+
+    // Text without spaces (CJK), counted per character.
+    const chars = (s: string): number => [...s].length;
+    const cjk = '用户必须能够导出订单并在十秒内完成导出文件的生成过程';
+    const byChar = splitLongText(cjk, 7, chars);
+    assert.ok(byChar.every((p) => chars(p) <= 7), byChar.join('|'));
+    assert.equal(byChar.join(''), cjk);
+
+    assert.deepEqual(splitLongText('short', 10, words), ['short']);
+    for (const piece of splitLongText(`${sentences} ${run} ${cjk}`, 6, (s) => words(s) + chars(s.replace(/[\x00-\x7f]/g, '')))) {
+      assert.ok(words(piece) + chars(piece.replace(/[\x00-\x7f]/g, '')) <= 6, piece);
+    }
   });
 });

@@ -46,16 +46,72 @@ export function outlinePrompt(doc: SpecDocument, maxChars = 4000): string {
 export interface AliasedBlock {
   alias: string;
   block: SpecBlock;
+  /** One part of a block too long for one request; the alias still cites the whole block. */
+  part?: { text: string; index: number; of: number };
 }
 
-export function sectionPrompt(headingPath: string[], blocks: AliasedBlock[], epics: string[], purpose: 'section' | 'coverage', maxBlockChars = 1500): string {
+export function sectionPrompt(headingPath: string[], blocks: AliasedBlock[], epics: string[], purpose: 'section' | 'coverage'): string {
   const epicList = epics.map((t, i) => `${i + 1}. ${fenceSafe(t)}`).join('\n');
-  const body = blocks.map((b) => `[${b.alias}] ${fenceSafe(b.block.text.slice(0, maxBlockChars))}`).join('\n');
+  const body = blocks
+    .map((b) => `[${b.alias}] ${b.part ? `(part ${b.part.index} of ${b.part.of}) ${fenceSafe(b.part.text)}` : fenceSafe(b.block.text)}`)
+    .join('\n');
   const task =
     purpose === 'coverage'
       ? 'These requirements are not covered by any story yet. Write stories that cover each of them, citing them in src.'
       : 'Write the stories for this section of the page, with sub-tasks, citing the blocks in src.';
   return `${task}\nEpics (choose ep):\n${epicList}\nSection: ${fenceSafe(headingPath.join(' > ') || '(top)')}\n${OPEN}\n${body}\n${CLOSE}`;
+}
+
+/**
+ * Splits text into pieces of at most `maxTokens` tokens: at sentence ends where it can, else
+ * between words, else (text without spaces, such as CJK) between characters. Nothing is dropped:
+ * the pieces joined give the text back, up to whitespace at the cuts.
+ */
+export function splitLongText(text: string, maxTokens: number, countTokens: (s: string) => number): string[] {
+  const limit = Math.max(1, maxTokens);
+  const fits = (s: string): boolean => countTokens(s) <= limit;
+  if (fits(text)) return [text.trim()].filter((t) => t.length > 0);
+  const levels: ((s: string) => string[])[] = [
+    (s) => s.match(/[^.!?。！？\n]+(?:[.!?。！？]+|\n+|$)\s*|\n+/gu) ?? [s],
+    (s) => s.match(/\S+\s*|\s+/gu) ?? [s],
+  ];
+  const pieces: string[] = [];
+  const byCharacters = (s: string): void => {
+    let rest = [...s];
+    while (rest.length > 0) {
+      // Longest prefix that fits, by bisection: one tokenization per step instead of per character.
+      let lo = 1;
+      let hi = rest.length;
+      while (lo < hi) {
+        const mid = Math.ceil((lo + hi) / 2);
+        if (fits(rest.slice(0, mid).join(''))) lo = mid;
+        else hi = mid - 1;
+      }
+      pieces.push(rest.slice(0, lo).join(''));
+      rest = rest.slice(lo);
+    }
+  };
+  const pack = (s: string, level: number): void => {
+    const split = levels[level];
+    if (!split) {
+      byCharacters(s);
+      return;
+    }
+    let current = '';
+    for (const unit of split(s)) {
+      if (fits(current + unit)) {
+        current += unit;
+        continue;
+      }
+      if (current) pieces.push(current);
+      current = '';
+      if (fits(unit)) current = unit;
+      else pack(unit, level + 1);
+    }
+    if (current) pieces.push(current);
+  };
+  pack(text, 0);
+  return pieces.map((p) => p.trim()).filter((p) => p.length > 0);
 }
 
 /** Patterns of text addressed to a model rather than describing the product. */
