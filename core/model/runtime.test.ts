@@ -105,6 +105,39 @@ describe('local model runtime', () => {
     }
   });
 
+  test('a model whose 8192-token context does not fit memory is loaded with a 4096-token context, and the status says so', async () => {
+    await runtime.unload();
+    // A RAM cap between what the model needs with a 4096-token context and with an 8192-token one,
+    // from the same estimates the runtime checks before it allocates.
+    const probe = await runtime.llama.loadModel({ modelPath: model, gpuLayers: 0 });
+    let cap: number;
+    try {
+      const weights = (await runtime.llama.getLlamaMemoryUsage()).cpuRam;
+      const need = async (contextSize: number): Promise<number> =>
+        (await probe.fileInsights.estimateContextResourceRequirementsV2({ contextSize, modelGpuLayers: 0, sequences: 1, batchSize: Math.min(contextSize, 512) })).cpuRam;
+      const [small, big] = [await need(4096), await need(8192)];
+      assert.ok(big > small, `${big} > ${small}`);
+      cap = weights + Math.round((small + big) / 2);
+    } finally {
+      await probe.dispose();
+    }
+    await runtime.llama.setRamCap(cap);
+    const seen: ModelStatus[] = [];
+    const stop = runtime.status.subscribe((s) => seen.push(s));
+    try {
+      const loaded = await runtime.load(model, { contextSize: 8192, threads: 1 });
+      assert.equal(loaded.contextSize, 4096);
+      assert.deepEqual(loaded.notes, ['Not enough memory: retrying with a 4096-token context.']);
+      const status = runtime.status.get();
+      assert.equal(status.state, 'ready');
+      assert.match((status as { note?: string }).note ?? '', /retrying with a 4096-token context/);
+      assert.ok(seen.filter((s) => s.state === 'loading' && s.percent === 0).length >= 2, 'a second load attempt');
+    } finally {
+      stop();
+      await runtime.llama.setRamCap(null);
+    }
+  });
+
   test('unloading reports that no model is loaded', async () => {
     await runtime.unload();
     assert.equal(runtime.status.get().state, 'absent');
