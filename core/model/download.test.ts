@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,10 +14,20 @@ import { StatusHub } from './statusHub.ts';
 import type { ModelStatus } from './types.ts';
 import { tinyQwenPath } from '../../test/support/tinyQwen.ts';
 
-/** A model host on loopback: serves the tiny GGUF with Range support, throttled so a download takes a moment. */
+/**
+ * A model host on loopback: serves the tiny GGUF with Range support, throttled so a download takes
+ * a moment. /hf/… and /hf-bad/… answer like Hugging Face's resolve URLs: a redirect to the file
+ * that announces its SHA-256 in X-Linked-ETag (the right one, and a wrong one).
+ */
 function startHost(data: Buffer): Promise<{ server: Server; url: (path: string) => string; served: () => number; reset: () => void }> {
   let served = 0;
+  const sha = createHash('sha256').update(data).digest('hex');
   const server = createServer((req, res) => {
+    const hf = /^\/(hf|hf-bad)\/tiny\.gguf$/.exec(req.url ?? '');
+    if (hf) {
+      res.writeHead(302, { location: '/models/tiny.gguf', 'x-linked-etag': `"${hf[1] === 'hf' ? sha : sha.replace(/^./, (c) => (c === '0' ? '1' : '0'))}"`, 'content-length': 0 }).end();
+      return;
+    }
     if (req.url !== '/models/tiny.gguf') {
       res.writeHead(404).end('no such model');
       return;
@@ -29,6 +40,11 @@ function startHost(data: Buffer): Promise<{ server: Server; url: (path: string) 
       'accept-ranges': 'bytes',
       ...(m ? { 'content-range': `bytes ${start}-${end}/${data.length}` } : {}),
     });
+    // A HEAD answer has no body; streaming one anyway would count bytes that were never sent.
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
     let pos = start;
     const tick = (): void => {
       if (res.destroyed) return;
@@ -94,7 +110,48 @@ describe('model download', () => {
     assert.ok(progress.some((p) => p.bytesPerSecond > 0));
     const downloaded = progress.map((p) => p.downloadedBytes);
     assert.deepEqual([...downloaded].sort((a, b) => a - b), downloaded, 'progress only grows');
+    // ETA in seconds, by the same speed the progress reports (the download takes about a second).
+    for (const p of progress) {
+      assert.ok(p.etaSeconds >= 0, `eta ${p.etaSeconds}`);
+      if (p.bytesPerSecond > 0 && p.downloadedBytes < p.totalBytes) {
+        const expected = (p.totalBytes - p.downloadedBytes) / p.bytesPerSecond;
+        assert.ok(Math.abs(p.etaSeconds - expected) < 0.01 + expected * 0.01, `eta ${p.etaSeconds} s, expected ${expected} s`);
+      }
+    }
+    assert.ok(progress.some((p) => p.downloadedBytes < p.totalBytes && p.etaSeconds > 0 && p.etaSeconds < 60), progress.map((p) => p.etaSeconds).join(' '));
+    assert.equal(last.etaSeconds, 0);
+    const shown = states.filter((s): s is Extract<ModelStatus, { state: 'downloading' }> => s.state === 'downloading');
+    assert.ok(shown.some((s) => s.etaSeconds !== undefined && s.etaSeconds >= 0 && s.etaSeconds < 60), JSON.stringify(shown.slice(0, 5)));
     assert.deepEqual(readdirSync(store.dir), ['tiny.gguf'], 'no temporary files left');
+  });
+
+  test('a source that announces the SHA-256 (Hugging Face X-Linked-ETag on its redirect) has the download checked against it', async () => {
+    const store = new ModelStore(join(root, 'hf'));
+    const model = await downloadModel(store, { source: host.url('/hf/tiny.gguf') });
+    assert.deepEqual(readFileSync(model.path), data);
+
+    const bad = new ModelStore(join(root, 'hf-bad'));
+    await assert.rejects(
+      downloadModel(bad, { source: host.url('/hf-bad/tiny.gguf') }),
+      (e) => e instanceof ModelError && e.code === 'corrupt' && /does not match its SHA-256 announced by the source/.test(e.message) && /removed/.test(e.message),
+    );
+    assert.ok(!existsSync(join(bad.dir, 'tiny.gguf')), 'a file with the wrong hash is not kept as a model');
+  });
+
+  test('a SHA-256 given with the request is checked, and a malformed one is refused before downloading', async () => {
+    const store = new ModelStore(join(root, 'sha'));
+    const source = host.url('/models/tiny.gguf');
+    const sha = createHash('sha256').update(data).digest('hex');
+    await assert.rejects(
+      downloadModel(store, { source, sha256: sha.replace(/.$/, (c) => (c === 'a' ? 'b' : 'a')) }),
+      (e) => e instanceof ModelError && e.code === 'corrupt' && /given for the download/.test(e.message),
+    );
+    assert.ok(!existsSync(join(store.dir, 'tiny.gguf')));
+    host.reset();
+    await assert.rejects(downloadModel(store, { source, sha256: 'abc' }), (e) => e instanceof ModelError && /not a SHA-256 hash/.test(e.message));
+    assert.equal(host.served(), 1, 'only the reachability check was sent');
+    const model = await downloadModel(store, { source, sha256: sha.toUpperCase() });
+    assert.equal(model.sizeBytes, data.length);
   });
 
   test('a cancelled download keeps its partial file and the next download resumes it', async () => {
