@@ -9,7 +9,7 @@
 // speeds here are a worst case, not a forecast for a trained Qwen.
 
 import { LlamaChatSession } from 'node-llama-cpp';
-import type { LlamaContextSequence, Token } from 'node-llama-cpp';
+import type { LlamaContextSequence, LlamaGrammar, Token } from 'node-llama-cpp';
 import type { Breakdown } from '../core/breakdown/schema.ts';
 import { draftBreakdown } from '../core/drafter/index.ts';
 import { parseSpec } from '../core/spec/index.ts';
@@ -165,7 +165,7 @@ async function replay(seq: LlamaContextSequence, requests: RequestStats[], fille
   const seq = loaded.context.getSequence();
   const session = new LlamaChatSession({ contextSequence: seq, systemPrompt: 'Answer in JSON.' });
   const maxTokens = 300;
-  const measure = async (grammar?: Awaited<ReturnType<typeof runtime.llama.createGrammarForJsonSchema>>): Promise<{ tps: number; tokens: number }> => {
+  const measure = async (grammar?: LlamaGrammar): Promise<{ tps: number; tokens: number }> => {
     session.resetChatHistory();
     const before = seq.tokenMeter.usedOutputTokens;
     const t = performance.now();
