@@ -74,6 +74,21 @@ describe('configuration', () => {
     );
   });
 
+  test('breakdown language and generation limit: page language and 30 minutes by default, validated from the environment', (t) => {
+    const dir = tempDir(t);
+    const plain = loadConfig({ env: { SPEC2TICKETS_DATA_DIR: dir }, cwd: dir }).config;
+    assert.deepEqual([plain.outputLanguage, plain.generationTimeoutMinutes], [undefined, 30]);
+    const set = loadConfig({ env: { SPEC2TICKETS_DATA_DIR: dir, SPEC2TICKETS_OUTPUT_LANGUAGE: 'pt-BR', SPEC2TICKETS_GENERATION_TIMEOUT_MINUTES: '90' }, cwd: dir }).config;
+    assert.deepEqual([set.outputLanguage, set.generationTimeoutMinutes], ['pt-BR', 90]);
+    assert.throws(
+      () => loadConfig({ env: { SPEC2TICKETS_DATA_DIR: dir, SPEC2TICKETS_OUTPUT_LANGUAGE: 'German', SPEC2TICKETS_GENERATION_TIMEOUT_MINUTES: '0' }, cwd: dir }),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        /SPEC2TICKETS_OUTPUT_LANGUAGE must be a language code such as en, de, fr or pt-BR, got "German"/.test(e.message) &&
+        /SPEC2TICKETS_GENERATION_TIMEOUT_MINUTES must be at least 1/.test(e.message),
+    );
+  });
+
   test('the site URL loses its trailing slash', (t) => {
     const dir = tempDir(t);
     const { config } = loadConfig({ env: { SPEC2TICKETS_SITE_URL: 'https://acme.atlassian.net/' }, cwd: dir, home: dir });

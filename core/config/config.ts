@@ -33,6 +33,10 @@ export interface Config {
   issueTypeEpic: string | undefined;
   issueTypeStory: string | undefined;
   issueTypeSubtask: string | undefined;
+  /** Language the model writes breakdowns in (e.g. en, de, pt-BR); undefined = each page's own language. */
+  outputLanguage: string | undefined;
+  /** How long one job's generation may take before it is stopped and the job fails with the reason. */
+  generationTimeoutMinutes: number;
 }
 
 export type ConfigKey = keyof Config;
@@ -41,6 +45,10 @@ export type ConfigSource = 'flag' | 'env' | 'dotenv' | 'file' | 'settings' | 'de
 const port = z.coerce.number({ message: 'must be a port number' }).int('must be a port number').min(0, 'must be a port number').max(65535, 'must be a port number');
 const positiveInt = (max: number) => z.coerce.number({ message: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').max(max, `must be at most ${max}`);
 const text = z.string().trim().min(1, 'must not be empty');
+const language = z
+  .string()
+  .trim()
+  .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language code such as en, de, fr or pt-BR');
 const issueType = z.string().trim().min(1, 'must not be empty').max(255, 'must be an issue type name or id of at most 255 characters');
 const siteUrl = z
   .string()
@@ -72,6 +80,8 @@ export const FIELD_SCHEMAS = {
   issueTypeEpic: issueType,
   issueTypeStory: issueType,
   issueTypeSubtask: issueType,
+  outputLanguage: language,
+  generationTimeoutMinutes: positiveInt(24 * 60),
 } satisfies Record<ConfigKey, z.ZodType>;
 
 export const ENV_NAMES: Record<ConfigKey, string> = {
@@ -90,6 +100,8 @@ export const ENV_NAMES: Record<ConfigKey, string> = {
   issueTypeEpic: 'SPEC2TICKETS_ISSUE_TYPE_EPIC',
   issueTypeStory: 'SPEC2TICKETS_ISSUE_TYPE_STORY',
   issueTypeSubtask: 'SPEC2TICKETS_ISSUE_TYPE_SUBTASK',
+  outputLanguage: 'SPEC2TICKETS_OUTPUT_LANGUAGE',
+  generationTimeoutMinutes: 'SPEC2TICKETS_GENERATION_TIMEOUT_MINUTES',
 };
 
 const kebab = (k: string): string => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -138,6 +150,8 @@ const DEFAULTS: Omit<Config, 'dataDir'> = {
   issueTypeEpic: undefined,
   issueTypeStory: undefined,
   issueTypeSubtask: undefined,
+  outputLanguage: undefined,
+  generationTimeoutMinutes: 30,
 };
 
 /** The .env file loadConfig reads (given path, else .env in the working directory), parsed; {} when absent. */

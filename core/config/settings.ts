@@ -1,5 +1,6 @@
 // Settings the admin can change at run time (site, service account email, Jira project, retention,
-// the issue type each breakdown level becomes)
+// the issue type each breakdown level becomes, the language breakdowns are written in and how long
+// one generation may take)
 // and the write-only secrets behind them. Saved settings live in the job store; a value given by
 // flag or environment wins over a saved one (the admin is shown where each value comes from).
 
@@ -9,7 +10,7 @@ import type { JobStore } from '../store/types.ts';
 import type { SecretName, SecretStore } from '../secrets/secretStore.ts';
 import type { AtlassianSite } from '../atlassian/site.ts';
 
-export const EDITABLE_SETTINGS = ['siteUrl', 'atlassianEmail', 'jiraProjectKey', 'allowedProjects', 'retentionDays', 'issueTypeEpic', 'issueTypeStory', 'issueTypeSubtask'] as const;
+export const EDITABLE_SETTINGS = ['siteUrl', 'atlassianEmail', 'jiraProjectKey', 'allowedProjects', 'retentionDays', 'issueTypeEpic', 'issueTypeStory', 'issueTypeSubtask', 'outputLanguage', 'generationTimeoutMinutes'] as const;
 export type EditableSetting = (typeof EDITABLE_SETTINGS)[number];
 
 /** PUT /api/settings body: null clears a saved value; secrets are write-only. */
@@ -23,6 +24,8 @@ export const SettingsUpdateSchema = z
     issueTypeEpic: FIELD_SCHEMAS.issueTypeEpic.nullable().optional(),
     issueTypeStory: FIELD_SCHEMAS.issueTypeStory.nullable().optional(),
     issueTypeSubtask: FIELD_SCHEMAS.issueTypeSubtask.nullable().optional(),
+    outputLanguage: FIELD_SCHEMAS.outputLanguage.nullable().optional(),
+    generationTimeoutMinutes: z.number().int().min(1).max(24 * 60).nullable().optional(),
     secrets: z.object({ atlassianApiToken: z.string().trim().min(1, 'must not be empty').max(1000).optional() }).strict().optional(),
   })
   .strict();

@@ -7,7 +7,7 @@
 import type { Breakdown } from '../breakdown/schema.ts';
 import { parseBreakdown } from '../breakdown/schema.ts';
 import type { SpecDocument } from '../spec/types.ts';
-import type { BreakdownEngine, GenerationProgress } from '../model/types.ts';
+import type { BreakdownEngine, GenerateOptions, GenerationProgress } from '../model/types.ts';
 import type { CreationLedger } from '../store/ledger.ts';
 import type { JobCounts, JobError, JobRecord, JobStore, PageSnapshot } from '../store/types.ts';
 import { JobTransitionError, type JobState } from './states.ts';
@@ -72,8 +72,11 @@ export interface JobRunnerOptions {
   /** Called after every change of a job (state or progress), e.g. to push SSE events. */
   onJobChange?: (job: JobRecord) => void;
   log?: Logger;
-  /** Generation timeout per job. */
-  generationTimeoutMs?: number;
+  /**
+   * How the next generation runs (output language, timeout), read as each job starts generating so
+   * a changed setting applies to the next job without a restart.
+   */
+  generationOptions?: () => Promise<Pick<GenerateOptions, 'language' | 'timeoutMs'>>;
 }
 
 const SYSTEM = 'system';
@@ -103,7 +106,7 @@ export class JobRunner {
   private readonly steps: PipelineSteps;
   private readonly log: Logger;
   private readonly onJobChange: (job: JobRecord) => void;
-  private readonly generationTimeoutMs: number | undefined;
+  private readonly generationOptions: () => Promise<Pick<GenerateOptions, 'language' | 'timeoutMs'>>;
   private readonly controllers = new Map<string, AbortController>();
   private readonly wakers: Record<Lane, (() => void) | undefined> = { generation: undefined, creation: undefined };
   private readonly pending: Record<Lane, boolean> = { generation: false, creation: false };
@@ -115,7 +118,7 @@ export class JobRunner {
     this.steps = o.steps;
     this.log = o.log ?? silentLogger;
     this.onJobChange = o.onJobChange ?? (() => {});
-    this.generationTimeoutMs = o.generationTimeoutMs;
+    this.generationOptions = o.generationOptions ?? (async () => ({}));
   }
 
   /** Starts both lanes; jobs left mid-way by a previous run are picked up first. */
@@ -283,13 +286,17 @@ export class JobRunner {
       let breakdown: Breakdown;
       try {
         const doc = this.steps.parse({ title: snapshot.title, body: snapshot.body });
-        const timeout = this.generationTimeoutMs ? AbortSignal.timeout(this.generationTimeoutMs) : undefined;
+        const { language, timeoutMs } = await this.generationOptions();
+        // The engine words its own timeout; this one also stops an engine that does not watch the clock.
+        const timeout = timeoutMs ? AbortSignal.timeout(timeoutMs + 5000) : undefined;
         const signal = timeout ? AbortSignal.any([controller.signal, timeout]) : controller.signal;
         let lastWrite = 0;
         const jobId = job.id;
         breakdown = parseBreakdown(
           await this.steps.engine.generate(doc, {
             signal,
+            language,
+            timeoutMs,
             onProgress: (p: GenerationProgress) => {
               const now = Date.now();
               // Progress is for people: a few writes a second is plenty.

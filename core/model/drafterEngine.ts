@@ -8,6 +8,8 @@ import { ModelError } from './modelStore.ts';
 import { StatusHub } from './statusHub.ts';
 import type { BreakdownEngine, GenerateOptions, ModelStatus } from './types.ts';
 
+const primaryLanguage = (tag: string): string => tag.split('-')[0]!.toLowerCase();
+
 export class DrafterEngine implements BreakdownEngine {
   readonly name = 'drafter';
   private readonly hub: StatusHub;
@@ -28,6 +30,12 @@ export class DrafterEngine implements BreakdownEngine {
     if (options.signal?.aborted) throw new ModelError('cancelled', 'Generation cancelled.');
     options.onProgress?.({ phase: 'sections', section: 1, sections: 1, tokens: 0 });
     const breakdown = draftBreakdown(doc);
+    // The drafter reuses the page's own sentences; it cannot write in another language, so the
+    // reviewer is told rather than left to wonder why the setting had no effect.
+    const wanted = options.language;
+    if (wanted && primaryLanguage(wanted) !== primaryLanguage(doc.language)) {
+      breakdown.warnings.push(`Written in the page's language (${doc.language}), not ${wanted}: without a model the breakdown reuses the page's own text. Load a model to have it written in ${wanted}.`);
+    }
     options.onProgress?.({ phase: 'done', section: 1, sections: 1, tokens: 0 });
     return breakdown;
   }

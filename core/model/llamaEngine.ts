@@ -242,7 +242,7 @@ export class LlamaBreakdownEngine implements BreakdownEngine {
     const timeoutMs = options.timeoutMs ?? this.config.timeoutMs ?? 30 * 60_000;
     const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(options.signal ? [options.signal] : [])]);
     const limits = clampLimits(this.config.limits);
-    const language = this.config.language ?? doc.language;
+    const language = options.language ?? this.config.language ?? doc.language;
     const warnings: string[] = [];
 
     for (const hit of findInstructionLikeText(doc)) {
@@ -315,7 +315,7 @@ export class LlamaBreakdownEngine implements BreakdownEngine {
     } catch (err) {
       if (signal.aborted) {
         if (options.signal?.aborted) throw new ModelError('cancelled', 'Generation cancelled.');
-        throw new ModelError('timed_out', `Generation stopped: it took longer than the ${(timeoutMs / 1000).toFixed(timeoutMs < 10_000 ? 1 : 0)} s limit for one job. Raise the job timeout or choose a smaller model.`);
+        throw new ModelError('timed_out', `Generation stopped: it took longer than the ${timeoutMs >= 120_000 ? `${Math.round(timeoutMs / 60_000)} min` : `${(timeoutMs / 1000).toFixed(timeoutMs < 10_000 ? 1 : 0)} s`} limit for one job. Raise the generation time limit in Settings or choose a smaller model.`);
       }
       throw err;
     } finally {

@@ -26,6 +26,8 @@ export interface GenerateOptions {
   onProgress?: (p: GenerationProgress) => void;
   /** Per-job timeout in milliseconds. */
   timeoutMs?: number;
+  /** Language to write the breakdown in; default: the engine's configured one, else the page's own. */
+  language?: string;
 }
 
 export interface BreakdownEngine {

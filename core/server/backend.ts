@@ -112,6 +112,10 @@ export async function startBackend(o: BackendOptions): Promise<Backend> {
     steps: parts.steps,
     log,
     onJobChange: (job) => events.publish({ type: 'job', data: jobStatusView(job, []) }),
+    generationOptions: async () => {
+      const c = (await settings.current()).config;
+      return { language: c.outputLanguage, timeoutMs: c.generationTimeoutMinutes * 60_000 };
+    },
   });
   const offModel = o.engine.onStatus((s) => events.publish({ type: 'model', data: s }));
   const health = createHealthCheck({

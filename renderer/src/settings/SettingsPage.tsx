@@ -1,5 +1,6 @@
 // Settings: the Atlassian site, service account email, Jira project, the projects Forge may
-// choose, retention, and the issue type each breakdown level becomes. The API token
+// choose, retention, the issue type each breakdown level becomes, the language breakdowns are
+// written in and how long one generation may take. The API token
 // is write-only: the page shows whether one is set, never its value. Values pinned by a flag or
 // environment variable are shown but not editable (saving them would have no effect).
 
@@ -17,6 +18,8 @@ const FIELDS: { key: EditableSetting; label: string; type: 'url' | 'email' | 'te
   { key: 'issueTypeEpic', label: 'Issue type for epics', type: 'text', hint: 'A Jira issue type name or id; empty picks the project\'s Epic' },
   { key: 'issueTypeStory', label: 'Issue type for stories', type: 'text', hint: 'Empty picks Story, else Task' },
   { key: 'issueTypeSubtask', label: 'Issue type for sub-tasks', type: 'text', hint: 'Empty picks Sub-task; a standard type such as Task goes under the epic, related to its story' },
+  { key: 'outputLanguage', label: 'Breakdown language', type: 'text', hint: 'A language code such as en, de or pt-BR; empty writes each breakdown in its page\'s language' },
+  { key: 'generationTimeoutMinutes', label: 'Generation time limit (minutes)', type: 'number', hint: 'A job whose breakdown takes longer is stopped and fails with the reason' },
 ];
 
 const EMPTY_FORM: Record<EditableSetting, string> = {
@@ -28,6 +31,8 @@ const EMPTY_FORM: Record<EditableSetting, string> = {
   issueTypeEpic: '',
   issueTypeStory: '',
   issueTypeSubtask: '',
+  outputLanguage: '',
+  generationTimeoutMinutes: '',
 };
 
 export function SettingsPage({ api }: { api: ApiClient }) {
@@ -49,6 +54,8 @@ export function SettingsPage({ api }: { api: ApiClient }) {
       issueTypeEpic: v.values.issueTypeEpic ?? '',
       issueTypeStory: v.values.issueTypeStory ?? '',
       issueTypeSubtask: v.values.issueTypeSubtask ?? '',
+      outputLanguage: v.values.outputLanguage ?? '',
+      generationTimeoutMinutes: String(v.values.generationTimeoutMinutes ?? ''),
     });
   };
 
@@ -65,7 +72,7 @@ export function SettingsPage({ api }: { api: ApiClient }) {
       const raw = form[f.key].trim();
       const current = view.values[f.key];
       if (raw === String(current ?? '')) continue;
-      if (f.key === 'retentionDays') update.retentionDays = raw === '' ? null : Number(raw);
+      if (f.key === 'retentionDays' || f.key === 'generationTimeoutMinutes') update[f.key] = raw === '' ? null : Number(raw);
       else if (f.key === 'allowedProjects') update.allowedProjects = raw === '' ? null : raw.split(',').map((k) => k.trim());
       else update[f.key] = raw === '' ? null : raw;
     }
