@@ -22,7 +22,7 @@ export function formatBytes(n: number): string {
 function tooLarge(size: number, limit: number): SpecInputError {
   return new SpecInputError(
     'too_large',
-    `The page is ${formatBytes(size)} (${size.toLocaleString('en')} bytes), above the limit of ${formatBytes(limit)} (${limit.toLocaleString('en')} bytes). Split the page into smaller pages or raise the size limit.`,
+    `The page is ${formatBytes(size)} (${size.toLocaleString('en')} bytes), above the limit of ${formatBytes(limit)} (${limit.toLocaleString('en')} bytes). Split it into smaller pages (Confluence child pages work well), one breakdown each.`,
   );
 }
 
