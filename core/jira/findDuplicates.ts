@@ -11,8 +11,12 @@ export interface DuplicateCandidate {
   id: string;
   summary: string;
   url: string;
-  /** 0..1, Dice coefficient of the salient words of title and summary. */
+  /** 0..1, Dice coefficient of the salient words of title and summary (page history: also shared sources). */
   score: number;
+  /** Where it was found: Jira's search (absent) or an earlier job of the same page ('page-history'). */
+  origin?: 'page-history';
+  /** Why it is offered, for the reviewer ("Created from this page by job …"). */
+  note?: string;
 }
 
 export interface ItemDuplicates {

@@ -12,6 +12,8 @@ import type { CreationLedger } from '../store/ledger.ts';
 import type { JobCounts, JobError, JobRecord, JobStore, PageSnapshot } from '../store/types.ts';
 import { JobTransitionError, type JobState } from './states.ts';
 import { withoutSkipped } from './skipItems.ts';
+import { earlierIssuesOfPage, mergeDuplicates } from './pageHistory.ts';
+import type { ItemDuplicates } from '../jira/findDuplicates.ts';
 
 export interface FetchedPage {
   title: string;
@@ -53,7 +55,7 @@ export interface PipelineSteps {
     signal: AbortSignal;
   }): Promise<CreationOutcome>;
   /** Looks for existing Jira issues resembling the items (optional; a failure only warns the reviewer). */
-  findDuplicates?(args: { job: JobRecord; breakdown: Breakdown; signal: AbortSignal }): Promise<unknown>;
+  findDuplicates?(args: { job: JobRecord; breakdown: Breakdown; signal: AbortSignal }): Promise<ItemDuplicates[]>;
   /** Turns a failure into the message shown to people; the default uses the error's code and message. */
   describeError?(err: unknown, step: 'fetch' | 'generate' | 'create'): JobError;
 }
@@ -174,22 +176,37 @@ export class JobRunner {
   }
 
   /** Searches Jira for issues resembling the latest breakdown's items and stores the candidates. */
+  /**
+   * Compares the job's breakdown with what exists: issues earlier jobs of the same page created (from
+   * the local store, so a page broken down again is recognised even when the model words things
+   * differently) and Jira's own search. What the page history finds is kept even when Jira's
+   * search fails.
+   */
   async searchDuplicates(jobId: string, actor: string): Promise<{ ok: boolean; message?: string }> {
-    if (!this.steps.findDuplicates) return { ok: false, message: 'Duplicate search is not available' };
     const job = await this.store.getJob(jobId);
     const latest = await this.store.latestBreakdown(jobId);
     if (!job || !latest?.body) return { ok: false, message: `Job ${jobId} has no breakdown to compare` };
-    try {
-      const candidates = await this.steps.findDuplicates({ job, breakdown: parseBreakdown(latest.body), signal: AbortSignal.timeout(120_000) });
-      await this.store.saveDuplicateCandidates(jobId, candidates);
-      await this.store.audit({ jobId, actor, action: 'duplicates.searched', details: {} });
-      return { ok: true };
-    } catch (err) {
-      const message = `Could not search Jira for duplicates: ${(err as Error).message ?? String(err)}`;
-      await this.store.audit({ jobId, actor, action: 'duplicates.search_failed', details: { message } }).catch(() => {});
-      this.log.warn('duplicate search failed', { jobId, message });
-      return { ok: false, message };
+    const breakdown = parseBreakdown(latest.body);
+    const history = await earlierIssuesOfPage(this.store, job, breakdown);
+    let failure: string | undefined;
+    let found: ItemDuplicates[] = [];
+    if (!this.steps.findDuplicates) failure = 'Duplicate search is not available';
+    else {
+      try {
+        found = await this.steps.findDuplicates({ job, breakdown, signal: AbortSignal.timeout(120_000) });
+      } catch (err) {
+        failure = `Could not search Jira for duplicates: ${(err as Error).message ?? String(err)}`;
+      }
     }
+    if (!failure || history.length > 0) await this.store.saveDuplicateCandidates(jobId, mergeDuplicates(history, found));
+    const fromHistory = history.reduce((n, h) => n + h.candidates.length, 0);
+    if (failure) {
+      await this.store.audit({ jobId, actor, action: 'duplicates.search_failed', details: { message: failure, fromPageHistory: fromHistory } }).catch(() => {});
+      this.log.warn('duplicate search failed', { jobId, message: failure });
+      return { ok: false, message: failure };
+    }
+    await this.store.audit({ jobId, actor, action: 'duplicates.searched', details: { fromPageHistory: fromHistory } });
+    return { ok: true };
   }
 
   private changed(job: JobRecord): JobRecord {

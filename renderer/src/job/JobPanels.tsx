@@ -118,7 +118,7 @@ export function DuplicatesPanel(p: {
   return (
     <div className="duplicates">
       <p className="muted small">
-        {p.searchedAt ? `Jira searched ${when(p.searchedAt)}.` : 'Jira has not been searched for this job yet.'}{' '}
+        {p.searchedAt ? `Compared with Jira and earlier breakdowns of this page ${when(p.searchedAt)}.` : 'Jira has not been searched for this job yet.'}{' '}
         <button type="button" className="small-button" disabled={p.busy || !p.canDecide} onClick={p.onSearch}>
           Search Jira again
         </button>
@@ -148,6 +148,7 @@ export function DuplicatesPanel(p: {
                         {c.key}
                       </a>{' '}
                       {c.summary} <span className="muted small">({Math.round(c.score * 100)}% similar)</span>{' '}
+                      {c.note && <span className="flag flag-human small">{c.note}</span>}{' '}
                       <button type="button" className="small-button" disabled={!p.canDecide || p.busy} onClick={() => p.onDecide(it.itemId, c.key, 'create')}>
                         Create anyway
                       </button>{' '}
