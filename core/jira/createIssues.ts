@@ -63,6 +63,11 @@ export interface CreateBreakdownOptions {
   ledger: CreationLedger;
   /** Items to relate to an existing issue ("Relates"): item id → issue key. */
   relatesTo?: ReadonlyMap<string, string>;
+  /**
+   * Items the reviewer matched to an issue that already exists (item id → issue key): not created;
+   * their children go under that issue and dependencies link to it.
+   */
+  existing?: ReadonlyMap<string, string>;
   mapping?: Partial<LevelMapping>;
   onProgress?: (p: CreationProgress) => void;
   signal?: AbortSignal;
@@ -226,7 +231,13 @@ export async function createBreakdownInJira(o: CreateBreakdownOptions): Promise<
     linked.add(k);
     o.ledger.recordLinked?.(k);
   };
-  const have = () => o.ledger.createdItems();
+  const existing = new Map([...(o.existing ?? [])].filter(([itemId]) => itemIds.has(itemId)).map(([itemId, key]) => [itemId, { key, id: '' }]));
+  /** What exists in Jira for this breakdown: created by this job (the ledger), or matched by the reviewer. */
+  const have = () => {
+    const m = o.ledger.createdItems();
+    for (const [itemId, ref] of existing) if (!m.has(itemId)) m.set(itemId, ref);
+    return m;
+  };
   const progress = (phase: CreationProgress['phase'], message: string) =>
     o.onProgress?.({ phase, done: flat.filter((x) => have().has(x.item.id)).length, total, message });
 
@@ -513,7 +524,8 @@ export async function createBreakdownInJira(o: CreateBreakdownOptions): Promise<
   for (const x of flat.filter((f) => f.level === 'epic')) {
     const ref = have().get(x.item.id);
     const k = remoteKeyFor(x.item.id);
-    if (!ref || linked.has(k)) continue;
+    // An existing epic the reviewer matched already has its history; it is not this job's to annotate.
+    if (!ref || linked.has(k) || existing.has(x.item.id)) continue;
     o.signal?.throwIfAborted();
     progress('remote-links', `Linking ${ref.key} to the specification page`);
     try {
@@ -535,7 +547,7 @@ export async function createBreakdownInJira(o: CreateBreakdownOptions): Promise<
   const base = o.client.baseUrl;
   return {
     created: flat
-      .filter((x) => have().has(x.item.id))
+      .filter((x) => have().has(x.item.id) && !existing.has(x.item.id))
       .map((x) => {
         const r = have().get(x.item.id)!;
         return { itemId: x.item.id, key: r.key, id: r.id, url: `${base}/browse/${r.key}` };

@@ -11,7 +11,7 @@ import type { BreakdownEngine, GenerateOptions, GenerationProgress } from '../mo
 import type { CreationLedger } from '../store/ledger.ts';
 import type { JobCounts, JobError, JobRecord, JobStore, PageSnapshot } from '../store/types.ts';
 import { JobTransitionError, type JobState } from './states.ts';
-import { withoutSkipped } from './skipItems.ts';
+import { applySkips } from './skipItems.ts';
 import { earlierIssuesOfPage, mergeDuplicates } from './pageHistory.ts';
 import type { ItemDuplicates } from '../jira/findDuplicates.ts';
 
@@ -51,6 +51,8 @@ export interface PipelineSteps {
     ledger: CreationLedger;
     /** Items the reviewer chose to create and relate to an existing issue: item id → issue key. */
     relatesTo: ReadonlyMap<string, string>;
+    /** Items skipped for an existing issue that keep children: item id → that issue's key (children go under it). */
+    existing: ReadonlyMap<string, string>;
     onProgress: (p: CreationProgress) => void;
     signal: AbortSignal;
   }): Promise<CreationOutcome>;
@@ -362,7 +364,7 @@ export class JobRunner {
         return;
       }
       const decisions = await this.store.duplicateDecisions(job.id);
-      const breakdown = withoutSkipped(parseBreakdown(latest.body), new Set(decisions.filter((d) => d.decision === 'skip').map((d) => d.itemId)));
+      const { breakdown, existing } = applySkips(parseBreakdown(latest.body), new Map(decisions.filter((d) => d.decision === 'skip').map((d) => [d.itemId, d.issueKey])));
       if (job.state === 'approved') {
         job = this.changed(
           await this.store.transition(job.id, 'creating', { actor: SYSTEM, from: 'approved', progress: { step: 'creating', versionNo: latest.versionNo } }),
@@ -379,6 +381,7 @@ export class JobRunner {
           snapshot,
           ledger: this.store.creationLedger(job.id, (key) => `${job.siteUrl}/browse/${encodeURIComponent(key)}`),
           relatesTo: new Map(decisions.filter((d) => d.decision === 'link').map((d) => [d.itemId, d.issueKey])),
+          existing,
           signal: controller.signal,
           onProgress: (p) => {
             void this.store.updateProgress(jobId, { ...p, step: 'creating' }).then(async () => {

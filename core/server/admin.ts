@@ -334,9 +334,7 @@ export function createAdminApp(deps: AdminDeps): Express {
     const latest = await deps.store.latestBreakdown(job.id);
     const children = latest?.body ? childCount(parseBreakdown(latest.body), itemId) : undefined;
     if (children === undefined) throw new ApiError(404, 'item_not_found', `The breakdown of job ${job.id} has no item ${itemId}`);
-    if (d.decision === 'skip' && children > 0) {
-      throw new ApiError(409, 'item_has_children', `${itemId} has ${children} child item(s); skipping it would leave them without a parent. Move or delete them in the breakdown first.`);
-    }
+    // Skipping an item with children is allowed: the existing issue stands in for it and its children go under it.
     await deps.store.setDuplicateDecision({ jobId: job.id, itemId, issueKey: d.issueKey, decision: d.decision, decidedBy: actor(req, d.by) });
     res.json({ duplicates: await deps.store.duplicateDecisions(job.id) });
   });

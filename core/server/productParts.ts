@@ -126,7 +126,7 @@ export function productParts(o: ProductPartsOptions = {}): (ctx: { settings: Set
           const found = await findDuplicates(client, projectKey, items, { signal, excludeLabel: jobLabel(job.id) });
           return found.filter((f) => f.candidates.length > 0);
         },
-        createIssues: async ({ job, breakdown, snapshot, ledger, relatesTo, onProgress, signal }) => {
+        createIssues: async ({ job, breakdown, snapshot, ledger, relatesTo, existing, onProgress, signal }) => {
           const s = await site();
           const { config } = await settings.current();
           // The job's own project (from Forge or the reviewer) wins over the backend's setting.
@@ -143,6 +143,7 @@ export function productParts(o: ProductPartsOptions = {}): (ctx: { settings: Set
             pageTitle: snapshot.title,
             ledger,
             relatesTo,
+            existing,
             mapping: levelMapping(config),
             onProgress: (p) => onProgress({ phase: p.phase, created: p.done, total: p.total, message: p.message }),
             signal,

@@ -1,7 +1,7 @@
 // A page broken down again after its first breakdown reached Jira: the issues the first job created
 // are offered for the items that cite the same blocks, from the backend's own records — so they are
 // found even when Jira's title search no longer relates them — and skipping them leaves one issue per
-// requirement in Jira.
+// requirement in Jira, the new one under the epic that already exists.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,7 +20,7 @@ type Detail = {
   duplicates: { searchedAt: string | null; candidates: ItemDuplicates[] | null };
 };
 
-test('a page broken down again offers the issues its first breakdown created, by cited blocks, even after they were renamed in Jira; skipping them creates only what is new', async (t) => {
+test('a page broken down again offers the issues its first breakdown created, by cited blocks, even after they were renamed in Jira; skipping them (the epic included) creates only the new story, under the existing epic', async (t) => {
   const h = await startHarness();
   t.after(() => h.close());
   h.fake.addPage({ id: '9100', title: 'Refunds', storage: V1, version: 1 });
@@ -71,6 +71,12 @@ test('a page broken down again offers the issues its first breakdown created, by
     earlierKey.set(story.item.id, offered[0]!.key);
   }
 
+  // The epic too: it was created by the first job, and the new story belongs under it.
+  const epic = items.find((x) => x.level === 'epic' && x.item.id === fr3.parentId)!;
+  const epicOffer = (candidates.get(epic.item.id) ?? []).find((c) => c.origin === 'page-history');
+  assert.ok(epicOffer && firstKeys.has(epicOffer.key), `the epic is matched to the first job's epic: ${JSON.stringify(candidates.get(epic.item.id))}`);
+  earlierKey.set(epic.item.id, epicOffer.key);
+
   for (const [itemId, key] of earlierKey) {
     const r = await h.admin(`/api/jobs/${second}/duplicates/${itemId}`, { method: 'PUT', json: { issueKey: key, decision: 'skip', by: 'lead' } });
     assert.equal(r.status, 200, await r.text());
@@ -80,6 +86,8 @@ test('a page broken down again offers the issues its first breakdown created, by
   assert.equal(again.state, 'done', JSON.stringify(again.error));
   const madeAgain = new Set(again.issues.map((i) => i.itemId));
   for (const itemId of earlierKey.keys()) assert.ok(!madeAgain.has(itemId), `${itemId} was not created a second time`);
-  assert.ok(madeAgain.has(fr3.item.id), 'the new requirement was created');
+  assert.deepEqual([...madeAgain], [fr3.item.id], 'only the new requirement was created');
+  const newStory = h.fake.issues.find((i) => i.key === again.issues[0]!.key)!;
+  assert.equal((newStory.fields.parent as { key?: string } | undefined)?.key, epicOffer.key, 'under the epic Jira already had');
   assert.equal(h.fake.issues.length - created, again.issues.length);
 });
