@@ -115,6 +115,9 @@ export class JobRunner {
   private readonly wakers: Record<Lane, (() => void) | undefined> = { generation: undefined, creation: undefined };
   private readonly pending: Record<Lane, boolean> = { generation: false, creation: false };
   private loops: Promise<void>[] = [];
+  /** Duplicate searches run beside the lanes; a stop waits for them so none outlives the store. */
+  private readonly inFlightSearches = new Set<Promise<unknown>>();
+  private searches = new AbortController();
   private stopped = true;
 
   constructor(o: JobRunnerOptions) {
@@ -136,9 +139,11 @@ export class JobRunner {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const c of this.controllers.values()) c.abort(new Error('backend is shutting down'));
+    this.searches.abort(new Error('backend is shutting down'));
     this.wake();
-    await Promise.allSettled(this.loops);
+    await Promise.allSettled([...this.loops, ...this.inFlightSearches]);
     this.loops = [];
+    this.searches = new AbortController();
   }
 
   /** Tells the lanes that there may be new work (a new job, an approval, a retry). */
@@ -177,14 +182,24 @@ export class JobRunner {
     return next;
   }
 
-  /** Searches Jira for issues resembling the latest breakdown's items and stores the candidates. */
   /**
    * Compares the job's breakdown with what exists: issues earlier jobs of the same page created (from
    * the local store, so a page broken down again is recognised even when the model words things
    * differently) and Jira's own search. What the page history finds is kept even when Jira's
    * search fails.
    */
-  async searchDuplicates(jobId: string, actor: string): Promise<{ ok: boolean; message?: string }> {
+  searchDuplicates(jobId: string, actor: string): Promise<{ ok: boolean; message?: string }> {
+    const run = this.compareWithExisting(jobId, actor).catch((err: unknown) => {
+      const message = `Could not compare with existing issues: ${(err as Error)?.message ?? String(err)}`;
+      if (!this.stopped) this.log.warn('duplicate search failed', { jobId, message });
+      return { ok: false, message };
+    });
+    this.inFlightSearches.add(run);
+    void run.finally(() => this.inFlightSearches.delete(run));
+    return run;
+  }
+
+  private async compareWithExisting(jobId: string, actor: string): Promise<{ ok: boolean; message?: string }> {
     const job = await this.store.getJob(jobId);
     const latest = await this.store.latestBreakdown(jobId);
     if (!job || !latest?.body) return { ok: false, message: `Job ${jobId} has no breakdown to compare` };
@@ -195,7 +210,7 @@ export class JobRunner {
     if (!this.steps.findDuplicates) failure = 'Duplicate search is not available';
     else {
       try {
-        found = await this.steps.findDuplicates({ job, breakdown, signal: AbortSignal.timeout(120_000) });
+        found = await this.steps.findDuplicates({ job, breakdown, signal: AbortSignal.any([AbortSignal.timeout(120_000), this.searches.signal]) });
       } catch (err) {
         failure = `Could not search Jira for duplicates: ${(err as Error).message ?? String(err)}`;
       }
