@@ -19,8 +19,12 @@ import { tinyQwenPath } from '../../test/support/tinyQwen.ts';
  * a moment. /hf/… and /hf-bad/… answer like Hugging Face's resolve URLs: a redirect to the file
  * that announces its SHA-256 in X-Linked-ETag (the right one, and a wrong one).
  */
-function startHost(data: Buffer): Promise<{ server: Server; url: (path: string) => string; served: () => number; reset: () => void }> {
+function startHost(data: Buffer): Promise<{ server: Server; url: (path: string) => string; served: () => number; ranges: () => number[]; reset: () => void }> {
   let served = 0;
+  // Requests answered before the last reset may still be streaming (a client that cancelled is
+  // noticed a little later); only bytes of requests begun since the reset are counted.
+  let generation = 0;
+  let ranges: number[] = [];
   const sha = createHash('sha256').update(data).digest('hex');
   const server = createServer((req, res) => {
     const hf = /^\/(hf|hf-bad)\/tiny\.gguf$/.exec(req.url ?? '');
@@ -34,6 +38,8 @@ function startHost(data: Buffer): Promise<{ server: Server; url: (path: string) 
     }
     const m = /bytes=(\d+)-(\d*)/.exec(req.headers.range ?? '');
     const start = m ? Number(m[1]) : 0;
+    const mine = generation;
+    if (req.method === 'GET') ranges.push(start);
     const end = m && m[2] ? Math.min(Number(m[2]), data.length - 1) : data.length - 1;
     res.writeHead(m ? 206 : 200, {
       'content-length': end - start + 1,
@@ -54,7 +60,7 @@ function startHost(data: Buffer): Promise<{ server: Server; url: (path: string) 
       }
       const n = Math.min(256 * 1024, end - pos + 1);
       res.write(data.subarray(pos, pos + n));
-      served += n;
+      if (mine === generation) served += n;
       pos += n;
       setTimeout(tick, 10);
     };
@@ -63,7 +69,17 @@ function startHost(data: Buffer): Promise<{ server: Server; url: (path: string) 
   return new Promise((resolve) =>
     server.listen(0, '127.0.0.1', () => {
       const port = (server.address() as AddressInfo).port;
-      resolve({ server, url: (p) => `http://127.0.0.1:${port}${p}`, served: () => served, reset: () => (served = 0) });
+      resolve({
+        server,
+        url: (p) => `http://127.0.0.1:${port}${p}`,
+        served: () => served,
+        ranges: () => ranges,
+        reset: () => {
+          served = 0;
+          ranges = [];
+          generation++;
+        },
+      });
     }),
   );
 }
@@ -168,7 +184,7 @@ describe('model download', () => {
     host.reset();
     const model = await downloadModel(store, { source });
     assert.equal(model.sizeBytes, data.length);
-    assert.ok(host.served() < data.length, `resumed: ${host.served()} of ${data.length} bytes fetched again`);
+    assert.ok(host.served() < data.length, `resumed: ${host.served()} of ${data.length} bytes fetched again (GET ranges from ${host.ranges().join(', ')})`);
     assert.deepEqual(readFileSync(model.path), data);
   });
 
