@@ -1,6 +1,8 @@
 // The job page's project and duplicate controls in a real browser against a real backend: changing
 // the Jira project before approval (header, audit, stale duplicate decisions cleared) and choosing
-// "Create and link" for a likely duplicate, which ends in a Relates link in (fake) Jira.
+// "Create and link" for a likely duplicate, which ends in a Relates link in (fake) Jira; and a page
+// broken down again, whose earlier issues are offered and skipped, the new story going under the
+// epic Jira already has.
 
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -85,6 +87,42 @@ describe('job page controls in Chromium', () => {
     const links = app.fake.links.filter((l) => l.type === 'Relates' && [l.inwardKey, l.outwardKey].includes(wallet.key));
     assert.equal(links.length, 1, JSON.stringify(app.fake.links));
     assert.deepEqual([links[0]!.inwardKey, links[0]!.outwardKey].sort(), [created, wallet.key].sort());
+    app.fake.assertNoViolations();
+  });
+
+  test('a page broken down again shows the issues its first breakdown created; skipping the epic puts the new story under it', async () => {
+    const v1 = '<h1>Refunds</h1><p>FR-1: The shop must refund a cancelled order within 14 days.</p>';
+    app.fake.addPage({ id: '1103', title: 'Refund rules', storage: v1, version: 1 });
+    const first = await app.createJob('1103', 'dana@example.com');
+    await app.waitForJob(first, (j) => j.state === 'awaiting_review');
+    const approved = await fetch(`${app.backend.adminBaseUrl}/api/jobs/${first}/approve`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${app.backend.sessionToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ by: 'dana' }),
+    });
+    assert.equal(approved.status, 200, await approved.text());
+    const done = await app.waitForJob(first, (j) => j.state === 'done' || j.state === 'failed', 20_000);
+    assert.equal(done.state, 'done', JSON.stringify(done.error));
+    const oldEpic = done.issues.find((i) => i.itemId === 'E1')!.key;
+    const oldStory = done.issues.find((i) => i.itemId === 'S1.1')!.key;
+
+    app.fake.addPage({ id: '1103', title: 'Refund rules', storage: `${v1}<p>FR-2: The support agent must be able to refund part of an order.</p>`, version: 2 });
+    const second = await openJobInReview('1103', 'Refund rules');
+    const story = candidateOf('S1.1');
+    await story.getByRole('link', { name: oldStory }).waitFor();
+    assert.match(await story.innerText(), new RegExp(`Created from this page by job ${first.slice(0, 8)} \\(page version 1`));
+    await story.getByRole('button', { name: `Skip, ${oldStory} covers it` }).click();
+    await story.getByText(`skip: already ${oldStory}`).waitFor();
+    const epic = candidateOf('E1');
+    await epic.getByRole('button', { name: `Skip, ${oldEpic} covers it` }).click();
+    await epic.getByText(`skip: already ${oldEpic}`).waitFor();
+
+    await page.getByRole('button', { name: 'Approve and create in Jira' }).click();
+    const again = await app.waitForJob(second, (j) => j.state === 'done' || j.state === 'failed', 20_000);
+    assert.equal(again.state, 'done', JSON.stringify(again.error));
+    assert.deepEqual(again.issues.map((i) => i.itemId), ['S1.2'], 'only the new requirement was created');
+    const created = app.fake.issues.find((i) => i.key === again.issues[0]!.key)!;
+    assert.equal((created.fields.parent as { key?: string } | undefined)?.key, oldEpic);
     app.fake.assertNoViolations();
   });
 });
