@@ -2,7 +2,9 @@
 // to the items of a new breakdown. A changed page keeps the ids of its unchanged blocks, so an item
 // citing the blocks an earlier item cited is offered to the reviewer as "already in Jira" even when
 // the model words its title differently, and even before Jira's search index lists the issue.
-// Read from the local store only: no Jira request, so it works when Jira search is down.
+// Read from the local store only: no Jira request, so it works when Jira search is down. An item
+// citing exactly the blocks an earlier item cited is the same, unchanged requirement; an earlier
+// issue none of whose blocks are on the page any more is reported as no longer on the page.
 
 import { flattenBreakdown, parseBreakdown, type Breakdown } from '../breakdown/schema.ts';
 import { similarity, type DuplicateCandidate, type ItemDuplicates } from '../jira/findDuplicates.ts';
@@ -23,7 +25,34 @@ interface EarlierIssue {
   level: string;
   sources: ReadonlySet<string>;
   note: string;
+  /** The Jira project the earlier job created in (null: the backend's setting at the time). */
+  projectKey: string | null;
+  /** The issue created for the earlier item's parent, if any. */
+  parentKey: string | undefined;
 }
+
+/** An issue an earlier job created from blocks the page no longer has (removed or reworded since). */
+export interface IssueNoLongerOnPage {
+  key: string;
+  url: string;
+  title: string;
+  level: string;
+  note: string;
+}
+
+export interface PageHistory {
+  /** Per item of the new breakdown, the earlier issues that look like it, best first. */
+  candidates: ItemDuplicates[];
+  /**
+   * Items citing exactly the blocks an earlier item of the same level cited, in the same project:
+   * the requirement is unchanged and already in Jira (item id → issue key).
+   */
+  unchanged: Map<string, string>;
+  /** Earlier issues none of whose blocks are on the page any more. */
+  noLongerOnPage: IssueNoLongerOnPage[];
+}
+
+const sameSet = (a: ReadonlySet<string>, b: ReadonlySet<string>): boolean => a.size > 0 && a.size === b.size && [...a].every((x) => b.has(x));
 
 const jaccard = (a: ReadonlySet<string>, b: ReadonlySet<string>): number => {
   if (a.size === 0 || b.size === 0) return 0;
@@ -52,37 +81,61 @@ async function earlierIssues(store: JobStore, job: JobRecord): Promise<EarlierIs
     const snapshot = await store.latestSnapshot(earlier.id);
     const version = snapshot ? `page version ${snapshot.version}` : 'an earlier page version';
     const note = `Created from this page by job ${earlier.id.slice(0, 8)} (${version}, ${earlier.updatedAt.slice(0, 10)})`;
+    const keyOfItem = new Map(created.map((c) => [c.itemId, c.key]));
     for (const issue of created) {
       const from = items.get(issue.itemId);
       if (!from) continue;
-      out.push({ key: issue.key, id: issue.id, url: issue.url, title: from.item.title, level: from.level, sources: new Set(from.item.sources), note });
+      const parentKey = from.parentId ? keyOfItem.get(from.parentId) : undefined;
+      out.push({ key: issue.key, id: issue.id, url: issue.url, title: from.item.title, level: from.level, sources: new Set(from.item.sources), note, projectKey: earlier.projectKey, parentKey });
     }
   }
   return out;
 }
 
 /**
- * For each item of `breakdown`, the issues earlier jobs of the same page created from an item of the
- * same level that cites the same blocks or carries a similar title; best first.
+ * What the page already put into Jira, against a new breakdown of it: for each item the issues
+ * earlier jobs created from an item of the same level that cites the same blocks or carries a
+ * similar title (best first); the items whose requirement is unchanged; and the earlier issues
+ * whose blocks are gone from the page (`pageBlockIds`: the ids of the page as it is now).
  */
-export async function earlierIssuesOfPage(store: JobStore, job: JobRecord, breakdown: Breakdown, o: PageHistoryOptions = {}): Promise<ItemDuplicates[]> {
+export async function earlierIssuesOfPage(store: JobStore, job: JobRecord, breakdown: Breakdown, pageBlockIds: ReadonlySet<string>, o: PageHistoryOptions = {}): Promise<PageHistory> {
   const minScore = o.minScore ?? 0.5;
   const maxPerItem = o.maxPerItem ?? 5;
   const earlier = await earlierIssues(store, job);
-  if (earlier.length === 0) return [];
-  const result: ItemDuplicates[] = [];
-  for (const { level, item } of flattenBreakdown(breakdown)) {
+  const history: PageHistory = { candidates: [], unchanged: new Map(), noLongerOnPage: [] };
+  if (earlier.length === 0) return history;
+  const flat = flattenBreakdown(breakdown);
+  for (const { level, item } of flat) {
     const sources = new Set(item.sources);
     const candidates: DuplicateCandidate[] = [];
     for (const e of earlier) {
       if (e.level !== level) continue;
       const score = Math.round(Math.max(jaccard(sources, e.sources), similarity(item.title, e.title)) * 100) / 100;
       if (score >= minScore) candidates.push({ key: e.key, id: e.id, summary: e.title, url: e.url, score, origin: 'page-history', note: e.note });
+      if (!history.unchanged.has(item.id) && e.projectKey === job.projectKey && sameSet(sources, e.sources)) history.unchanged.set(item.id, e.key);
     }
     candidates.sort((a, b) => b.score - a.score || a.key.localeCompare(b.key));
-    if (candidates.length > 0) result.push({ itemId: item.id, candidates: candidates.slice(0, maxPerItem) });
+    if (candidates.length > 0) history.candidates.push({ itemId: item.id, candidates: candidates.slice(0, maxPerItem) });
   }
-  return result;
+  // A parent that cites no blocks of its own (an epic from a heading) is unchanged when its unchanged
+  // children all sat under one earlier issue: a new story then joins that epic instead of a copy.
+  const parentKeyOf = new Map(earlier.map((e) => [e.key, e.parentKey]));
+  for (const level of ['story', 'epic'] as const) {
+    for (const { item } of flat.filter((x) => x.level === level && x.item.sources.length === 0 && !history.unchanged.has(x.item.id))) {
+      const parents = new Set(
+        flat.filter((c) => c.parentId === item.id && history.unchanged.has(c.item.id)).map((c) => parentKeyOf.get(history.unchanged.get(c.item.id)!)),
+      );
+      const [only] = parents;
+      if (parents.size === 1 && only && earlier.some((e) => e.key === only && e.level === level)) history.unchanged.set(item.id, only);
+    }
+  }
+  const seen = new Set<string>();
+  for (const e of earlier) {
+    if (seen.has(e.key) || e.sources.size === 0 || [...e.sources].some((id) => pageBlockIds.has(id))) continue;
+    seen.add(e.key);
+    history.noLongerOnPage.push({ key: e.key, url: e.url, title: e.title, level: e.level, note: e.note });
+  }
+  return history;
 }
 
 /**

@@ -11,8 +11,8 @@ import type { BreakdownEngine, GenerateOptions, GenerationProgress } from '../mo
 import type { CreationLedger } from '../store/ledger.ts';
 import type { JobCounts, JobError, JobRecord, JobStore, PageSnapshot } from '../store/types.ts';
 import { JobTransitionError, type JobState } from './states.ts';
-import { applySkips } from './skipItems.ts';
-import { earlierIssuesOfPage, mergeDuplicates } from './pageHistory.ts';
+import { applySkips, UNCHANGED_ON_PAGE } from './skipItems.ts';
+import { earlierIssuesOfPage, mergeDuplicates, type IssueNoLongerOnPage } from './pageHistory.ts';
 import type { ItemDuplicates } from '../jira/findDuplicates.ts';
 
 export interface FetchedPage {
@@ -84,6 +84,12 @@ export interface JobRunnerOptions {
 }
 
 const SYSTEM = 'system';
+
+/** What the duplicate comparison stores for a job: candidates per item, and earlier issues whose blocks are gone. */
+export interface StoredComparison {
+  items: ItemDuplicates[];
+  noLongerOnPage: IssueNoLongerOnPage[];
+}
 
 export function countBreakdown(b: Breakdown): JobCounts {
   let stories = 0;
@@ -204,7 +210,9 @@ export class JobRunner {
     const latest = await this.store.latestBreakdown(jobId);
     if (!job || !latest?.body) return { ok: false, message: `Job ${jobId} has no breakdown to compare` };
     const breakdown = parseBreakdown(latest.body);
-    const history = await earlierIssuesOfPage(this.store, job, breakdown);
+    const snapshot = await this.store.latestSnapshot(jobId);
+    const pageBlocks = snapshot?.body ? new Set(this.steps.parse({ title: snapshot.title, body: snapshot.body }).blocks.map((b) => b.id)) : new Set<string>();
+    const history = await earlierIssuesOfPage(this.store, job, breakdown, pageBlocks);
     let failure: string | undefined;
     let found: ItemDuplicates[] = [];
     if (!this.steps.findDuplicates) failure = 'Duplicate search is not available';
@@ -215,14 +223,29 @@ export class JobRunner {
         failure = `Could not search Jira for duplicates: ${(err as Error).message ?? String(err)}`;
       }
     }
-    if (!failure || history.length > 0) await this.store.saveDuplicateCandidates(jobId, mergeDuplicates(history, found));
-    const fromHistory = history.reduce((n, h) => n + h.candidates.length, 0);
+    const fromHistory = history.candidates.reduce((n, h) => n + h.candidates.length, 0);
+    if (!failure || fromHistory > 0 || history.noLongerOnPage.length > 0) {
+      const stored: StoredComparison = { items: mergeDuplicates(history.candidates, found), noLongerOnPage: history.noLongerOnPage };
+      await this.store.saveDuplicateCandidates(jobId, stored);
+    }
+    // An unchanged requirement is already in Jira: it is skipped unless the reviewer decides otherwise
+    // (a decision already made, by anyone, is never overridden).
+    const decided = new Set((await this.store.duplicateDecisions(jobId)).map((d) => d.itemId));
+    let autoSkipped = 0;
+    if (job.state === 'awaiting_review') {
+      for (const [itemId, issueKey] of history.unchanged) {
+        if (decided.has(itemId)) continue;
+        await this.store.setDuplicateDecision({ jobId, itemId, issueKey, decision: 'skip', decidedBy: UNCHANGED_ON_PAGE });
+        autoSkipped++;
+      }
+    }
+    const details = { fromPageHistory: fromHistory, unchangedSkipped: autoSkipped, noLongerOnPage: history.noLongerOnPage.length };
     if (failure) {
-      await this.store.audit({ jobId, actor, action: 'duplicates.search_failed', details: { message: failure, fromPageHistory: fromHistory } }).catch(() => {});
+      await this.store.audit({ jobId, actor, action: 'duplicates.search_failed', details: { message: failure, ...details } }).catch(() => {});
       this.log.warn('duplicate search failed', { jobId, message: failure });
       return { ok: false, message: failure };
     }
-    await this.store.audit({ jobId, actor, action: 'duplicates.searched', details: { fromPageHistory: fromHistory } });
+    await this.store.audit({ jobId, actor, action: 'duplicates.searched', details });
     return { ok: true };
   }
 

@@ -6,6 +6,9 @@
 
 import type { Breakdown } from '../breakdown/schema.ts';
 
+/** Who decided when an item cites exactly the blocks an issue from an earlier job of the page came from. */
+export const UNCHANGED_ON_PAGE = 'system: unchanged on the page';
+
 export function childCount(b: Breakdown, itemId: string): number | undefined {
   for (const e of b.epics) {
     if (e.id === itemId) return e.stories.length;

@@ -12,7 +12,9 @@ import { parseBreakdown, BreakdownValidationError, type Breakdown } from '../bre
 import type { SpecDocument } from '../spec/types.ts';
 import type { BreakdownEngine, ModelStatus } from '../model/types.ts';
 import type { AuditEntry, BreakdownVersion, DuplicateDecision, JobStore } from '../store/types.ts';
-import type { JobRunner, Logger } from '../jobs/runner.ts';
+import type { JobRunner, Logger, StoredComparison } from '../jobs/runner.ts';
+import type { IssueNoLongerOnPage } from '../jobs/pageHistory.ts';
+import type { ItemDuplicates } from '../jira/findDuplicates.ts';
 import { isJobState, type JobState } from '../jobs/states.ts';
 import { diffBreakdowns, type BreakdownDiff } from '../jobs/breakdownDiff.ts';
 import { childCount } from '../jobs/skipItems.ts';
@@ -116,7 +118,14 @@ export interface JobDetailResponse {
   };
   /** checkBreakdown's report for the latest version, or { error } when it could not be checked. */
   report: unknown;
-  duplicates: { candidates: unknown; searchedAt: string | null; decisions: DuplicateDecision[] };
+  duplicates: {
+    /** Per item, existing issues that look like it (Jira search and earlier jobs of the page). */
+    candidates: ItemDuplicates[] | null;
+    searchedAt: string | null;
+    decisions: DuplicateDecision[];
+    /** Issues earlier jobs of the page created from blocks the page no longer has. */
+    noLongerOnPage: IssueNoLongerOnPage[];
+  };
   audit: AuditEntry[];
 }
 
@@ -129,6 +138,14 @@ export interface ModelResponse {
 /** Who is acting: the name the renderer sends, else "admin" (the admin listener has one local user). */
 function actor(req: Request, by?: string): string {
   return by ?? req.get('x-spec2tickets-user')?.slice(0, 200) ?? 'admin';
+}
+
+/** The stored comparison as the API shows it (a list of candidates alone, as older backends stored it, too). */
+function storedComparison(body: unknown): { candidates: ItemDuplicates[] | null; noLongerOnPage: IssueNoLongerOnPage[] } {
+  const isList = (x: unknown): x is ItemDuplicates[] => Array.isArray(x) && x.every((i) => i && typeof i.itemId === 'string' && Array.isArray(i.candidates));
+  if (isList(body)) return { candidates: body, noLongerOnPage: [] };
+  const o = body as Partial<StoredComparison> | null | undefined;
+  return { candidates: isList(o?.items) ? o.items : null, noLongerOnPage: Array.isArray(o?.noLongerOnPage) ? o.noLongerOnPage : [] };
 }
 
 export function createAdminApp(deps: AdminDeps): Express {
@@ -251,7 +268,7 @@ export function createAdminApp(deps: AdminDeps): Express {
         diff,
       },
       report,
-      duplicates: { candidates: candidates?.candidates ?? null, searchedAt: candidates?.searchedAt ?? null, decisions },
+      duplicates: { ...storedComparison(candidates?.candidates), searchedAt: candidates?.searchedAt ?? null, decisions },
       audit,
     };
     res.json(body);
@@ -323,7 +340,8 @@ export function createAdminApp(deps: AdminDeps): Express {
     const job = await jobOr404(String(req.params.id));
     const r = await deps.runner.searchDuplicates(job.id, actor(req));
     if (!r.ok) throw new ApiError(502, 'duplicate_search_failed', r.message ?? 'Duplicate search failed');
-    res.json(await deps.store.duplicateCandidates(job.id));
+    const stored = await deps.store.duplicateCandidates(job.id);
+    res.json({ ...storedComparison(stored?.candidates), searchedAt: stored?.searchedAt ?? null, decisions: await deps.store.duplicateDecisions(job.id) });
   });
 
   api.put('/jobs/:id/duplicates/:itemId', async (req, res) => {

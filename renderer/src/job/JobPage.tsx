@@ -338,6 +338,7 @@ export function JobPage({ api, jobId, events }: { api: ApiClient; jobId: string;
         <DuplicatesPanel
           items={duplicates}
           decisions={detail.duplicates.decisions}
+          noLongerOnPage={detail.duplicates.noLongerOnPage ?? []}
           searchedAt={detail.duplicates.searchedAt}
           canDecide={inReview}
           busy={busy}

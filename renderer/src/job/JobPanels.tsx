@@ -7,6 +7,8 @@ import type { ItemDuplicates } from '../../../core/jira/findDuplicates.ts';
 import type { BreakdownDiff } from '../../../core/jobs/breakdownDiff.ts';
 import type { DuplicateDecision, DuplicateDecisionKind, AuditEntry } from '../../../core/store/types.ts';
 import { when } from '../app/format.ts';
+import { UNCHANGED_ON_PAGE } from '../../../core/jobs/skipItems.ts';
+import type { IssueNoLongerOnPage } from '../../../core/jobs/pageHistory.ts';
 
 /** The API types the report as unknown (it may be { error }); narrowed here once. */
 export function reportOf(detail: JobDetailResponse): { report: BreakdownReport | null; error: string | null } {
@@ -19,7 +21,7 @@ export function reportOf(detail: JobDetailResponse): { report: BreakdownReport |
 
 export function duplicatesOf(detail: JobDetailResponse): ItemDuplicates[] {
   const c = detail.duplicates.candidates;
-  return Array.isArray(c) ? (c as ItemDuplicates[]).filter((x) => x && typeof x.itemId === 'string' && Array.isArray(x.candidates)) : [];
+  return Array.isArray(c) ? c.filter((x) => x && typeof x.itemId === 'string' && Array.isArray(x.candidates)) : [];
 }
 
 function ItemRef({ id, onSelect }: { id: string; onSelect: (id: string) => void }) {
@@ -107,6 +109,7 @@ export function DiffPanel({ diff, onSelect }: { diff: BreakdownDiff | null; onSe
 export function DuplicatesPanel(p: {
   items: ItemDuplicates[];
   decisions: DuplicateDecision[];
+  noLongerOnPage: IssueNoLongerOnPage[];
   searchedAt: string | null;
   canDecide: boolean;
   busy: boolean;
@@ -140,6 +143,9 @@ export function DuplicatesPanel(p: {
                   ) : (
                     <span className="muted small">no decision: it will be created</span>
                   )}
+                  {d?.decidedBy === UNCHANGED_ON_PAGE && (
+                    <span className="muted small"> unchanged on the page since {d.issueKey} was created; choose another action below to change that</span>
+                  )}
                 </div>
                 <ul>
                   {it.candidates.map((c) => (
@@ -165,6 +171,22 @@ export function DuplicatesPanel(p: {
             );
           })}
         </ul>
+      )}
+      {p.noLongerOnPage.length > 0 && (
+        <div className="no-longer-on-page">
+          <h3>No longer on the page</h3>
+          <p className="muted small">Earlier breakdowns of this page created these issues from text the page no longer has (removed or reworded). Nothing is changed in Jira; close or update them there if they are obsolete.</p>
+          <ul aria-label="Issues no longer on the page">
+            {p.noLongerOnPage.map((x) => (
+              <li key={x.key}>
+                <a href={x.url} target="_blank" rel="noreferrer">
+                  {x.key}
+                </a>{' '}
+                {x.title} <span className="muted small">({x.level === 'subtask' ? 'sub-task' : x.level}; {x.note})</span>
+              </li>
+            ))}
+          </ul>
+        </div>
       )}
     </div>
   );
