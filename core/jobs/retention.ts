@@ -14,6 +14,8 @@ export interface RetentionOptions {
   retentionDays: () => Promise<number>;
   now?: () => Date;
   log?: Logger;
+  /** Told which jobs a sweep changed, so open review screens and Forge see it without reloading. */
+  onChanged?: (jobIds: string[]) => void | Promise<void>;
 }
 
 export const EXPIRED_CODE = 'retention_expired';
@@ -36,6 +38,8 @@ export async function sweepExpiredContent(o: RetentionOptions): Promise<string[]
   const purged = await o.store.purgeFinishedBefore(cutoff, now.toISOString());
   if (expired.length) o.log?.info('retention cancelled jobs left waiting past the retention period', { jobs: expired.length, retentionDays: days });
   if (purged.length) o.log?.info('retention purged page content and breakdowns', { jobs: purged.length, retentionDays: days });
+  const changed = [...new Set([...expired, ...purged])];
+  if (changed.length) await o.onChanged?.(changed);
   return [...expired, ...purged];
 }
 

@@ -163,7 +163,18 @@ export async function startBackend(o: BackendOptions): Promise<Backend> {
     adminPort = (adminServer.address() as AddressInfo).port;
 
     runner.start();
-    stopSweeper = startRetentionSweeper({ store, retentionDays: async () => (await settings.current()).config.retentionDays, now: o.now, log });
+    stopSweeper = startRetentionSweeper({
+      store,
+      retentionDays: async () => (await settings.current()).config.retentionDays,
+      now: o.now,
+      log,
+      onChanged: async (ids) => {
+        for (const id of ids) {
+          const job = await store.getJob(id);
+          if (job) events.publish({ type: 'job', data: jobStatusView(job, await store.createdIssues(id)) });
+        }
+      },
+    });
 
     const adminBaseUrl = urlOf(adminServer);
     let closed: Promise<void> | undefined;

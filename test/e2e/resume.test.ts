@@ -106,8 +106,10 @@ test('retention cancels jobs left waiting past the period and removes item title
   now = new Date('2026-05-20T00:00:00Z');
   const recent = await reviewed('g');
   now = new Date('2026-06-05T00:00:00Z');
-  const purged = await sweepExpiredContent({ store, retentionDays: async () => 30, now: () => now });
+  const told: string[][] = [];
+  const purged = await sweepExpiredContent({ store, retentionDays: async () => 30, now: () => now, onChanged: (ids) => void told.push(ids) });
   assert.deepEqual([...purged].sort(), [inReview.id, approved.id, failed.id, done.id, queued.id].sort(), 'every job untouched for 30 days except one being worked on');
+  assert.deepEqual(told.map((ids) => [...ids].sort()), [[...purged].sort()], 'the changed jobs are announced once, so open screens update');
 
   for (const [job, waited] of [[inReview, 'was not reviewed'], [approved, 'was approved but not created'], [queued, 'was not started']] as const) {
     const j = (await store.getJob(job.id))!;
