@@ -116,6 +116,10 @@ describe('job page controls in Chromium', () => {
     await story.getByText(`unchanged on the page since ${oldStory} was created`).waitFor();
     const epic = candidateOf('E1');
     await epic.getByText(`skip: already ${oldEpic}`).waitFor();
+    // The tree says which items Jira already has.
+    await page.locator('[data-item-id="S1.1"]').getByText(`already ${oldStory}`).waitFor();
+    await page.locator('[data-item-id="E1"]').getByText(`already ${oldEpic}`).waitFor();
+    assert.equal(await page.locator('[data-item-id="S1.2"]').getByText(/already/).count(), 0, 'the new story is not marked');
 
     await page.getByRole('button', { name: 'Approve and create in Jira' }).click();
     const again = await app.waitForJob(second, (j) => j.state === 'done' || j.state === 'failed', 20_000);

@@ -1,5 +1,6 @@
 // The breakdown as a tree (epics → stories → sub-tasks). Each item is a button, so the tree is
-// reachable with Tab and Enter; drafted items, changed items and items with findings are marked.
+// reachable with Tab and Enter; drafted items, items already in Jira (skipped), changed items and
+// items with findings are marked.
 
 import type { ReactNode } from 'react';
 import type { Breakdown, WorkItem } from '../../../core/breakdown/schema.ts';
@@ -12,6 +13,8 @@ export interface TreeMarks {
   changed: ReadonlySet<string>;
   /** Items the API named in a refused save. */
   invalid: ReadonlySet<string>;
+  /** Items an existing Jira issue stands for (skip decisions): item id → issue key. */
+  existing?: ReadonlyMap<string, string>;
 }
 
 function Node({ item, selected, onSelect, marks, children }: { item: WorkItem; selected: string | null; onSelect: (id: string) => void; marks: TreeMarks; children?: ReactNode }) {
@@ -27,6 +30,11 @@ function Node({ item, selected, onSelect, marks, children }: { item: WorkItem; s
           </span>
         )}
         {item.origin === 'human' && <span className="flag flag-human">added by reviewer</span>}
+        {marks.existing?.has(item.id) && (
+          <span className="flag flag-warning" title={`Not created: ${marks.existing.get(item.id)} already stands for it`}>
+            already {marks.existing.get(item.id)}
+          </span>
+        )}
         {marks.changed.has(item.id) && <span className="flag flag-changed">edited</span>}
         {marks.errors.has(item.id) && <span className="flag flag-error">error</span>}
         {!marks.errors.has(item.id) && marks.warnings.has(item.id) && <span className="flag flag-warning">warning</span>}

@@ -79,7 +79,8 @@ export function JobPage({ api, jobId, events }: { api: ApiClient; jobId: string;
       if (fs.some((f) => f.severity === 'error')) errors.add(id);
       else if (fs.some((f) => f.severity === 'warning')) warnings.add(id);
     }
-    return { changed, errors, warnings, invalid: new Set(invalid.keys()) };
+    const existing = new Map((detail?.duplicates.decisions ?? []).filter((d) => d.decision === 'skip').map((d) => [d.itemId, d.issueKey]));
+    return { changed, errors, warnings, invalid: new Set(invalid.keys()), existing };
   }, [detail, findingsByItem, invalid]);
 
   if (loadError && !detail) {
