@@ -96,9 +96,10 @@ async function earlierIssues(store: JobStore, job: JobRecord): Promise<EarlierIs
  * What the page already put into Jira, against a new breakdown of it: for each item the issues
  * earlier jobs created from an item of the same level that cites the same blocks or carries a
  * similar title (best first); the items whose requirement is unchanged; and the earlier issues
- * whose blocks are gone from the page (`pageBlockIds`: the ids of the page as it is now).
+ * whose blocks are gone from the page (`pageBlockIds`: the ids of the page as it is now; null when
+ * unknown).
  */
-export async function earlierIssuesOfPage(store: JobStore, job: JobRecord, breakdown: Breakdown, pageBlockIds: ReadonlySet<string>, o: PageHistoryOptions = {}): Promise<PageHistory> {
+export async function earlierIssuesOfPage(store: JobStore, job: JobRecord, breakdown: Breakdown, pageBlockIds: ReadonlySet<string> | null, o: PageHistoryOptions = {}): Promise<PageHistory> {
   const minScore = o.minScore ?? 0.5;
   const maxPerItem = o.maxPerItem ?? 5;
   const earlier = await earlierIssues(store, job);
@@ -129,6 +130,8 @@ export async function earlierIssuesOfPage(store: JobStore, job: JobRecord, break
       if (parents.size === 1 && only && earlier.some((e) => e.key === only && e.level === level)) history.unchanged.set(item.id, only);
     }
   }
+  // Without the page as it is now (its content purged), nothing can be said to have left it.
+  if (!pageBlockIds) return history;
   const seen = new Set<string>();
   for (const e of earlier) {
     if (seen.has(e.key) || e.sources.size === 0 || [...e.sources].some((id) => pageBlockIds.has(id))) continue;

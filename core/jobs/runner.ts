@@ -12,7 +12,7 @@ import type { CreationLedger } from '../store/ledger.ts';
 import type { JobCounts, JobError, JobRecord, JobStore, PageSnapshot } from '../store/types.ts';
 import { JobTransitionError, type JobState } from './states.ts';
 import { applySkips, UNCHANGED_ON_PAGE } from './skipItems.ts';
-import { earlierIssuesOfPage, mergeDuplicates, type IssueNoLongerOnPage } from './pageHistory.ts';
+import { earlierIssuesOfPage, mergeDuplicates, type IssueNoLongerOnPage, type PageHistory } from './pageHistory.ts';
 import type { ItemDuplicates } from '../jira/findDuplicates.ts';
 
 export interface FetchedPage {
@@ -210,9 +210,15 @@ export class JobRunner {
     const latest = await this.store.latestBreakdown(jobId);
     if (!job || !latest?.body) return { ok: false, message: `Job ${jobId} has no breakdown to compare` };
     const breakdown = parseBreakdown(latest.body);
-    const snapshot = await this.store.latestSnapshot(jobId);
-    const pageBlocks = snapshot?.body ? new Set(this.steps.parse({ title: snapshot.title, body: snapshot.body }).blocks.map((b) => b.id)) : new Set<string>();
-    const history = await earlierIssuesOfPage(this.store, job, breakdown, pageBlocks);
+    // The page history is a help, not a condition: if it cannot be read, Jira's search still runs.
+    let history: PageHistory = { candidates: [], unchanged: new Map(), noLongerOnPage: [] };
+    try {
+      const snapshot = await this.store.latestSnapshot(jobId);
+      const pageBlocks = snapshot?.body ? new Set(this.steps.parse({ title: snapshot.title, body: snapshot.body }).blocks.map((b) => b.id)) : null;
+      history = await earlierIssuesOfPage(this.store, job, breakdown, pageBlocks);
+    } catch (err) {
+      this.log.warn('earlier breakdowns of the page could not be compared', { jobId, message: (err as Error)?.message ?? String(err) });
+    }
     let failure: string | undefined;
     let found: ItemDuplicates[] = [];
     if (!this.steps.findDuplicates) failure = 'Duplicate search is not available';
