@@ -78,8 +78,8 @@ async function earlierIssues(store: JobStore, job: JobRecord): Promise<EarlierIs
     } catch {
       continue;
     }
-    const snapshot = await store.latestSnapshot(earlier.id);
-    const version = snapshot ? `page version ${snapshot.version}` : 'an earlier page version';
+    const snapshotVersion = await store.latestSnapshotVersion(earlier.id);
+    const version = snapshotVersion !== undefined ? `page version ${snapshotVersion}` : 'an earlier page version';
     const note = `Created from this page by job ${earlier.id.slice(0, 8)} (${version}, ${earlier.updatedAt.slice(0, 10)})`;
     const keyOfItem = new Map(created.map((c) => [c.itemId, c.key]));
     for (const issue of created) {

@@ -194,8 +194,8 @@ export class JobRunner {
    * differently) and Jira's own search. What the page history finds is kept even when Jira's
    * search fails.
    */
-  searchDuplicates(jobId: string, actor: string): Promise<{ ok: boolean; message?: string }> {
-    const run = this.compareWithExisting(jobId, actor).catch((err: unknown) => {
+  searchDuplicates(jobId: string, actor: string, pageBlockIds?: ReadonlySet<string>): Promise<{ ok: boolean; message?: string }> {
+    const run = this.compareWithExisting(jobId, actor, pageBlockIds).catch((err: unknown) => {
       const message = `Could not compare with existing issues: ${(err as Error)?.message ?? String(err)}`;
       if (!this.stopped) this.log.warn('duplicate search failed', { jobId, message });
       return { ok: false, message };
@@ -205,7 +205,8 @@ export class JobRunner {
     return run;
   }
 
-  private async compareWithExisting(jobId: string, actor: string): Promise<{ ok: boolean; message?: string }> {
+  /** `pageBlockIds`: the block ids of the page as generated, when the caller has parsed it already. */
+  private async compareWithExisting(jobId: string, actor: string, pageBlockIds?: ReadonlySet<string>): Promise<{ ok: boolean; message?: string }> {
     const job = await this.store.getJob(jobId);
     const latest = await this.store.latestBreakdown(jobId);
     if (!job || !latest?.body) return { ok: false, message: `Job ${jobId} has no breakdown to compare` };
@@ -213,8 +214,11 @@ export class JobRunner {
     // The page history is a help, not a condition: if it cannot be read, Jira's search still runs.
     let history: PageHistory = { candidates: [], unchanged: new Map(), noLongerOnPage: [] };
     try {
-      const snapshot = await this.store.latestSnapshot(jobId);
-      const pageBlocks = snapshot?.body ? new Set(this.steps.parse({ title: snapshot.title, body: snapshot.body }).blocks.map((b) => b.id)) : null;
+      let pageBlocks: ReadonlySet<string> | null = pageBlockIds ?? null;
+      if (!pageBlocks) {
+        const snapshot = await this.store.latestSnapshot(jobId);
+        if (snapshot?.body) pageBlocks = new Set(this.steps.parse({ title: snapshot.title, body: snapshot.body }).blocks.map((b) => b.id));
+      }
       history = await earlierIssuesOfPage(this.store, job, breakdown, pageBlocks);
     } catch (err) {
       this.log.warn('earlier breakdowns of the page could not be compared', { jobId, message: (err as Error)?.message ?? String(err) });
@@ -347,8 +351,10 @@ export class JobRunner {
       if (!snapshot || snapshot.body === null) throw new Error('the page snapshot is missing');
 
       let breakdown: Breakdown;
+      let pageBlockIds: ReadonlySet<string>;
       try {
         const doc = this.steps.parse({ title: snapshot.title, body: snapshot.body });
+        pageBlockIds = new Set(doc.blocks.map((b) => b.id));
         const { language, timeoutMs } = await this.generationOptions();
         // The engine words its own timeout; this one also stops an engine that does not watch the clock.
         const timeout = timeoutMs ? AbortSignal.timeout(timeoutMs + 5000) : undefined;
@@ -387,7 +393,7 @@ export class JobRunner {
         }),
       );
       // Outside the generation lane: Jira searches must not hold up the next generation.
-      void this.searchDuplicates(reviewJob.id, 'system');
+      void this.searchDuplicates(reviewJob.id, 'system', pageBlockIds);
     } catch (err) {
       if (err instanceof JobTransitionError) return; // cancelled meanwhile
       throw err;

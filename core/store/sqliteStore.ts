@@ -277,6 +277,11 @@ export class SqliteJobStore implements JobStore {
     return { jobId, version: r.version as number, title: r.title as string, webUrl: r.web_url as string, body: (r.body as string | null) ?? null, fetchedAt: r.fetched_at as string };
   }
 
+  async latestSnapshotVersion(jobId: string): Promise<number | undefined> {
+    const r = this.db.prepare('SELECT MAX(version) AS v FROM page_snapshots WHERE job_id = ?').get(jobId) as Row | undefined;
+    return (r?.v as number | null | undefined) ?? undefined;
+  }
+
   private addBreakdownSync(jobId: string, kind: BreakdownKind, body: unknown, author: string): BreakdownVersion {
     const next = ((this.db.prepare('SELECT MAX(version_no) AS n FROM breakdown_versions WHERE job_id = ?').get(jobId) as Row).n as number | null) ?? 0;
     this.db

@@ -150,6 +150,8 @@ export interface JobStore {
   updateProgress(id: string, progress: Record<string, unknown>): Promise<void>;
 
   latestSnapshot(jobId: string): Promise<PageSnapshot | undefined>;
+  /** The version of the newest snapshot, without reading its body. */
+  latestSnapshotVersion(jobId: string): Promise<number | undefined>;
   addBreakdownVersion(jobId: string, kind: BreakdownKind, body: unknown, author: string): Promise<BreakdownVersion>;
   breakdownVersions(jobId: string): Promise<BreakdownVersion[]>;
   latestBreakdown(jobId: string): Promise<BreakdownVersion | undefined>;
