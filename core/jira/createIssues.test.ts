@@ -116,6 +116,22 @@ describe('creating a breakdown in Jira', () => {
     assert.equal(fake.count(/\/issueLink$/), 0);
   });
 
+  test('items matched to existing issues are not created: their children go under those issues, with no second link between two of them', async () => {
+    const b = sampleBreakdown(1, 2, 1);
+    const first = await run(b, new MemoryLedger(), 'exista01');
+    const keyOf = new Map(first.created.map((c) => [c.itemId, c.key]));
+    const links = fake.links.length;
+    const remote = fake.remoteLinks.length;
+    // The page again: the epic and both stories are the ones Jira has; only the sub-tasks are new.
+    const existing = new Map(['E1', 'S1.1', 'S1.2'].map((id) => [id, keyOf.get(id)!]));
+    const again = await run(b, new MemoryLedger(), 'existb02', { existing });
+    assert.deepEqual(again.created.map((c) => c.itemId).sort(), ['T1.1.1', 'T1.2.1']);
+    assert.deepEqual(issuesOfJob('existb02').map((i) => i.parentKey).sort(), [keyOf.get('S1.1'), keyOf.get('S1.2')].sort(), 'each sub-task under the story Jira already had');
+    assert.equal(fake.links.length, links, 'S1.2 depends on S1.1, but both existed and were linked already');
+    assert.equal(fake.remoteLinks.length, remote, 'the existing epic gets no second link to the page');
+    assert.deepEqual(again.failed, []);
+  });
+
   test('a storm of 429 answers with Retry-After is waited out and the creation completes', async () => {
     const breakdown = sampleBreakdown(1, 3, 2);
     const waits: number[] = [];

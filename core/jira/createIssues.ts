@@ -358,6 +358,8 @@ export async function createBreakdownInJira(o: CreateBreakdownOptions): Promise<
         continue;
       }
       if (!itemIds.has(dep)) continue;
+      // Two issues that already existed were linked (or not) when they were made; not this job's to change.
+      if (existing.has(dep) && existing.has(x.item.id)) continue;
       const key = linkKeyFor(dep, x.item.id);
       deps.set(key, { blocker: dep, blocked: x.item.id, key });
     }
