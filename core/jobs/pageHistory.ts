@@ -120,14 +120,15 @@ export async function earlierIssuesOfPage(store: JobStore, job: JobRecord, break
   }
   // A parent that cites no blocks of its own (an epic from a heading) is unchanged when its unchanged
   // children all sat under one earlier issue: a new story then joins that epic instead of a copy.
-  const parentKeyOf = new Map(earlier.map((e) => [e.key, e.parentKey]));
+  const byKey = new Map(earlier.map((e) => [e.key, e]));
+  const childrenOf = new Map<string, string[]>();
+  for (const x of flat) if (x.parentId) childrenOf.set(x.parentId, [...(childrenOf.get(x.parentId) ?? []), x.item.id]);
   for (const level of ['story', 'epic'] as const) {
     for (const { item } of flat.filter((x) => x.level === level && x.item.sources.length === 0 && !history.unchanged.has(x.item.id))) {
-      const parents = new Set(
-        flat.filter((c) => c.parentId === item.id && history.unchanged.has(c.item.id)).map((c) => parentKeyOf.get(history.unchanged.get(c.item.id)!)),
-      );
+      const matched = (childrenOf.get(item.id) ?? []).map((id) => history.unchanged.get(id)).filter((k): k is string => k !== undefined);
+      const parents = new Set(matched.map((k) => byKey.get(k)?.parentKey));
       const [only] = parents;
-      if (parents.size === 1 && only && earlier.some((e) => e.key === only && e.level === level)) history.unchanged.set(item.id, only);
+      if (parents.size === 1 && only && byKey.get(only)?.level === level) history.unchanged.set(item.id, only);
     }
   }
   // Without the page as it is now (its content purged), nothing can be said to have left it.
