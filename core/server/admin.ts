@@ -140,12 +140,10 @@ function actor(req: Request, by?: string): string {
   return by ?? req.get('x-spec2tickets-user')?.slice(0, 200) ?? 'admin';
 }
 
-/** The stored comparison as the API shows it (a list of candidates alone, as older backends stored it, too). */
+/** The stored comparison (see JobRunner.searchDuplicates) as the API shows it; null candidates before any search. */
 function storedComparison(body: unknown): { candidates: ItemDuplicates[] | null; noLongerOnPage: IssueNoLongerOnPage[] } {
-  const isList = (x: unknown): x is ItemDuplicates[] => Array.isArray(x) && x.every((i) => i && typeof i.itemId === 'string' && Array.isArray(i.candidates));
-  if (isList(body)) return { candidates: body, noLongerOnPage: [] };
   const o = body as Partial<StoredComparison> | null | undefined;
-  return { candidates: isList(o?.items) ? o.items : null, noLongerOnPage: Array.isArray(o?.noLongerOnPage) ? o.noLongerOnPage : [] };
+  return { candidates: Array.isArray(o?.items) ? o.items : null, noLongerOnPage: Array.isArray(o?.noLongerOnPage) ? o.noLongerOnPage : [] };
 }
 
 export function createAdminApp(deps: AdminDeps): Express {
