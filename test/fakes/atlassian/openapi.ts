@@ -1,7 +1,7 @@
 // Contract checker for the fake Atlassian: matches a request to an operation in Atlassian's
 // published OpenAPI documents (Jira platform v3, Confluence v2) and validates the query, the
-// request body and the response body for its status code with ajv. The documents live beside the
-// checkout in ../shared/atlassian/.
+// request body and the response body for its status code with ajv. The documents are kept in the
+// repository (openapi/ beside this file), copied from Atlassian's published contracts.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +12,7 @@ import addFormatsModule from 'ajv-formats';
 // ajv-formats is CommonJS; under ESM its default export may be the module namespace.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
 
-export const OPENAPI_DIR = fileURLToPath(new URL('../../../../shared/atlassian/', import.meta.url));
+export const OPENAPI_DIR = fileURLToPath(new URL('./openapi/', import.meta.url));
 
 interface Operation {
   method: string;
@@ -57,7 +57,7 @@ export class OpenApiContract {
     const confPath = `${dir}confluence-v2.openapi.json`;
     for (const p of [jiraPath, confPath]) {
       if (!existsSync(p)) {
-        throw new Error(`Atlassian OpenAPI document missing: expected ${p} (the folder ../shared/atlassian/ beside the repository checkout holds jira-platform-v3.openapi.json and confluence-v2.openapi.json).`);
+        throw new Error(`Atlassian OpenAPI document missing: expected ${p} (test/fakes/atlassian/openapi/ holds jira-platform-v3.openapi.json and confluence-v2.openapi.json, Atlassian's published documents).`);
       }
     }
     const jira = JSON.parse(readFileSync(jiraPath, 'utf8')) as Record<string, unknown>;
