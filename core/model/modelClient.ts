@@ -1,0 +1,63 @@
+// The port between the generation pipeline (outline → chunks → coverage → assemble) and a model
+// runtime. The pipeline only completes chats with a JSON schema, counts tokens and asks for the
+// context size; the embedded node-llama-cpp runtime and an OpenAI-compatible server (vLLM,
+// llama.cpp's llama-server, Ollama) each implement it. Nothing here imports a runtime.
+
+/** A JSON schema object as sent to the runtime (grammar for node-llama-cpp, response_format for servers). */
+export type JsonSchema = Readonly<Record<string, unknown>>;
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface Sampling {
+  /** 0 is greedy. */
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+  seed?: number;
+  /** Penalty for repeating recent tokens (1 = none). */
+  repeatPenalty?: number;
+}
+
+export interface CompletionRequest {
+  /**
+   * The conversation. The system message comes first and is identical across a job's requests
+   * (and across jobs where possible), so runtimes can reuse its cached prefix.
+   */
+  messages: readonly ChatMessage[];
+  /** The answer must be JSON that follows this schema. */
+  schema: JsonSchema;
+  maxTokens: number;
+  signal?: AbortSignal;
+  sampling?: Sampling;
+  /** Short label for logs and figures ("outline", "section", "coverage"). */
+  purpose?: string;
+}
+
+export interface CompletionResult {
+  /** The raw answer text (JSON that follows the schema, or a prefix of it when cut off). */
+  text: string;
+  /** Why the answer ended: a natural end, the token limit (the text may be a cut-off prefix), or an abort. */
+  stopReason: 'stop' | 'maxTokens' | 'abort';
+  tokensIn: number;
+  tokensOut: number;
+  /** Wall time of the call in milliseconds. */
+  ms: number;
+}
+
+export type ModelClientKind = 'embedded' | 'openai';
+
+export interface ModelClient {
+  readonly kind: ModelClientKind;
+  /** The model's name as the runtime reports it. */
+  readonly model: string;
+  /** Tokens the model's context holds (prompt + answer). */
+  contextSize(): number;
+  /** Tokens `text` takes for this model (exact where the runtime can tokenize, estimated otherwise). */
+  countTokens(text: string): Promise<number>;
+  /** Requests the runtime serves at once (parallel sequences or the server's limit). */
+  readonly parallelism: number;
+  complete(request: CompletionRequest): Promise<CompletionResult>;
+}
