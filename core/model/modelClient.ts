@@ -34,6 +34,8 @@ export interface CompletionRequest {
   sampling?: Sampling;
   /** Short label for logs and figures ("outline", "section", "coverage"). */
   purpose?: string;
+  /** Called as answer tokens arrive (with how many), for progress and tokens per second. Optional for clients. */
+  onTokens?: (count: number) => void;
 }
 
 export interface CompletionResult {
@@ -45,6 +47,12 @@ export interface CompletionResult {
   tokensOut: number;
   /** Wall time of the call in milliseconds. */
   ms: number;
+  /** Prompt tokens the runtime did not evaluate again (a cached prefix), when it can tell. */
+  reusedTokens?: number;
+  /** Which of the runtime's parallel slots served the call, when it can tell. */
+  slot?: number;
+  /** Part of `ms` spent preparing the constraint (building a grammar), when the runtime does that itself. */
+  grammarMs?: number;
 }
 
 export type ModelClientKind = 'embedded' | 'openai';
