@@ -9,7 +9,7 @@ import type { LoadedConfig } from '../core/config/config.ts';
 import { loadConfig, type LoadConfigOptions } from '../core/config/config.ts';
 import type { Logger } from '../core/jobs/runner.ts';
 import type { BreakdownEngine } from '../core/model/types.ts';
-import { SecretStoreReadOnlyError, type SecretName, type SecretStore } from '../core/secrets/secretStore.ts';
+import { SecretStoreReadOnlyError, type SecretName, type SecretSource, type SecretStore } from '../core/secrets/secretStore.ts';
 import { startBackend, type Backend, type BackendOptions } from '../core/server/backend.ts';
 import { ApiError } from '../core/server/httpErrors.ts';
 import { createProductEngine, productParts } from '../core/server/productParts.ts';
@@ -53,6 +53,11 @@ export class ShellSecretStore implements SecretStore {
 
   async get(name: SecretName): Promise<string | undefined> {
     return this.values.get(name);
+  }
+
+  async source(name: SecretName): Promise<SecretSource | undefined> {
+    if (!this.values.has(name)) return undefined;
+    return this.kind === 'keychain' ? 'OS keychain' : this.kind === 'env' ? 'environment' : 'memory';
   }
 
   async set(name: SecretName, value: string): Promise<void> {

@@ -6,9 +6,12 @@ import type { Command } from 'commander';
 import type { ApiKeyService } from '../server/apiKeys.ts';
 import { loadServeConfig } from './serve.ts';
 import { CliInputError } from './generate.ts';
+import { readRunningBackend } from '../server/runningBackend.ts';
 
 export interface KeysIo {
   out: (text: string) => void;
+  /** Notes for the person (which data folder, whether a backend serves it); stderr by default. */
+  err?: (text: string) => void;
   env: NodeJS.ProcessEnv;
 }
 
@@ -28,7 +31,20 @@ async function withKeys<T>(flags: KeysFlags, io: KeysIo, fn: (keys: ApiKeyServic
     return await fn(new ApiKeyService({ store }));
   } finally {
     store.close();
+    io.err?.(dataFolderNote(config.dataDir));
   }
+}
+
+/** Says which data folder the keys live in, and warns when no backend serves it (the key would go unseen). */
+function dataFolderNote(dataDir: string): string {
+  const running = readRunningBackend(dataDir);
+  if (running) return `Data folder: ${dataDir} (the backend running there, process ${running.pid}, sees these keys at once).\n`;
+  return [
+    `Data folder: ${dataDir}`,
+    'Warning: no backend is running on this data folder. A backend started with another data folder (another user,',
+    '--data-dir or SPEC2TICKETS_DATA_DIR) will not know these keys; run this command as that user or with its --data-dir.',
+    '',
+  ].join('\n');
 }
 
 export async function runKeys(command: 'create' | 'list' | 'rotate' | 'revoke', arg: string | undefined, flags: KeysFlags, io: KeysIo): Promise<void> {
@@ -56,7 +72,7 @@ export async function runKeys(command: 'create' | 'list' | 'rotate' | 'revoke', 
 
 export function registerKeys(program: Command): void {
   const keys = program.command('keys').description('manage the API keys the Forge app uses to call this backend');
-  const io = (): KeysIo => ({ out: (t) => void process.stdout.write(t), env: process.env });
+  const io = (): KeysIo => ({ out: (t) => void process.stdout.write(t), err: (t) => void process.stderr.write(t), env: process.env });
   const common = (c: Command) => c.option('--data-dir <dir>', 'data folder of the backend').option('--json', 'print JSON for scripts');
   common(keys.command('create <name>').description('create a key (printed once)')).action((name: string, f: KeysFlags) => runKeys('create', name, f, io()));
   common(keys.command('list').description('list keys (prefix, name, last use; never the key)')).action((f: KeysFlags) => runKeys('list', undefined, f, io()));

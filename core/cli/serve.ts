@@ -60,7 +60,7 @@ export async function runServe(flags: ServeFlags, io: ServeIo): Promise<void> {
   const loaded = loadServeConfig(flags, io.env, io.cwd);
   // The backend's modules (express, SQLite, the pipeline) load only when serve runs, so other
   // commands start quickly; the model runtime loads only when a model is (see SwitchableEngine).
-  const [{ createSecretStore, secretsFromDotenv }, { startBackend }, { createJsonLogger }, { createProductEngine, productParts }] = await Promise.all([
+  const [{ createSecretStore, describeSecretSources, secretsFromDotenv }, { startBackend }, { createJsonLogger }, { createProductEngine, productParts }] = await Promise.all([
     import('../secrets/secretStore.ts'),
     import('../server/backend.ts'),
     import('../server/logger.ts'),
@@ -78,9 +78,11 @@ export async function runServe(flags: ServeFlags, io: ServeIo): Promise<void> {
     await engine.dispose();
     throw new CliInputError((err as Error).message);
   }
+  const secretLine = await describeSecretSources(secrets);
   io.out(
     [
       `Spec2Tickets ${VERSION} is running (data: ${loaded.config.dataDir}; ${note}; engine: ${engine.name}).`,
+      `Secrets: ${secretLine}.`,
       `Public API for Forge: ${backend.publicUrl}/v1`,
       `Admin (this machine only, open once): ${backend.adminUrl}`,
       '',

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createSecretStore, EnvSecretStore, KeytarSecretStore, SecretStoreReadOnlyError, secretsFromDotenv } from './secretStore.ts';
+import { createSecretStore, describeSecretSources, EnvSecretStore, MemorySecretStore, KeytarSecretStore, SecretStoreReadOnlyError, secretsFromDotenv } from './secretStore.ts';
 
 const storeModule = fileURLToPath(new URL('./secretStore.ts', import.meta.url));
 
@@ -44,6 +44,34 @@ test('a token in .env is used when neither the environment nor the keychain has 
   assert.equal(await keychain.get('atlassianApiToken'), 'from-dotenv', 'an empty keychain falls back to .env');
   await keychain.set('atlassianApiToken', 'saved-in-settings');
   assert.equal(await keychain.get('atlassianApiToken'), 'saved-in-settings', 'what the admin saved wins over .env');
+});
+
+test('each secret names where its value comes from (environment, .env file, OS keychain), never the value', async () => {
+  const dotenv = { atlassianApiToken: 'dotenv-value-1' };
+  const fromDotenv = new EnvSecretStore({}, dotenv);
+  assert.equal(await fromDotenv.source('atlassianApiToken'), '.env file');
+  assert.equal(await describeSecretSources(fromDotenv), 'Atlassian API token from the .env file');
+  const fromEnv = new EnvSecretStore({ SPEC2TICKETS_ATLASSIAN_API_TOKEN: 'env-value-2' }, dotenv);
+  assert.equal(await fromEnv.source('atlassianApiToken'), 'environment');
+  const none = new EnvSecretStore({}, {});
+  assert.equal(await none.source('atlassianApiToken'), undefined);
+  assert.equal(await describeSecretSources(none), 'Atlassian API token not set (SPEC2TICKETS_ATLASSIAN_API_TOKEN)');
+  assert.equal(await describeSecretSources(new MemorySecretStore()), 'Atlassian API token not set (SPEC2TICKETS_ATLASSIAN_API_TOKEN or Settings)');
+
+  const saved = new Map<string, string>();
+  const keytar = {
+    getPassword: async (_s: string, account: string) => saved.get(account) ?? null,
+    setPassword: async (_s: string, account: string, pw: string) => void saved.set(account, pw),
+    deletePassword: async (_s: string, account: string) => saved.delete(account),
+    findCredentials: async () => [],
+  };
+  const keychain = new KeytarSecretStore(keytar, {}, dotenv);
+  assert.equal(await keychain.source('atlassianApiToken'), '.env file', 'an empty keychain: the .env file');
+  await keychain.set('atlassianApiToken', 'kc-value-3');
+  assert.equal(await keychain.source('atlassianApiToken'), 'OS keychain');
+  const line = await describeSecretSources(keychain);
+  assert.equal(line, 'Atlassian API token from the OS keychain');
+  assert.ok(!line.includes('kc-value-3'));
 });
 
 test('with a real keychain (gnome-keyring) the token is stored there and read back by another process', (t) => {

@@ -20,7 +20,26 @@ export interface SecretStore {
   /** Throws SecretStoreReadOnlyError on a read-only store. */
   set(name: SecretName, value: string): Promise<void>;
   delete(name: SecretName): Promise<void>;
+  /** Where the value `get` returns comes from, or undefined when it is not set (never the value). */
+  source(name: SecretName): Promise<SecretSource | undefined>;
 }
+
+/** Where a secret's value comes from, as the serve banner and the admin see it. */
+export type SecretSource = 'environment' | '.env file' | 'OS keychain' | 'memory';
+
+/** One line for a start banner: where each secret comes from, or how to set a missing one. */
+export async function describeSecretSources(store: SecretStore): Promise<string> {
+  const parts: string[] = [];
+  for (const name of SECRET_NAMES) {
+    const from = await store.source(name);
+    parts.push(from ? `${SECRET_LABELS[name]} from the ${from}` : `${SECRET_LABELS[name]} not set (${SECRET_ENV[name]}${store.writable ? ' or Settings' : ''})`);
+  }
+  return parts.join(', ');
+}
+
+export const SECRET_LABELS: Record<SecretName, string> = {
+  atlassianApiToken: 'Atlassian API token',
+};
 
 export class SecretStoreReadOnlyError extends Error {
   readonly code = 'secrets_read_only';
@@ -56,6 +75,10 @@ export class EnvSecretStore implements SecretStore {
     const v = this.env[SECRET_ENV[name]];
     return v ? v : this.dotenv[name];
   }
+  async source(name: SecretName): Promise<SecretSource | undefined> {
+    if (this.env[SECRET_ENV[name]]) return 'environment';
+    return this.dotenv[name] ? '.env file' : undefined;
+  }
   async set(name: SecretName, _value: string): Promise<void> {
     throw new SecretStoreReadOnlyError(name);
   }
@@ -74,6 +97,9 @@ export class MemorySecretStore implements SecretStore {
   }
   async get(name: SecretName): Promise<string | undefined> {
     return this.values.get(name);
+  }
+  async source(name: SecretName): Promise<SecretSource | undefined> {
+    return this.values.has(name) ? 'memory' : undefined;
   }
   async set(name: SecretName, value: string): Promise<void> {
     this.values.set(name, value);
@@ -104,6 +130,11 @@ export class KeytarSecretStore implements SecretStore {
     if (fromEnv) return fromEnv;
     return (await this.keytar.getPassword(KEYCHAIN_SERVICE, name)) ?? this.dotenv[name];
   }
+  async source(name: SecretName): Promise<SecretSource | undefined> {
+    if (this.env[SECRET_ENV[name]]) return 'environment';
+    if ((await this.keytar.getPassword(KEYCHAIN_SERVICE, name)) !== null) return 'OS keychain';
+    return this.dotenv[name] ? '.env file' : undefined;
+  }
   async set(name: SecretName, value: string): Promise<void> {
     await this.keytar.setPassword(KEYCHAIN_SERVICE, name, value);
   }
@@ -126,14 +157,14 @@ export interface CreateSecretStoreOptions {
 export async function createSecretStore(o: CreateSecretStoreOptions = {}): Promise<{ store: SecretStore; note: string }> {
   const env = o.env ?? process.env;
   if (o.disableKeychain || env.SPEC2TICKETS_NO_KEYCHAIN === '1') {
-    return { store: new EnvSecretStore(env, o.dotenv), note: 'keychain disabled; secrets come from the environment' };
+    return { store: new EnvSecretStore(env, o.dotenv), note: 'OS keychain disabled (SPEC2TICKETS_NO_KEYCHAIN=1): secrets are read from the environment or .env' };
   }
   let keytar: KeytarApi;
   try {
     const mod = (await import('keytar')) as unknown as { default?: KeytarApi } & KeytarApi;
     keytar = mod.default ?? mod;
   } catch {
-    return { store: new EnvSecretStore(env, o.dotenv), note: 'keytar is not installed; secrets come from the environment' };
+    return { store: new EnvSecretStore(env, o.dotenv), note: 'keytar is not installed: secrets are read from the environment or .env' };
   }
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -145,7 +176,7 @@ export async function createSecretStore(o: CreateSecretStoreOptions = {}): Promi
     ]);
     return { store: new KeytarSecretStore(keytar, env, o.dotenv), note: 'secrets are kept in the OS keychain' };
   } catch (err) {
-    return { store: new EnvSecretStore(env, o.dotenv), note: `no OS keychain (${(err as Error).message}); secrets come from the environment` };
+    return { store: new EnvSecretStore(env, o.dotenv), note: `no OS keychain (${(err as Error).message}): secrets are read from the environment or .env` };
   } finally {
     clearTimeout(timer);
   }

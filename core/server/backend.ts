@@ -23,6 +23,7 @@ import { createHealthCheck, type ServiceCheck } from './health.ts';
 import { createPublicApp } from './public.ts';
 import { createAdminApp, ADMIN_HOST, type ModelActions } from './admin.ts';
 import { jobStatusView } from './jobView.ts';
+import { recordRunningBackend } from './runningBackend.ts';
 import type { ModelControl } from '../model/modelControl.ts';
 
 /** What the backend needs from the rest of the product, built once the settings service exists. */
@@ -177,6 +178,7 @@ export async function startBackend(o: BackendOptions): Promise<Backend> {
     });
 
     const adminBaseUrl = urlOf(adminServer);
+    const forgetRecord = recordRunningBackend(config.dataDir, { publicUrl: urlOf(publicServer), adminBaseUrl });
     let closed: Promise<void> | undefined;
     return {
       publicUrl: urlOf(publicServer),
@@ -191,6 +193,7 @@ export async function startBackend(o: BackendOptions): Promise<Backend> {
         (closed ??= (async () => {
           stopSweeper();
           offModel();
+          forgetRecord();
           await Promise.all(servers.map(closeServer));
           await parts.modelControl?.dispose();
           await runner.stop();

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runKeys } from '../../core/cli/keys.ts';
 import { runServe } from '../../core/cli/serve.ts';
+import { readRunningBackend, recordRunningBackend } from '../../core/server/runningBackend.ts';
 import { startFakeAtlassian } from '../fakes/atlassian/server.ts';
 
 const entry = fileURLToPath(new URL('../../core/cli/main.ts', import.meta.url));
@@ -51,6 +52,8 @@ test('keys work from a separate process on the same data folder (exit 2 on a use
   const created = cli(['keys', 'create', 'forge', '--json'], env);
   assert.equal(created.status, 0, created.stderr);
   assert.match((JSON.parse(created.stdout) as { key: string }).key, /^s2t_/);
+  assert.ok(created.stderr.includes(`Data folder: ${dir}`), created.stderr);
+  assert.match(created.stderr, /no backend is running on this data folder/, 'with no backend on the folder, the CLI warns');
   const unknown = cli(['keys', 'revoke', 'nope'], env);
   assert.equal(unknown.status, 2);
   assert.match(unknown.stderr, /no active API key with id "nope"/);
@@ -100,10 +103,24 @@ test('serve takes the API token from .env when neither the environment nor a key
     const publicUrl = /Public API for Forge: (\S+)\/v1/.exec(out)![1]!;
     const health = (await (await fetch(`${publicUrl}/v1/health`, { headers: { authorization: `Bearer ${key}` } })).json()) as { jira: { ok: boolean; message: string } };
     assert.equal(health.jira.ok, true, `Jira accepts the token from .env: ${health.jira.message}`);
+    assert.match(out, /^Secrets: Atlassian API token from the \.env file\.$/m, 'the banner names where the token came from');
+    let note = '';
+    await runKeys('list', undefined, { dataDir: join(dir, 'data') }, { out: () => {}, err: (s) => void (note += s), env: { HOME: dir } });
+    assert.match(note, new RegExp(`the backend running there, process ${process.pid}`), note);
     assert.ok(fake.requests.some((r) => r.status === 200), 'the fake saw authenticated requests');
   } finally {
     stop('SIGTERM');
     await serving;
   }
   assert.ok(!out.includes(fake.apiToken) && !err.includes(fake.apiToken), 'the token appears in no output or log line');
+});
+
+test('a backend that was killed leaves a record that no longer counts as running', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 's2t-record-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const forget = recordRunningBackend(dir, { publicUrl: 'http://127.0.0.1:1', adminBaseUrl: 'http://127.0.0.1:2' }, 4_000_000);
+  assert.equal(readRunningBackend(dir), undefined, 'no process has that id');
+  assert.equal(readRunningBackend(dir, () => true)?.publicUrl, 'http://127.0.0.1:1');
+  forget();
+  assert.equal(readRunningBackend(dir, () => true), undefined, 'the record is removed on close');
 });
