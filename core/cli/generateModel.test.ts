@@ -44,5 +44,7 @@ describe('spec2tickets generate --model', () => {
     const missing = await cli(['generate', page, '--model', join(dir, 'nope.gguf')]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /Model file not found: .*nope\.gguf/);
+    assert.doesNotMatch(missing.stderr, /Loading /, 'a missing file shows no load progress before its error');
+    assert.doesNotMatch(run.stderr, /Loading /, 'nor does a damaged one');
   });
 });

@@ -117,9 +117,10 @@ export class LlamaRuntime {
     return this.lock.run(async () => {
       const name = basename(path);
       await this.disposeCurrent();
-      this.status.set({ state: 'loading', model: name, percent: 0 });
       try {
+        // Read the file's header first: a missing or damaged file fails before any "Loading 0%".
         const summary = await inspectGguf(path);
+        this.status.set({ state: 'loading', model: name, percent: 0 });
         const threads = options.threads ?? defaultThreads();
         const trained = summary.contextLength ?? 32_768;
         let contextSize = Math.min(options.contextSize ?? 8192, trained);
