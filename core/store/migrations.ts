@@ -140,4 +140,36 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    name: 'page re-sync: the plan per job, the reviewer\'s decision per existing issue, each Jira step recorded before and after it runs',
+    sql: `
+      CREATE TABLE resync_plans (
+        job_id TEXT PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,
+        body TEXT,
+        built_at TEXT NOT NULL
+      );
+      CREATE TABLE resync_decisions (
+        job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+        issue_key TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('update', 'mark')),
+        decision TEXT NOT NULL CHECK (decision IN ('accept', 'decline')),
+        body TEXT NOT NULL DEFAULT '{}',
+        decided_by TEXT NOT NULL,
+        decided_at TEXT NOT NULL,
+        PRIMARY KEY (job_id, issue_key)
+      );
+      CREATE TABLE resync_steps (
+        job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+        issue_key TEXT NOT NULL,
+        step TEXT NOT NULL CHECK (step IN ('edit', 'comment', 'label', 'transition')),
+        state TEXT NOT NULL CHECK (state IN ('pending', 'done')),
+        written TEXT,
+        jira_updated TEXT,
+        at TEXT NOT NULL,
+        PRIMARY KEY (job_id, issue_key, step)
+      );
+      CREATE INDEX resync_steps_by_issue ON resync_steps (issue_key, state);
+    `,
+  },
 ];

@@ -19,7 +19,28 @@ export interface FakeIssue {
   parentKey?: string;
   labels: string[];
   properties: Record<string, unknown>;
+  /** Jira timestamps ("2026-12-02T10:00:00.000+0000"); `updated` moves on every edit, comment and transition. */
+  created: string;
+  updated: string;
+  /** Workflow status name (see FAKE_TRANSITIONS). */
+  status: string;
+  comments: FakeComment[];
 }
+
+export interface FakeComment {
+  id: string;
+  /** The comment body (ADF). */
+  body: unknown;
+  created: string;
+}
+
+/** The fake workflow: every transition is available from every status and leads to the status of its name. */
+export const FAKE_TRANSITIONS = [
+  { id: '11', name: 'To Do', category: { id: 2, key: 'new', name: 'To Do' } },
+  { id: '21', name: 'In Progress', category: { id: 4, key: 'indeterminate', name: 'In Progress' } },
+  { id: '31', name: 'Done', category: { id: 3, key: 'done', name: 'Done' } },
+  { id: '41', name: "Won't Do", category: { id: 3, key: 'done', name: 'Done' } },
+] as const;
 
 /**
  * A link between two issues, stored the way POST /issueLink names them: for "Blocks", the
@@ -114,6 +135,8 @@ export interface FakeAtlassian {
   close(): Promise<void>;
   addPage(page: { id: string; title: string; storage: string; version?: number }): void;
   addIssue(issue: { projectKey: string; summary: string; issueType?: string; labels?: string[]; description?: string }): FakeIssue;
+  /** A person editing an issue in Jira: sets the fields (labels too) and moves its `updated` on. */
+  editIssue(key: string, fields: Record<string, unknown>): FakeIssue;
   projects: Map<string, FakeProject>;
   issues: FakeIssue[];
   links: FakeLink[];
@@ -227,6 +250,13 @@ export async function startFakeAtlassian(options: FakeAtlassianOptions = {}): Pr
   let nextRemoteId = 30001;
 
   const issueByKey = (k: string) => issues.find((i) => i.key === k || i.id === k);
+  // Jira's timestamps, strictly increasing so an edit right after another still reads as later.
+  let lastStamp = 0;
+  const stamp = () => {
+    lastStamp = Math.max(Date.now(), lastStamp + 1);
+    return new Date(lastStamp).toISOString().replace('Z', '+0000');
+  };
+  let nextCommentId = 40001;
   const typeOf = (i: FakeIssue) => projects.get(i.projectKey)!.issueTypes.find((t) => t.id === i.issueTypeId)!;
 
   function addPage(page: { id: string; title: string; storage: string; version?: number }): void {
@@ -244,7 +274,12 @@ export async function startFakeAtlassian(options: FakeAtlassianOptions = {}): Pr
       fields,
       labels: Array.isArray(fields.labels) ? (fields.labels as string[]) : [],
       properties,
+      created: '',
+      updated: '',
+      status: 'To Do',
+      comments: [],
     };
+    issue.created = issue.updated = stamp();
     const parent = fields.parent as { key?: string; id?: string } | undefined;
     if (parent) issue.parentKey = issueByKey(parent.key ?? parent.id ?? '')!.key;
     if (searchLag > 0) searchableAt.set(issue.id, Date.now() + searchLag);
@@ -348,6 +383,9 @@ export async function startFakeAtlassian(options: FakeAtlassianOptions = {}): Pr
       project: { id: project.id, key: project.key, name: project.name },
       issuetype: { id: type.id, name: type.name, hierarchyLevel: type.hierarchyLevel, subtask: type.hierarchyLevel === -1 },
       parent: parent ? { id: parent.id, key: parent.key } : undefined,
+      created: issue.created,
+      updated: issue.updated,
+      status: statusJson(issue.status),
       issuelinks: links
         .filter((l) => l.inwardKey === issue.key || l.outwardKey === issue.key)
         .map((l) => {
@@ -478,6 +516,69 @@ export async function startFakeAtlassian(options: FakeAtlassianOptions = {}): Pr
     if (!p) throw new HttpFailure(404, { errorMessages: [`No project could be found with key '${k}'.`], errors: {} });
     return p;
   };
+  const statusJson = (name: string) => {
+    const t = FAKE_TRANSITIONS.find((x) => x.name === name) ?? FAKE_TRANSITIONS[0];
+    return { id: String(10000 + Number(t.id)), name: t.name, self: `${base}/rest/api/3/status/${10000 + Number(t.id)}`, statusCategory: { ...t.category, self: `${base}/rest/api/3/statuscategory/${t.category.id}` } };
+  };
+  const isAdf = (d: unknown) => {
+    const x = d as { type?: string; version?: number; content?: unknown } | null;
+    return !!x && typeof x === 'object' && x.type === 'doc' && x.version === 1 && Array.isArray(x.content);
+  };
+  const commentJson = (i: FakeIssue, c: FakeComment) => ({
+    id: c.id,
+    self: `${base}/rest/api/3/issue/${i.id}/comment/${c.id}`,
+    author: { accountId: 'acc-bot', displayName: 'Spec bot', active: true, self: `${base}/rest/api/3/user?accountId=acc-bot` },
+    body: c.body,
+    created: c.created,
+    updated: c.created,
+    jsdPublic: true,
+  });
+  /**
+   * Jira's edit: `fields` set values, `update` applies operations (labels add/remove/set, set on any
+   * field); a field must be on the issue type's screen, and the same field cannot be in both.
+   */
+  function editOne(issue: FakeIssue, body: unknown): Record<string, string> {
+    const b = (body ?? {}) as { fields?: Record<string, unknown>; update?: Record<string, { add?: unknown; remove?: unknown; set?: unknown }[]> };
+    const fields = b.fields ?? {};
+    const update = b.update ?? {};
+    const type = typeOf(issue);
+    const errors: Record<string, string> = {};
+    const onScreen = (k: string) => type.fields.some((x) => x.fieldId === k) && k !== 'project' && k !== 'issuetype';
+    for (const k of [...Object.keys(fields), ...Object.keys(update)]) {
+      if (!onScreen(k)) errors[k] = `Field '${k}' cannot be set. It is not on the appropriate screen, or unknown.`;
+      else if (rejected.has(k)) errors[k] = rejected.get(k)!;
+      else if (k in fields && k in update) errors[k] = `Field '${k}' cannot be in both fields and update.`;
+    }
+    if ('summary' in fields && (typeof fields.summary !== 'string' || !fields.summary.trim() || fields.summary.length > 255)) errors.summary = 'You must specify a summary of the issue (at most 255 characters).';
+    if ('description' in fields && fields.description !== null && !isAdf(fields.description)) errors.description = 'Operation value must be an Atlassian Document (see the Atlassian Document Format).';
+    for (const fld of type.fields.filter((x) => x.type === 'number')) {
+      if (fields[fld.fieldId] !== undefined && fields[fld.fieldId] !== null && typeof fields[fld.fieldId] !== 'number') errors[fld.fieldId] = `${fld.name} must be a number.`;
+    }
+    let labels = [...issue.labels];
+    for (const op of Array.isArray(update.labels) ? update.labels : []) {
+      const ops = Object.keys(op ?? {});
+      if (ops.length !== 1 || !['add', 'remove', 'set'].includes(ops[0]!)) errors.labels = 'Labels take one add, remove or set per operation.';
+      else if (op.add !== undefined) {
+        if (typeof op.add !== 'string' || /\s/.test(op.add)) errors.labels = 'Labels must be strings without spaces.';
+        else if (!labels.includes(op.add)) labels.push(op.add);
+      } else if (op.remove !== undefined) labels = labels.filter((l) => l !== op.remove);
+      else if (Array.isArray(op.set)) labels = op.set.map(String);
+    }
+    if (Object.keys(errors).length) return errors;
+    for (const [k, v] of Object.entries(fields)) {
+      if (k === 'labels') labels = Array.isArray(v) ? v.map(String) : labels;
+      else issue.fields[k] = structuredClone(v);
+    }
+    for (const [k, ops] of Object.entries(update)) {
+      if (k === 'labels') continue;
+      for (const op of ops) if ('set' in op) issue.fields[k] = structuredClone(op.set);
+    }
+    issue.labels = labels;
+    issue.fields.labels = labels;
+    issue.updated = stamp();
+    return {};
+  }
+
   const issueOr404 = (k: string) => {
     const i = issueByKey(k);
     if (!i) throw new HttpFailure(404, { errorMessages: ['Issue does not exist or you do not have permission to see it.'], errors: {} });
@@ -597,6 +698,44 @@ export async function startFakeAtlassian(options: FakeAtlassianOptions = {}): Pr
       }),
     })],
     ['POST', /^\/rest\/api\/3\/search\/jql$/, (_m, _q, body) => ({ status: 200, body: search((body ?? {}) as Parameters<typeof search>[0]) })],
+    ['PUT', /^\/rest\/api\/3\/issue\/([^/]+)$/, (m, _q, body) => {
+      const i = issueOr404(m[1]!);
+      const errors = editOne(i, body);
+      if (Object.keys(errors).length) return { status: 400, body: { errorMessages: [], errors } };
+      return { status: 204 };
+    }],
+    ['GET', /^\/rest\/api\/3\/issue\/([^/]+)\/comment$/, (m, q) => {
+      const i = issueOr404(m[1]!);
+      const startAt = Number(q.get('startAt') ?? 0);
+      const maxResults = Math.min(Number(q.get('maxResults') ?? 50), 100);
+      const ordered = q.get('orderBy') === '-created' ? [...i.comments].reverse() : i.comments;
+      return { status: 200, body: { comments: ordered.slice(startAt, startAt + maxResults).map((c) => commentJson(i, c)), startAt, maxResults, total: i.comments.length } };
+    }],
+    ['POST', /^\/rest\/api\/3\/issue\/([^/]+)\/comment$/, (m, _q, body) => {
+      const i = issueOr404(m[1]!);
+      const b = body as { body?: unknown } | undefined;
+      if (!isAdf(b?.body)) return { status: 400, body: { errorMessages: ['Comment body must be an Atlassian Document (see the Atlassian Document Format).'], errors: {} } };
+      const c: FakeComment = { id: String(nextCommentId++), body: structuredClone(b!.body), created: stamp() };
+      i.comments.push(c);
+      i.updated = c.created;
+      return { status: 201, body: commentJson(i, c) };
+    }],
+    ['GET', /^\/rest\/api\/3\/issue\/([^/]+)\/transitions$/, (m) => {
+      issueOr404(m[1]!);
+      return {
+        status: 200,
+        body: { transitions: FAKE_TRANSITIONS.map((t) => ({ id: t.id, name: t.name, to: statusJson(t.name), hasScreen: false, isGlobal: true, isInitial: false, isAvailable: true, isConditional: false, isLooped: false })) },
+      };
+    }],
+    ['POST', /^\/rest\/api\/3\/issue\/([^/]+)\/transitions$/, (m, _q, body) => {
+      const i = issueOr404(m[1]!);
+      const id = (body as { transition?: { id?: string } } | undefined)?.transition?.id;
+      const t = FAKE_TRANSITIONS.find((x) => x.id === id);
+      if (!t) return { status: 400, body: { errorMessages: [`Transition id '${id}' is not valid for this issue.`], errors: {} } };
+      i.status = t.name;
+      i.updated = stamp();
+      return { status: 204 };
+    }],
     ['GET', /^\/rest\/api\/3\/issue\/([^/]+)$/, (m, q) => {
       const i = issueOr404(m[1]!);
       const wanted = q.getAll('fields').flatMap((x) => x.split(',')).filter(Boolean);
@@ -699,6 +838,16 @@ export async function startFakeAtlassian(options: FakeAtlassianOptions = {}): Pr
     violations,
     addPage,
     addIssue,
+    editIssue(key, fields) {
+      const i = issueByKey(key);
+      if (!i) throw new Error(`fake Jira has no issue ${key}`);
+      for (const [k, v] of Object.entries(fields)) {
+        if (k === 'labels') i.labels = [...(v as string[])];
+        i.fields[k] = structuredClone(v);
+      }
+      i.updated = stamp();
+      return i;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const r of hanging) r.destroy();

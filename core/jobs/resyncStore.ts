@@ -1,0 +1,160 @@
+// What re-sync keeps in SQLite (tables of migration 6): the plan built for a job (proposals for the
+// issues the page already put into Jira), the reviewer's decision per issue, and every Jira step of
+// applying it — written as pending before the request goes out and as done the moment Jira answers,
+// synchronously, so after a kill -9 the resume knows which steps may have happened and checks Jira
+// for those instead of repeating them.
+
+import type Database from 'better-sqlite3';
+import { SqliteJobStore } from '../store/sqliteStore.ts';
+import type { JobStore } from '../store/types.ts';
+
+export type ResyncStepName = 'edit' | 'comment' | 'label' | 'transition';
+export type ResyncDecisionKind = 'update' | 'mark';
+
+/** The fields of an item re-sync can change in Jira. */
+export const RESYNC_FIELDS = ['summary', 'description', 'acceptanceCriteria', 'estimate'] as const;
+export type ResyncField = (typeof RESYNC_FIELDS)[number];
+
+/** The item's text as written to Jira (summary is the item's title). */
+export interface WrittenFields {
+  summary: string;
+  description: string;
+  acceptanceCriteria: string[];
+  estimate: number | null;
+}
+
+export interface ResyncDecision {
+  jobId: string;
+  issueKey: string;
+  kind: ResyncDecisionKind;
+  decision: 'accept' | 'decline';
+  /** Accepted fields (updates); absent: every proposed change. */
+  fields?: ResyncField[];
+  /** The reviewer's own values for some fields (an edited proposal). */
+  edits?: Partial<WrittenFields>;
+  /** The issue changed in Jira since we wrote it and the reviewer chose to overwrite it anyway. */
+  overwriteJira?: boolean;
+  decidedBy: string;
+  decidedAt: string;
+}
+
+export interface ResyncStepRecord {
+  jobId: string;
+  issueKey: string;
+  step: ResyncStepName;
+  state: 'pending' | 'done';
+  /** For a done edit: the fields as written (what "changed in Jira" is measured against later). */
+  written: WrittenFields | null;
+  /** Jira's `updated` of the issue right after the step. */
+  jiraUpdated: string | null;
+  at: string;
+}
+
+type Row = Record<string, unknown>;
+const parse = <T>(v: unknown, fallback: T): T => (typeof v === 'string' ? (JSON.parse(v) as T) : fallback);
+
+export class ResyncStore {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  savePlan(jobId: string, plan: unknown): void {
+    this.db.prepare('INSERT OR REPLACE INTO resync_plans (job_id, body, built_at) VALUES (?, ?, ?)').run(jobId, JSON.stringify(plan), this.now().toISOString());
+  }
+
+  plan(jobId: string): { body: unknown; builtAt: string } | undefined {
+    const r = this.db.prepare('SELECT body, built_at FROM resync_plans WHERE job_id = ?').get(jobId) as Row | undefined;
+    return r ? { body: parse(r.body, null), builtAt: r.built_at as string } : undefined;
+  }
+
+  setDecision(d: Omit<ResyncDecision, 'decidedAt'>): ResyncDecision {
+    const decidedAt = this.now().toISOString();
+    const body = { fields: d.fields, edits: d.edits, overwriteJira: d.overwriteJira };
+    this.db
+      .prepare('INSERT OR REPLACE INTO resync_decisions (job_id, issue_key, kind, decision, body, decided_by, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(d.jobId, d.issueKey, d.kind, d.decision, JSON.stringify(body), d.decidedBy, decidedAt);
+    return { ...d, decidedAt };
+  }
+
+  decisions(jobId: string): ResyncDecision[] {
+    return (this.db.prepare('SELECT * FROM resync_decisions WHERE job_id = ? ORDER BY issue_key').all(jobId) as Row[]).map((r) => {
+      const body = parse<Pick<ResyncDecision, 'fields' | 'edits' | 'overwriteJira'>>(r.body, {});
+      return {
+        jobId,
+        issueKey: r.issue_key as string,
+        kind: r.kind as ResyncDecisionKind,
+        decision: r.decision as ResyncDecision['decision'],
+        ...(body.fields ? { fields: body.fields } : {}),
+        ...(body.edits ? { edits: body.edits } : {}),
+        ...(body.overwriteJira ? { overwriteJira: true } : {}),
+        decidedBy: r.decided_by as string,
+        decidedAt: r.decided_at as string,
+      };
+    });
+  }
+
+  private toStep(r: Row): ResyncStepRecord {
+    return {
+      jobId: r.job_id as string,
+      issueKey: r.issue_key as string,
+      step: r.step as ResyncStepName,
+      state: r.state as ResyncStepRecord['state'],
+      written: parse<WrittenFields | null>(r.written, null),
+      jiraUpdated: (r.jira_updated as string | null) ?? null,
+      at: r.at as string,
+    };
+  }
+
+  step(jobId: string, issueKey: string, step: ResyncStepName): ResyncStepRecord | undefined {
+    const r = this.db.prepare('SELECT * FROM resync_steps WHERE job_id = ? AND issue_key = ? AND step = ?').get(jobId, issueKey, step) as Row | undefined;
+    return r ? this.toStep(r) : undefined;
+  }
+
+  steps(jobId: string): ResyncStepRecord[] {
+    return (this.db.prepare('SELECT * FROM resync_steps WHERE job_id = ? ORDER BY issue_key, step').all(jobId) as Row[]).map((r) => this.toStep(r));
+  }
+
+  /** Written (synchronously) before the request that performs the step. */
+  stepPending(jobId: string, issueKey: string, step: ResyncStepName): void {
+    this.db
+      .prepare(`INSERT INTO resync_steps (job_id, issue_key, step, state, at) VALUES (?, ?, ?, 'pending', ?) ON CONFLICT (job_id, issue_key, step) DO UPDATE SET state = 'pending', at = excluded.at WHERE state = 'pending'`)
+      .run(jobId, issueKey, step, this.now().toISOString());
+  }
+
+  /** Written (synchronously) the moment Jira confirms the step. */
+  stepDone(jobId: string, issueKey: string, step: ResyncStepName, extra: { written?: WrittenFields; jiraUpdated?: string | null } = {}): void {
+    this.db
+      .prepare(
+        `INSERT INTO resync_steps (job_id, issue_key, step, state, written, jira_updated, at) VALUES (?, ?, ?, 'done', ?, ?, ?)
+         ON CONFLICT (job_id, issue_key, step) DO UPDATE SET state = 'done', written = excluded.written, jira_updated = excluded.jira_updated, at = excluded.at`,
+      )
+      .run(jobId, issueKey, step, extra.written ? JSON.stringify(extra.written) : null, extra.jiraUpdated ?? null, this.now().toISOString());
+  }
+
+  /** The newest edit re-sync made to an issue (any job): what it wrote and Jira's `updated` after it. */
+  lastEdit(issueKey: string): ResyncStepRecord | undefined {
+    const r = this.db
+      .prepare(`SELECT * FROM resync_steps WHERE issue_key = ? AND step = 'edit' AND state = 'done' ORDER BY at DESC, rowid DESC LIMIT 1`)
+      .get(issueKey) as Row | undefined;
+    return r ? this.toStep(r) : undefined;
+  }
+
+  /** Issues already marked as removed from the page (labelled by an earlier re-sync). */
+  markedIssues(): Set<string> {
+    return new Set((this.db.prepare(`SELECT DISTINCT issue_key FROM resync_steps WHERE step = 'label' AND state = 'done'`).all() as Row[]).map((r) => r.issue_key as string));
+  }
+}
+
+const stores = new WeakMap<Database.Database, ResyncStore>();
+
+/** The re-sync tables of a job store (they live in the same SQLite file); undefined for a store without SQLite. */
+export function resyncStoreOf(store: JobStore): ResyncStore | undefined {
+  if (!(store instanceof SqliteJobStore)) return undefined;
+  let s = stores.get(store.db);
+  if (!s) {
+    s = new ResyncStore(store.db);
+    stores.set(store.db, s);
+  }
+  return s;
+}
