@@ -5,6 +5,24 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Node first: everything below needs it, and the code needs 20.12+ (util.parseEnv). Debian 12 and
+# Ubuntu 24.04 ship Node 18, which would fail much later with an obscure error.
+REQUIRED_NODE="20.12.0"
+node_version=$(node -p 'process.versions.node' 2>/dev/null || true)
+if [ -z "$node_version" ]; then
+  echo "Spec2Tickets needs Node.js $REQUIRED_NODE or newer, and no 'node' was found on PATH." >&2
+  echo "Install Node.js 20 LTS or newer (e.g. from NodeSource's Debian/Ubuntu packages, or nvm), then run this again." >&2
+  exit 1
+fi
+IFS=. read -r have_major have_minor _ <<<"$node_version"
+IFS=. read -r need_major need_minor _ <<<"$REQUIRED_NODE"
+if ! [[ "$have_major" =~ ^[0-9]+$ && "$have_minor" =~ ^[0-9]+$ ]] || [ "$have_major" -lt "$need_major" ] || { [ "$have_major" -eq "$need_major" ] && [ "$have_minor" -lt "$need_minor" ]; }; then
+  echo "Spec2Tickets needs Node.js $REQUIRED_NODE or newer; this machine has $node_version ($(command -v node))." >&2
+  echo "Debian 12 and Ubuntu 24.04 ship Node 18: install Node.js 20 LTS or newer (e.g. from NodeSource's Debian/Ubuntu packages, or nvm), then run this again." >&2
+  exit 1
+fi
+echo "Node.js $node_version: ok. Setup downloads from the npm registry and, for missing system libraries, your Debian/Ubuntu package sources (see docs/install.md for an offline machine)."
+
 APT_PACKAGES=(libsecret-1-dev python3 make g++ chromium gnome-keyring dbus dbus-x11)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
