@@ -17,6 +17,8 @@ export interface Coverage {
   uncovered: string[];
   /** covered / requirementBlocks; 1 when the page has no requirement blocks. */
   ratio: number;
+  /** Success criteria, measurable outcomes and KPIs among the requirement blocks, and how many are cited. */
+  successCriteria: { total: number; traced: number };
 }
 
 export function computeCoverage(doc: SpecDocument, breakdown: Breakdown): Coverage {
@@ -25,11 +27,13 @@ export function computeCoverage(doc: SpecDocument, breakdown: Breakdown): Covera
   const requirements = doc.blocks.filter(isRequirementBlock);
   const uncovered = requirements.filter((b) => !cited.has(b.id)).map((b) => b.id);
   const covered = requirements.length - uncovered.length;
+  const success = requirements.filter((b) => b.tags.includes('successCriterion'));
   return {
     requirementBlocks: requirements.length,
     covered,
     uncovered,
     ratio: requirements.length === 0 ? 1 : covered / requirements.length,
+    successCriteria: { total: success.length, traced: success.filter((b) => cited.has(b.id)).length },
   };
 }
 
@@ -39,6 +43,14 @@ export function coverageFindings(doc: SpecDocument, coverage: Coverage): Finding
   return coverage.uncovered.map((id) => {
     const b = byId.get(id);
     const where = b && b.headingPath.length > 0 ? ` (under "${b.headingPath.join(' › ')}")` : '';
+    if (b?.tags.includes('successCriterion')) {
+      return {
+        severity: 'warning' as const,
+        code: 'untraced-success-criterion',
+        blockId: id,
+        message: `No item traces the success criterion "${snippet(b.text)}"${where}. Add it as an acceptance criterion of the epic or story it measures, or as a story that verifies it.`,
+      };
+    }
     return {
       severity: 'warning' as const,
       code: 'uncovered-requirement',

@@ -4,7 +4,7 @@
 // except an estimate Jira cannot take.
 
 import { STORY_POINTS } from './schema.ts';
-import type { Breakdown, Story, Subtask } from './schema.ts';
+import type { Breakdown, Epic, Story, Subtask } from './schema.ts';
 import type { Finding } from './findings.ts';
 import { parseStoryForm } from './storyForm.ts';
 
@@ -43,11 +43,52 @@ const SOLUTION_RE = new RegExp(
   'iu',
 );
 
+// Words a finished phrase does not end with: articles, prepositions, conjunctions, auxiliaries. A title
+// ending in one was cut mid-phrase ("…derive the title via a").
+const DANGLING_WORDS = [
+  'a', 'an', 'the', 'of', 'to', 'via', 'by', 'with', 'without', 'for', 'from', 'in', 'into', 'on', 'onto', 'at', 'as',
+  'and', 'or', 'but', 'nor', 'than', 'that', 'which', 'who', 'whose', 'when', 'where', 'while', 'if', 'unless', 'because',
+  'so', 'is', 'are', 'was', 'were', 'be', 'been', 'has', 'have', 'had', 'must', 'shall', 'should', 'will', 'can', 'may',
+  'its', 'their', 'his', 'her', 'our', 'your', 'my', 'this', 'these', 'those', 'each', 'every', 'any', 'all', 'such',
+  'including', 'e.g', 'i.e', 'etc', 'per', 'between', 'within', 'through', 'across', 'after', 'before', 'using',
+  // de, fr, es
+  'der', 'die', 'das', 'den', 'dem', 'des', 'ein', 'eine', 'und', 'oder', 'mit', 'für', 'von', 'zu', 'im',
+  'le', 'la', 'les', 'un', 'une', 'de', 'du', 'et', 'ou', 'avec', 'pour', 'par', 'el', 'los', 'las', 'una', 'y', 'o', 'con', 'para', 'por',
+];
+const DANGLING_RE = new RegExp(`(?<![\\p{L}\\p{N}])(?:${DANGLING_WORDS.map((w) => w.replace('.', '\\.')).join('|')})[.,;:!?]*$`, 'iu');
+
+/** Whether a title stops in the middle of a phrase: an ellipsis cut, or a last word that needs a continuation. */
+export function endsMidPhrase(title: string): boolean {
+  const t = title.trim();
+  const words = t.split(/\s+/).length;
+  return /…$|\.\.\.$/.test(t) || (words > 1 && (DANGLING_RE.test(t) || /[:,;–—-]$/.test(t)));
+}
+
+// Criteria that restate nothing testable: boilerplate a generator fills in when it found no condition.
+const TEMPLATE_CRITERIA = [
+  /^meets the requirements?\b/i,
+  /^(?:the\s+)?requirements?\s+(?:is|are)\s+(?:met|fulfilled|satisfied|implemented)\b/i,
+  /^(?:it\s+)?works\s+as\s+(?:described|specified|expected)\b/i,
+  /^(?:implemented|done)\s+as\s+(?:described|specified)\b/i,
+  /^all\s+listed\s+sub-?tasks\s+are\s+done\b/i,
+  /^(?:erfüllt\s+die\s+anforderung|satisfait\s+l['’]exigence|cumple\s+el\s+requisito)\b/i,
+];
+
+/** Whether an acceptance criterion is boilerplate, or a sentence cut off before its object ("…messages when."). */
+export function isTemplateCriterion(criterion: string): boolean {
+  const c = criterion.trim();
+  return TEMPLATE_CRITERIA.some((re) => re.test(c)) || (c.split(/\s+/).length > 1 && DANGLING_RE.test(c.replace(/[.!]+$/u, ''))) || /…$/.test(c);
+}
+
+// The same punctuation twice ("FR-001: : The…", "done..", ",,"), not an ellipsis or a quoted path.
+const DUPLICATED_PUNCTUATION = /[:;,]\s*[:;,]|[!?]\s*[.:;,]|(?<![.\w/`'"])\.\s*\.(?![.\w/`'"])/u;
+const UNRESOLVED_MENTION = /(?<![\p{L}\p{N}_.@])@user(?![\p{L}\p{N}_])/u;
+
 function vagueWordsIn(text: string): string[] {
   return [...new Set([...text.matchAll(VAGUE_RE)].map((m) => m[1]!.toLowerCase()))];
 }
 
-function lintCommon(item: Story | Subtask, kind: 'Story' | 'Sub-task'): Finding[] {
+function lintCommon(item: Epic | Story | Subtask, kind: 'Epic' | 'Story' | 'Sub-task'): Finding[] {
   const out: Finding[] = [];
   const id = item.id;
   if (item.title.length > ADVISED_TITLE_MAX) {
@@ -66,6 +107,41 @@ function lintCommon(item: Story | Subtask, kind: 'Story' | 'Sub-task'): Finding[
       code: 'title-not-minimal',
       itemId: id,
       message: `${kind} ${id}: the title ${brackets > 0 ? 'contains bracketed remarks' : 'has more than one sentence'}; keep the title to one statement and move the rest to the description.`,
+    });
+  }
+  if (endsMidPhrase(item.title)) {
+    out.push({
+      severity: 'warning',
+      code: 'title-cut-mid-phrase',
+      itemId: id,
+      message: `${kind} ${id}: the title "${item.title}" stops in the middle of a phrase; end it where the phrase ends and leave the rest to the description.`,
+    });
+  }
+  const punctuated = [item.title, ...item.acceptanceCriteria].find((t) => DUPLICATED_PUNCTUATION.test(t));
+  if (punctuated !== undefined) {
+    const m = DUPLICATED_PUNCTUATION.exec(punctuated)!;
+    out.push({
+      severity: 'warning',
+      code: 'duplicated-punctuation',
+      itemId: id,
+      message: `${kind} ${id} has doubled punctuation ("${m[0]}" in "${punctuated.length > 80 ? `${punctuated.slice(0, 79)}…` : punctuated}"); remove the extra mark.`,
+    });
+  }
+  if ([item.title, item.description, item.notes, ...item.acceptanceCriteria].some((t) => UNRESOLVED_MENTION.test(t))) {
+    out.push({
+      severity: 'warning',
+      code: 'unresolved-mention',
+      itemId: id,
+      message: `${kind} ${id} mentions "@user", a person whose name could not be looked up; write the person's name instead, or check that the service account may view user profiles in Confluence.`,
+    });
+  }
+  const templated = item.acceptanceCriteria.map((c, i) => ({ c, i })).filter(({ c }) => isTemplateCriterion(c));
+  if (templated.length > 0) {
+    out.push({
+      severity: 'warning',
+      code: 'template-criterion',
+      itemId: id,
+      message: `${kind} ${id}: criterion ${templated.map((t) => t.i + 1).join(', ')} ("${templated[0]!.c.slice(0, 80)}") is boilerplate or cut off, not a condition anyone can test; state the condition, limit or number that shows the work is done.`,
     });
   }
   const places: string[] = [];
@@ -170,11 +246,34 @@ export function lintSubtask(subtask: Subtask): Finding[] {
   return lintCommon(subtask, 'Sub-task');
 }
 
-/** Lints every story and sub-task, and reports titles used by more than one story. */
+// Section headings of specification templates: they say where text sits on the page, not what to build.
+const TEMPLATE_HEADING =
+  /\((?:mandatory|optional|required|if applicable)\)|^(?:\d+(?:\.\d+)*\.?\s+)?(?:user\s+scenarios(?:\s*(?:&|and)\s*testing)?|requirements|functional\s+requirements|non-functional\s+requirements|success\s+criteria|measurable\s+outcomes|edge\s+cases|key\s+entities|assumptions|clarifications|acceptance\s+criteria|overview|background|introduction)(?:\s*\(part\s+\d+\))?$/i;
+
+/** Whether an epic title is only a template's section heading ("Requirements (mandatory)"). */
+export function isTemplateHeading(title: string): boolean {
+  return TEMPLATE_HEADING.test(title.trim());
+}
+
+export function lintEpic(epic: Epic): Finding[] {
+  const out = lintCommon(epic, 'Epic').filter((f) => f.code !== 'title-not-minimal');
+  if (isTemplateHeading(epic.title)) {
+    out.push({
+      severity: 'warning',
+      code: 'epic-template-heading',
+      itemId: epic.id,
+      message: `Epic ${epic.id} is named after the page's template heading "${epic.title}"; name it after the feature or user story its stories deliver.`,
+    });
+  }
+  return out;
+}
+
+/** Lints every epic, story and sub-task, and reports titles used by more than one story. */
 export function lintBreakdown(breakdown: Breakdown): Finding[] {
   const out: Finding[] = [];
   const titles = new Map<string, string>();
   for (const e of breakdown.epics) {
+    out.push(...lintEpic(e));
     for (const s of e.stories) {
       out.push(...lintStory(s));
       const key = s.title.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();

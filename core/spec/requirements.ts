@@ -10,10 +10,10 @@ const w = (body: string, flags = 'iu') => new RegExp(`${NOT_LETTER_BEFORE}(?:${b
 
 /**
  * FR-001, NFR-4, REQ-12, US-3, BR-2, AC-1, UC-7, FR-AUTH-01, REQ_12, SEC-3.1 (upper case only: "us-3" is prose);
- * RF-/RNF- are the Spanish (and Portuguese) requisito funcional / no funcional.
+ * RF-/RNF- are the Spanish (and Portuguese) requisito funcional / no funcional; SC-/KPI- success criteria and KPIs.
  */
 const REQUIREMENT_ID = new RegExp(
-  `${NOT_LETTER_BEFORE}((?:FR|NFR|RF|RNF|REQ|RQ|US|UC|BR|AC|SR|SYS|TR|QR|DR|IR|UR|SEC|PERF)(?:-[A-Z]{2,10})?[-_]?\\d{1,5}(?:\\.\\d{1,3})*)(?![\\p{L}\\p{N}_]|\\.\\d)`,
+  `${NOT_LETTER_BEFORE}((?:FR|NFR|RF|RNF|REQ|RQ|US|UC|BR|AC|SR|SYS|TR|QR|DR|IR|UR|SEC|PERF|SC|KPI)(?:-[A-Z]{2,10})?[-_]?\\d{1,5}(?:\\.\\d{1,3})*)(?![\\p{L}\\p{N}_]|\\.\\d)`,
   'u',
 );
 
@@ -47,6 +47,13 @@ const INLINE_SCENARIO = new RegExp(
 
 export const ACCEPTANCE_HEADING =
   /acceptance\s+criteria|definition\s+of\s+done|akzeptanzkriterien|abnahmekriterien|crit[èe]res\s+d['’]\s*acceptation|criterios\s+de\s+aceptaci[óo]n/i;
+
+/** Headings of sections whose items say how success is measured: each item is a requirement to trace. */
+export const SUCCESS_HEADING =
+  /success\s+criteri(?:a|on)|measurable\s+outcomes?|success\s+metrics?|\bKPIs?\b|key\s+performance\s+indicators?|key\s+results|erfolgskriterien|kennzahlen|crit[èe]res\s+de\s+(?:succ[èe]s|r[ée]ussite)|indicateurs\s+cl[ée]s|criterios\s+de\s+[ée]xito|indicadores\s+clave/i;
+/** Headings of sections listing situations the work must handle. */
+export const EDGE_CASE_HEADING = /edge\s+cases?|corner\s+cases?|boundary\s+cases?|failure\s+modes?|randf[äa]lle|grenzf[äa]lle|cas\s+limites?|casos\s+l[íi]mite/i;
+const SUCCESS_ID = /^(?:SC|KPI)(?:[-_]|\d)/;
 
 const TAGGABLE: ReadonlySet<BlockKind> = new Set(['paragraph', 'listItem', 'tableRow', 'task', 'quote']);
 
@@ -84,6 +91,9 @@ export function tagRequirement(ctx: TagContext): TagResult {
     tags.push('acceptanceCriteria');
   }
   if (ctx.kind === 'task' && ctx.done === false) tags.push('openTask');
+  const inSection = (re: RegExp): boolean => ctx.headingPath.some((h) => re.test(h));
+  if ((id && SUCCESS_ID.test(id)) || (ctx.kind !== 'task' && inSection(SUCCESS_HEADING))) tags.push('successCriterion');
+  else if (ctx.kind !== 'task' && inSection(EDGE_CASE_HEADING)) tags.push('edgeCase');
   return id ? { tags, requirementId: id } : { tags };
 }
 

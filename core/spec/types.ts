@@ -25,6 +25,8 @@ export const REQUIREMENT_TAGS = [
   'gherkin', // Given / When / Then
   'acceptanceCriteria', // item of a list under an "Acceptance criteria" heading or lead-in
   'openTask', // an unchecked task-list item
+  'successCriterion', // a success criterion, measurable outcome or KPI (SC-001, items under "Success criteria")
+  'edgeCase', // an item under an "Edge cases" heading: a situation the work must handle
 ] as const;
 export type RequirementTag = (typeof REQUIREMENT_TAGS)[number];
 
