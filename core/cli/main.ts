@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { CliInputError, registerGenerate } from './generate.ts';
 import { registerServe } from './serve.ts';
 import { registerKeys } from './keys.ts';
+import { registerBackup } from './backup.ts';
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerGenerate(program);
   registerServe(program);
   registerKeys(program);
+  registerBackup(program);
   return program;
 }
 
