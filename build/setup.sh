@@ -23,14 +23,14 @@ if ! [[ "$have_major" =~ ^[0-9]+$ && "$have_minor" =~ ^[0-9]+$ ]] || [ "$have_ma
 fi
 echo "Node.js $node_version: ok. Setup downloads from the npm registry and, for missing system libraries, your Debian/Ubuntu package sources (see docs/install.md for an offline machine)."
 
-APT_PACKAGES=(libsecret-1-dev python3 make g++ chromium gnome-keyring dbus dbus-x11)
+APT_PACKAGES=(libsecret-1-dev python3 make g++ chromium gnome-keyring dbus dbus-x11 openssl)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 if [ "${#missing[@]}" -gt 0 ]; then
-  SUDO=""
-  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
   echo "Installing system packages: ${missing[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
@@ -42,6 +42,17 @@ fi
 want_electron="${ELECTRON_SKIP_BINARY_DOWNLOAD:-auto}"
 ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm ci --no-audit --no-fund
 node build/check-native.mjs
+# nginx for the test that checks the reverse-proxy guide's configuration with `nginx -t`: only the
+# binary, unpacked from Debian's package into .tmp/tools, so no web server is installed or started.
+if [ ! -x .tmp/tools/nginx/usr/sbin/nginx ] && command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null; then
+  mkdir -p .tmp/tools/deb
+  fetch_nginx() { (cd .tmp/tools/deb && rm -f nginx_*.deb && apt-get download -qq nginx >/dev/null 2>&1); }
+  if fetch_nginx || { $SUDO apt-get update -qq && fetch_nginx; }; then
+    dpkg-deb -x .tmp/tools/deb/nginx_*.deb .tmp/tools/nginx
+  else
+    echo "Debian's nginx package could not be fetched: the reverse-proxy configuration test will fail."
+  fi
+fi
 # The review queue (served by the admin listener) and the desktop bundle.
 npm run --silent build:renderer
 npm run --silent build:desktop
