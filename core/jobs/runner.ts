@@ -167,7 +167,8 @@ export class JobRunner {
   }
 
   async reject(jobId: string, actor: string, reason?: string): Promise<JobRecord> {
-    return this.changed(await this.store.transition(jobId, 'rejected', { actor, from: 'awaiting_review', details: reason ? { reason } : {} }));
+    // The reason stays with the job (progress) so the public status can tell the requester.
+    return this.changed(await this.store.transition(jobId, 'rejected', { actor, from: 'awaiting_review', details: reason ? { reason } : {}, ...(reason ? { progress: { rejectionReason: reason } } : {}) }));
   }
 
   async cancel(jobId: string, actor: string): Promise<JobRecord> {

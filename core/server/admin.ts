@@ -28,6 +28,8 @@ import { jobStatusView, type JobStatusView } from './jobView.ts';
 import type { ModelControl } from '../model/modelControl.ts';
 import { modelRoutes } from './modelRoutes.ts';
 import { ProjectKeySchema } from '../jira/projectKey.ts';
+import type { BreakdownReport } from '../breakdown/checkBreakdown.ts';
+import { ParsedPageCache, reviewRoutes } from './reviewRoutes.ts';
 
 export const ADMIN_HOST = '127.0.0.1';
 export const SESSION_COOKIE = 's2t_session';
@@ -47,7 +49,7 @@ export interface AdminDeps {
   /** Model management (hardware, catalogue, models folder, download, load/unload) when the engine can switch. */
   modelControl?: ModelControl;
   parse: (snapshot: { title: string; body: string }) => SpecDocument;
-  check: (doc: SpecDocument, breakdown: Breakdown) => unknown;
+  check: (doc: SpecDocument, breakdown: Breakdown) => BreakdownReport;
   /** The port the listener is bound to (known after listen), for the Host allow-list. */
   port: () => number;
   sessionToken: string;
@@ -117,7 +119,7 @@ export interface JobDetailResponse {
     diff: BreakdownDiff | null;
   };
   /** checkBreakdown's report for the latest version, or { error } when it could not be checked. */
-  report: unknown;
+  report: BreakdownReport | { error: string } | null;
   duplicates: {
     /** Per item, existing issues that look like it (Jira search and earlier jobs of the page). */
     candidates: ItemDuplicates[] | null;
@@ -194,6 +196,8 @@ export function createAdminApp(deps: AdminDeps): Express {
 
   const api = express.Router();
   api.use(express.json({ limit: ADMIN_BODY_LIMIT }));
+  const pages = new ParsedPageCache(deps.parse);
+  api.use(reviewRoutes({ store: deps.store, runner: deps.runner, pages, actor }));
 
   const jobOr404 = async (id: string) => {
     const job = await deps.store.getJob(id);
@@ -238,10 +242,10 @@ export function createAdminApp(deps: AdminDeps): Express {
       deps.store.auditLog(job.id),
       deps.store.createdIssues(job.id),
     ]);
-    let report: unknown = null;
+    let report: JobDetailResponse['report'] = null;
     if (snapshot?.body && latest?.body) {
       try {
-        report = deps.check(deps.parse({ title: snapshot.title, body: snapshot.body }), parseBreakdown(latest.body));
+        report = deps.check(pages.get(job.id, snapshot)!, parseBreakdown(latest.body));
       } catch (err) {
         report = { error: `The breakdown could not be checked: ${(err as Error).message}` };
       }
@@ -287,14 +291,13 @@ export function createAdminApp(deps: AdminDeps): Express {
     res.json({ versionNo: version.versionNo, kind: version.kind, author: version.author, createdAt: version.createdAt });
   });
 
-  const action = (name: 'approve' | 'cancel' | 'retry') =>
+  const action = (name: 'cancel' | 'retry') =>
     api.post(`/jobs/:id/${name}`, async (req, res) => {
       const job = await jobOr404(String(req.params.id));
       const { by } = validate(ActorSchema, req.body);
       const next = await deps.runner[name](job.id, actor(req, by));
       res.json(jobStatusView(next, await deps.store.createdIssues(job.id)));
     });
-  action('approve');
   action('cancel');
   action('retry');
   api.post('/jobs/:id/reject', async (req, res) => {

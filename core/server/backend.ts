@@ -24,12 +24,13 @@ import { createPublicApp } from './public.ts';
 import { createAdminApp, ADMIN_HOST, type ModelActions } from './admin.ts';
 import { jobStatusView } from './jobView.ts';
 import { recordRunningBackend } from './runningBackend.ts';
+import type { BreakdownReport } from '../breakdown/checkBreakdown.ts';
 import type { ModelControl } from '../model/modelControl.ts';
 
 /** What the backend needs from the rest of the product, built once the settings service exists. */
 export interface BackendParts {
   steps: PipelineSteps;
-  check: (doc: SpecDocument, breakdown: Breakdown) => unknown;
+  check: (doc: SpecDocument, breakdown: Breakdown) => BreakdownReport;
   checkJira: () => Promise<ServiceCheck>;
   checkConfluence: () => Promise<ServiceCheck>;
   modelActions?: ModelActions;

@@ -16,6 +16,8 @@ export interface JobStatusView {
   issues: { itemId: string; key: string; url: string }[];
   error: JobRecord['error'];
   attempt: number;
+  /** Why the reviewer rejected the breakdown; present only on a rejected job whose reviewer gave a reason. */
+  rejectionReason?: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -34,6 +36,7 @@ export function jobStatusView(job: JobRecord, issues: CreatedIssue[]): JobStatus
     issues: issues.map((i) => ({ itemId: i.itemId, key: i.key, url: i.url })),
     error: job.error,
     attempt: job.attempt,
+    ...(job.state === 'rejected' && typeof job.progress.rejectionReason === 'string' ? { rejectionReason: job.progress.rejectionReason } : {}),
     createdAt: job.createdAt,
     updatedAt: job.updatedAt,
   };

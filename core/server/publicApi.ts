@@ -25,7 +25,11 @@ export interface CreateJobResponse {
   created: boolean;
 }
 
-export type JobStatusResponse = JobStatusView;
+/**
+ * A job's status as the Forge app reads it. `rejectionReason` is present when a reviewer rejected the
+ * breakdown and said why, so the macro can tell the requester.
+ */
+export type JobStatusResponse = JobStatusView & { rejectionReason?: string };
 export type HealthResponse = HealthReport;
 
 export interface ApiErrorBody {

@@ -7,7 +7,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { startReviewApp, type ReviewApp } from './support/reviewApp.ts';
+import { approveFromScreen, startReviewApp, type ReviewApp } from './support/reviewApp.ts';
 import { loadCorpusPage } from '../corpus/index.ts';
 import type { JobDetailResponse } from '../../core/server/admin.ts';
 
@@ -78,7 +78,7 @@ describe('job page controls in Chromium', () => {
     await candidate.getByRole('button', { name: `Create and link to ${wallet.key}` }).click();
     await candidate.getByText(`create, relates to ${wallet.key}`).waitFor();
 
-    await page.getByRole('button', { name: 'Approve and create in Jira' }).click();
+    await approveFromScreen(page);
     const done = await app.waitForJob(jobId, (j) => j.state === 'done' || j.state === 'failed', 20_000);
     assert.equal(done.state, 'done', JSON.stringify(done.error));
     const created = done.issues.find((i) => i.itemId === 'S1.2')?.key;
@@ -121,7 +121,7 @@ describe('job page controls in Chromium', () => {
     await page.locator('[data-item-id="E1"]').getByText(`already ${oldEpic}`).waitFor();
     assert.equal(await page.locator('[data-item-id="S1.2"]').getByText(/already/).count(), 0, 'the new story is not marked');
 
-    await page.getByRole('button', { name: 'Approve and create in Jira' }).click();
+    await approveFromScreen(page);
     const again = await app.waitForJob(second, (j) => j.state === 'done' || j.state === 'failed', 20_000);
     assert.equal(again.state, 'done', JSON.stringify(again.error));
     assert.deepEqual(again.issues.map((i) => i.itemId), ['S1.2'], 'only the new requirement was created');

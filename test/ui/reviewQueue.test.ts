@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { statSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { startReviewApp, type ReviewApp } from './support/reviewApp.ts';
+import { approveFromScreen, startReviewApp, type ReviewApp } from './support/reviewApp.ts';
 import { loadCorpusPage } from '../corpus/index.ts';
 import type { JobDetailResponse } from '../../core/server/admin.ts';
 import { flattenBreakdown, parseBreakdown } from '../../core/breakdown/schema.ts';
@@ -73,7 +73,8 @@ describe('review queue in Chromium', () => {
     assert.equal(before.breakdown.latest?.versionNo, 2);
     const items = flattenBreakdown(parseBreakdown(before.breakdown.latest!.body));
 
-    await page.getByRole('button', { name: 'Approve and create in Jira' }).click();
+    const summary = await approveFromScreen(page);
+    assert.match(summary, new RegExp(`${items.length} issues to create\\s+in PAY`), summary);
     const keys = page.getByRole('list', { name: 'Created Jira issues' }).getByRole('link');
     await page.getByRole('heading', { level: 1, name: 'Checkout revamp PRD' }).waitFor();
     await page.locator('.state-done').first().waitFor({ timeout: 20_000 });
@@ -112,6 +113,8 @@ describe('review queue in Chromium', () => {
     assert.equal(await titleInput().inputValue(), '', 'the empty title is still there to fix');
     const detail = await app.adminJson<JobDetailResponse>(`/api/jobs/${jobId}`);
     assert.equal(detail.breakdown.latest?.versionNo, 1, 'nothing was saved');
+    await page.getByRole('button', { name: 'Discard edits' }).click();
+    await page.getByRole('status').filter({ hasText: 'Edits discarded.' }).waitFor();
   });
 
   test('a story added, one moved to another epic and one deleted are saved as one version the checks accept; then the job is rejected with a reason', async () => {
@@ -145,7 +148,7 @@ describe('review queue in Chromium', () => {
     assert.deepEqual(findings.filter((f) => f.severity === 'error'), [], 'no structural errors after the edits');
 
     await page.getByRole('button', { name: 'Reject…' }).click();
-    await page.getByLabel('Reason for rejecting (sent to the audit log)').fill('Needs product sign-off first');
+    await page.getByLabel('Reason for rejecting (the requester sees it on the page)').fill('Needs product sign-off first');
     await page.getByRole('button', { name: 'Reject job' }).click();
     await page.getByRole('status').filter({ hasText: 'Job rejected.' }).waitFor();
     await page.locator('.job-head .state-rejected').waitFor();

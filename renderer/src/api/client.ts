@@ -5,7 +5,8 @@
 
 import type { JobDetailResponse, JobListResponse, ModelResponse, ProjectChangeResponse } from '../../../core/server/admin.ts';
 import type { JobStatusView } from '../../../core/server/jobView.ts';
-import type { DuplicateDecisionKind } from '../../../core/store/types.ts';
+import type { ApproveRequest, JobPageResponse } from '../../../core/server/reviewRoutes.ts';
+import type { DuplicateDecision, DuplicateDecisionKind } from '../../../core/store/types.ts';
 import type { SettingsView, SettingsUpdate } from '../../../core/config/settings.ts';
 import type { IssuedKey, PublicKeyInfo } from '../../../core/server/apiKeys.ts';
 import type { Breakdown } from '../../../core/breakdown/schema.ts';
@@ -32,7 +33,7 @@ export interface ApiFailure {
 }
 export type ApiResult<T> = { ok: true; data: T } | ApiFailure;
 
-export type JobAction = 'approve' | 'reject' | 'cancel' | 'retry';
+export type JobAction = 'reject' | 'cancel' | 'retry';
 
 export interface ApiClientOptions {
   /** Base of the admin listener; '' for same origin. */
@@ -59,8 +60,10 @@ export class ApiClient {
       res = await this.fetchFn(`${this.base}/api${path}`, {
         method,
         credentials: 'same-origin',
-        headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
+        // Every state-changing request is JSON (the admin listener refuses others, a guard against
+        // cross-site form posts), even a DELETE without anything to say.
+        headers: method === 'GET' ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+        body: method === 'GET' ? undefined : JSON.stringify(body ?? {}),
       });
     } catch (err) {
       return { ok: false, status: 0, code: 'unreachable', message: `The Spec2Tickets backend does not answer (${(err as Error).message}). Is it still running?`, fields: [] };
@@ -95,6 +98,13 @@ export class ApiClient {
   job(id: string) {
     return this.call<JobDetailResponse>('GET', `/jobs/${encodeURIComponent(id)}`);
   }
+  /** The job's page, parsed: sections and blocks for the page view. */
+  page(id: string) {
+    return this.call<JobPageResponse>('GET', `/jobs/${encodeURIComponent(id)}/page`);
+  }
+  approve(id: string, summary: ApproveRequest['summary']) {
+    return this.call<JobStatusView>('POST', `/jobs/${encodeURIComponent(id)}/approve`, summary ? { summary } : {});
+  }
   saveBreakdown(id: string, breakdown: Breakdown) {
     return this.call<{ versionNo: number; kind: string; author: string; createdAt: string }>('PUT', `/jobs/${encodeURIComponent(id)}/breakdown`, { breakdown });
   }
@@ -105,10 +115,10 @@ export class ApiClient {
     return this.call<ProjectChangeResponse>('PUT', `/jobs/${encodeURIComponent(id)}/project`, { projectKey });
   }
   searchDuplicates(id: string) {
-    return this.call<unknown>('POST', `/jobs/${encodeURIComponent(id)}/duplicates/search`, {});
+    return this.call<Pick<JobDetailResponse['duplicates'], 'candidates' | 'noLongerOnPage' | 'searchedAt' | 'decisions'>>('POST', `/jobs/${encodeURIComponent(id)}/duplicates/search`, {});
   }
   decideDuplicate(id: string, itemId: string, issueKey: string, decision: DuplicateDecisionKind) {
-    return this.call<unknown>('PUT', `/jobs/${encodeURIComponent(id)}/duplicates/${encodeURIComponent(itemId)}`, { issueKey, decision });
+    return this.call<{ duplicates: DuplicateDecision[] }>('PUT', `/jobs/${encodeURIComponent(id)}/duplicates/${encodeURIComponent(itemId)}`, { issueKey, decision });
   }
   settings() {
     return this.call<SettingsView>('GET', '/settings');

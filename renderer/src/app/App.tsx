@@ -11,6 +11,7 @@ import { KeysPage } from '../keys/KeysPage.tsx';
 import { ModelsPage } from '../models/ModelsPage.tsx';
 import { ModelBadge } from './ModelBadge.tsx';
 import { SessionExpired } from './SessionExpired.tsx';
+import { confirmLeave } from './leaveGuard.ts';
 
 export type Route = { page: 'queue' } | { page: 'job'; id: string } | { page: 'settings' } | { page: 'keys' } | { page: 'models' };
 
@@ -27,7 +28,17 @@ export function parseRoute(hash: string): Route {
 function useRoute(): Route {
   const [hash, setHash] = useState(() => window.location.hash);
   useEffect(() => {
-    const on = () => setHash(window.location.hash);
+    let current = window.location.hash;
+    const on = () => {
+      if (window.location.hash === current) return;
+      // A screen with unsaved work may keep the route: put the address back without a new entry.
+      if (!confirmLeave()) {
+        window.history.replaceState(null, '', `${window.location.pathname}${window.location.search}${current}`);
+        return;
+      }
+      current = window.location.hash;
+      setHash(current);
+    };
     window.addEventListener('hashchange', on);
     return () => window.removeEventListener('hashchange', on);
   }, []);

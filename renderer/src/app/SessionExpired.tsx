@@ -13,6 +13,10 @@ export function SessionExpired({ message }: { message: string }) {
         <strong>Open the admin URL printed by the backend</strong> when it started (<code>spec2tickets serve</code> prints a
         line ending in <code>?token=…</code>; the desktop app opens it for you).
       </p>
+      <p>
+        Unsaved edits of a breakdown are <strong>kept in this browser</strong>: after you open the admin URL again, open the
+        same job and they come back, ready to save.
+      </p>
       {message && <p className="muted">The backend said: {message}</p>}
     </main>
   );

@@ -2,7 +2,8 @@
 // (add, delete, move, re-parent) and the page blocks it cites. Limits and enums come from the
 // breakdown schema itself, so the form offers exactly what the API accepts.
 
-import { useId, useState } from 'react';
+import { useId, useState, type ReactNode } from 'react';
+import type { SpecBlock } from '../../../core/spec/types.ts';
 import { LIMITS, PRIORITIES, STORY_POINTS, type Breakdown, type Priority } from '../../../core/breakdown/schema.ts';
 import type { Finding } from '../../../core/breakdown/findings.ts';
 import type { ItemDuplicates } from '../../../core/jira/findDuplicates.ts';
@@ -21,6 +22,13 @@ export interface ItemEditorProps {
   onDelete: () => void;
   onMove: (delta: -1 | 1) => void;
   onReparent: (parentId: string) => void;
+  /** The page's blocks by id (null while the page is not loaded). */
+  blocks: ReadonlyMap<string, SpecBlock> | null;
+  /** <option>s of the page's blocks, built once per page (a 1,000-block list is not rebuilt per keystroke). */
+  blockOptions: ReactNode;
+  onCite: (blockId: string) => void;
+  onUncite: (blockId: string) => void;
+  onShowBlock: (blockId: string) => void;
 }
 
 /** A comma-separated list kept as typed (so "a," can become "a, b") and handed up as an array. */
@@ -78,6 +86,7 @@ export function ItemEditor(p: ItemEditorProps) {
         <label htmlFor={`${ids}-title`}>Title</label>
         <input
           id={`${ids}-title`}
+          data-editor-title=""
           value={item.title}
           maxLength={LIMITS.titleMax}
           disabled={p.readOnly}
@@ -167,12 +176,43 @@ export function ItemEditor(p: ItemEditorProps) {
           <p className="muted small">This item cites no block of the page.</p>
         ) : (
           <ul className="sources" aria-label="Cited page blocks">
-            {item.sources.map((s) => (
-              <li key={s}>
-                <code>{s}</code>
-              </li>
-            ))}
+            {item.sources.map((s) => {
+              const block = p.blocks?.get(s);
+              return (
+                <li key={s}>
+                  <span className="source-text">
+                    {block ? (
+                      <>
+                        {block.headingPath.length > 0 && <span className="muted small">{block.headingPath.at(-1)}: </span>}
+                        {block.text.length > 300 ? `${block.text.slice(0, 297)}…` : block.text}
+                      </>
+                    ) : (
+                      <span className="muted">{p.blocks ? 'a block the page no longer has' : 'page not loaded'} ({s})</span>
+                    )}
+                  </span>
+                  <span className="source-actions">
+                    {block && (
+                      <button type="button" className="small-button" onClick={() => p.onShowBlock(s)}>
+                        Show on page
+                      </button>
+                    )}
+                    <button type="button" className="small-button" disabled={p.readOnly} aria-label={`Uncite ${block?.requirementId ?? s}`} onClick={() => p.onUncite(s)}>
+                      Uncite
+                    </button>
+                  </span>
+                </li>
+              );
+            })}
           </ul>
+        )}
+        {!p.readOnly && p.blockOptions && item.sources.length < LIMITS.sourcesMax && (
+          <label className="inline-field cite-field">
+            Cite a block
+            <select value="" onChange={(e) => e.target.value && p.onCite(e.target.value)}>
+              <option value="">choose a block of the page…</option>
+              {p.blockOptions}
+            </select>
+          </label>
         )}
       </div>
 

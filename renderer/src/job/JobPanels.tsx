@@ -6,17 +6,21 @@ import type { BreakdownReport } from '../../../core/breakdown/checkBreakdown.ts'
 import type { ItemDuplicates } from '../../../core/jira/findDuplicates.ts';
 import type { BreakdownDiff } from '../../../core/jobs/breakdownDiff.ts';
 import type { DuplicateDecision, DuplicateDecisionKind, AuditEntry } from '../../../core/store/types.ts';
+import { memo, useState } from 'react';
+import type { SpecBlock } from '../../../core/spec/types.ts';
+import type { Finding } from '../../../core/breakdown/findings.ts';
+import type { Breakdown, WorkItem } from '../../../core/breakdown/schema.ts';
+import { locate } from './breakdownEdit.ts';
 import { when } from '../app/format.ts';
 import { UNCHANGED_ON_PAGE } from '../../../core/jobs/skipItems.ts';
 import type { IssueNoLongerOnPage } from '../../../core/jobs/pageHistory.ts';
 
-/** The API types the report as unknown (it may be { error }); narrowed here once. */
+/** The quality report, or why there is none. */
 export function reportOf(detail: JobDetailResponse): { report: BreakdownReport | null; error: string | null } {
-  const r = detail.report as (Partial<BreakdownReport> & { error?: unknown }) | null;
+  const r = detail.report;
   if (!r) return { report: null, error: null };
-  if (typeof r.error === 'string') return { report: null, error: r.error };
-  if (r.coverage && Array.isArray(r.findings)) return { report: r as BreakdownReport, error: null };
-  return { report: null, error: 'The backend sent a quality report this screen does not understand.' };
+  if ('error' in r) return { report: null, error: r.error };
+  return { report: r, error: null };
 }
 
 export function duplicatesOf(detail: JobDetailResponse): ItemDuplicates[] {
@@ -32,14 +36,37 @@ function ItemRef({ id, onSelect }: { id: string; onSelect: (id: string) => void 
   );
 }
 
-export function QualityPanel({ detail, onSelect }: { detail: JobDetailResponse; onSelect: (id: string) => void }) {
-  const { report, error } = reportOf(detail);
+/** A block's text, whole when short, else the start with "Show all" to expand. */
+function BlockText({ text }: { text: string }) {
+  const [open, setOpen] = useState(false);
+  if (text.length <= 240 || open) return <span className="block-text">{text}</span>;
+  return (
+    <span className="block-text">
+      {text.slice(0, 200).replace(/\s+\S*$/, '')}…{' '}
+      <button type="button" className="link-button" onClick={() => setOpen(true)}>
+        Show all
+      </button>
+    </span>
+  );
+}
+
+export const QualityPanel = memo(function QualityPanel(p: {
+  detail: JobDetailResponse;
+  blocks: ReadonlyMap<string, SpecBlock>;
+  canEdit: boolean;
+  onSelect: (id: string) => void;
+  onShowBlock: (blockId: string) => void;
+  onAddStory: (blockId: string) => void;
+}) {
+  const { report, error } = reportOf(p.detail);
   if (error) return <p className="banner banner-warning">{error}</p>;
   if (!report) return <p className="muted">No quality report: the page or the breakdown is not available (yet, or any more).</p>;
   const c = report.coverage;
   const uncovered = report.findings.filter((f) => f.code === 'uncovered-requirement');
   const others = report.findings.filter((f) => f.code !== 'uncovered-requirement' && f.severity !== 'info');
   const errors = others.filter((f) => f.severity === 'error').length;
+  const byItem = new Map<string, Finding[]>();
+  for (const f of others) byItem.set(f.itemId ?? '', [...(byItem.get(f.itemId ?? '') ?? []), f]);
   return (
     <div className="quality">
       <p className="coverage" aria-label="Coverage">
@@ -52,22 +79,50 @@ export function QualityPanel({ detail, onSelect }: { detail: JobDetailResponse; 
       {uncovered.length > 0 && (
         <>
           <h3>Uncovered requirements</h3>
-          <ul className="findings">
-            {uncovered.map((f) => (
-              <li key={f.blockId} className="finding finding-warning">
-                <code>{f.blockId}</code> {f.message}
-              </li>
-            ))}
+          <ul className="findings" aria-label="Uncovered requirements">
+            {uncovered.map((f) => {
+              const block = f.blockId ? p.blocks.get(f.blockId) : undefined;
+              return (
+                <li key={f.blockId} className="finding finding-warning">
+                  {block ? (
+                    <>
+                      {block.headingPath.length > 0 && <span className="muted small">{block.headingPath.join(' › ')}: </span>}
+                      <BlockText text={block.text} />{' '}
+                      <button type="button" className="small-button" onClick={() => p.onShowBlock(block.id)}>
+                        Show on page
+                      </button>{' '}
+                      {p.canEdit && (
+                        <button type="button" className="small-button" onClick={() => p.onAddStory(block.id)}>
+                          Add a story from this block
+                        </button>
+                      )}
+                    </>
+                  ) : (
+                    <>{f.message}</>
+                  )}
+                </li>
+              );
+            })}
           </ul>
         </>
       )}
       {others.length > 0 && (
         <>
-          <h3>Findings</h3>
-          <ul className="findings">
-            {others.map((f, i) => (
-              <li key={i} className={`finding finding-${f.severity}`}>
-                <span className="sev">{f.severity}</span> {f.itemId && <ItemRef id={f.itemId} onSelect={onSelect} />} {f.message}
+          <h3>Findings by item</h3>
+          <ul className="findings findings-grouped" aria-label="Findings by item">
+            {[...byItem].map(([itemId, fs]) => (
+              <li key={itemId || '(breakdown)'}>
+                {itemId ? <ItemRef id={itemId} onSelect={p.onSelect} /> : <strong>Whole breakdown</strong>}{' '}
+                <span className="muted small">
+                  {fs.length} finding{fs.length === 1 ? '' : 's'}
+                </span>
+                <ul>
+                  {fs.map((f, i) => (
+                    <li key={i} className={`finding finding-${f.severity}`}>
+                      <span className="sev">{f.severity}</span> {f.message}
+                    </li>
+                  ))}
+                </ul>
               </li>
             ))}
           </ul>
@@ -76,9 +131,31 @@ export function QualityPanel({ detail, onSelect }: { detail: JobDetailResponse; 
       <p className="muted small">Checked against the last saved version.</p>
     </div>
   );
+});
+
+const FIELD_LABELS: Record<string, string> = {
+  title: 'Title',
+  description: 'Description',
+  acceptanceCriteria: 'Acceptance criteria',
+  estimate: 'Estimate',
+  priority: 'Priority',
+  labels: 'Labels',
+  components: 'Components',
+  dependsOn: 'Depends on',
+  sources: 'Sources',
+  notes: 'Notes',
+  parent: 'Parent',
+};
+
+function fieldText(item: WorkItem | undefined, field: string): string {
+  if (!item) return '';
+  const v = (item as unknown as Record<string, unknown>)[field];
+  if (v === null || v === undefined || v === '') return '—';
+  if (Array.isArray(v)) return v.length ? v.map(String).join('\n') : '—';
+  return String(v);
 }
 
-export function DiffPanel({ diff, onSelect }: { diff: BreakdownDiff | null; onSelect: (id: string) => void }) {
+export const DiffPanel = memo(function DiffPanel({ diff, before, after, onSelect }: { diff: BreakdownDiff | null; before: Breakdown | null; after: Breakdown | null; onSelect: (id: string) => void }) {
   if (!diff) return <p className="muted">No saved edits: the breakdown is as generated.</p>;
   return (
     <div className="diff">
@@ -96,17 +173,39 @@ export function DiffPanel({ diff, onSelect }: { diff: BreakdownDiff | null; onSe
             − {r.itemId} {r.title}
           </li>
         ))}
-        {diff.changed.map((c) => (
-          <li key={`c${c.itemId}`} className="diff-changed">
-            ~ <ItemRef id={c.itemId} onSelect={onSelect} /> {c.fields.join(', ')}
-          </li>
-        ))}
+        {diff.changed.map((c) => {
+          const was = before ? locate(before, c.itemId)?.item : undefined;
+          const now = after ? locate(after, c.itemId)?.item : undefined;
+          return (
+            <li key={`c${c.itemId}`} className="diff-changed">
+              ~ <ItemRef id={c.itemId} onSelect={onSelect} /> {c.fields.join(', ')}
+              <table className="diff-fields" aria-label={`Changes to ${c.itemId}`}>
+                <thead>
+                  <tr>
+                    <th scope="col">Field</th>
+                    <th scope="col">Generated</th>
+                    <th scope="col">Now</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {c.fields.map((f) => (
+                    <tr key={f}>
+                      <th scope="row">{FIELD_LABELS[f] ?? f}</th>
+                      <td className="diff-before">{fieldText(was, f)}</td>
+                      <td className="diff-after">{fieldText(now, f)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </li>
+          );
+        })}
       </ul>
     </div>
   );
-}
+});
 
-export function DuplicatesPanel(p: {
+export const DuplicatesPanel = memo(function DuplicatesPanel(p: {
   items: ItemDuplicates[];
   decisions: DuplicateDecision[];
   noLongerOnPage: IssueNoLongerOnPage[];
@@ -122,9 +221,11 @@ export function DuplicatesPanel(p: {
     <div className="duplicates">
       <p className="muted small">
         {p.searchedAt ? `Compared with Jira and earlier breakdowns of this page ${when(p.searchedAt)}.` : 'Jira has not been searched for this job yet.'}{' '}
-        <button type="button" className="small-button" disabled={p.busy || !p.canDecide} onClick={p.onSearch}>
-          Search Jira again
-        </button>
+        {p.canDecide && (
+          <button type="button" className="small-button" disabled={p.busy} onClick={p.onSearch}>
+            Search Jira again
+          </button>
+        )}
       </p>
       {p.items.length === 0 ? (
         <p className="muted">No existing issue looks like an item of this breakdown.</p>
@@ -190,7 +291,7 @@ export function DuplicatesPanel(p: {
       )}
     </div>
   );
-}
+});
 
 export function IssuesPanel({ issues, titleOf }: { issues: JobDetailResponse['job']['issues']; titleOf: (itemId: string) => string | undefined }) {
   if (issues.length === 0) return <p className="muted">Nothing created in Jira yet.</p>;

@@ -3,7 +3,7 @@
 // that an id names its parent (S2.3 sits under E2), so a re-parented item and its sub-tasks are
 // renumbered and every dependsOn that pointed at them follows.
 
-import { itemDefaults, type Breakdown, type Epic, type ItemLevel, type Story, type Subtask, type WorkItem } from '../../../core/breakdown/schema.ts';
+import { LIMITS, itemDefaults, type Breakdown, type Epic, type ItemLevel, type Story, type Subtask, type WorkItem } from '../../../core/breakdown/schema.ts';
 
 export interface Located {
   level: ItemLevel;
@@ -62,11 +62,69 @@ function nextId(b: Breakdown, level: ItemLevel, parentId: string | null): string
   return `${prefix}${n}`;
 }
 
+/**
+ * Changes one item. Only the path to it is copied (breakdown, its epic, its story): every other item
+ * keeps its identity, so a keystroke in a 1,000-item breakdown re-renders one tree row, not all.
+ */
 export function updateItem(b: Breakdown, id: string, patch: ItemPatch): Breakdown {
-  const next = clone(b);
-  const item = locate(next, id)?.item;
-  if (item) Object.assign(item, patch);
-  return next;
+  const at = locate(b, id);
+  if (!at) return b;
+  const apply = <T extends WorkItem>(item: T): T => ({ ...item, ...patch });
+  return {
+    ...b,
+    epics: b.epics.map((e) => {
+      if (e.id === id) return apply(e);
+      if (at.level === 'epic' || !(e.id === at.parentId || e.stories.some((s) => s.id === at.parentId))) return e;
+      return {
+        ...e,
+        stories: e.stories.map((s) => {
+          if (s.id === id) return apply(s);
+          if (s.id !== at.parentId) return s;
+          return { ...s, subtasks: s.subtasks.map((t) => (t.id === id ? apply(t) : t)) };
+        }),
+      };
+    }),
+  };
+}
+
+/** Adds a page block to the blocks an item cites (no change when it already does or is full). */
+export function citeBlock(b: Breakdown, id: string, blockId: string): Breakdown {
+  const item = locate(b, id)?.item;
+  if (!item || item.sources.includes(blockId) || item.sources.length >= LIMITS.sourcesMax) return b;
+  return updateItem(b, id, { sources: [...item.sources, blockId] });
+}
+
+export function unciteBlock(b: Breakdown, id: string, blockId: string): Breakdown {
+  const item = locate(b, id)?.item;
+  if (!item || !item.sources.includes(blockId)) return b;
+  return updateItem(b, id, { sources: item.sources.filter((x) => x !== blockId) });
+}
+
+/**
+ * A story written by the reviewer for a requirement no item covers: titled from the block's text,
+ * citing it, under the given epic (or a new epic when the breakdown has none).
+ */
+export function addStoryFromBlock(b: Breakdown, epicId: string | null, block: { id: string; text: string }): { breakdown: Breakdown; id: string } {
+  let base = b;
+  let parent = epicId && b.epics.some((e) => e.id === epicId) ? epicId : (b.epics[0]?.id ?? null);
+  if (!parent) {
+    const r = addItem(base, 'epic', null, 'Requirements added in review');
+    base = r.breakdown;
+    parent = r.id;
+  }
+  const flat = block.text.replace(/\s+/g, ' ').trim();
+  const title = flat.length <= LIMITS.titleMax ? flat : `${flat.slice(0, LIMITS.titleMax - 1).trimEnd()}…`;
+  const r = addItem(base, 'story', parent, title || 'New story');
+  return { breakdown: updateItem(r.breakdown, r.id, { sources: [block.id], description: flat.slice(0, LIMITS.descriptionMax) }), id: r.id };
+}
+
+/** Every item with the blocks it cites: block id → item ids, in tree order. */
+export function citationsByBlock(b: Breakdown): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  forEachItem(b, (item) => {
+    for (const src of item.sources) out.set(src, [...(out.get(src) ?? []), item.id]);
+  });
+  return out;
 }
 
 const blank = (id: string): Subtask => ({ id, title: '', ...itemDefaults('human') });

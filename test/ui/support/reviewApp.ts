@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { loadTestConfig } from '../../e2e/support/inProcess.ts';
 import { MemorySecretStore } from '../../../core/secrets/secretStore.ts';
 import { startBackend, type Backend } from '../../../core/server/backend.ts';
@@ -109,4 +109,19 @@ export async function startReviewApp(o: { engine?: BreakdownEngine } = {}): Prom
     await close();
     throw err;
   }
+}
+
+/**
+ * Approves the open job from its screen: "Approve and create in Jira", then the summary's confirm
+ * button (ticking "approve anyway" first when the summary lists gaps). Returns the summary's text.
+ */
+export async function approveFromScreen(page: Page): Promise<string> {
+  await page.getByRole('button', { name: 'Approve and create in Jira' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Approve and create in Jira' });
+  await dialog.waitFor();
+  const text = await dialog.innerText();
+  const anyway = dialog.getByLabel('I have read these gaps and approve anyway');
+  if (await anyway.count()) await anyway.check();
+  await dialog.getByRole('button', { name: /^(Create|Approve anyway and create) \d+ issues?/ }).click();
+  return text;
 }

@@ -1,0 +1,49 @@
+// Loading what the job page shows: the job detail (again on every pushed event for the job, keeping
+// unsaved edits) and the parsed page (once per job and page snapshot; a snapshot never changes).
+
+import { useCallback, useEffect, useState, type Dispatch } from 'react';
+import type { ApiClient } from '../api/client.ts';
+import type { ServerEvents } from '../api/useServerEvents.ts';
+import type { JobPageResponse } from '../../../core/server/reviewRoutes.ts';
+import type { JobAction } from './jobReducer.ts';
+
+/** Loads the job; `reload(keepDraft)` reads it again. */
+export function useJobDetail(api: ApiClient, jobId: string, events: ServerEvents, dispatch: Dispatch<JobAction>) {
+  const reload = useCallback(
+    async (keepDraft: boolean) => {
+      const r = await api.job(jobId);
+      if (r.ok) dispatch({ type: 'loaded', detail: r.data, keepDraft });
+      else dispatch({ type: 'loadFailed', error: r });
+    },
+    [api, jobId, dispatch],
+  );
+  useEffect(() => {
+    void reload(false);
+  }, [reload]);
+
+  // A pushed event for this job (state change, progress): read it again, keeping unsaved edits.
+  const pushed = events.jobs.get(jobId);
+  const stamp = pushed ? `${pushed.updatedAt}|${pushed.state}` : '';
+  useEffect(() => {
+    if (stamp) void reload(true);
+    // Whether unsaved edits are kept is the reducer's rule (keepDraft keeps them only when dirty).
+  }, [stamp, reload]);
+  return reload;
+}
+
+/** The parsed page of the job's snapshot `version` (null: none yet). */
+export function useJobPage(api: ApiClient, jobId: string, version: number | null): JobPageResponse | null {
+  const [page, setPage] = useState<JobPageResponse | null>(null);
+  useEffect(() => {
+    if (version === null) return;
+    let stale = false;
+    void api.page(jobId).then((r) => {
+      if (stale) return;
+      setPage(r.ok ? r.data : { jobId, snapshotVersion: version, page: null, reason: `The page could not be loaded: ${r.message}` });
+    });
+    return () => {
+      stale = true;
+    };
+  }, [api, jobId, version]);
+  return page;
+}
