@@ -50,7 +50,7 @@ const DANGLING_WORDS = [
   'and', 'or', 'but', 'nor', 'than', 'that', 'which', 'who', 'whose', 'when', 'where', 'while', 'if', 'unless', 'because',
   'so', 'is', 'are', 'was', 'were', 'be', 'been', 'has', 'have', 'had', 'must', 'shall', 'should', 'will', 'can', 'may',
   'its', 'their', 'his', 'her', 'our', 'your', 'my', 'this', 'these', 'those', 'each', 'every', 'any', 'all', 'such',
-  'including', 'e.g', 'i.e', 'etc', 'per', 'between', 'within', 'through', 'across', 'after', 'before', 'using',
+  'including', 'e.g', 'i.e', 'etc', 'per', 'between', 'within', 'through', 'across', 'using',
   // de, fr, es
   'der', 'die', 'das', 'den', 'dem', 'des', 'ein', 'eine', 'und', 'oder', 'mit', 'für', 'von', 'zu', 'im',
   'le', 'la', 'les', 'un', 'une', 'de', 'du', 'et', 'ou', 'avec', 'pour', 'par', 'el', 'los', 'las', 'una', 'y', 'o', 'con', 'para', 'por',

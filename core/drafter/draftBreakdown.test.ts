@@ -68,7 +68,8 @@ describe('draftBreakdown', () => {
 
   test('a requirement becomes a story with a short title, full description, derived criterion, priority and estimate', () => {
     const s = draftBreakdown(invoicePage()).epics[1]!.stories[0]!;
-    assert.equal(s.title, 'FR-001: The system must export invoices as CSV');
+    // "The system must" says nothing a title needs: the title is the action.
+    assert.equal(s.title, 'FR-001: Export invoices as CSV');
     assert.match(s.description, /^FR-001: The system must export invoices as CSV \(comma separated\)\.\n\nFrom the page section: Export$/);
     assert.deepEqual(s.acceptanceCriteria, ['The system exports invoices as CSV (comma separated).']);
     assert.equal(s.priority, 'High');

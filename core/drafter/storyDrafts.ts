@@ -9,7 +9,7 @@ import { PRIORITIES } from '../breakdown/schema.ts';
 import { isRequirementBlock } from '../spec/types.ts';
 import type { SpecBlock, SpecSection } from '../spec/types.ts';
 import type { EpicGroup } from './epicGroups.ts';
-import { clip, clipBlock, derivedCriterion, fullTextOf, estimateFor, firstSentence, priorityFor, titleFor, wordCount } from './storyText.ts';
+import { clip, clipBlock, clipPhrase, derivedCriterion, edgeCaseSituation, fullTextOf, estimateFor, firstSentence, labelled, priorityFor, statementRewrite, titleFor, wordCount } from './storyText.ts';
 
 export const DRAFT_LABEL = 'spec2tickets';
 
@@ -186,6 +186,63 @@ export interface RenderContext {
   from: number;
   to: number;
   notes?: string;
+  /** Given/When/Then scenarios on the page by the requirement ids they mention. */
+  scenarios?: ReadonlyMap<string, string[]>;
+  /** Title for a user story from its own heading ("User Story 1 - Configure templates" → "Configure templates"). */
+  storyHeading?: string;
+}
+
+export const NO_CRITERION_NOTE =
+  'No acceptance criterion could be derived from the page for this requirement (no condition, limit, number or scenario that mentions it); add one before creating the issue.';
+
+const lowerFirst = (s: string): string => (/^\p{Lu}\p{Ll}/u.test(s) ? s.charAt(0).toLocaleLowerCase() + s.slice(1) : s);
+const sentence = (s: string): string => `${s.replace(/[\s.;:,]+$/u, '')}.`;
+
+/** Given/When/Then scenarios of the page that name a requirement id ("… (FR-003)"), by that id. */
+export function scenariosById(blocks: readonly SpecBlock[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const ID = /\b(?:FR|NFR|REQ|SC|US|UC|BR)-\d{1,5}\b/g;
+  for (const b of blocks) {
+    if (!b.tags.includes('gherkin')) continue;
+    for (const id of new Set(b.text.match(ID) ?? [])) {
+      if (id === b.requirementId) continue;
+      const list = out.get(id) ?? [];
+      list.push(clip(b.text, LIMITS.criterionMax));
+      out.set(id, list);
+    }
+  }
+  return out;
+}
+
+/**
+ * Acceptance criteria from the requirement's own content: its attached criteria and scenarios, its
+ * listed conditions, the answer to an edge-case question, the page's scenarios that name it, or its
+ * statement as a testable sentence. When none of these exists, no criterion and a note saying so.
+ */
+export function criteriaOf(m: Member, ctx: Pick<RenderContext, 'scenarios'>): { criteria: string[]; note?: string } {
+  const lead = m.lead;
+  const statement = labelled(lead).body;
+  const subItems = m.extra.filter((x) => x.startsWith('- ') && !x.startsWith('- [')).map((x) => x.slice(2).trim());
+  const situation = lead.tags.includes('edgeCase') ? edgeCaseSituation(statement) : undefined;
+  if (situation) {
+    const answers = [...m.criteria, ...subItems];
+    if (answers.length === 0) {
+      return { criteria: [], note: `The page asks what happens when ${situation}, without an answer; decide the expected behaviour and add it as a criterion.` };
+    }
+    return { criteria: answers.slice(0, LIMITS.criteriaMax).map((a) => clip(sentence(`When ${situation}, ${lowerFirst(statementRewrite(a) ?? a)}`), LIMITS.criterionMax)) };
+  }
+  if (m.criteria.length > 0) return { criteria: m.criteria };
+  if (subItems.length > 0 && /:\s*$/.test(statement)) {
+    const head = statement.replace(/:\s*$/, '');
+    const lead = (statementRewrite(head) ?? head).replace(/[.]+$/, '');
+    const joiner = /\b(?:when|if|where|including|for|to|with|in|on|by|as|that|whether|unless)$/i.test(lead) ? ' ' : ': ';
+    return { criteria: subItems.slice(0, LIMITS.criteriaMax).map((i) => clip(sentence(`${lead}${joiner}${joiner === ' ' ? lowerFirst(i) : i}`), LIMITS.criterionMax)) };
+  }
+  const mentioned = lead.requirementId ? ctx.scenarios?.get(lead.requirementId) : undefined;
+  if (mentioned && mentioned.length > 0) return { criteria: mentioned.slice(0, LIMITS.criteriaMax) };
+  const derived = derivedCriterion(lead);
+  if (derived) return { criteria: [derived] };
+  return { criteria: [], note: NO_CRITERION_NOTE };
 }
 
 /** The unit as a story (ids are assigned by the caller). */
@@ -195,15 +252,19 @@ export function renderStory(u: Unit, ctx: RenderContext): Omit<Story, 'id' | 'su
   let title: string;
   let description: string;
   let criteria: string[];
+  const notes: string[] = ctx.notes ? [ctx.notes] : [];
   if (u.kind === 'tasks' && u.members.length === 0) {
-    title = clip(`${u.sectionTitle} tasks${ctx.from > 1 ? `, part ${ctx.from}` : ''}`, 100);
+    title = clipPhrase(`${u.sectionTitle} tasks${ctx.from > 1 ? `, part ${ctx.from}` : ''}`, 100);
     description = `Open tasks listed on the page under "${u.headingPath.join(' › ') || u.sectionTitle}".`;
-    criteria = ['All listed sub-tasks are done.'];
+    // Each open task, as the page states it, is a condition of done.
+    criteria = u.tasks.flatMap((t) => t.blocks).slice(0, LIMITS.criteriaMax).map((b) => clip(sentence(`Done: ${b.text.replace(/\s+/g, ' ').trim()}`), LIMITS.criterionMax));
   } else if (u.members.length === 1) {
     const m = u.members[0]!;
-    title = titleFor(m.lead);
+    title = titleFor(m.lead, ctx.storyHeading);
     description = [fullTextOf(m.lead), ...m.extra].join('\n') + headingLine(m.lead.headingPath);
-    criteria = m.criteria.length > 0 ? m.criteria : [derivedCriterion(m.lead)];
+    const c = criteriaOf(m, ctx);
+    criteria = c.criteria;
+    if (c.note) notes.push(c.note);
   } else {
     const ids = u.members.map((m) => m.lead.requirementId).filter(Boolean);
     title = clip(
@@ -213,9 +274,9 @@ export function renderStory(u: Unit, ctx: RenderContext): Omit<Story, 'id' | 'su
     description =
       u.members.map((m) => [`- ${m.lead.text.replace(/\s+/g, ' ').trim()}`, ...m.extra.map((x) => `  ${x}`)].join('\n')).join('\n') +
       headingLine(u.headingPath);
-    criteria = u.members
-      .flatMap((m) => (m.criteria.length > 0 ? m.criteria : [derivedCriterion(m.lead)]))
-      .slice(0, LIMITS.criteriaMax);
+    const each = u.members.map((m) => criteriaOf(m, ctx));
+    criteria = each.flatMap((c) => c.criteria).slice(0, LIMITS.criteriaMax);
+    if (each.some((c) => c.note)) notes.push(`${each.filter((c) => c.note).length} of the ${u.members.length} requirements have no criterion the page states; add them before creating the issue.`);
   }
   const words = cited.reduce((n, b) => n + wordCount(b.text), 0);
   return {
@@ -228,7 +289,7 @@ export function renderStory(u: Unit, ctx: RenderContext): Omit<Story, 'id' | 'su
     components: [],
     dependsOn: [],
     sources: cited.map((b) => b.id),
-    notes: ctx.notes ?? '',
+    notes: clip(notes.join(' '), LIMITS.notesMax),
     origin: 'drafter',
     subtasks,
   };
@@ -237,7 +298,7 @@ export function renderStory(u: Unit, ctx: RenderContext): Omit<Story, 'id' | 'su
 function renderSubtask(t: TaskDraft): Omit<Subtask, 'id'> {
   const first = t.blocks[0]!;
   const title =
-    t.blocks.length === 1 ? titleFor(first) : clip(`${firstSentence(first.text).replace(/[.;:!]+$/u, '')} and ${t.blocks.length - 1} more tasks`, 100);
+    t.blocks.length === 1 ? titleFor(first) : `${clipPhrase(firstSentence(first.text).replace(/[.;:!]+$/u, ''), 80)} and ${t.blocks.length - 1} more tasks`;
   const description = t.blocks.length === 1 ? (first.text.trim() === title ? '' : first.text.trim()) : t.blocks.map((b) => `- ${b.text.trim()}`).join('\n');
   return {
     title,

@@ -1,7 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SpecBlock } from '../spec/types.ts';
-import { derivedCriterion, estimateFor, priorityFor, titleFor } from './storyText.ts';
+import { clipPhrase, derivedCriterion, estimateFor, priorityFor, titleFor } from './storyText.ts';
+import { endsMidPhrase } from '../breakdown/lintStory.ts';
 
 const block = (text: string, extra: Partial<SpecBlock> = {}): SpecBlock => ({
   id: 'b1',
@@ -30,11 +31,30 @@ describe('story text from a requirement', () => {
     assert.equal(priorityFor([row]), 'Low', 'the priority column wins over the "must" in the text');
   });
 
-  test('the title comes from the sentence with the modal verb, without bracketed remarks, cut at a word', () => {
+  test('the title comes from the sentence with the modal verb, without bracketed remarks, ended at a phrase boundary', () => {
     assert.equal(titleFor(block('Agents lose time today. Everything should be in one inbox (see survey).')), 'Everything should be in one inbox');
     const long = titleFor(block(`The system must ${'reconcile every ledger entry '.repeat(10)}nightly.`));
     assert.ok(long.length <= 100);
-    assert.match(long, /entry…$|ledger…$|every…$|reconcile…$/);
+    assert.equal(endsMidPhrase(long), false, long);
+  });
+
+  test('a bold or bracketed label after the id is kept, a generic subject gives an imperative title, and the cut falls before a phrase', () => {
+    const fr = block("FR-001 (Source ladder): The bridge MUST derive the spec issue's title via a first-match ladder over the page title, its first heading, the first sentence of its body and the page id.", {
+      kind: 'listItem',
+      tags: ['id', 'modal'],
+      requirementId: 'FR-001',
+    });
+    const title = titleFor(fr);
+    assert.equal(title, "FR-001 Source ladder: derive the spec issue's title via a first-match ladder over the page title");
+    assert.ok(!title.includes(': :'));
+    assert.equal(titleFor(block('FR-002: System MUST report clear error messages when:', { tags: ['id', 'modal'], requirementId: 'FR-002' })), 'FR-002: Report clear error messages');
+    assert.equal(titleFor(block('FR-009: Both Bash and PowerShell scripts MUST support the settings file', { tags: ['id', 'modal'], requirementId: 'FR-009' })), 'FR-009: Both Bash and PowerShell scripts MUST support the settings file');
+    assert.equal(clipPhrase('The bridge MUST derive the title via a first-match ladder over the page title and its headings', 60), 'The bridge MUST derive the title via a first-match ladder');
+  });
+
+  test('an edge case asked as a question is titled by the situation it names', () => {
+    const q = block('What happens when the settings file contains syntax errors?', { kind: 'listItem', tags: ['edgeCase'] });
+    assert.equal(titleFor(q), 'Handle the case when the settings file contains syntax errors');
   });
 
   test('criteria are derived in the third person, with plural subjects and "be able to"', () => {
@@ -46,7 +66,23 @@ describe('story text from a requirement', () => {
       derivedCriterion(block('As a clerk, I want to search refunds so that I can answer calls.', { tags: ['userStory'] })),
       'A clerk can search refunds.',
     );
-    assert.equal(derivedCriterion(block('Rechnungen müssen als PDF erstellt werden.')), 'Meets the requirement: Rechnungen müssen als PDF erstellt werden.');
+    // No boilerplate: a sentence the rules cannot turn into a condition gives no criterion (the caller says so to the reviewer).
+    assert.equal(derivedCriterion(block('Rechnungen müssen als PDF erstellt werden.')), undefined);
+  });
+
+  test('user stories become "<role> can <goal>" only when the goal is an action, with the pronouns of the role', () => {
+    assert.equal(
+      derivedCriterion(block('As a developer on a team, I want to see my username in the branch name so that I find my branches.', { tags: ['userStory'] })),
+      'A developer on a team can see their username in the branch name.',
+    );
+    assert.equal(derivedCriterion(block('As a returning shopper, I want my default card preselected so that I pay faster.', { tags: ['userStory'] })), undefined);
+  });
+
+  test('verbs joined by "and" agree with the subject', () => {
+    assert.equal(
+      derivedCriterion(block('System MUST report the parsing error with file location and continue with default template.')),
+      'System reports the parsing error with file location and continues with default template.',
+    );
   });
 
   test('priority follows MoSCoW words and modal verbs, earliest first, with "critical" overriding', () => {

@@ -17,6 +17,76 @@ export function clip(text: string, max: number): string {
   return `${(space > max * 0.6 ? cut.slice(0, space) : cut).replace(/[\s,;:.–—-]+$/u, '')}…`;
 }
 
+// Words that open a new phrase: a title cut just before one ends where a phrase ends.
+const CLAUSE_OPENERS = new Set(['when', 'whenever', 'where', 'while', 'if', 'unless', 'because', 'so', 'that', 'which', 'who', 'including', 'such', 'e.g.', 'i.e.', 'except', 'provided', 'whether']);
+const PHRASE_OPENERS = new Set([
+  ...CLAUSE_OPENERS, 'by', 'via', 'with', 'without', 'for', 'from', 'in', 'into', 'on', 'at', 'using', 'across', 'within', 'after',
+  'before', 'during', 'through', 'per', 'than', 'as', 'and', 'or', 'but', 'to', 'of', 'between', 'against', 'until', 'over',
+  'under', 'about', 'above', 'below', 'along', 'among', 'around', 'towards', 'toward', 'since', 'whose', 'like', 'instead',
+]);
+// Words a phrase does not end with (articles, prepositions, conjunctions, auxiliaries, possessives).
+const DANGLING = new Set([
+  'a', 'an', 'the', 'of', 'to', 'via', 'by', 'with', 'without', 'for', 'from', 'in', 'into', 'on', 'at', 'as', 'and', 'or',
+  'but', 'nor', 'than', 'that', 'which', 'who', 'when', 'where', 'while', 'if', 'unless', 'because', 'so', 'is', 'are', 'be',
+  'was', 'were', 'has', 'have', 'must', 'shall', 'should', 'will', 'can', 'may', 'its', 'their', 'his', 'her', 'our', 'your',
+  'my', 'this', 'these', 'those', 'each', 'every', 'any', 'all', 'such', 'including', 'per', 'between', 'within', 'through',
+  'across', 'using', 'e.g.', 'i.e.', 'etc.', 'not',
+]);
+const bare = (word: string): string => word.toLowerCase().replace(/^[("'“]+|[)"'”,;:.!?]+$/gu, '');
+
+/** Drops trailing words a phrase cannot end with, and trailing punctuation. */
+function trimDangling(words: string[]): string[] {
+  const out = [...words];
+  while (out.length > 1 && (DANGLING.has(bare(out[out.length - 1]!)) || /^[–—\-→:|]+$/.test(out[out.length - 1]!))) out.pop();
+  if (out.length > 0) out[out.length - 1] = out[out.length - 1]!.replace(/[,;:.–—\-(]+$/u, '');
+  return out;
+}
+
+/**
+ * Shortens text to at most `max` characters at a phrase boundary: before a clause or preposition, or
+ * after a comma, never after an article or preposition. No ellipsis: the whole text stays in the
+ * description, and a title that ends where its phrase ends reads as finished.
+ */
+export function clipPhrase(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  if (flat.length <= max) return flat;
+  const words = flat.split(' ');
+  // Candidates: cut before word i. Longer kept text is better; stronger boundaries earn a bonus.
+  let best = -1;
+  let bestScore = -Infinity;
+  let length = 0;
+  for (let i = 1; i < words.length; i++) {
+    length += words[i - 1]!.length + (i > 1 ? 1 : 0);
+    if (length > max) break;
+    const prev = words[i - 1]!;
+    const next = bare(words[i]!);
+    const strength = /[,;:)]$/.test(prev) || words[i]!.startsWith('(') ? 3 : CLAUSE_OPENERS.has(next) ? 2 : PHRASE_OPENERS.has(next) ? 1 : 0;
+    if (strength === 0 || i < 3) continue;
+    const score = length / max + 0.12 * strength;
+    if (score > bestScore) {
+      best = i;
+      bestScore = score;
+    }
+  }
+  let kept: string[];
+  if (best > 0) {
+    kept = words.slice(0, best);
+  } else {
+    kept = [];
+    let n = 0;
+    for (const w of words) {
+      if (n + w.length + (kept.length > 0 ? 1 : 0) > max) break;
+      n += w.length + (kept.length > 0 ? 1 : 0);
+      kept.push(w);
+    }
+    if (kept.length === 0) return clip(flat, max);
+  }
+  // Unbalanced brackets left by the cut go too.
+  let out = trimDangling(kept).join(' ');
+  if ((out.match(/\(/g) ?? []).length > (out.match(/\)/g) ?? []).length) out = out.replace(/\s*\([^)]*$/u, '');
+  return trimDangling(out.split(' ')).join(' ');
+}
+
 /** Cuts a multi-line text to `max` characters, keeping line breaks. */
 export function clipBlock(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`;
@@ -77,20 +147,70 @@ const stripBrackets = (s: string): string =>
 
 const capitalise = (s: string): string => s.charAt(0).toLocaleUpperCase() + s.slice(1);
 
-/** A one-statement title of at most ADVISED_TITLE_MAX characters, prefixed by the requirement id. */
-export function titleFor(block: SpecBlock): string {
-  const prefix = block.requirementId ? `${block.requirementId}: ` : '';
+const lowerFirst = (s: string): string => (/^\p{Lu}\p{Ll}/u.test(s) ? s.charAt(0).toLocaleLowerCase() + s.slice(1) : s);
+
+const MODAL_WORDS_RE = /\b(must|shall|should|will|needs? to|has to|can|may|muss|müssen|soll|doit|debe)\b/i;
+
+/**
+ * The requirement's label and statement: "FR-001 (Source ladder): The bridge…" and
+ * "Incomplete translations: What happens when…" carry a short label before the statement.
+ */
+export function labelled(block: SpecBlock): { label?: string; body: string } {
   const body = withoutRequirementId(block);
+  const paren = /^[([]([^()[\]]{1,60})[)\]]\s*[:.\-–—]?\s+(.+)$/su.exec(body);
+  if (paren) return { label: paren[1]!.trim(), body: paren[2]!.trim() };
+  const colon = /^([^:.;!?()]{1,50}?)\s*:\s+(.+)$/su.exec(body);
+  if (colon && colon[1]!.split(/\s+/).length <= 6 && !MODAL_WORDS_RE.test(colon[1]!) && /\p{L}/u.test(colon[1]!) && colon[2]!.length > 10) {
+    return { label: colon[1]!.trim(), body: colon[2]!.trim() };
+  }
+  return { body };
+}
+
+// Subjects that say nothing a title needs: "The system MUST export X" is titled "Export X".
+const GENERIC_SUBJECT =
+  /^(?:the\s+)?(?:system|application|app|service|platform|tool|cli|api|backend|server|product|module|component|bridge|library|command|plugin|extension|integration|test\s+suite|tests|solution|implementation|software|website|site|ui|interface|feature|framework|workflow)$/i;
+const MODAL_SPLIT =
+  /^(?<subj>[^,;:]{1,60}?)\s+(?<modal>must not|shall not|should not|will not|must|shall|should|will|needs to|has to|is required to|are required to)\s+(?<rest>.+)$/i;
+
+/** "System MUST export invoices as CSV" → "Export invoices as CSV"; undefined when the subject matters. */
+export function imperativeOf(sentence: string): string | undefined {
+  const m = MODAL_SPLIT.exec(sentence);
+  if (!m?.groups || !GENERIC_SUBJECT.test(m.groups.subj!.trim())) return undefined;
+  let rest = m.groups.rest!.replace(/^be able to\s+/i, '').trim();
+  if (/^(?:be|have|not)\b/i.test(rest)) return undefined;
+  if (/not$/i.test(m.groups.modal!)) rest = `never ${rest}`;
+  return capitalise(rest);
+}
+
+const QUESTION_LEAD = /^(?:what\s+(?:happens|should\s+happen|occurs|if)|how\s+(?:does|do|is|are|should|will)\s+(?:the\s+)?(?:system|\w+)\s+(?:handle|behave|react|respond)?|how\s+(?:is|are)|what\s+is\s+the\s+behaviou?r)\s*(?:when|if|to|for|with)?\s*/i;
+
+/** An edge case asked as a question ("What happens when X?") → its situation ("X"), else undefined. */
+export function edgeCaseSituation(text: string): string | undefined {
+  const t = stripBrackets(text.replace(/\s+/g, ' ').trim());
+  if (!/\?\s*$/.test(t) || !QUESTION_LEAD.test(t)) return undefined;
+  const situation = t.replace(QUESTION_LEAD, '').replace(/\?+\s*$/, '').trim();
+  return situation.length >= 3 ? situation : undefined;
+}
+
+/** A one-statement title of at most ADVISED_TITLE_MAX characters, ending at a phrase boundary. */
+export function titleFor(block: SpecBlock, storyHeading?: string): string {
+  const { label, body } = labelled(block);
+  const id = block.requirementId;
+  const prefix = id ? (label ? `${id} ${label}: ` : `${id}: `) : label ? `${label}: ` : '';
   const form = block.tags.includes('userStory') ? parseStoryForm(body) : undefined;
   let core: string;
   if (form?.role && form.goal) {
-    const roleGoal = stripBrackets(firstSentence(body).replace(/\s*,?\s+(so that|damit|afin de|afin que|pour que|para que|para poder)\s.*$/iu, ''));
-    core = prefix.length + roleGoal.length <= ADVISED_TITLE_MAX ? roleGoal : capitalise(stripBrackets(form.goal));
+    if (storyHeading) return clipPhrase(storyHeading, ADVISED_TITLE_MAX);
+    core = stripBrackets(firstSentence(body).replace(/\s*,?\s+(so that|damit|afin de|afin que|pour que|para que|para poder)\s.*$/iu, ''));
+  } else if (block.tags.includes('edgeCase') && edgeCaseSituation(body)) {
+    core = `Handle the case when ${lowerFirst(edgeCaseSituation(body)!)}`;
+    if (label) return clipPhrase(`${label}: ${lowerFirst(core)}`, ADVISED_TITLE_MAX);
   } else {
-    core = stripBrackets(keySentence(block, body));
+    const sentence = stripBrackets(keySentence(block, body)).replace(/[.;:!]+$/u, '');
+    core = imperativeOf(sentence) ?? sentence;
   }
-  core = core.replace(/[.;:!]+$/u, '').trim() || clip(block.text, 60);
-  return clip(`${prefix}${capitalise(core)}`, ADVISED_TITLE_MAX);
+  core = trimDangling(core.replace(/[.;:!]+$/u, '').trim().split(' ')).join(' ') || stripBrackets(block.text);
+  return clipPhrase(`${prefix}${label ? lowerFirst(core) : capitalise(core)}`, ADVISED_TITLE_MAX);
 }
 
 const MODAL_RE =
@@ -105,37 +225,77 @@ function thirdPerson(verb: string): string {
   return `${verb}s`;
 }
 
-/** "The system must export X" → "The system exports X."; a user story → "A reviewer can <goal>." */
-export function derivedCriterion(block: SpecBlock): string {
+// Verbs that follow "and"/"or" in a requirement ("validate X and report Y"): they agree with the subject too.
+const COMMON_VERBS = new Set(
+  ('accept add allow apply archive ask assign block build cache calculate call check clean close collect compare compute configure confirm ' +
+    'continue convert copy create delete deliver deploy describe detect disable display download enable ensure exclude execute exit export ' +
+    'extract fail fall fetch filter flag generate group handle hide ignore import include indicate inform install keep link list load lock log ' +
+    'maintain mark merge migrate move notify open parse pass persist preserve prevent print process produce prompt provide publish read record ' +
+    'redirect refresh reject remember remove rename render replace report request require reset resolve respect restore retry return reuse run ' +
+    'save scan schedule search select send set share show skip sort start stop store submit support suggest switch sync track transform ' +
+    'translate trigger update upload use validate verify warn write').split(' '),
+);
+
+function agreeCoordinatedVerbs(tail: string, plural: boolean): string {
+  if (plural) return tail;
+  return tail.replace(/(\s(?:and|or)\s+)([a-z]+)(?=\s|$)/g, (all, joiner: string, verb: string) => (COMMON_VERBS.has(verb) ? `${joiner}${thirdPerson(verb)}` : all));
+}
+
+/** "The system must export X" → "The system exports X."; undefined when the sentence has no plain subject and modal. */
+export function statementRewrite(sentence: string): string | undefined {
+  const m = MODAL_RE.exec(sentence.replace(/[.;:!]+$/u, ''));
+  // Only a plain subject ("The system", "Users") is rewritten; "Finance asked whether refunds should…" is not a requirement's subject.
+  if (!m?.groups || /[,;:]|\b(whether|if|that|which|who|when|because|asked|said)\b/i.test(m.groups.subj!) || m.groups.subj!.split(' ').length > 6) return undefined;
+  const { subj, modal, able, rest } = m.groups as { subj: string; modal: string; able?: string; rest: string };
+  const negative = /not|cannot/i.test(modal);
+  // The head noun comes before any qualifier: "Changes made offline", "The status of orders".
+  const head = subj.split(/\s+(?:of|made|for|with|in|on|from|by|to)\s+/i)[0]!;
+  const lastWord = head.split(/\s+/).pop() ?? '';
+  const plural = (/s$/i.test(lastWord) && !/(ss|us|is)$/i.test(lastWord)) || /\band\b/i.test(head);
+  let phrase: string;
+  if (able || /cannot/i.test(modal)) {
+    phrase = `${negative ? 'cannot' : 'can'} ${rest}`;
+  } else {
+    const [verb = '', ...after] = rest.split(/\s+/);
+    const tail = after.length > 0 ? ` ${agreeCoordinatedVerbs(after.join(' '), plural)}` : '';
+    if (negative) phrase = verb.toLowerCase() === 'be' ? `${plural ? 'are' : 'is'} not${tail}` : `${plural ? 'do' : 'does'} not ${verb}${tail}`;
+    else phrase = `${plural ? (verb.toLowerCase() === 'be' ? 'are' : verb) : thirdPerson(verb)}${tail}`;
+  }
+  return `${capitalise(subj.replace(/^\s+/, ''))} ${phrase}.`;
+}
+
+const PRONOUNS: [RegExp, string][] = [
+  [/\bmyself\b/g, 'themselves'],
+  [/\bmy\b/g, 'their'],
+  [/\bmine\b/g, 'theirs'],
+  [/\bme\b/g, 'them'],
+  [/\bI am\b/g, 'they are'],
+  [/\bI\b/g, 'they'],
+];
+
+/**
+ * "The system must export X" → "The system exports X."; a user story whose goal is an action →
+ * "A reviewer can <goal>." Undefined when no sentence can be derived that a person would write
+ * (a goal that is not an action, a statement without a plain subject and modal verb).
+ */
+export function derivedCriterion(block: SpecBlock): string | undefined {
   const body = withoutRequirementId(block);
   const form = block.tags.includes('userStory') ? parseStoryForm(body) : undefined;
-  if (form?.language === 'en' && form.role && form.goal) {
+  if (form) {
+    // Only an action goal reads as "<role> can <goal>": "I want my card preselected" does not.
+    if (form.language !== 'en' || !form.role || !form.goal || !/\bI\s+(?:want|need|would like|wish)\s+to\s|\bI\s+(?:can|should be able to)\s/i.test(body)) return undefined;
     const role = /^(a|an|the)\s/i.test(form.role) ? form.role : `${/^[aeiou]/i.test(form.role) ? 'an' : 'a'} ${form.role}`;
-    const goal = form.goal.replace(/^be able to\s+/i, '').replace(/[.!]+$/, '');
+    let goal = form.goal.replace(/^(?:to\s+)?be able to\s+/i, '').replace(/[.!]+$/, '');
+    for (const [re, to] of PRONOUNS) goal = goal.replace(re, to);
     return clip(`${capitalise(role)} can ${goal}.`, LIMITS.criterionMax);
   }
-  const sentence = keySentence(block, body).replace(/[.;:!]+$/u, '');
-  const m = MODAL_RE.exec(sentence);
-  // Only a plain subject ("The system", "Users") is rewritten; "Finance asked whether refunds should…" is not a requirement's subject.
-  if (m?.groups && !/[,;:]|\b(whether|if|that|which|who|when|because|asked|said)\b/i.test(m.groups.subj!) && m.groups.subj!.split(' ').length <= 6) {
-    const { subj, modal, able, rest } = m.groups as { subj: string; modal: string; able?: string; rest: string };
-    const negative = /not|cannot/i.test(modal);
-    // The head noun comes before any qualifier: "Changes made offline", "The status of orders".
-    const head = subj.split(/\s+(?:of|made|for|with|in|on|from|by|to)\s+/i)[0]!;
-    const lastWord = head.split(/\s+/).pop() ?? '';
-    const plural = /s$/i.test(lastWord) && !/(ss|us|is)$/i.test(lastWord);
-    let phrase: string;
-    if (able || /cannot/i.test(modal)) {
-      phrase = `${negative ? 'cannot' : 'can'} ${rest}`;
-    } else {
-      const [verb = '', ...after] = rest.split(/\s+/);
-      const tail = after.length > 0 ? ` ${after.join(' ')}` : '';
-      if (negative) phrase = verb.toLowerCase() === 'be' ? `${plural ? 'are' : 'is'} not${tail}` : `${plural ? 'do' : 'does'} not ${verb}${tail}`;
-      else phrase = `${plural ? (verb.toLowerCase() === 'be' ? 'are' : verb) : thirdPerson(verb)}${tail}`;
-    }
-    return clip(`${capitalise(subj)} ${phrase}.`, LIMITS.criterionMax);
-  }
-  return clip(`Meets the requirement: ${sentence}.`, LIMITS.criterionMax);
+  const { body: statement } = labelled(block);
+  const sentence = keySentence(block, statement).replace(/[.;:!]+$/u, '');
+  const rewritten = statementRewrite(sentence);
+  if (rewritten && !/\b(?:when|if|following|these|as follows|including)\.$/i.test(rewritten)) return clip(rewritten, LIMITS.criterionMax);
+  // Success criteria and KPIs are measurable statements already.
+  if (block.tags.includes('successCriterion') && !/\?\s*$/.test(statement)) return clip(`${capitalise(statement.replace(/[.;:!]+$/u, ''))}.`, LIMITS.criterionMax);
+  return undefined;
 }
 
 const PRIORITY_RULES: [RegExp, Priority][] = [
