@@ -103,15 +103,6 @@ export class DocumentBuilder {
     return block;
   }
 
-  /** The most recent block that is still part of the page, if it is a finished paragraph. */
-  lastBlock(): PendingBlock | undefined {
-    for (let i = this.blocks.length - 1; i >= 0; i--) {
-      const b = this.blocks[i];
-      if (b && !b.dropped) return b;
-    }
-    return undefined;
-  }
-
   openSection(level: number, rawTitle: string): void {
     const title = normaliseText(rawTitle).replace(/\n/g, ' ');
     if (!title) return;

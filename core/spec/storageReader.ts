@@ -1,10 +1,13 @@
 // Reads Confluence storage format (XHTML with ac:/ri: elements, usually without a root element or
 // namespace declarations, with HTML named entities) — and the HTML that the Markdown and plain-text
-// readers produce — into a DocumentBuilder. htmlparser2 runs in HTML mode: it decodes HTML entities,
-// recovers from unclosed and mismatched tags, and never recurses; this reader keeps its own explicit
-// stacks, so a 5,000-deep list costs memory, not call-stack depth.
+// readers produce — into a DocumentBuilder. htmlparser2's tokenizer with HTML's tree rules (htmlTree.ts)
+// decodes HTML entities, recovers from unclosed and mismatched tags, and never recurses; this reader
+// keeps its own explicit stacks, so a 5,000-deep list costs memory, not call-stack depth. Every step
+// is O(1) however deep the page nests (the innermost text sink is kept on its own stack, a target
+// knows its place on the target stack, a list's lead-in is read from the tail of the text before it),
+// so parsing time grows with page size only.
 
-import { Parser } from 'htmlparser2';
+import { parseHtmlTree } from './htmlTree.ts';
 import type { DocumentBuilder, PanelRef, PendingBlock } from './documentBuilder.ts';
 import type { PanelKind } from './types.ts';
 import { emoticonText } from './emoticons.ts';
@@ -13,6 +16,8 @@ import { isAcceptanceLeadIn } from './requirements.ts';
 
 /** Lists nested deeper than this are recorded at this depth (with a warning). */
 export const MAX_LIST_DEPTH = 64;
+/** Links, captions and macro parameters nested deeper than this are read as text of the enclosing one. */
+const MAX_CAPTURE_DEPTH = 8;
 
 const VOID = new Set(['br', 'hr', 'img', 'input', 'meta', 'link', 'area', 'base', 'col', 'embed', 'param', 'source', 'track', 'wbr']);
 // Elements whose end tag HTML lets authors omit: closing them implicitly is normal, not damage.
@@ -50,6 +55,8 @@ interface Target {
   prose: boolean;
   /** For paragraphs opened by loose text: close when the element stack shrinks below this length. */
   implicitBelow?: number;
+  /** Its index on the target stack while it is there (a closed target is never found at it again). */
+  at?: number;
 }
 
 interface ListContext {
@@ -104,6 +111,27 @@ export interface StorageReaderOptions {
 }
 
 /** "https://x.test/a/flow%20chart.png?v=2" → "flow chart.png" (undecodable escapes are kept as written). */
+/**
+ * How much of the text before a list is read to find its lead-in line: a lead-in is at most 200
+ * characters, and reading only a tail keeps a paragraph followed by thousands of lists linear.
+ */
+const LEAD_IN_TAIL = 2048;
+
+/** The last `max` characters (or more, up to a part boundary) of the text in `parts`. */
+function tailOf(parts: string[], max: number): { text: string; whole: boolean } {
+  const pieces: string[] = [];
+  let length = 0;
+  let from = parts.length;
+  while (from > 0 && length < max) {
+    const part = parts[--from]!;
+    const room = max - length;
+    pieces.push(part.length > room ? part.slice(part.length - room) : part);
+    length += Math.min(part.length, room);
+    if (part.length > room) return { text: pieces.reverse().join(''), whole: false };
+  }
+  return { text: pieces.reverse().join(''), whole: from === 0 };
+}
+
 function fileNameOf(src: string): string {
   const name = src.split(/[?#]/)[0]!.split('/').pop() ?? '';
   try {
@@ -115,21 +143,23 @@ function fileNameOf(src: string): string {
 
 export function readStorage(source: string, builder: DocumentBuilder, options: StorageReaderOptions = {}): void {
   const reader = new StorageReader(builder, options);
-  const parser = new Parser(reader, { recognizeSelfClosing: true, recognizeCDATA: true, decodeEntities: true });
-  parser.write(source);
-  parser.end();
+  parseHtmlTree(source, reader);
   reader.finish();
 }
 
 class StorageReader {
   private readonly frames: Frame[] = [];
   private readonly targets: Target[] = [];
+  /** The targets with `flatten` set (block-level text sinks), innermost last: a subsequence of `targets`. */
+  private readonly sinks: Target[] = [];
   private readonly lists: ListContext[] = [];
   private readonly tables: TableContext[] = [];
   private readonly rows: RowContext[] = [];
   private readonly panels: PanelRef[] = [];
   private skip: SkipState | undefined;
   private depthWarned = false;
+  /** One shared close action for the many elements that only end a line (no closure per element). */
+  private readonly lineBreakOnClose = (): void => this.separator('\n');
   /** The heading being read; a block element inside it (an unclosed <h1>) ends it early. */
   private heading: { target: Target; level: number } | undefined;
 
@@ -138,7 +168,7 @@ class StorageReader {
     private readonly options: StorageReaderOptions,
   ) {}
 
-  // ---- htmlparser2 handler -------------------------------------------------------------------
+  // ---- tree events -------------------------------------------------------------------------
 
   onopentag(name: string, attrs: Record<string, string>): void {
     if (this.skip) {
@@ -216,7 +246,7 @@ class StorageReader {
       case 'dl':
       case 'ac:layout-cell':
         this.separator('\n');
-        frame.onClose = () => this.separator('\n');
+        frame.onClose = this.lineBreakOnClose;
         return true;
       case 'ac:task-list':
         this.breakParagraph();
@@ -310,11 +340,11 @@ class StorageReader {
   private openHeading(level: number, frame: Frame): boolean {
     if (this.currentSink()) {
       this.separator('\n');
-      frame.onClose = () => this.separator('\n');
+      frame.onClose = this.lineBreakOnClose;
       return true;
     }
     const target: Target = { parts: [], prose: false };
-    this.targets.push(target);
+    this.pushTarget(target);
     this.heading = { target, level };
     frame.onClose = () => {
       if (this.heading?.target === target) this.endHeading();
@@ -342,7 +372,7 @@ class StorageReader {
   private openParagraph(frame: Frame): boolean {
     if (this.currentSink() || this.inCapture()) {
       this.separator('\n');
-      frame.onClose = () => this.separator('\n');
+      frame.onClose = this.lineBreakOnClose;
       return true;
     }
     return this.openSink(frame, 'paragraph', 'all');
@@ -352,12 +382,12 @@ class StorageReader {
     const outer = this.currentSink();
     if ((outer && outer.flatten === 'all') || this.inCapture()) {
       this.separator('\n');
-      frame.onClose = () => this.separator('\n');
+      frame.onClose = this.lineBreakOnClose;
       return true;
     }
     const block = this.doc.reserve(kind, { panel: this.currentPanel() });
     const target: Target = { parts: block.parts, flatten, block, prose: preformatted };
-    this.targets.push(target);
+    this.pushTarget(target);
     frame.onClose = () => this.finishTarget(target);
     return true;
   }
@@ -386,15 +416,20 @@ class StorageReader {
 
   /** Whether the text right before a list ("Acceptance criteria:", or the parent item's own text) introduces criteria. */
   private leadInIsAcceptance(sink: Target | undefined): boolean {
-    let leadIn: string | undefined;
+    let parts: string[] | undefined;
     if (sink?.flatten === 'listItem') {
-      leadIn = sink.parts.join('');
+      parts = sink.parts;
     } else {
-      const last = this.doc.lastBlock();
-      if (last && last.kind === 'paragraph' && last.index === this.doc.blocks.length - 1) leadIn = last.parts.join('');
+      // Only a paragraph that is the page's last block so far (not dropped) leads in.
+      const last = this.doc.blocks[this.doc.blocks.length - 1];
+      if (last && !last.dropped && last.kind === 'paragraph') parts = last.parts;
     }
-    if (!leadIn) return false;
-    const lines = normaliseText(leadIn).split('\n');
+    if (!parts) return false;
+    const { text, whole } = tailOf(parts, LEAD_IN_TAIL);
+    if (!text) return false;
+    const lines = normaliseText(text).split('\n');
+    // A cut tail whose last line starts at the cut: that line is longer than any lead-in.
+    if (!whole && lines.length === 1) return false;
     return isAcceptanceLeadIn(lines[lines.length - 1] ?? '');
   }
 
@@ -402,7 +437,7 @@ class StorageReader {
   private bulletInFlattenedText(frame: Frame): boolean {
     if (this.currentSink()?.flatten !== 'all') return false;
     this.separator('\n• ');
-    frame.onClose = () => this.separator('\n');
+    frame.onClose = this.lineBreakOnClose;
     return true;
   }
 
@@ -417,7 +452,7 @@ class StorageReader {
       mayBeTask: this.options.listItemTasks === true,
     });
     const target: Target = { parts: block.parts, flatten: 'listItem', block, prose: false };
-    this.targets.push(target);
+    this.pushTarget(target);
     frame.onClose = () => this.finishTarget(target);
     return true;
   }
@@ -431,7 +466,7 @@ class StorageReader {
       panel: this.currentPanel(),
     });
     const target: Target = { parts: block.parts, flatten: 'all', block, prose: false };
-    this.targets.push(target);
+    this.pushTarget(target);
     frame.onClose = () => this.finishTarget(target);
     return true;
   }
@@ -439,7 +474,7 @@ class StorageReader {
   private openTable(frame: Frame): boolean {
     if (this.currentSink()) {
       this.separator('\n');
-      frame.onClose = () => this.separator('\n');
+      frame.onClose = this.lineBreakOnClose;
       return true;
     }
     const table: TableContext = { headers: null, inHead: false };
@@ -453,7 +488,7 @@ class StorageReader {
   private openRow(frame: Frame): boolean {
     if (this.currentSink()) {
       this.separator('\n');
-      frame.onClose = () => this.separator('\n');
+      frame.onClose = this.lineBreakOnClose;
       return true;
     }
     let table = this.tables[this.tables.length - 1];
@@ -482,7 +517,7 @@ class StorageReader {
       return this.openSink(frame, 'paragraph', 'all');
     }
     const target: Target = { parts: [], flatten: 'all', prose: false };
-    this.targets.push(target);
+    this.pushTarget(target);
     frame.onClose = () => {
       this.popTarget(target);
       row.cells.push({ text: normaliseInline(target.parts.join('')), th });
@@ -532,8 +567,9 @@ class StorageReader {
   private openLink(frame: Frame, ref: string): boolean {
     const resource: ResourceConsumer = { ref: ref || undefined };
     frame.resource = resource;
+    if (this.capturesTooDeep()) return true;
     const target: Target = { parts: [], prose: false };
-    this.targets.push(target);
+    this.pushTarget(target);
     frame.onClose = () => {
       this.popTarget(target);
       const body = normaliseInline(target.parts.join(''));
@@ -654,11 +690,29 @@ class StorageReader {
   // ---- text routing --------------------------------------------------------------------------
 
   private currentSink(): Target | undefined {
-    for (let i = this.targets.length - 1; i >= 0; i--) {
-      const t = this.targets[i]!;
-      if (t.flatten) return t;
-    }
-    return undefined;
+    return this.sinks[this.sinks.length - 1];
+  }
+
+  /**
+   * Side buffers nested this deep (links inside links…, which no editor writes) pass their text to the
+   * enclosing one: each buffer re-reads everything inside it when it closes, so unbounded nesting
+   * would cost time quadratic in the page.
+   */
+  private capturesTooDeep(): boolean {
+    return this.targets.length - this.sinks.length >= MAX_CAPTURE_DEPTH;
+  }
+
+  private pushTarget(target: Target): void {
+    target.at = this.targets.length;
+    this.targets.push(target);
+    if (target.flatten) this.sinks.push(target);
+  }
+
+  private popTop(): Target {
+    const top = this.targets.pop()!;
+    top.at = undefined;
+    if (top.flatten) this.sinks.pop();
+    return top;
   }
 
   /** Text currently goes to a side buffer (caption, link body, parameter): blocks inside it are just lines. */
@@ -678,7 +732,7 @@ class StorageReader {
       // Loose text outside any block (between macros, in a layout cell): a paragraph of its own.
       const block = this.doc.reserve('paragraph', { panel: this.currentPanel() });
       target = { parts: block.parts, flatten: 'all', block, prose: false, implicitBelow: this.frames.length };
-      this.targets.push(target);
+      this.pushTarget(target);
     }
     target.parts.push(text);
     if (prose && !target.prose && /\S/.test(text)) {
@@ -693,8 +747,9 @@ class StorageReader {
   }
 
   private openCapture(frame: Frame, done: (text: string) => void): boolean {
+    if (this.capturesTooDeep()) return true;
     const target: Target = { parts: [], prose: false };
-    this.targets.push(target);
+    this.pushTarget(target);
     frame.onClose = () => {
       this.popTarget(target);
       done(target.parts.join(''));
@@ -714,13 +769,13 @@ class StorageReader {
 
   /** Removes a target and anything left above it (a loose paragraph inside a closing element). */
   private popTarget(target: Target): void {
-    const at = this.targets.lastIndexOf(target);
-    if (at < 0) return;
+    const at = target.at;
+    if (at === undefined || this.targets[at] !== target) return;
     while (this.targets.length > at + 1) {
-      const above = this.targets.pop()!;
+      const above = this.popTop();
       if (above.block && above.prose) above.block.prose = true;
     }
-    this.targets.pop();
+    this.popTop();
   }
 
   // ---- skipped subtrees ----------------------------------------------------------------------

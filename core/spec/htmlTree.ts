@@ -1,0 +1,222 @@
+// Turns htmlparser2's tokens into open/close/text events with HTML's tree rules (end tags authors may
+// omit, void elements, a stray </p> or </br>, SVG and MathML name casing) in time linear in the page,
+// however deep it nests. htmlparser2's own Parser keeps its open elements newest-first and inserts at
+// the front of an array on every opening tag, so a page nested 100,000 deep costs it minutes; here
+// the open elements are a newest-last stack with a count per name, so every step is amortised O(1):
+// an end tag looks for its element only when one is open, and each element it passes is closed.
+
+import { Tokenizer, type TokenizerCallbacks } from 'htmlparser2';
+
+export interface HtmlTreeHandler {
+  onopentag(name: string, attrs: Record<string, string>): void;
+  onclosetag(name: string, isImplied: boolean): void;
+  ontext(text: string): void;
+}
+
+const FORM_CONTROLS = ['input', 'option', 'optgroup', 'select', 'button', 'datalist', 'textarea'];
+const HEADINGS_AND_P = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'p'];
+// An opening tag closes these open elements first (while one of them is the current element).
+const CLOSED_BY_OPENING: ReadonlyMap<string, ReadonlySet<string>> = new Map(
+  ([
+  ['tr', ['tr', 'th', 'td']],
+  ['th', ['th']],
+  ['td', ['thead', 'th', 'td']],
+  ['body', ['head', 'link', 'script']],
+  ['a', ['a']],
+  ['li', ['li']],
+  ['p', ['p']],
+  ...['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map((h): [string, string[]] => [h, HEADINGS_AND_P]),
+  ...['select', 'input', 'output', 'button', 'datalist', 'textarea'].map((t): [string, string[]] => [t, FORM_CONTROLS]),
+  ['option', ['option']],
+  ['optgroup', ['optgroup', 'option']],
+  ['dd', ['dd', 'dt']],
+  ['dt', ['dd', 'dt']],
+  ...[
+    'address', 'article', 'aside', 'blockquote', 'details', 'div', 'dl', 'fieldset', 'figcaption', 'figure', 'footer',
+    'form', 'header', 'hr', 'main', 'nav', 'ol', 'pre', 'section', 'table', 'ul',
+  ].map((t): [string, string[]] => [t, ['p']]),
+  ['rt', ['rt', 'rp']],
+  ['rp', ['rt', 'rp']],
+  ['tbody', ['thead', 'tbody']],
+  ['tfoot', ['thead', 'tbody']],
+  ] satisfies [string, string[]][]).map(([k, v]): [string, ReadonlySet<string>] => [k, new Set(v)]),
+);
+
+const VOID = new Set([
+  'area', 'base', 'basefont', 'br', 'col', 'command', 'embed', 'frame', 'hr', 'img', 'input', 'isindex', 'keygen',
+  'link', 'meta', 'param', 'source', 'track', 'wbr',
+]);
+
+const Foreign = { None: 0, Svg: 1, MathML: 2 } as const;
+type Foreign = (typeof Foreign)[keyof typeof Foreign];
+const FOREIGN_ROOTS = new Set(['svg', 'math']);
+// Elements inside SVG/MathML whose content is HTML again (SVG-adjusted casing).
+const INTEGRATION_POINTS = new Set(['mi', 'mo', 'mn', 'ms', 'mtext', 'annotation-xml', 'foreignObject', 'desc', 'title']);
+const SVG_CASING = new Map(
+  [
+    'altGlyph', 'altGlyphDef', 'altGlyphItem', 'animateColor', 'animateMotion', 'animateTransform', 'clipPath', 'feBlend',
+    'feColorMatrix', 'feComponentTransfer', 'feComposite', 'feConvolveMatrix', 'feDiffuseLighting', 'feDisplacementMap',
+    'feDistantLight', 'feDropShadow', 'feFlood', 'feFuncA', 'feFuncB', 'feFuncG', 'feFuncR', 'feGaussianBlur', 'feImage',
+    'feMerge', 'feMergeNode', 'feMorphology', 'feOffset', 'fePointLight', 'feSpecularLighting', 'feSpotLight', 'feTile',
+    'feTurbulence', 'foreignObject', 'glyphRef', 'linearGradient', 'radialGradient', 'textPath',
+  ].map((n) => [n.toLowerCase(), n]),
+);
+
+/** Reads a whole page (one string) and reports its elements and text to `handler`. */
+export function parseHtmlTree(source: string, handler: HtmlTreeHandler): void {
+  const builder = new TreeBuilder(source, handler);
+  const tokenizer = new Tokenizer({ xmlMode: false, decodeEntities: true, recognizeSelfClosing: true }, builder);
+  tokenizer.write(source);
+  tokenizer.end();
+}
+
+class TreeBuilder implements TokenizerCallbacks {
+  /** Open elements, innermost last. */
+  private readonly open: string[] = [];
+  /** How many elements of each name are open: an end tag with none open costs nothing. */
+  private readonly openCount = new Map<string, number>();
+  private readonly foreign: Foreign[] = [Foreign.None];
+  private tagName = '';
+  private attrs: Record<string, string> | null = null;
+  private attrName = '';
+  private attrValue = '';
+
+  constructor(
+    private readonly source: string,
+    private readonly handler: HtmlTreeHandler,
+  ) {}
+
+  ontext(start: number, end: number): void {
+    this.handler.ontext(this.source.slice(start, end));
+  }
+
+  ontextentity(codepoint: number): void {
+    this.handler.ontext(String.fromCodePoint(codepoint));
+  }
+
+  isInForeignContext(): boolean {
+    return this.foreign[this.foreign.length - 1] !== Foreign.None;
+  }
+
+  onopentagname(start: number, end: number): void {
+    this.openElement(this.tagNameAt(start, end));
+  }
+
+  onattribname(start: number, end: number): void {
+    this.attrName = this.source.slice(start, end).toLowerCase();
+  }
+
+  onattribdata(start: number, end: number): void {
+    this.attrValue += this.source.slice(start, end);
+  }
+
+  onattribentity(codepoint: number): void {
+    this.attrValue += String.fromCodePoint(codepoint);
+  }
+
+  onattribend(): void {
+    if (this.attrs && !Object.hasOwn(this.attrs, this.attrName)) this.attrs[this.attrName] = this.attrValue;
+    this.attrValue = '';
+  }
+
+  onopentagend(): void {
+    this.endOpenTag();
+  }
+
+  onselfclosingtag(): void {
+    const name = this.tagName;
+    this.endOpenTag();
+    if (this.top() === name) this.popElement(true);
+  }
+
+  onclosetag(start: number, end: number): void {
+    const name = this.tagNameAt(start, end);
+    if (VOID.has(name)) {
+      if (name === 'br') {
+        this.handler.onopentag('br', Object.create(null) as Record<string, string>);
+        this.handler.onclosetag('br', false);
+      }
+      return;
+    }
+    if ((this.openCount.get(name) ?? 0) > 0) {
+      while (this.top() !== name) this.popElement(true);
+      this.popElement(false);
+    } else if (name === 'p') {
+      // A stray </p> stands for an empty paragraph.
+      this.openElement('p');
+      this.endOpenTag();
+      if (this.top() === 'p') this.popElement(false);
+    }
+  }
+
+  oncdata(start: number, end: number, offset: number): void {
+    this.handler.ontext(this.source.slice(start, end - offset));
+  }
+
+  oncomment(): void {}
+  ondeclaration(): void {}
+  onprocessinginstruction(): void {}
+
+  onend(): void {
+    while (this.open.length > 0) this.popElement(true);
+  }
+
+  // ---- internals -----------------------------------------------------------------------------
+
+  private top(): string | undefined {
+    return this.open[this.open.length - 1];
+  }
+
+  private tagNameAt(start: number, end: number): string {
+    const name = this.source.slice(start, end).toLowerCase();
+    const context = this.foreign[this.foreign.length - 1];
+    if (context === Foreign.Svg) return SVG_CASING.get(name) ?? name;
+    if (this.foreign.length > 1) {
+      // </foreignObject> from inside its own HTML content.
+      const adjusted = SVG_CASING.get(name);
+      if (adjusted !== undefined && (this.openCount.get(adjusted) ?? 0) > 0) return adjusted;
+    }
+    if (context === Foreign.None) return name === 'image' ? 'img' : name;
+    return name;
+  }
+
+  private openElement(name: string): void {
+    this.tagName = name;
+    // A second <form> while one is open is ignored, attributes and all.
+    if (name === 'form' && (this.openCount.get('form') ?? 0) > 0) {
+      this.tagName = '';
+      this.attrs = null;
+      return;
+    }
+    const closes = CLOSED_BY_OPENING.get(name);
+    if (closes) {
+      while (this.open.length > 0 && closes.has(this.top()!)) this.popElement(true);
+    }
+    if (!VOID.has(name)) {
+      this.open.push(name);
+      this.openCount.set(name, (this.openCount.get(name) ?? 0) + 1);
+      if (name === 'svg') this.foreign.push(Foreign.Svg);
+      else if (name === 'math') this.foreign.push(Foreign.MathML);
+      else if (INTEGRATION_POINTS.has(name)) this.foreign.push(Foreign.None);
+    }
+    this.attrs = Object.create(null) as Record<string, string>;
+  }
+
+  private endOpenTag(): void {
+    const name = this.tagName;
+    if (this.attrs) {
+      const attrs = this.attrs;
+      this.attrs = null;
+      this.handler.onopentag(name, attrs);
+    }
+    if (VOID.has(name)) this.handler.onclosetag(name, true);
+    this.tagName = '';
+  }
+
+  private popElement(implied: boolean): void {
+    const name = this.open.pop()!;
+    this.openCount.set(name, this.openCount.get(name)! - 1);
+    if (FOREIGN_ROOTS.has(name) || INTEGRATION_POINTS.has(name)) this.foreign.pop();
+    this.handler.onclosetag(name, implied);
+  }
+}
