@@ -18,7 +18,8 @@ export function useJobDetail(api: ApiClient, jobId: string, events: ServerEvents
     [api, jobId, dispatch],
   );
   useEffect(() => {
-    void reload(false);
+    // Keeping a draft here matters: a pushed event's load may land first and a restored draft in between.
+    void reload(true);
   }, [reload]);
 
   // A pushed event for this job (state change, progress): read it again, keeping unsaved edits.
