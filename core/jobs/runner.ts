@@ -14,6 +14,7 @@ import { JobTransitionError, type JobState } from './states.ts';
 import { applySkips, UNCHANGED_ON_PAGE } from './skipItems.ts';
 import { earlierIssuesOfPage, mergeDuplicates, type IssueNoLongerOnPage, type PageHistory } from './pageHistory.ts';
 import type { ItemDuplicates } from '../jira/findDuplicates.ts';
+import type { ResyncOutcome, ResyncSteps } from './resync.ts';
 
 export interface FetchedPage {
   title: string;
@@ -58,6 +59,8 @@ export interface PipelineSteps {
   }): Promise<CreationOutcome>;
   /** Looks for existing Jira issues resembling the items (optional; a failure only warns the reviewer). */
   findDuplicates?(args: { job: JobRecord; breakdown: Breakdown; signal: AbortSignal }): Promise<ItemDuplicates[]>;
+  /** Re-sync of a page broken down again: proposals for the issues it already made, applied after creation. */
+  resync?: ResyncSteps;
   /** Turns a failure into the message shown to people; the default uses the error's code and message. */
   describeError?(err: unknown, step: 'fetch' | 'generate' | 'create'): JobError;
 }
@@ -249,6 +252,10 @@ export class JobRunner {
         await this.store.setDuplicateDecision({ jobId, itemId, issueKey, decision: 'skip', decidedBy: UNCHANGED_ON_PAGE });
         autoSkipped++;
       }
+    }
+    // Re-sync proposals for the issues the page already made (reworded blocks update them, removed ones mark them).
+    if (this.steps.resync && job.state === 'awaiting_review') {
+      await this.steps.resync.plan({ jobId, signal: this.searches.signal }).catch((err: unknown) => this.log.warn('the re-sync plan could not be built', { jobId, message: (err as Error)?.message ?? String(err) }));
     }
     const details = { fromPageHistory: fromHistory, unchangedSkipped: autoSkipped, noLongerOnPage: history.noLongerOnPage.length };
     if (failure) {
@@ -456,13 +463,24 @@ export class JobRunner {
         });
         return;
       }
+      // Then the issues the page already made: accepted updates, removed requirements marked (resumable).
+      let resynced: ResyncOutcome | undefined;
+      if (this.steps.resync) {
+        try {
+          resynced = await this.steps.resync.apply({ job, signal: controller.signal, onProgress: (message) => void this.store.updateProgress(jobId, { step: 'creating', phase: 'resync', message }) });
+        } catch (err) {
+          if (!this.stopped) await this.fail(job.id, describe(err, 'create'));
+          return;
+        }
+      }
+      const resyncDetails = resynced && resynced.updated.length + resynced.marked.length + resynced.held.length > 0 ? { updated: resynced.updated, marked: resynced.marked, held: resynced.held } : {};
       this.changed(
         await this.store.transition(job.id, 'done', {
           actor: SYSTEM,
           from: 'creating',
           counts: { ...countBreakdown(breakdown), created: result.created, reused: result.reused },
-          progress: { step: 'done', created: issues.length, total: issues.length },
-          details: { created: result.created, reused: result.reused, ...(result.warnings.length ? { warnings: result.warnings } : {}) },
+          progress: { step: 'done', created: issues.length, total: issues.length, ...(resynced ? { updated: resynced.updated.length, marked: resynced.marked.length, held: resynced.held.length } : {}) },
+          details: { created: result.created, reused: result.reused, ...resyncDetails, ...([...result.warnings, ...(resynced?.warnings ?? [])].length ? { warnings: [...result.warnings, ...(resynced?.warnings ?? [])] } : {}) },
         }),
       );
     } catch (err) {

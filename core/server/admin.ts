@@ -27,6 +27,7 @@ import { requestContext } from './requestContext.ts';
 import { jobStatusView, type JobStatusView } from './jobView.ts';
 import type { ModelControl } from '../model/modelControl.ts';
 import { modelRoutes } from './modelRoutes.ts';
+import { resyncRoutes } from './resyncRoutes.ts';
 import { ProjectKeySchema } from '../jira/projectKey.ts';
 import type { BreakdownReport } from '../breakdown/checkBreakdown.ts';
 import { ParsedPageCache, reviewRoutes } from './reviewRoutes.ts';
@@ -357,6 +358,8 @@ export function createAdminApp(deps: AdminDeps): Express {
     await deps.store.setDuplicateDecision({ jobId: job.id, itemId, issueKey: d.issueKey, decision: d.decision, decidedBy: actor(req, d.by) });
     res.json({ duplicates: await deps.store.duplicateDecisions(job.id) });
   });
+
+  api.use(resyncRoutes({ store: deps.store, runner: deps.runner }));
 
   api.get('/settings', async (_req, res) => {
     res.json(await deps.settings.view());

@@ -22,6 +22,8 @@ import { findDuplicates } from '../jira/findDuplicates.ts';
 import type { LevelMapping } from '../jira/projectMeta.ts';
 import { flattenBreakdown } from '../breakdown/schema.ts';
 import type { Logger } from '../jobs/runner.ts';
+import { resyncSteps } from '../jobs/resync.ts';
+import { resyncStoreOf } from '../jobs/resyncStore.ts';
 import type { BackendParts } from './backend.ts';
 import type { ModelActions } from './admin.ts';
 
@@ -109,10 +111,22 @@ export function productParts(o: ProductPartsOptions = {}): (ctx: { settings: Set
       return s.site;
     };
     const parse = (snap: { title: string; body: string }) => parseSpec(snap.body, { format: 'storage', title: snap.title });
+    const resyncStore = resyncStoreOf(store);
+    const resync = resyncStore
+      ? resyncSteps({
+          store,
+          resync: resyncStore,
+          parse,
+          jira: async (signal) => createJiraClient(await site(), { fetch: o.fetch, signal }),
+          projectKey: async (job) => job.projectKey ?? (await settings.current()).config.jiraProjectKey ?? null,
+          mapping: async () => levelMapping((await settings.current()).config),
+        })
+      : undefined;
     return {
       steps: {
         engine,
         parse,
+        ...(resync ? { resync } : {}),
         fetchPage: async (job, signal) => {
           const page = await fetchConfluencePage(await site(), job.pageId, { fetch: o.fetch, signal, version: job.pageVersion ?? undefined });
           return { title: page.title, version: page.version, body: page.storage, webUrl: page.webUrl };

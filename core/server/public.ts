@@ -11,7 +11,8 @@ import type { HealthReport } from './health.ts';
 import { ApiError, errorHandler, notFoundRoute, sendError, validate } from './httpErrors.ts';
 import { requestContext } from './requestContext.ts';
 import { jobStatusView } from './jobView.ts';
-import { CreateJobRequestSchema, sameSite, type CreateJobResponse } from './publicApi.ts';
+import { CreateJobRequestSchema, sameSite, type CreateJobResponse, type JobStatusResponse } from './publicApi.ts';
+import { pageBreakdownStatus } from '../jobs/resync.ts';
 
 export const PUBLIC_BODY_LIMIT = 16 * 1024;
 
@@ -97,7 +98,10 @@ export function createPublicApp(deps: PublicDeps): Express {
   v1.get('/jobs/:id', async (req, res) => {
     const job = await deps.store.getJob(String(req.params.id));
     if (!job) throw new ApiError(404, 'job_not_found', `There is no job ${String(req.params.id)}`);
-    res.json(jobStatusView(job, await deps.store.createdIssues(job.id)));
+    // The macro may name the page version it shows (?pageVersion=), so "changed since" is exact.
+    const shown = typeof req.query.pageVersion === 'string' && /^[0-9]{1,9}$/.test(req.query.pageVersion) ? Number(req.query.pageVersion) : undefined;
+    const out: JobStatusResponse = { ...jobStatusView(job, await deps.store.createdIssues(job.id)), page: await pageBreakdownStatus(deps.store, job, shown) };
+    res.json(out);
   });
 
   v1.get('/health', async (_req, res) => {

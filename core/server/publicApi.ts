@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ProjectKeySchema } from '../jira/projectKey.ts';
 import type { JobStatusView } from './jobView.ts';
 import type { HealthReport } from './health.ts';
+import type { PageBreakdownStatus } from '../jobs/resync.ts';
 
 export const CreateJobRequestSchema = z
   .object({
@@ -29,7 +30,14 @@ export interface CreateJobResponse {
  * A job's status as the Forge app reads it. `rejectionReason` is present when a reviewer rejected the
  * breakdown and said why, so the macro can tell the requester.
  */
-export type JobStatusResponse = JobStatusView & { rejectionReason?: string };
+export type JobStatusResponse = JobStatusView & {
+  rejectionReason?: string;
+  /**
+   * The page's last breakdown that reached Jira (version, date) and whether the page changed since,
+   * so the macro can offer "update the Jira issues from this version".
+   */
+  page?: PageBreakdownStatus;
+};
 export type HealthResponse = HealthReport;
 
 export interface ApiErrorBody {

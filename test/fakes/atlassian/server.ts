@@ -145,7 +145,8 @@ export interface FakeAtlassian {
   violations: string[];
   assertNoViolations(): void;
   failNext(pathRegex: RegExp, fault: FaultSpec): void;
-  hangNext(pathRegex: RegExp, options?: { times?: number; method?: string }): void;
+  /** The next matching request never gets an answer; with afterHandling it takes effect first (a reply lost in a crash). */
+  hangNext(pathRegex: RegExp, options?: { times?: number; method?: string; afterHandling?: boolean }): void;
   setLatency(ms: number): void;
   /** See FakeAtlassianOptions.searchLagMs; applies to issues created from now on. */
   setSearchLag(ms: number): void;
@@ -775,7 +776,7 @@ export async function startFakeAtlassian(options: FakeAtlassianOptions = {}): Pr
     requests.push(log);
 
     const fault = takeFault(method, url.pathname);
-    if (fault?.hang) {
+    if (fault?.hang && !fault.afterHandling) {
       log.injected = true;
       hanging.add(res);
       res.on('close', () => hanging.delete(res));
@@ -807,6 +808,13 @@ export async function startFakeAtlassian(options: FakeAtlassianOptions = {}): Pr
     }
     if (contract) {
       for (const v of contract.check({ method, path: url.pathname, query: url.searchParams, requestBody: body, status, responseBody: out })) violations.push(v);
+    }
+    if (fault?.hang) {
+      log.status = status;
+      log.injected = true;
+      hanging.add(res);
+      res.on('close', () => hanging.delete(res));
+      return;
     }
     if (fault?.afterHandling) {
       log.status = fault.status;
@@ -863,7 +871,7 @@ export async function startFakeAtlassian(options: FakeAtlassianOptions = {}): Pr
       faults.push({ ...fault, pattern, remaining: fault.times ?? 1, hang: false });
     },
     hangNext(pattern, opts = {}) {
-      faults.push({ status: 0, pattern, remaining: opts.times ?? 1, hang: true, ...(opts.method ? { method: opts.method } : {}) });
+      faults.push({ status: 0, pattern, remaining: opts.times ?? 1, hang: true, ...(opts.method ? { method: opts.method } : {}), ...(opts.afterHandling ? { afterHandling: true } : {}) });
     },
     setLatency(ms) {
       latency = ms;
