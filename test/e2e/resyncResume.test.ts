@@ -1,0 +1,83 @@
+// Re-sync survives kill -9: the backend runs as a child process and is killed twice while it applies
+// a re-sync in Jira — once after Jira took the edit of FR-2's issue but before the answer arrived,
+// once after Jira took the comment on FR-3's issue likewise. Each restart resumes the job, and the
+// end state is the uninterrupted run's: FR-2 edited once and commented once, FR-3 labelled and
+// commented once, FR-5 created once under the existing epic, FR-1 and FR-4 untouched.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startFakeAtlassian } from '../fakes/atlassian/server.ts';
+import { backendEnv, createKeyViaCli, startChildBackend, type ChildBackend } from './support/childBackend.ts';
+import { assertResyncEndState, FR1_EDITED_IN_JIRA, PAGE_ID, V1, V2, v1Keys } from './support/resyncScenario.ts';
+import type { JobStatusView } from '../../core/server/jobView.ts';
+import type { ResyncResponse } from '../../core/server/resyncRoutes.ts';
+
+async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+test('a backend killed (SIGKILL) while it updates Jira from a changed page resumes with each update applied once and no comment written twice', { timeout: 240_000 }, async (t) => {
+  const fake = await startFakeAtlassian();
+  const dir = mkdtempSync(join(tmpdir(), 's2t-resync-kill-'));
+  const env = backendEnv({ dataDir: dir, siteUrl: fake.url, email: fake.email, apiToken: fake.apiToken });
+  const key = createKeyViaCli(env, 'forge');
+  let b: ChildBackend = await startChildBackend(env);
+  t.after(async () => {
+    b.child.kill('SIGKILL');
+    await b.exited;
+    await fake.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const pub = (path: string, body?: unknown) =>
+    fetch(`${b.publicUrl}${path}`, { method: body ? 'POST' : 'GET', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
+  const admin = (path: string, body?: unknown) =>
+    fetch(`${b.adminBaseUrl}${path}`, { method: body ? 'POST' : 'GET', headers: { authorization: `Bearer ${b.token}`, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
+  const state = async (jobId: string) => ((await (await pub(`/v1/jobs/${jobId}`)).json()) as JobStatusView).state;
+  const breakDown = async (requestedBy: string) => {
+    const { jobId } = (await (await pub('/v1/jobs', { pageId: PAGE_ID, siteUrl: fake.url, requestedBy })).json()) as { jobId: string };
+    await waitFor('review', async () => (await state(jobId)) === 'awaiting_review');
+    return jobId;
+  };
+
+  fake.addPage({ id: PAGE_ID, title: 'Payments', storage: V1, version: 1 });
+  const first = await breakDown('first');
+  await admin(`/api/jobs/${first}/approve`, { by: 'lead' });
+  await waitFor('version 1 in Jira', async () => (await state(first)) === 'done');
+  const keys = v1Keys(fake);
+  const before = fake.issues.length;
+  fake.editIssue(keys.fr1, { summary: FR1_EDITED_IN_JIRA });
+  fake.addPage({ id: PAGE_ID, title: 'Payments', storage: V2, version: 2 });
+  const second = await breakDown('second');
+  await waitFor('the re-sync plan', async () => ((await (await admin(`/api/jobs/${second}/resync`)).json()) as ResyncResponse).builtAt !== null);
+
+  // Kill 1: Jira takes the edit of FR-2's issue; the answer never reaches the backend.
+  const fr2Edit = `/rest/api/3/issue/${keys.fr2}`;
+  fake.hangNext(new RegExp(`^${fr2Edit}$`), { method: 'PUT', afterHandling: true });
+  await admin(`/api/jobs/${second}/approve`, { by: 'lead' });
+  await waitFor('the edit of FR-2 taken by Jira', () => fake.requests.some((r) => r.method === 'PUT' && r.path === fr2Edit && r.injected));
+  assert.match(String(fake.issues.find((i) => i.key === keys.fr2)!.fields.summary), /text message/, 'the edit took effect before the kill');
+  b.child.kill('SIGKILL');
+  await b.exited;
+
+  // Kill 2: after the restart, Jira takes the comment on FR-3's issue; again no answer.
+  const fr3Comment = `/rest/api/3/issue/${keys.fr3}/comment`;
+  fake.hangNext(new RegExp(`^${fr3Comment}$`), { method: 'POST', afterHandling: true });
+  b = await startChildBackend(env);
+  await waitFor('the comment on FR-3 taken by Jira', () => fake.requests.some((r) => r.method === 'POST' && r.path === fr3Comment && r.injected));
+  assert.equal(fake.issues.find((i) => i.key === keys.fr3)!.comments.length, 1);
+  b.child.kill('SIGKILL');
+  await b.exited;
+
+  b = await startChildBackend(env);
+  await waitFor('the job done', async () => (await state(second)) === 'done');
+  assertResyncEndState(fake, keys, before);
+  assert.equal(fake.requests.filter((r) => r.method === 'POST' && r.path === `/rest/api/3/issue/${keys.fr2}/comment`).length, 1, 'FR-2 commented by one request');
+  assert.equal(fake.requests.filter((r) => r.method === 'POST' && r.path === fr3Comment).length, 1, 'FR-3 commented by one request');
+});
