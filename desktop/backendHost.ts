@@ -12,7 +12,8 @@ import type { BreakdownEngine } from '../core/model/types.ts';
 import { SecretStoreReadOnlyError, type SecretName, type SecretSource, type SecretStore } from '../core/secrets/secretStore.ts';
 import { startBackend, type Backend, type BackendOptions } from '../core/server/backend.ts';
 import { ApiError } from '../core/server/httpErrors.ts';
-import { createProductEngine, productParts } from '../core/server/productParts.ts';
+import { productParts } from '../core/server/productParts.ts';
+import { openProductEngine } from '../core/model/createEngine.ts';
 import { CHANNEL, parseToBackend, type FromBackend, type StartMessage, type ToBackend } from './channels.ts';
 
 /** The utility process's parent port, reduced to what the host uses. */
@@ -123,7 +124,7 @@ export function runBackendHost(o: BackendHostOptions): Promise<number> {
       // Loading a configured model happens before the listeners start and can take minutes;
       // saying so keeps the shell from taking the wait for a hang.
       if (loaded.config.model) send({ type: CHANNEL.modelStatus, status: { state: 'loading', model: basename(loaded.config.model), percent: 0 } });
-      const engine = await createProductEngine(loaded.config, o.log);
+      const engine = await openProductEngine(loaded, o.log, { secrets });
       engine.onStatus((status) => send({ type: CHANNEL.modelStatus, status }));
       send({ type: CHANNEL.modelStatus, status: engine.status() });
       try {

@@ -60,17 +60,20 @@ export async function runServe(flags: ServeFlags, io: ServeIo): Promise<void> {
   const loaded = loadServeConfig(flags, io.env, io.cwd);
   // The backend's modules (express, SQLite, the pipeline) load only when serve runs, so other
   // commands start quickly; the model runtime loads only when a model is (see SwitchableEngine).
-  const [{ createSecretStore, describeSecretSources, secretsFromDotenv }, { startBackend }, { createJsonLogger }, { createProductEngine, productParts }] = await Promise.all([
+  const [{ createSecretStore, describeSecretSources, secretsFromDotenv }, { startBackend }, { createJsonLogger }, { productParts }, { openProductEngine }] = await Promise.all([
     import('../secrets/secretStore.ts'),
     import('../server/backend.ts'),
     import('../server/logger.ts'),
     import('../server/productParts.ts'),
+    import('../model/createEngine.ts'),
   ]);
   const level = (['info', 'warn', 'error', 'silent'].includes(flags.logLevel ?? '') ? flags.logLevel : 'info') as LogLevel;
   const log = createJsonLogger(io.err, level);
   // The token may sit in .env beside the other settings (read here, never logged or printed).
   const { store: secrets, note } = await createSecretStore({ env: io.env, dotenv: secretsFromDotenv(readDotenv({ cwd: io.cwd }).values) });
-  const engine = await createProductEngine(loaded.config, log);
+  // The engine the configuration (or the admin's saved choice) names: the drafter, the embedded
+  // model, or an OpenAI-compatible inference server whose API key is in the secret store.
+  const engine = await openProductEngine(loaded, log, { secrets });
   let backend: Backend;
   try {
     backend = await startBackend({ loaded, secrets, engine, parts: productParts(), log, version: VERSION, rendererDir: RENDERER_DIR });

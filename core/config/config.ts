@@ -37,6 +37,22 @@ export interface Config {
   outputLanguage: string | undefined;
   /** How long one job's generation may take before it is stopped and the job fails with the reason. */
   generationTimeoutMinutes: number;
+  /**
+   * Which engine writes breakdowns: the drafter, the embedded model (`model`), or an
+   * OpenAI-compatible inference server (`inference*`); undefined = the embedded model when one is
+   * configured, else the drafter. The Models page can switch it at run time.
+   */
+  engine: 'drafter' | 'embedded' | 'openai' | undefined;
+  /** Base URL of the OpenAI-compatible inference server (vLLM, llama-server, Ollama); its API key is a secret. */
+  inferenceUrl: string | undefined;
+  /** The model name that server serves. */
+  inferenceModel: string | undefined;
+  inferenceTimeoutSeconds: number;
+  /** Requests sent to the server at once (it batches them). */
+  inferenceMaxParallel: number;
+  /** Context size to plan requests for, when the server does not report one (Ollama) or to use less. */
+  inferenceContextSize: number | undefined;
+  inferenceServerKind: 'auto' | 'vllm' | 'llama-server' | 'ollama' | 'openai';
 }
 
 export type ConfigKey = keyof Config;
@@ -82,6 +98,17 @@ export const FIELD_SCHEMAS = {
   issueTypeSubtask: issueType,
   outputLanguage: language,
   generationTimeoutMinutes: positiveInt(24 * 60),
+  engine: z.enum(['drafter', 'embedded', 'openai'], { message: 'must be drafter, embedded or openai' }),
+  inferenceUrl: z
+    .string()
+    .trim()
+    .url('must be the inference server URL such as http://gpu-box:8000/v1')
+    .refine((u) => /^https?:$/.test(new URL(u).protocol), 'must start with http:// or https://'),
+  inferenceModel: z.string().trim().min(1, 'must not be empty').max(300, 'must be at most 300 characters'),
+  inferenceTimeoutSeconds: positiveInt(3600),
+  inferenceMaxParallel: positiveInt(256),
+  inferenceContextSize: z.coerce.number({ message: 'must be a whole number' }).int('must be a whole number').min(512, 'must be at least 512').max(1_048_576, 'must be at most 1048576'),
+  inferenceServerKind: z.enum(['auto', 'vllm', 'llama-server', 'ollama', 'openai'], { message: 'must be auto, vllm, llama-server, ollama or openai' }),
 } satisfies Record<ConfigKey, z.ZodType>;
 
 export const ENV_NAMES: Record<ConfigKey, string> = {
@@ -102,6 +129,13 @@ export const ENV_NAMES: Record<ConfigKey, string> = {
   issueTypeSubtask: 'SPEC2TICKETS_ISSUE_TYPE_SUBTASK',
   outputLanguage: 'SPEC2TICKETS_OUTPUT_LANGUAGE',
   generationTimeoutMinutes: 'SPEC2TICKETS_GENERATION_TIMEOUT_MINUTES',
+  engine: 'SPEC2TICKETS_ENGINE',
+  inferenceUrl: 'SPEC2TICKETS_INFERENCE_URL',
+  inferenceModel: 'SPEC2TICKETS_INFERENCE_MODEL',
+  inferenceTimeoutSeconds: 'SPEC2TICKETS_INFERENCE_TIMEOUT_SECONDS',
+  inferenceMaxParallel: 'SPEC2TICKETS_INFERENCE_MAX_PARALLEL',
+  inferenceContextSize: 'SPEC2TICKETS_INFERENCE_CONTEXT_SIZE',
+  inferenceServerKind: 'SPEC2TICKETS_INFERENCE_SERVER_KIND',
 };
 
 const kebab = (k: string): string => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -152,6 +186,13 @@ const DEFAULTS: Omit<Config, 'dataDir'> = {
   issueTypeSubtask: undefined,
   outputLanguage: undefined,
   generationTimeoutMinutes: 30,
+  engine: undefined,
+  inferenceUrl: undefined,
+  inferenceModel: undefined,
+  inferenceTimeoutSeconds: 300,
+  inferenceMaxParallel: 4,
+  inferenceContextSize: undefined,
+  inferenceServerKind: 'auto',
 };
 
 /** The .env file loadConfig reads (given path, else .env in the working directory), parsed; {} when absent. */

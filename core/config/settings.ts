@@ -69,7 +69,10 @@ export class SettingsService {
       values: Object.fromEntries(EDITABLE_SETTINGS.map((k) => [k, config[k] ?? null])) as SettingsView['values'],
       sources: Object.fromEntries(EDITABLE_SETTINGS.map((k) => [k, sources[k] ?? 'default'])) as SettingsView['sources'],
       pinned: EDITABLE_SETTINGS.filter((k) => this.loaded.pinned.has(k)),
-      secrets: { atlassianApiToken: { set: Boolean(token), writable: this.secrets.writable, store: this.secrets.kind } },
+      secrets: {
+        atlassianApiToken: { set: Boolean(token), writable: this.secrets.writable, store: this.secrets.kind },
+        inferenceApiKey: { set: Boolean(await this.secrets.get('inferenceApiKey')), writable: this.secrets.writable, store: this.secrets.kind },
+      },
     };
   }
 

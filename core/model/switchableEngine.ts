@@ -1,16 +1,25 @@
 // The engine the backend runs with: the drafter until an admin loads a model, then Qwen on the
-// embedded runtime, and back to the drafter on unload — without a restart. One StatusHub is shared
+// embedded runtime or on an OpenAI-compatible inference server (vLLM, llama-server, Ollama), and
+// back to the drafter on unload — without a restart. One StatusHub is shared
 // by the runtime, downloads and this engine, so the status stream (SSE, tray) is continuous across
 // switches. A generation in flight finishes on the engine it started with: a switch waits for
 // running generations, and generations asked for during a switch wait for it to finish.
 //
 // node-llama-cpp is imported only when a runtime is first needed (a load or a hardware report), so
-// a backend that never leaves the drafter does not carry the model runtime in memory.
+// a backend that never leaves the drafter (or uses a remote server) does not carry the model runtime
+// in memory. The admin's remote choice is saved in the data folder (engine.json) and the server's
+// API key in the secret store; neither the key nor page content is ever logged.
 
 import type { Breakdown } from '../breakdown/schema.ts';
 import type { SpecDocument } from '../spec/types.ts';
 import { DrafterEngine } from './drafterEngine.ts';
+import { ModelError } from './modelStore.ts';
+import { clientConfig, EngineChoiceFile, EngineConfigError } from './engineConfig.ts';
+import type { EngineKind, RemoteEngineSettings } from './engineConfig.ts';
 import type { LlamaBreakdownEngine, LlamaEngineConfig } from './llamaEngine.ts';
+import type { OpenAiModelClient, ServerKind, ServerTestReport } from './openaiClient.ts';
+import type { PipelineConfig } from './pipeline.ts';
+import type { PipelineEngine } from './pipelineEngine.ts';
 import type { HardwareInfo, LlamaRuntime } from './runtime.ts';
 import { StatusHub } from './statusHub.ts';
 import type { BreakdownEngine, GenerateOptions, ModelStatus } from './types.ts';
@@ -26,13 +35,48 @@ export interface SwitchableEngineOptions {
   gpu?: 'auto' | false;
   /** How the Qwen engine generates (load options, limits, timeouts); the model path comes from load(). */
   llama?: Omit<LlamaEngineConfig, 'modelPath'>;
+  /** How the remote engine generates (limits, language, sampling); parallel sections default to the server's limit. */
+  remote?: PipelineConfig;
+  /** Where the inference server's API key is kept (the product's secret store). */
+  secrets?: { get(name: 'inferenceApiKey'): Promise<string | undefined>; set(name: 'inferenceApiKey', value: string): Promise<void>; delete(name: 'inferenceApiKey'): Promise<void> };
+  /** The data folder: the admin's engine choice is saved there (engine.json); without it the choice lasts until restart. */
+  dataDir?: string;
+  /** The configuration (environment, flags) fixes the engine: the Models page shows it but cannot change it. */
+  pinned?: boolean;
+  /** HTTP client for the inference server (tests). */
+  remoteFetch?: typeof fetch;
 }
+
+/** What the admin sees of the engine: its kind, its name and status, and the remote server's settings. */
+export interface EngineView {
+  kind: EngineKind;
+  name: string;
+  status: ModelStatus;
+  /** The model file in use when the embedded engine is. */
+  embedded: { name: string; path: string } | null;
+  /** The remote server as configured (also while another engine is in use), never its API key. */
+  remote: (RemoteEngineSettings & { apiKeySet: boolean; connected: boolean; serverKind: RemoteEngineSettings['serverKind']; detected?: ServerKind; contextTokens?: number }) | null;
+  /** The configuration fixes the engine; changes on the Models page are refused. */
+  pinned: boolean;
+}
+
+interface RemoteEngine {
+  settings: RemoteEngineSettings;
+  client: OpenAiModelClient;
+  engine: PipelineEngine;
+}
+
+const KIND_LABEL: Record<ServerKind, string> = { vllm: 'vLLM', 'llama-server': 'llama-server', ollama: 'Ollama', openai: 'OpenAI-compatible server' };
 
 export class SwitchableEngine implements BreakdownEngine {
   readonly hub: StatusHub;
   private readonly drafter = new DrafterEngine(DRAFTER_MESSAGE);
   private current: BreakdownEngine = this.drafter;
   private llama: LlamaBreakdownEngine | undefined;
+  private remote: RemoteEngine | undefined;
+  /** The remote settings last chosen (kept while the server is unreachable, so the admin sees and fixes them). */
+  private remoteSettings: RemoteEngineSettings | undefined;
+  private readonly choiceFile: EngineChoiceFile | undefined;
   private runtime: Promise<LlamaRuntime> | undefined;
   private readonly inFlight = new Set<Promise<unknown>>();
   private switchesPending = 0;
@@ -48,20 +92,22 @@ export class SwitchableEngine implements BreakdownEngine {
     this.hub.subscribe((s) => {
       if (s.state !== 'downloading') this.engineStatus = s;
     });
+    this.choiceFile = options.dataDir ? new EngineChoiceFile(options.dataDir) : undefined;
   }
 
   get name(): string {
     return this.current.name;
   }
 
-  /** 'model' when Qwen is the engine in use, else 'drafter'. */
-  get kind(): 'model' | 'drafter' {
-    return this.current === this.drafter ? 'drafter' : 'model';
+  /** The engine in use: the drafter, Qwen on the embedded runtime, or an OpenAI-compatible server. */
+  get kind(): EngineKind {
+    if (this.remote && this.current === this.remote.engine) return 'openai';
+    return this.current === this.drafter ? 'drafter' : 'embedded';
   }
 
-  /** The model file in use, when Qwen is the engine. */
+  /** The model file in use, when Qwen on the embedded runtime is the engine. */
   get loadedModel(): { path: string; name: string } | undefined {
-    if (this.current === this.drafter || !this.llama) return undefined;
+    if (this.current === this.drafter || !this.llama || this.current !== this.llama) return undefined;
     const loaded = this.llama.runtime.loaded;
     return loaded ? { path: loaded.path, name: loaded.name } : undefined;
   }
@@ -78,6 +124,10 @@ export class SwitchableEngine implements BreakdownEngine {
   settledStatus(): ModelStatus {
     const last = this.engineStatus;
     if (this.switchesPending > 0) return last;
+    if (this.remote && this.current === this.remote.engine) {
+      if (last.state === 'generating' && last.model === this.remote.client.model && this.inFlight.size > 0) return last;
+      return this.remoteReady(this.remote);
+    }
     const loaded = this.llama && this.current === this.llama ? this.llama.runtime.loaded : undefined;
     if (loaded && this.llama) {
       if (last.state === 'generating' && last.model === loaded.name && this.inFlight.size > 0) return last;
@@ -144,6 +194,9 @@ export class SwitchableEngine implements BreakdownEngine {
    * does not fit); the status then says 'error' with the reason and the drafter stays in use.
    */
   load(modelPath: string): Promise<{ name: string; path: string }> {
+    if (this.options.pinned && this.remoteSettings) {
+      return Promise.reject(new ModelError('in_use', 'The environment fixes the engine to the inference server (SPEC2TICKETS_ENGINE / SPEC2TICKETS_INFERENCE_URL); change it there and restart to use a model on this machine.'));
+    }
     return this.switchEngine(async () => {
       if (this.disposed) throw new Error('The engine is shut down.');
       const runtime = await this.openRuntime();
@@ -153,25 +206,143 @@ export class SwitchableEngine implements BreakdownEngine {
       }
       // The runtime disposes the old model before loading; until the new one is ready the drafter is the engine.
       this.current = this.drafter;
+      this.remote = undefined;
       await this.llama.load(modelPath, this.options.llama?.load ?? {});
       this.current = this.llama;
+      this.saveChoice({ kind: 'local' });
       return { name: this.llama.name, path: modelPath };
     });
   }
 
-  /** Unloads the model (after running generations finish) and returns to the drafter. */
+  /** Unloads the model (after running generations finish), leaves a remote server, and returns to the drafter. */
   unload(): Promise<void> {
     return this.switchEngine(async () => {
       this.current = this.drafter;
+      this.remote = undefined;
       if (this.runtime && this.llama) await this.llama.runtime.unload();
+      this.saveChoice({ kind: 'local' });
       this.hub.set({ state: 'absent', message: DRAFTER_MESSAGE });
     });
+  }
+
+  /** The 'ready' status of a remote engine: the server kind and host stand where the GPU would. */
+  private remoteReady(r: RemoteEngine): ModelStatus {
+    return { state: 'ready', model: r.client.model, gpu: `${KIND_LABEL[r.client.server.kind]} at ${r.client.root.host}` };
+  }
+
+  private async apiKey(given: string | null | undefined): Promise<string | undefined> {
+    if (typeof given === 'string') return given;
+    if (given === null) return undefined;
+    return this.options.secrets?.get('inferenceApiKey');
+  }
+
+  private saveChoice(choice: { kind: 'local' } | { kind: 'openai'; remote: RemoteEngineSettings }): void {
+    if (this.options.pinned) return;
+    this.choiceFile?.write(choice);
+  }
+
+  /** Refuses a change the configuration pins (environment or flag). */
+  private assertChangeable(): void {
+    if (this.options.pinned) {
+      throw new EngineConfigError('The engine is fixed by the environment or a command-line flag (SPEC2TICKETS_ENGINE, SPEC2TICKETS_INFERENCE_URL, SPEC2TICKETS_INFERENCE_MODEL); change it there and restart.');
+    }
+  }
+
+  /**
+   * Makes an OpenAI-compatible inference server the engine: connects (server kind, models, context
+   * size), and on success switches to it after the running generations, unloading an embedded
+   * model to free memory. `apiKey`: a new key to save, null to remove the saved one, undefined to
+   * keep it. A server that cannot be used leaves the engine as it was; the status says why.
+   */
+  useRemote(settings: RemoteEngineSettings, options: { apiKey?: string | null; save?: boolean } = {}): Promise<EngineView> {
+    if (options.save !== false) this.assertChangeable();
+    return this.switchEngine(async () => {
+      if (this.disposed) throw new Error('The engine is shut down.');
+      if (options.apiKey !== undefined && this.options.secrets) {
+        if (options.apiKey === null) await this.options.secrets.delete('inferenceApiKey');
+        else await this.options.secrets.set('inferenceApiKey', options.apiKey);
+      }
+      this.remoteSettings = settings;
+      if (options.save !== false) this.saveChoice({ kind: 'openai', remote: settings });
+      const { OpenAiModelClient } = await import('./openaiClient.ts');
+      const { createPipelineEngine } = await import('./pipelineEngine.ts');
+      let client: OpenAiModelClient;
+      try {
+        client = await OpenAiModelClient.connect(clientConfig(settings, await this.apiKey(options.apiKey), this.options.remoteFetch));
+      } catch (err) {
+        const message = `The inference server cannot be used: ${err instanceof Error ? err.message : String(err)}${this.current === this.drafter ? ' Breakdowns are drafted from the page structure meanwhile.' : ''}`;
+        this.hub.set({ state: 'error', message });
+        throw err;
+      }
+      const remote: RemoteEngine = {
+        settings,
+        client,
+        engine: createPipelineEngine(client, { parallelSections: settings.maxParallel, ...this.options.remote }, { status: this.hub, readyStatus: () => this.remoteReady(remote), name: () => client.model }),
+      };
+      if (this.llama && this.current === this.llama) await this.llama.runtime.unload();
+      this.remote = remote;
+      this.current = remote.engine;
+      this.hub.set(this.remoteReady(remote));
+      return this.view();
+    });
+  }
+
+  /** Leaves the remote server for this machine: the drafter until a model is loaded. */
+  useLocal(): Promise<EngineView> {
+    this.assertChangeable();
+    return this.unload().then(() => this.view());
+  }
+
+  /** Connects to a server with these settings without switching (refused when the configuration pins the engine). */
+  async checkRemote(settings: RemoteEngineSettings, apiKey?: string | null): Promise<void> {
+    this.assertChangeable();
+    const { OpenAiModelClient } = await import('./openaiClient.ts');
+    await OpenAiModelClient.connect(clientConfig(settings, await this.apiKey(apiKey), this.options.remoteFetch));
+  }
+
+  /** Tests remote settings without switching: lists models, checks structured output, says whether the host is private. */
+  async testRemote(settings: RemoteEngineSettings, apiKey?: string | null): Promise<ServerTestReport> {
+    const { testServer } = await import('./openaiClient.ts');
+    return testServer(clientConfig(settings, await this.apiKey(apiKey), this.options.remoteFetch));
+  }
+
+  /** The engine as the admin sees it (no instanceof checks needed by callers). */
+  async viewWithKey(): Promise<EngineView> {
+    const view = this.view();
+    if (view.remote) view.remote.apiKeySet = Boolean(await this.options.secrets?.get('inferenceApiKey'));
+    return view;
+  }
+
+  view(): EngineView {
+    const settings = this.remote?.settings ?? this.remoteSettings;
+    const connected = Boolean(this.remote && this.current === this.remote.engine);
+    return {
+      kind: this.kind,
+      name: this.name,
+      status: this.status(),
+      embedded: this.loadedModel ?? null,
+      remote: settings
+        ? {
+            ...settings,
+            apiKeySet: false,
+            connected,
+            ...(this.remote ? { detected: this.remote.client.server.kind, contextTokens: this.remote.client.contextSize() } : {}),
+          }
+        : null,
+      pinned: Boolean(this.options.pinned),
+    };
+  }
+
+  /** Remembers remote settings without connecting (a saved choice whose server is down at start). */
+  rememberRemote(settings: RemoteEngineSettings): void {
+    this.remoteSettings = settings;
   }
 
   async dispose(): Promise<void> {
     await this.switchEngine(async () => {
       this.disposed = true;
       this.current = this.drafter;
+      this.remote = undefined;
       const runtime = this.runtime;
       this.runtime = undefined;
       if (runtime) await (await runtime.catch(() => undefined))?.dispose();

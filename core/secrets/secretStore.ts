@@ -4,12 +4,16 @@
 // and the keychain (the process environment is what a supervisor hands over; the keychain is what
 // the admin saved last). Secret values never appear in errors or logs.
 
-export const SECRET_NAMES = ['atlassianApiToken'] as const;
+export const SECRET_NAMES = ['atlassianApiToken', 'inferenceApiKey'] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];
 
 export const SECRET_ENV: Record<SecretName, string> = {
   atlassianApiToken: 'SPEC2TICKETS_ATLASSIAN_API_TOKEN',
+  inferenceApiKey: 'SPEC2TICKETS_INFERENCE_API_KEY',
 };
+
+/** Secrets only some setups need (an inference server without a key needs none): not reported when unset. */
+const OPTIONAL_SECRETS: ReadonlySet<SecretName> = new Set(['inferenceApiKey']);
 
 export const KEYCHAIN_SERVICE = 'spec2tickets';
 
@@ -32,6 +36,7 @@ export async function describeSecretSources(store: SecretStore): Promise<string>
   const parts: string[] = [];
   for (const name of SECRET_NAMES) {
     const from = await store.source(name);
+    if (!from && OPTIONAL_SECRETS.has(name)) continue;
     parts.push(from ? `${SECRET_LABELS[name]} from the ${from}` : `${SECRET_LABELS[name]} not set (${SECRET_ENV[name]}${store.writable ? ' or Settings' : ''})`);
   }
   return parts.join(', ');
@@ -39,6 +44,7 @@ export async function describeSecretSources(store: SecretStore): Promise<string>
 
 export const SECRET_LABELS: Record<SecretName, string> = {
   atlassianApiToken: 'Atlassian API token',
+  inferenceApiKey: 'inference server API key',
 };
 
 export class SecretStoreReadOnlyError extends Error {

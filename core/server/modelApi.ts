@@ -6,6 +6,9 @@ import type { ModelStatus } from '../model/types.ts';
 import type { HardwareInfo } from '../model/runtime.ts';
 import type { StoredModel } from '../model/modelStore.ts';
 import type { CatalogueView, DownloadView, InstalledView } from '../model/modelControl.ts';
+import { RemoteEngineSettingsSchema } from '../model/engineConfig.ts';
+import type { EngineView } from '../model/switchableEngine.ts';
+import type { ServerTestReport } from '../model/openaiClient.ts';
 
 export const DownloadRequestSchema = z.union([
   z.object({ id: z.string().trim().min(1, 'must be a catalogue model id such as qwen2.5-7b') }).strict(),
@@ -35,6 +38,23 @@ export type ImportRequestBody = z.infer<typeof ImportRequestSchema>;
 
 export const LoadRequestSchema = z.object({ name: z.string().trim().min(1, 'must be the file name of a model in the models folder') }).strict();
 export type LoadRequestBody = z.infer<typeof LoadRequestSchema>;
+
+/** The API key is write-only: a new key, null to remove the saved one, absent to keep it. */
+const ApiKeySchema = z.string().trim().min(1, 'must not be empty').max(4096, 'must be at most 4096 characters').nullable().optional();
+
+/** PUT /api/model/engine: use an OpenAI-compatible inference server, or this machine (drafter until a model is loaded). */
+export const EngineUpdateSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('openai'), settings: RemoteEngineSettingsSchema, apiKey: ApiKeySchema }).strict(),
+  z.object({ kind: z.literal('local') }).strict(),
+]);
+export type EngineUpdateBody = z.infer<typeof EngineUpdateSchema>;
+
+/** POST /api/model/engine/test: the settings to try (the saved key is used unless one is given). */
+export const EngineTestSchema = z.object({ settings: RemoteEngineSettingsSchema, apiKey: ApiKeySchema }).strict();
+export type EngineTestBody = z.infer<typeof EngineTestSchema>;
+
+export type EngineResponse = EngineView;
+export type EngineTestResponse = ServerTestReport;
 
 export type HardwareResponse = HardwareInfo;
 export type CatalogueResponse = CatalogueView;
