@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepares a fresh Debian/Ubuntu machine: system libraries for the native modules (keytar needs
 # libsecret), Chromium for browser tests, a keyring for the secret-store test, then `npm ci`, then a
-# check that every native module really loads, then builds the review queue and the desktop bundle.
+# check that every native module really loads, then builds the review queue, the desktop bundle and
+# the desktop app's Electron dependency tree (with its native-ABI check).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,6 +43,8 @@ fi
 want_electron="${ELECTRON_SKIP_BINARY_DOWNLOAD:-auto}"
 ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm ci --no-audit --no-fund
 node build/check-native.mjs
+# The Forge app installs on its own, from its own lockfile, as a customer deploys it (docs/forge.md).
+(cd forge && npm ci --no-audit --no-fund)
 # nginx for the test that checks the reverse-proxy guide's configuration with `nginx -t`: only the
 # binary, unpacked from Debian's package into .tmp/tools, so no web server is installed or started.
 if [ ! -x .tmp/tools/nginx/usr/sbin/nginx ] && command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null; then
@@ -56,6 +59,15 @@ fi
 # The review queue (served by the admin listener) and the desktop bundle.
 npm run --silent build:renderer
 npm run --silent build:desktop
+# The desktop app's own dependency tree (dist/app/node_modules), with native modules rebuilt for the
+# pinned Electron in that copy only, then the native-ABI check of every addon in it. The rebuild
+# downloads Electron's headers or prebuilds; without them the desktop app cannot be built, which
+# does not affect the headless backend (root node_modules, Node's ABI).
+if node build/stage-desktop.mjs && node build/check-native.mjs --desktop; then
+  echo "Desktop app staged for Electron in dist/app (npm run dist packages it)."
+else
+  echo "The desktop app cannot be built on this machine (reason above). The headless backend still works: npm start or spec2tickets serve."
+fi
 has_desktop() { [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ] || [ "$(uname)" = "Darwin" ]; }
 if [ "$want_electron" = "0" ] || { [ "$want_electron" = "auto" ] && [ -z "${CI:-}" ] && has_desktop; }; then
   echo "Fetching the Electron binary for the desktop app…"
