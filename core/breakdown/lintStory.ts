@@ -55,7 +55,8 @@ const DANGLING_WORDS = [
   'der', 'die', 'das', 'den', 'dem', 'des', 'ein', 'eine', 'und', 'oder', 'mit', 'für', 'von', 'zu', 'im',
   'le', 'la', 'les', 'un', 'une', 'de', 'du', 'et', 'ou', 'avec', 'pour', 'par', 'el', 'los', 'las', 'una', 'y', 'o', 'con', 'para', 'por',
 ];
-const DANGLING_RE = new RegExp(`(?<![\\p{L}\\p{N}])(?:${DANGLING_WORDS.map((w) => w.replace('.', '\\.')).join('|')})[.,;:!?]*$`, 'iu');
+// Case-sensitive on purpose: "feature A" and "Plan B" end with a name, not an article.
+const DANGLING_RE = new RegExp(`(?<![\\p{L}\\p{N}])(?:${DANGLING_WORDS.map((w) => w.replace('.', '\\.')).join('|')})[.,;:!?]*$`, 'u');
 
 /** Whether a title stops in the middle of a phrase: an ellipsis cut, or a last word that needs a continuation. */
 export function endsMidPhrase(title: string): boolean {
@@ -81,7 +82,7 @@ export function isTemplateCriterion(criterion: string): boolean {
 }
 
 // The same punctuation twice ("FR-001: : The…", "done..", ",,"), not an ellipsis or a quoted path.
-const DUPLICATED_PUNCTUATION = /[:;,]\s*[:;,]|[!?]\s*[.:;,]|(?<![.\w/`'"])\.\s*\.(?![.\w/`'"])/u;
+const DUPLICATED_PUNCTUATION = /[:;,]\s*[:;,]|[!?]\s*[.:;,]|(?<=[\p{L}\p{N})])\.\s*\.(?![.\w/])/u;
 const UNRESOLVED_MENTION = /(?<![\p{L}\p{N}_.@])@user(?![\p{L}\p{N}_])/u;
 
 function vagueWordsIn(text: string): string[] {

@@ -12,6 +12,7 @@ import { DRAFT_LABEL, draftUnits, highestPriority, packUnits, renderStory } from
 import type { Unit } from './storyDrafts.ts';
 import { clip, clipBlock } from './storyText.ts';
 import { isRequirementBlock } from '../spec/types.ts';
+import { draftByFeatures } from './featurePlan.ts';
 
 export const DRAFTER_NOTE = 'Drafted without a model from the page structure; review every item.';
 
@@ -123,6 +124,8 @@ function epicIntro(doc: SpecDocument, grouping: EpicGrouping, group: EpicGroup):
 
 /** Drafts the whole breakdown for `doc`. Pure and deterministic: the same page gives the same breakdown. */
 export function draftBreakdown(doc: SpecDocument): Breakdown {
+  const byFeatures = draftByFeatures(doc, DRAFTER_NOTE);
+  if (byFeatures) return byFeatures;
   const grouping = groupSections(doc);
   const sections = new Map<string, SpecSection>(doc.sections.map((s) => [s.id, s]));
   const blocksByGroup = new Map<EpicGroup, SpecDocument['blocks']>();

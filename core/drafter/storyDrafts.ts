@@ -9,7 +9,7 @@ import { PRIORITIES } from '../breakdown/schema.ts';
 import { isRequirementBlock } from '../spec/types.ts';
 import type { SpecBlock, SpecSection } from '../spec/types.ts';
 import type { EpicGroup } from './epicGroups.ts';
-import { clip, clipBlock, clipPhrase, derivedCriterion, edgeCaseSituation, fullTextOf, estimateFor, firstSentence, labelled, priorityFor, statementRewrite, titleFor, wordCount } from './storyText.ts';
+import { clip, clipBlock, clipCriterion, clipPhrase, derivedCriterion, edgeCaseSituation, fullTextOf, estimateFor, firstSentence, labelled, priorityFor, statementRewrite, titleFor, wordCount } from './storyText.ts';
 
 export const DRAFT_LABEL = 'spec2tickets';
 
@@ -52,7 +52,7 @@ function attach(m: Member, b: SpecBlock): boolean {
   } else if (isGherkin && m.lastWasGherkin && GHERKIN_CONTINUATION.test(text) && last >= 0 && m.criteria[last]!.length + text.length + 2 <= LIMITS.criterionMax) {
     m.criteria[last] = `${m.criteria[last]}; ${text}`;
   } else if (m.criteria.length < LIMITS.criteriaMax) {
-    m.criteria.push(clip(text, LIMITS.criterionMax));
+    m.criteria.push(clipCriterion(text));
     if (text.length > LIMITS.criterionMax) m.extra.push(text);
   } else {
     m.extra.push(`- ${text}`);
@@ -65,7 +65,7 @@ function newMember(b: SpecBlock): Member {
   const m: Member = { lead: b, blocks: [b], criteria: [], extra: [], lastWasGherkin: false };
   // A Given/When/Then or criterion line with no story before it is its own criterion.
   if ((b.tags.includes('gherkin') || b.tags.includes('acceptanceCriteria')) && !b.tags.includes('userStory')) {
-    m.criteria.push(clip(b.text, LIMITS.criterionMax));
+    m.criteria.push(clipCriterion(b.text));
     m.lastWasGherkin = b.tags.includes('gherkin');
   }
   return m;
@@ -195,7 +195,7 @@ export interface RenderContext {
 export const NO_CRITERION_NOTE =
   'No acceptance criterion could be derived from the page for this requirement (no condition, limit, number or scenario that mentions it); add one before creating the issue.';
 
-const lowerFirst = (s: string): string => (/^\p{Lu}\p{Ll}/u.test(s) ? s.charAt(0).toLocaleLowerCase() + s.slice(1) : s);
+const lowerFirst = (s: string): string => (/^\p{Lu}(?:\p{Ll}|\s)/u.test(s) ? s.charAt(0).toLocaleLowerCase() + s.slice(1) : s);
 const sentence = (s: string): string => `${s.replace(/[\s.;:,]+$/u, '')}.`;
 
 /** Given/When/Then scenarios of the page that name a requirement id ("… (FR-003)"), by that id. */
@@ -207,7 +207,7 @@ export function scenariosById(blocks: readonly SpecBlock[]): Map<string, string[
     for (const id of new Set(b.text.match(ID) ?? [])) {
       if (id === b.requirementId) continue;
       const list = out.get(id) ?? [];
-      list.push(clip(b.text, LIMITS.criterionMax));
+      list.push(clipCriterion(b.text));
       out.set(id, list);
     }
   }
@@ -229,14 +229,14 @@ export function criteriaOf(m: Member, ctx: Pick<RenderContext, 'scenarios'>): { 
     if (answers.length === 0) {
       return { criteria: [], note: `The page asks what happens when ${situation}, without an answer; decide the expected behaviour and add it as a criterion.` };
     }
-    return { criteria: answers.slice(0, LIMITS.criteriaMax).map((a) => clip(sentence(`When ${situation}, ${lowerFirst(statementRewrite(a) ?? a)}`), LIMITS.criterionMax)) };
+    return { criteria: answers.slice(0, LIMITS.criteriaMax).map((a) => clipCriterion(sentence(`When ${situation}, ${lowerFirst(statementRewrite(a) ?? a)}`))) };
   }
   if (m.criteria.length > 0) return { criteria: m.criteria };
   if (subItems.length > 0 && /:\s*$/.test(statement)) {
     const head = statement.replace(/:\s*$/, '');
     const lead = (statementRewrite(head) ?? head).replace(/[.]+$/, '');
     const joiner = /\b(?:when|if|where|including|for|to|with|in|on|by|as|that|whether|unless)$/i.test(lead) ? ' ' : ': ';
-    return { criteria: subItems.slice(0, LIMITS.criteriaMax).map((i) => clip(sentence(`${lead}${joiner}${joiner === ' ' ? lowerFirst(i) : i}`), LIMITS.criterionMax)) };
+    return { criteria: subItems.slice(0, LIMITS.criteriaMax).map((i) => clipCriterion(sentence(`${lead}${joiner}${joiner === ' ' ? lowerFirst(i) : i}`))) };
   }
   const mentioned = lead.requirementId ? ctx.scenarios?.get(lead.requirementId) : undefined;
   if (mentioned && mentioned.length > 0) return { criteria: mentioned.slice(0, LIMITS.criteriaMax) };

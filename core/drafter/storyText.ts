@@ -147,7 +147,20 @@ const stripBrackets = (s: string): string =>
 
 const capitalise = (s: string): string => s.charAt(0).toLocaleUpperCase() + s.slice(1);
 
-const lowerFirst = (s: string): string => (/^\p{Lu}\p{Ll}/u.test(s) ? s.charAt(0).toLocaleLowerCase() + s.slice(1) : s);
+const lowerFirst = (s: string): string => (/^\p{Lu}(?:\p{Ll}|\s)/u.test(s) ? s.charAt(0).toLocaleLowerCase() + s.slice(1) : s);
+
+/** A criterion of at most `max` characters: whole sentences while they fit, else the first one cut at a phrase. */
+export function clipCriterion(text: string, max: number = LIMITS.criterionMax): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  if (flat.length <= max) return flat;
+  const sentences = flat.split(/(?<=[.!?])\s+(?=[\p{Lu}\p{N}])/u);
+  let out = '';
+  for (const x of sentences) {
+    if ((out ? out.length + 1 : 0) + x.length > max) break;
+    out = out ? `${out} ${x}` : x;
+  }
+  return out || `${clipPhrase(flat, max - 1)}.`;
+}
 
 const MODAL_WORDS_RE = /\b(must|shall|should|will|needs? to|has to|can|may|muss|müssen|soll|doit|debe)\b/i;
 
@@ -202,6 +215,12 @@ export function titleFor(block: SpecBlock, storyHeading?: string): string {
   if (form?.role && form.goal) {
     if (storyHeading) return clipPhrase(storyHeading, ADVISED_TITLE_MAX);
     core = stripBrackets(firstSentence(body).replace(/\s*,?\s+(so that|damit|afin de|afin que|pour que|para que|para poder)\s.*$/iu, ''));
+    if (core.length > ADVISED_TITLE_MAX && form.language === 'en') {
+      // A long role loses its qualifiers first: "As a team lead setting up X for Y, I want…" → "As a team lead, I want…".
+      const role = form.role.split(/\s+(?:setting|using|working|who|that|with|on|in|for|from|at|of)\b/i)[0]!;
+      const want = /\bI\s+(want|need|would like|wish|can|should be able)\b/i.exec(body)?.[1] ?? 'want';
+      core = stripBrackets(`As ${/^(a|an|the)\s/i.test(role) ? '' : /^[aeiou]/i.test(role) ? 'an ' : 'a '}${role}, I ${want} ${/^to\s/i.test(form.goal) || !/want|need|would like|wish/i.test(want) ? '' : 'to '}${form.goal}`).replace(/\s*,?\s+(so that|so|in order to)\s.*$/i, '');
+    }
   } else if (block.tags.includes('edgeCase') && edgeCaseSituation(body)) {
     core = `Handle the case when ${lowerFirst(edgeCaseSituation(body)!)}`;
     if (label) return clipPhrase(`${label}: ${lowerFirst(core)}`, ADVISED_TITLE_MAX);
@@ -245,7 +264,7 @@ function agreeCoordinatedVerbs(tail: string, plural: boolean): string {
 export function statementRewrite(sentence: string): string | undefined {
   const m = MODAL_RE.exec(sentence.replace(/[.;:!]+$/u, ''));
   // Only a plain subject ("The system", "Users") is rewritten; "Finance asked whether refunds should…" is not a requirement's subject.
-  if (!m?.groups || /[,;:]|\b(whether|if|that|which|who|when|because|asked|said)\b/i.test(m.groups.subj!) || m.groups.subj!.split(' ').length > 6) return undefined;
+  if (!m?.groups || /[,;:]|\b(whether|if|that|which|who|when|because|asked|said)\b/i.test(m.groups.subj!) || m.groups.subj!.split(' ').length > 8) return undefined;
   const { subj, modal, able, rest } = m.groups as { subj: string; modal: string; able?: string; rest: string };
   const negative = /not|cannot/i.test(modal);
   // The head noun comes before any qualifier: "Changes made offline", "The status of orders".
@@ -291,10 +310,10 @@ export function derivedCriterion(block: SpecBlock): string | undefined {
   }
   const { body: statement } = labelled(block);
   const sentence = keySentence(block, statement).replace(/[.;:!]+$/u, '');
-  const rewritten = statementRewrite(sentence);
-  if (rewritten && !/\b(?:when|if|following|these|as follows|including)\.$/i.test(rewritten)) return clip(rewritten, LIMITS.criterionMax);
+  const rewritten = statementRewrite(sentence) ?? statementRewrite(stripBrackets(sentence));
+  if (rewritten && !/\b(?:when|if|following|these|as follows|including)\.$/i.test(rewritten)) return clipCriterion(rewritten);
   // Success criteria and KPIs are measurable statements already.
-  if (block.tags.includes('successCriterion') && !/\?\s*$/.test(statement)) return clip(`${capitalise(statement.replace(/[.;:!]+$/u, ''))}.`, LIMITS.criterionMax);
+  if (block.tags.includes('successCriterion') && !/\?\s*$/.test(statement)) return clipCriterion(`${capitalise(statement.replace(/[.;:!]+$/u, ''))}.`);
   return undefined;
 }
 
