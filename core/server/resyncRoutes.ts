@@ -34,6 +34,7 @@ const ResyncDecisionSchema = z
     by,
   })
   .strict();
+export type ResyncDecisionRequest = z.input<typeof ResyncDecisionSchema>;
 const ResyncSettingsSchema = z.object({ removedTransition: z.string().trim().max(100).nullable(), by }).strict();
 
 /** GET /api/jobs/:id/resync */

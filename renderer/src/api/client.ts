@@ -11,6 +11,7 @@ import type { SettingsView, SettingsUpdate } from '../../../core/config/settings
 import type { IssuedKey, PublicKeyInfo } from '../../../core/server/apiKeys.ts';
 import type { Breakdown } from '../../../core/breakdown/schema.ts';
 import type { JobState } from '../../../core/jobs/states.ts';
+import type { ResyncDecisionRequest, ResyncResponse } from '../../../core/server/resyncRoutes.ts';
 import type {
   CatalogueResponse,
   DeleteResponse,
@@ -120,6 +121,13 @@ export class ApiClient {
   decideDuplicate(id: string, itemId: string, issueKey: string, decision: DuplicateDecisionKind) {
     return this.call<{ duplicates: DuplicateDecision[] }>('PUT', `/jobs/${encodeURIComponent(id)}/duplicates/${encodeURIComponent(itemId)}`, { issueKey, decision });
   }
+  /** The re-sync plan of a page broken down again, with decisions and the approval counts. */
+  resync(id: string) {
+    return this.call<ResyncResponse>('GET', `/jobs/${encodeURIComponent(id)}/resync`);
+  }
+  decideResync(id: string, issueKey: string, decision: ResyncDecisionRequest) {
+    return this.call<ResyncResponse>('PUT', `/jobs/${encodeURIComponent(id)}/resync/${encodeURIComponent(issueKey)}`, decision);
+  }
   settings() {
     return this.call<SettingsView>('GET', '/settings');
   }
@@ -132,8 +140,8 @@ export class ApiClient {
   createKey(name: string) {
     return this.call<IssuedKey>('POST', '/keys', { name });
   }
-  rotateKey(id: string) {
-    return this.call<IssuedKey>('POST', `/keys/${encodeURIComponent(id)}/rotate`, {});
+  rotateKey(id: string, graceHours: number) {
+    return this.call<IssuedKey>('POST', `/keys/${encodeURIComponent(id)}/rotate`, { graceHours });
   }
   revokeKey(id: string) {
     return this.call<{ revoked: true }>('DELETE', `/keys/${encodeURIComponent(id)}`);

@@ -24,6 +24,7 @@ import { initialJobView, jobReducer, type JobViewState } from './jobReducer.ts';
 import { useJobDetail, useJobPage } from './useJobData.ts';
 import { useLocalDraft } from './useLocalDraft.ts';
 import { ProjectTarget } from './ProjectTarget.tsx';
+import { ResyncPanel } from './ResyncPanel.tsx';
 
 const OPEN = ['queued', 'fetching', 'generating', 'awaiting_review', 'approved', 'creating'];
 const LEAVE_MESSAGE = 'This breakdown has unsaved edits. Leave anyway? (They stay in this browser and come back when you open the job again.)';
@@ -487,6 +488,8 @@ export function JobPage({ api, jobId, events }: { api: ApiClient; jobId: string;
           />
         </section>
       )}
+
+      {hasBreakdown && <ResyncPanel api={api} jobId={jobId} editable={inReview} refreshKey={`${job.updatedAt}|${detail.duplicates.searchedAt ?? ''}`} />}
 
       <details className="panel">
         <summary>
