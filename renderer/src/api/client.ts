@@ -140,8 +140,8 @@ export class ApiClient {
   createKey(name: string) {
     return this.call<IssuedKey>('POST', '/keys', { name });
   }
-  rotateKey(id: string, graceHours: number) {
-    return this.call<IssuedKey>('POST', `/keys/${encodeURIComponent(id)}/rotate`, { graceHours });
+  rotateKey(id: string) {
+    return this.call<IssuedKey>('POST', `/keys/${encodeURIComponent(id)}/rotate`, {});
   }
   revokeKey(id: string) {
     return this.call<{ revoked: true }>('DELETE', `/keys/${encodeURIComponent(id)}`);
