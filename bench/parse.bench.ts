@@ -1,5 +1,6 @@
-// Parser throughput: the generated ~1 MB storage-format page, a 5,000-deep nested list, and ~1 MB
-// Markdown and plain-text pages. Prints median MB/s, blocks/s and memory (peak RSS, heap growth).
+// Parser throughput: the generated ~1 MB storage-format page, a 5,000-deep nested list, pages of
+// 100,000 unclosed alternating elements (time per MB against the flat page), and ~1 MB Markdown and
+// plain-text pages. Prints median MB/s, blocks/s and memory (peak RSS, heap growth).
 // Peak RSS is the kernel's high-water mark (process.resourceUsage().maxRSS): sampling rss between
 // parses would miss the peak inside one. It covers the whole process, so each line reports the peak so far.
 
@@ -62,7 +63,7 @@ if (!gc) console.log('(run with --expose-gc for heap figures after collection: n
 const largePage = generateLargePage();
 bench('storage 1 MB page', largePage, 'storage');
 
-// Reference: the tokenizer alone, with empty callbacks — the floor any storage-format reader stands on.
+// Reference: htmlparser2 alone (tokenizer and its tree rules), with empty callbacks — the floor any storage-format reader stands on.
 {
   const times: number[] = [];
   for (let i = 0; i < RUNS; i++) {
@@ -102,6 +103,48 @@ bench(
   `<ul>${'<li>level<ul>'.repeat(depth)}<li>leaf</li>${'</ul></li>'.repeat(depth)}</ul>`,
   'storage',
 );
+
+// Nesting: time per MB of the flat generated page against a 5,000-deep list and pages of 100,000
+// alternating elements never closed (the shapes a hostile page uses). Goal: the worst within 3× of flat.
+{
+  // CPU time (this process, all threads: GC included), which a busy machine distorts far less than wall-clock.
+  const perMb = (page: string) => {
+    parseSpec(page, { format: 'storage' });
+    const times: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const cpu0 = process.cpuUsage();
+      parseSpec(page, { format: 'storage' });
+      const cpu = process.cpuUsage(cpu0);
+      times.push((cpu.user + cpu.system) / 1000);
+    }
+    return median(times) / (Buffer.byteLength(page) / MB);
+  };
+  const flat = perMb(largePage);
+  // Each shape beside its twin with every element closed right away (same elements and blocks, no
+  // depth): the second ratio is what nesting itself costs; the first also counts block density
+  // (100,000 list items in 0.9 MB against ~7,000 blocks in the generated page).
+  const shapes: [string, string, string][] = [
+    ['5,000-deep nested list', `<ul>${'<li>level<ul>'.repeat(5000)}<li>leaf</li>${'</ul></li>'.repeat(5000)}</ul>`, '<ul><li>level</li></ul>'.repeat(5000)],
+    ["'<ul><li>a' × 100,000", '<ul><li>a'.repeat(100_000), '<ul><li>a</li></ul>'.repeat(100_000)],
+    ["'<a><p>x' × 100,000", '<a><p>x'.repeat(100_000), '<a><p>x</p></a>'.repeat(100_000)],
+    ["'<div><span>x' × 100,000", '<div><span>x'.repeat(100_000), '<div><span>x</span></div>'.repeat(100_000)],
+    ["'<table><tr><td>x' × 100,000", '<table><tr><td>x'.repeat(100_000), '<table><tr><td>x</td></tr></table>'.repeat(100_000)],
+  ];
+  console.log(`nesting (CPU ms per MB, median of 3): flat 1 MB page ${flat.toFixed(0)} ms/MB`);
+  let worst = 0;
+  let worstNesting = 0;
+  for (const [label, page, closed] of shapes) {
+    const cost = perMb(page);
+    const closedCost = perMb(closed);
+    worst = Math.max(worst, cost);
+    worstNesting = Math.max(worstNesting, cost / closedCost);
+    console.log(
+      `nesting: ${label} (${(Buffer.byteLength(page) / MB).toFixed(2)} MB) ${cost.toFixed(0)} ms/MB, ` +
+        `${(cost / flat).toFixed(2)}× the flat page, ${(cost / closedCost).toFixed(2)}× the same elements closed (${closedCost.toFixed(0)} ms/MB)`,
+    );
+  }
+  console.log(`nesting: worst/flat ratio ${(worst / flat).toFixed(2)}; worst nested/closed ratio ${worstNesting.toFixed(2)} (goal ≤ 3)`);
+}
 
 bench('markdown ~1 MB page', repeatTo(loadCorpusPage('release-plan').content + '\n\n', MB), 'markdown');
 bench('plain text ~1 MB page', repeatTo(loadCorpusPage('support-notes').content + '\n\n', MB), 'text');

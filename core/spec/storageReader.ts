@@ -93,6 +93,10 @@ interface Frame {
   name: string;
   hadContent: boolean;
   onClose?: () => void;
+  /** A block target this element ends (data instead of a closure: deep pages hold one per level). */
+  finishes?: Target;
+  /** A list this element ends. */
+  list?: ListContext;
   macro?: MacroContext;
   resource?: ResourceConsumer;
 }
@@ -178,7 +182,7 @@ class StorageReader {
     }
     const parent = this.frames[this.frames.length - 1];
     if (parent) parent.hadContent = true;
-    const frame: Frame = { name, hadContent: false, onClose: undefined, macro: undefined, resource: undefined };
+    const frame: Frame = { name, hadContent: false, onClose: undefined, finishes: undefined, list: undefined, macro: undefined, resource: undefined };
     if (BLOCK_LEVEL.has(name)) {
       if (this.heading) this.endHeading();
       this.closeImplicitParagraph();
@@ -208,6 +212,8 @@ class StorageReader {
           : `The element <${name}> was not closed properly ${n} times; the text was kept.`,
       );
     }
+    if (frame.finishes) this.finishTarget(frame.finishes);
+    if (frame.list && this.lists[this.lists.length - 1] === frame.list) this.lists.pop();
     frame.onClose?.();
   }
 
@@ -388,7 +394,7 @@ class StorageReader {
     const block = this.doc.reserve(kind, { panel: this.currentPanel() });
     const target: Target = { parts: block.parts, flatten, block, prose: preformatted };
     this.pushTarget(target);
-    frame.onClose = () => this.finishTarget(target);
+    frame.finishes = target;
     return true;
   }
 
@@ -408,9 +414,7 @@ class StorageReader {
     const acceptance = (outer?.acceptance ?? false) || this.leadInIsAcceptance(sink);
     const list: ListContext = { depth, parentIndex: parentItem?.index, acceptance };
     this.lists.push(list);
-    frame.onClose = () => {
-      if (this.lists[this.lists.length - 1] === list) this.lists.pop();
-    };
+    frame.list = list;
     return true;
   }
 
@@ -453,7 +457,7 @@ class StorageReader {
     });
     const target: Target = { parts: block.parts, flatten: 'listItem', block, prose: false };
     this.pushTarget(target);
-    frame.onClose = () => this.finishTarget(target);
+    frame.finishes = target;
     return true;
   }
 
@@ -467,7 +471,7 @@ class StorageReader {
     });
     const target: Target = { parts: block.parts, flatten: 'all', block, prose: false };
     this.pushTarget(target);
-    frame.onClose = () => this.finishTarget(target);
+    frame.finishes = target;
     return true;
   }
 
