@@ -502,6 +502,10 @@ export class SqliteJobStore implements JobStore {
     this.db.prepare('UPDATE page_snapshots SET body = NULL WHERE job_id = ?').run(id);
     this.db.prepare('UPDATE breakdown_versions SET body = NULL WHERE job_id = ?').run(id);
     this.db.prepare('UPDATE duplicate_candidates SET body = NULL WHERE job_id = ?').run(id);
+    // Re-sync proposals and the values written quote the page and the reviewer's edits.
+    this.db.prepare('UPDATE resync_plans SET body = NULL WHERE job_id = ?').run(id);
+    this.db.prepare(`UPDATE resync_decisions SET body = '{}' WHERE job_id = ?`).run(id);
+    this.db.prepare('UPDATE resync_steps SET written = NULL WHERE job_id = ?').run(id);
     const row = this.db.prepare('SELECT error FROM jobs WHERE id = ?').get(id) as Row | undefined;
     const error = parseJson<JobError | null>(row?.error, null);
     if (error && !keep) this.db.prepare('UPDATE jobs SET error = ? WHERE id = ?').run(json(redactedError(error)), id);
