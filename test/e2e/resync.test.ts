@@ -114,7 +114,7 @@ test('a changed page updates the issue of a reworded requirement, marks the remo
   assert.equal(told.page?.changedSince, true, 'the macro names the version it shows');
 });
 
-test('an update of an issue changed in Jira is held until the reviewer chooses to overwrite it', async (t) => {
+test('an update of an issue changed in Jira is held until the reviewer chooses to overwrite it; a removed requirement runs the transition the admin chose', async (t) => {
   const h = await startHarness();
   t.after(() => h.close());
   h.fake.addPage({ id: PAGE_ID, title: 'Payments', storage: V1, version: 1 });
@@ -138,11 +138,18 @@ test('an update of an issue changed in Jira is held until the reviewer chooses t
   assert.equal(accepted.actions[keys.fr2]!.action, 'hold');
   const chosen = (await (await h.admin(`/api/jobs/${second}/resync/${keys.fr2}`, { method: 'PUT', json: { decision: 'accept', fields: ['acceptanceCriteria'], overwriteJira: true, by: 'lead' } })).json()) as ResyncResponse;
   assert.equal(chosen.actions[keys.fr2]!.action, 'update');
+  assert.equal((await h.admin('/api/resync/settings', { method: 'PUT', json: { removedTransition: 'Nonsense '.repeat(20) } })).status, 400);
+  const setting = await h.admin('/api/resync/settings', { method: 'PUT', json: { removedTransition: "Won't Do", by: 'admin' } });
+  assert.deepEqual(await setting.json(), { removedTransition: "Won't Do" });
   await h.admin(`/api/jobs/${second}/approve`, { json: { by: 'lead' } });
   const done = await h.poll(second, (j) => j.state === 'done' || j.state === 'failed');
   assert.equal(done.state, 'done', JSON.stringify(done.error));
   const issue = h.fake.issues.find((i) => i.key === keys.fr2)!;
   assert.equal(issue.fields.summary, 'Refund email (wording agreed with legal)', 'the summary the team wrote stays: only acceptance criteria were accepted');
   assert.equal(issue.comments.length, 1);
+  const removed = h.fake.issues.find((i) => i.key === keys.fr3)!;
+  assert.equal(removed.status, "Won't Do");
+  assert.ok(removed.labels.includes('spec-removed'));
+  assert.equal(h.fake.count(new RegExp(`/issue/${keys.fr3}/transitions$`), 'POST'), 1);
   h.fake.assertNoViolations();
 });
