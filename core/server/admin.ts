@@ -20,7 +20,9 @@ import { diffBreakdowns, type BreakdownDiff } from '../jobs/breakdownDiff.ts';
 import { childCount } from '../jobs/skipItems.ts';
 import { SettingsUpdateSchema, type SettingsService } from '../config/settings.ts';
 import { SecretStoreReadOnlyError } from '../secrets/secretStore.ts';
-import type { ApiKeyService } from './apiKeys.ts';
+import { DEFAULT_ROTATION_GRACE_HOURS, MAX_ROTATION_GRACE_HOURS, type ApiKeyService } from './apiKeys.ts';
+import { staticAssets } from './staticAssets.ts';
+import { connectionRoutes, type ConnectionChecks } from './connectionRoutes.ts';
 import type { EventHub } from './events.ts';
 import { ApiError, errorHandler, notFoundRoute, sendError, validate } from './httpErrors.ts';
 import { requestContext } from './requestContext.ts';
@@ -51,6 +53,8 @@ export interface AdminDeps {
   modelControl?: ModelControl;
   parse: (snapshot: { title: string; body: string }) => SpecDocument;
   check: (doc: SpecDocument, breakdown: Breakdown) => BreakdownReport;
+  /** Live checks of the Atlassian site for Settings' "Test connection". */
+  connections?: ConnectionChecks;
   /** The port the listener is bound to (known after listen), for the Host allow-list. */
   port: () => number;
   sessionToken: string;
@@ -88,6 +92,10 @@ const ProjectPutSchema = z.object({
   by: z.string().trim().min(1).max(200).optional(),
 });
 const KeyCreateSchema = z.object({ name: z.string().trim().min(1, 'must not be empty').max(100) });
+const KeyRotateSchema = z.object({
+  /** How long the old key keeps working, so the Forge app can be switched without an outage. */
+  graceHours: z.number().min(0, 'must be 0 (revoke at once) or more').max(MAX_ROTATION_GRACE_HOURS, `must be at most ${MAX_ROTATION_GRACE_HOURS} hours (30 days)`).default(DEFAULT_ROTATION_GRACE_HOURS),
+});
 
 /** Response shapes of the admin API, for the renderer to import. */
 export interface JobListResponse {
@@ -177,7 +185,7 @@ export function createAdminApp(deps: AdminDeps): Express {
       }
       next();
     });
-    app.use(express.static(renderer, { index: 'index.html' }));
+    app.use(staticAssets(renderer));
     // Client-side routes fall back to the single page.
     app.get(/^\/(?!api(\/|$)).*/, (_req, res) => res.sendFile(join(renderer, 'index.html')));
   }
@@ -199,6 +207,7 @@ export function createAdminApp(deps: AdminDeps): Express {
   api.use(express.json({ limit: ADMIN_BODY_LIMIT }));
   const pages = new ParsedPageCache(deps.parse);
   api.use(reviewRoutes({ store: deps.store, runner: deps.runner, pages, actor }));
+  if (deps.connections) api.use(connectionRoutes(deps.connections));
 
   const jobOr404 = async (id: string) => {
     const job = await deps.store.getJob(id);
@@ -388,7 +397,8 @@ export function createAdminApp(deps: AdminDeps): Express {
     res.status(201).json(await deps.apiKeys.create(name, actor(req)));
   });
   api.post('/keys/:id/rotate', async (req, res) => {
-    const issued = await deps.apiKeys.rotate(String(req.params.id), actor(req));
+    const { graceHours } = validate(KeyRotateSchema, req.body);
+    const issued = await deps.apiKeys.rotate(String(req.params.id), actor(req), graceHours);
     if (!issued) throw new ApiError(404, 'key_not_found', `There is no active API key ${String(req.params.id)}`);
     res.status(201).json(issued);
   });

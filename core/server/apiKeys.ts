@@ -7,6 +7,10 @@ import type { ApiKeyRecord, JobStore } from '../store/types.ts';
 
 export const API_KEY_PREFIX = 's2t_';
 const PREFIX_LENGTH = API_KEY_PREFIX.length + 8;
+/** s2t_ and 32 random bytes in base64url (43 characters). */
+export const KEY_LENGTH = API_KEY_PREFIX.length + 43;
+export const DEFAULT_ROTATION_GRACE_HOURS = 24;
+export const MAX_ROTATION_GRACE_HOURS = 24 * 30;
 
 export interface IssuedKey {
   id: string;
@@ -51,16 +55,22 @@ export class ApiKeyService {
     return (await this.store.listApiKeys()).map(publicKeyInfo);
   }
 
-  /** Revokes the key and issues a new one with the same name. */
-  async rotate(id: string, actor: string): Promise<IssuedKey | undefined> {
+  /**
+   * Issues a new key with the same name; the old one keeps working for `graceHours` (so the Forge
+   * app can be given the new one without an outage), then counts as revoked. 0 revokes it at once.
+   */
+  async rotate(id: string, actor: string, graceHours = DEFAULT_ROTATION_GRACE_HOURS): Promise<IssuedKey | undefined> {
     const old = await this.store.getApiKey(id);
     if (!old || old.revokedAt) return undefined;
+    if (!(graceHours >= 0 && graceHours <= MAX_ROTATION_GRACE_HOURS)) throw new RangeError(`The grace period must be 0 to ${MAX_ROTATION_GRACE_HOURS} hours`);
     const issued = await this.create(old.name, actor);
-    await this.store.revokeApiKey(id, this.now().toISOString());
-    await this.store.audit({ jobId: null, actor, action: 'apikey.rotated', details: { id, replacedBy: issued.id } });
+    const until = new Date(this.now().getTime() + graceHours * 3_600_000).toISOString();
+    await this.store.revokeApiKey(id, until);
+    await this.store.audit({ jobId: null, actor, action: 'apikey.rotated', details: { id, replacedBy: issued.id, oldKeyValidUntil: until, graceHours } });
     return issued;
   }
 
+  /** Revokes at once (also a rotated key still in its grace period). */
   async revoke(id: string, actor: string): Promise<boolean> {
     const ok = await this.store.revokeApiKey(id, this.now().toISOString());
     if (ok) await this.store.audit({ jobId: null, actor, action: 'apikey.revoked', details: { id } });
@@ -68,19 +78,20 @@ export class ApiKeyService {
   }
 
   /** Checks a presented key. Returns the key record when valid, or why not. */
-  async verify(presented: string): Promise<{ ok: true; key: PublicKeyInfo } | { ok: false; reason: 'malformed' | 'unknown' | 'revoked' }> {
-    if (!presented.startsWith(API_KEY_PREFIX) || presented.length < PREFIX_LENGTH + 16 || presented.length > 200) {
-      return { ok: false, reason: 'malformed' };
-    }
+  async verify(presented: string): Promise<{ ok: true; key: PublicKeyInfo } | { ok: false; reason: 'malformed' | 'incomplete' | 'unknown' | 'revoked' }> {
+    if (!presented.startsWith(API_KEY_PREFIX) || presented.length > 200) return { ok: false, reason: 'malformed' };
+    // Cut off while copying: the start is right, the rest is missing.
+    if (presented.length < KEY_LENGTH) return { ok: false, reason: 'incomplete' };
     const want = Buffer.from(hashKey(presented), 'hex');
     let match: ApiKeyRecord | undefined;
     for (const candidate of await this.store.apiKeysByPrefix(presented.slice(0, PREFIX_LENGTH))) {
       if (timingSafeEqual(Buffer.from(candidate.hash, 'hex'), want)) match = candidate;
     }
     if (!match) return { ok: false, reason: 'unknown' };
-    if (match.revokedAt) return { ok: false, reason: 'revoked' };
-    // Last-used is for people ("is this key still in use?"): minute precision spares a write per request.
     const now = this.now();
+    // A rotated key's revokedAt lies ahead until its grace period ends.
+    if (match.revokedAt && Date.parse(match.revokedAt) <= now.getTime()) return { ok: false, reason: 'revoked' };
+    // Last-used is for people ("is this key still in use?"): minute precision spares a write per request.
     if (!match.lastUsedAt || now.getTime() - Date.parse(match.lastUsedAt) > 60_000) await this.store.touchApiKey(match.id, now.toISOString());
     return { ok: true, key: publicKeyInfo(match) };
   }

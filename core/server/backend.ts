@@ -153,6 +153,7 @@ export async function startBackend(o: BackendOptions): Promise<Backend> {
       modelControl: parts.modelControl,
       parse: parts.steps.parse,
       check: parts.check,
+      connections: { checkJira: parts.checkJira, checkConfluence: parts.checkConfluence },
       port: () => adminPort,
       sessionToken,
       rendererDir: o.rendererDir,

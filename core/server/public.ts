@@ -33,6 +33,7 @@ export interface PublicDeps {
 const UNAUTHORIZED: Record<string, string> = {
   missing: 'Send the API key as "Authorization: Bearer s2t_…" (create one in Spec2Tickets under API keys)',
   malformed: 'The API key is not a Spec2Tickets key (they start with s2t_)',
+  incomplete: 'The API key is incomplete: it starts like a Spec2Tickets key but is cut short; copy the whole key again (s2t_ and 43 more characters)',
   unknown: 'The API key is not known to this backend; check it was copied completely, or create a new one',
   revoked: 'The API key has been revoked; ask the Spec2Tickets admin for a new one',
 };

@@ -442,7 +442,8 @@ export class SqliteJobStore implements JobStore {
   }
 
   async revokeApiKey(id: string, at: string): Promise<boolean> {
-    return this.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id).changes > 0;
+    // A key rotated with a grace period has its revocation ahead: revoking now brings it forward.
+    return this.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND (revoked_at IS NULL OR revoked_at > ?)').run(at, id, at).changes > 0;
   }
 
   async getSettings(): Promise<Record<string, unknown>> {

@@ -180,11 +180,18 @@ describe('review queue in Chromium', () => {
     assert.equal(await page.getByLabel('Jira project key').isDisabled(), true, 'a value pinned by the environment cannot be edited');
     await page.getByLabel('Retention (days)').fill('0');
     await page.getByRole('button', { name: 'Save settings' }).click();
-    await page.getByRole('alert').filter({ hasText: 'retentionDays' }).waitFor();
+    // The refusal names the field as the page shows it, under the field and in the banner.
+    await page.locator('.field').filter({ has: page.getByLabel('Retention (days)') }).getByRole('alert').filter({ hasText: /^Retention \(days\) must be at least 1$/ }).waitFor();
+    await page.getByRole('alert').filter({ hasText: 'Settings were not saved' }).filter({ hasText: 'Retention (days) must be at least 1' }).waitFor();
+    assert.equal(await page.getByRole('alert').filter({ hasText: 'retentionDays' }).count(), 0, 'the internal key is not what the admin reads');
     await page.getByLabel('Retention (days)').fill('14');
     await page.getByLabel('Issue type for sub-tasks').fill('Task');
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.getByText('Settings saved.').waitFor();
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    const checks = page.getByRole('list', { name: 'Connection test' });
+    await checks.getByText(/^Confluence: connected/).waitFor();
+    await checks.getByText(/^Jira: connected/).waitFor();
     const view = await app.adminJson<{ values: { retentionDays: number; issueTypeSubtask: string | null; issueTypeStory: string | null } }>('/api/settings');
     assert.equal(view.values.retentionDays, 14);
     assert.equal(view.values.issueTypeSubtask, 'Task');
@@ -199,9 +206,9 @@ describe('review queue in Chromium', () => {
     await page.goto(`${app.backend.adminBaseUrl}/#/`);
     await page.getByRole('heading', { name: 'Review queue' }).waitFor();
     // The backend restarted with a new token, as far as this window knows: its cookie is now wrong.
-    const { hostname } = new URL(app.backend.adminBaseUrl);
+    const { hostname, port } = new URL(app.backend.adminBaseUrl);
     await app.browser.clearCookies();
-    await app.browser.addCookies([{ name: 's2t_session', value: 'not-the-token', domain: hostname, path: '/' }]);
+    await app.browser.addCookies([{ name: `s2t_session_${port}`, value: 'not-the-token', domain: hostname, path: '/' }]);
     // Any request now meets the wrong session (the queue may notice first; either way the screen shows).
     await page.evaluate("window.location.hash = '#/settings'");
     const screen = page.getByRole('alert').filter({ has: page.getByRole('heading', { name: 'Your session has expired' }) });

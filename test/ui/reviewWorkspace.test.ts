@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // The review workspace in a real browser against a real backend: the page beside the breakdown
 // (highlighting both ways, citing and unciting, a story added from a block), a draft that survives a
 // reload, the leave warnings, approval with gaps confirmed and recorded, a rejection reason reaching
@@ -276,5 +277,70 @@ describe('review workspace in Chromium', () => {
     await page.getByLabel('Show').selectOption('story');
     await page.getByRole('button', { name: 'Expand all' }).click();
     await page.getByText(`${25 + 25 * 13} items shown`).waitFor();
+  });
+});
+
+describe('API keys in Chromium', () => {
+  let app: ReviewApp;
+  let page: Page;
+  before(async () => {
+    app = await startReviewApp();
+    page = app.browser.pages()[0] ?? (await app.browser.newPage());
+    page.setDefaultTimeout(10_000);
+    await page.goto(app.backend.adminUrl);
+    await page.getByRole('heading', { name: 'Review queue' }).waitFor();
+  });
+  after(() => app?.close());
+
+  const status = async (key: string) => {
+    // An accepted key reaches the route (404: no such job); a refused one stops at 401.
+    const res = await fetch(`${app.backend.publicUrl}/v1/jobs/00000000-0000-4000-8000-000000000000`, { headers: { authorization: `Bearer ${key}` } });
+    return { status: res.status, body: (await res.json()) as { message?: string } };
+  };
+
+  test('the queue shows the setup checklist while a step is missing, with a link to where it is done', async () => {
+    const keys = await app.adminJson<{ keys: { id: string }[] }>('/api/keys');
+    for (const k of keys.keys) {
+      const res = await fetch(`${app.backend.adminBaseUrl}/api/keys/${k.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${app.backend.sessionToken}`, 'content-type': 'application/json' } });
+      assert.equal(res.status, 200);
+    }
+    await page.goto(`${app.backend.adminBaseUrl}/#/`);
+    await page.reload();
+    await page.getByRole('heading', { name: /^Set up Spec2Tickets \(\d steps? left\)$/ }).waitFor();
+    const text = await page.locator('.checklist').innerText();
+    assert.match(text, /Atlassian site and API token/, text);
+    const item = page.locator('.checklist li').filter({ hasText: 'API key for the Forge app' });
+    await item.getByLabel('to do').waitFor();
+    await page.locator('.checklist li').filter({ hasText: 'Jira project' }).getByLabel('done').waitFor();
+    await item.getByRole('link', { name: 'API key for the Forge app' }).click();
+    await page.getByRole('heading', { name: 'API keys' }).waitFor();
+  });
+
+  test('rotating asks first and keeps the old key working for the chosen grace period; a truncated key is called incomplete', async () => {
+    await page.goto(`${app.backend.adminBaseUrl}/#/keys`);
+    await page.getByLabel('Name of the new key').fill('forge-rotation');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const oldKey = await page.getByLabel('New API key').inputValue();
+    await page.getByRole('button', { name: 'Done' }).click();
+
+    const row = page.getByRole('row', { name: /forge-rotation/ });
+    await row.getByRole('button', { name: 'Rotate…' }).click();
+    const confirm = page.getByRole('form', { name: 'Rotate forge-rotation' });
+    assert.equal(await confirm.getByLabel('Old key keeps working for (hours)').inputValue(), '24', 'a day by default');
+    await confirm.getByLabel('Old key keeps working for (hours)').fill('-3');
+    await confirm.getByText('Old key keeps working for (hours) must be a number from 0 (stop at once) to 720 (30 days).').waitFor();
+    await confirm.getByLabel('Old key keeps working for (hours)').fill('2');
+    await confirm.getByRole('button', { name: 'Rotate key' }).click();
+    const newKey = await page.getByLabel('New API key').inputValue();
+    assert.notEqual(newKey, oldKey);
+    await page.getByRole('row', { name: /forge-rotation/ }).filter({ hasText: /rotated: works until/ }).waitFor();
+
+    assert.equal((await status(oldKey)).status, 404, 'the old key works during its grace period');
+    assert.equal((await status(newKey)).status, 404);
+    const cut = await status(newKey.slice(0, 30));
+    assert.equal(cut.status, 401);
+    assert.match(cut.body.message ?? '', /incomplete/);
+    const audit = await app.adminJson<{ audit: { action: string; details: Record<string, unknown> }[] }>('/api/audit');
+    assert.equal(audit.audit.find((a) => a.action === 'apikey.rotated')?.details.graceHours, 2);
   });
 });

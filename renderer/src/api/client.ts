@@ -6,6 +6,7 @@
 import type { JobDetailResponse, JobListResponse, ModelResponse, ProjectChangeResponse } from '../../../core/server/admin.ts';
 import type { JobStatusView } from '../../../core/server/jobView.ts';
 import type { ApproveRequest, JobPageResponse } from '../../../core/server/reviewRoutes.ts';
+import type { ConnectionTestResponse } from '../../../core/server/connectionRoutes.ts';
 import type { DuplicateDecision, DuplicateDecisionKind } from '../../../core/store/types.ts';
 import type { SettingsView, SettingsUpdate } from '../../../core/config/settings.ts';
 import type { IssuedKey, PublicKeyInfo } from '../../../core/server/apiKeys.ts';
@@ -131,6 +132,9 @@ export class ApiClient {
   settings() {
     return this.call<SettingsView>('GET', '/settings');
   }
+  testConnection() {
+    return this.call<ConnectionTestResponse>('POST', '/settings/test-connection', {});
+  }
   saveSettings(update: SettingsUpdate) {
     return this.call<SettingsView>('PUT', '/settings', update);
   }
@@ -140,8 +144,8 @@ export class ApiClient {
   createKey(name: string) {
     return this.call<IssuedKey>('POST', '/keys', { name });
   }
-  rotateKey(id: string) {
-    return this.call<IssuedKey>('POST', `/keys/${encodeURIComponent(id)}/rotate`, {});
+  rotateKey(id: string, graceHours: number) {
+    return this.call<IssuedKey>('POST', `/keys/${encodeURIComponent(id)}/rotate`, { graceHours });
   }
   revokeKey(id: string) {
     return this.call<{ revoked: true }>('DELETE', `/keys/${encodeURIComponent(id)}`);

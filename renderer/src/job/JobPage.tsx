@@ -489,7 +489,7 @@ export function JobPage({ api, jobId, events }: { api: ApiClient; jobId: string;
         </section>
       )}
 
-      {hasBreakdown && <ResyncPanel api={api} jobId={jobId} editable={inReview} refreshKey={`${job.updatedAt}|${detail.duplicates.searchedAt ?? ''}`} />}
+      {hasBreakdown && <ResyncPanel api={api} jobId={jobId} editable={inReview} refreshKey={`${job.updatedAt}|${detail.duplicates.searchedAt ?? ''}|${latest?.versionNo ?? 0}`} />}
 
       <details className="panel">
         <summary>

@@ -1,5 +1,7 @@
 // API keys for the Forge app (public listener): create, rotate, revoke. A new key is shown once,
-// with a copy button; afterwards only its prefix is known.
+// with a copy button; afterwards only its prefix is known. Rotating asks first and keeps the old key
+// working for a grace period the admin chooses (24 h by default), so the Forge app can be switched
+// to the new key without an outage.
 
 import { useCallback, useEffect, useState } from 'react';
 import type { ApiClient, ApiFailure } from '../api/client.ts';
@@ -38,12 +40,54 @@ function IssuedKeyBox({ issued, onDone }: { issued: IssuedKey; onDone: () => voi
   );
 }
 
+/** The confirmation of a rotation, with the old key's grace period. */
+function RotateConfirm({ k, busy, onRotate, onCancel }: { k: PublicKeyInfo; busy: boolean; onRotate: (graceHours: number) => void; onCancel: () => void }) {
+  const [hours, setHours] = useState('24');
+  const n = Number(hours);
+  const valid = hours.trim() !== '' && Number.isFinite(n) && n >= 0 && n <= 720;
+  return (
+    <form
+      className="rotate-confirm"
+      aria-label={`Rotate ${k.name}`}
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (valid) onRotate(n);
+      }}
+    >
+      <p>
+        Rotate “{k.name}”? A new key is issued now; the old one ({k.prefix}…) keeps working for the grace period below, then stops.
+      </p>
+      <label className="inline-field">
+        Old key keeps working for (hours)
+        <input type="number" min={0} max={720} step={1} value={hours} onChange={(e) => setHours(e.target.value)} aria-invalid={!valid || undefined} style={{ width: '6rem' }} />
+      </label>
+      {!valid && <small className="error-text">Old key keeps working for (hours) must be a number from 0 (stop at once) to 720 (30 days).</small>}
+      <div className="dialog-actions">
+        <button type="submit" className="primary" disabled={busy || !valid}>
+          Rotate key
+        </button>
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** Active, rotated (still working until…) or revoked. */
+function keyStatus(k: PublicKeyInfo, now = Date.now()): { text: string; usable: boolean } {
+  if (!k.revokedAt) return { text: 'active', usable: true };
+  if (Date.parse(k.revokedAt) > now) return { text: `rotated: works until ${when(k.revokedAt)}`, usable: true };
+  return { text: `revoked ${when(k.revokedAt)}`, usable: false };
+}
+
 export function KeysPage({ api }: { api: ApiClient }) {
   const [keys, setKeys] = useState<PublicKeyInfo[] | null>(null);
   const [name, setName] = useState('');
   const [issued, setIssued] = useState<IssuedKey | null>(null);
   const [error, setError] = useState<ApiFailure | null>(null);
   const [busy, setBusy] = useState(false);
+  const [rotating, setRotating] = useState<string | null>(null);
 
   const refresh = useCallback(async () => {
     const r = await api.keys();
@@ -111,13 +155,31 @@ export function KeysPage({ api }: { api: ApiClient }) {
                 </td>
                 <td>{when(k.createdAt)}</td>
                 <td>{k.lastUsedAt ? when(k.lastUsedAt) : 'never'}</td>
-                <td>{k.revokedAt ? `revoked ${when(k.revokedAt)}` : 'active'}</td>
+                <td>{keyStatus(k).text}</td>
                 <td>
-                  {!k.revokedAt && (
+                  {rotating === k.id && (
+                    <RotateConfirm
+                      k={k}
+                      busy={busy}
+                      onCancel={() => setRotating(null)}
+                      onRotate={(hours) =>
+                        void run(
+                          () => api.rotateKey(k.id, hours),
+                          (d) => {
+                            setIssued(d as IssuedKey);
+                            setRotating(null);
+                          },
+                        )
+                      }
+                    />
+                  )}
+                  {keyStatus(k).usable && (
                     <>
-                      <button type="button" className="small-button" disabled={busy} onClick={() => void run(() => api.rotateKey(k.id), (d) => setIssued(d as IssuedKey))}>
-                        Rotate
-                      </button>{' '}
+                      {!k.revokedAt && rotating !== k.id && (
+                        <button type="button" className="small-button" disabled={busy} onClick={() => setRotating(k.id)}>
+                          Rotate…
+                        </button>
+                      )}{' '}
                       <button
                         type="button"
                         className="small-button danger"

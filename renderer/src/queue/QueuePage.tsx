@@ -8,6 +8,8 @@ import type { JobStatusView } from '../../../core/server/jobView.ts';
 import { JOB_STATES, type JobState } from '../../../core/jobs/states.ts';
 import { STATE_LABELS, age, countsText } from '../app/format.ts';
 import { ErrorBanner } from '../app/ErrorBanner.tsx';
+import { SetupChecklist } from './SetupChecklist.tsx';
+import { progressText } from '../job/JobDecisions.tsx';
 
 const FILTERS = {
   review: { label: 'Awaiting review', states: ['awaiting_review'] },
@@ -69,6 +71,7 @@ export function QueuePage({ api, events }: { api: ApiClient; events: ServerEvent
           </select>
         </label>
       </div>
+      <SetupChecklist api={api} model={events.model} />
       <ErrorBanner error={error} title="The job list could not be loaded" />
       {jobs === null && !error && <p className="loading">Loading jobs…</p>}
       {jobs && jobs.length === 0 && <p className="empty">No jobs here. Jobs appear when someone clicks “Generate Jira breakdown” on a Confluence page.</p>}
@@ -102,6 +105,10 @@ export function QueuePage({ api, events }: { api: ApiClient; events: ServerEvent
                   <td>
                     <span className={`state state-${state}`}>{STATE_LABELS[state]}</span>
                     {j.error && <div className="error-text small">{j.error.message}</div>}
+                    {(() => {
+                      const p = progressText(live && live.updatedAt > j.updatedAt ? live : j);
+                      return p && <div className="muted small">{p}</div>;
+                    })()}
                   </td>
                   <td>{j.requestedBy}</td>
                   <td className="project-cell">

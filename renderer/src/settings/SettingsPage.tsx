@@ -2,12 +2,15 @@
 // choose, retention, the issue type each breakdown level becomes, the language breakdowns are
 // written in and how long one generation may take. The API token
 // is write-only: the page shows whether one is set, never its value. Values pinned by a flag or
-// environment variable are shown but not editable (saving them would have no effect).
+// environment variable are shown but not editable (saving them would have no effect). A refused
+// value is explained under its field with the field's name as shown ("Retention (days) must be at
+// least 1"); "Test connection" asks Confluence and Jira whether the saved site and account work.
 
 import { useEffect, useState } from 'react';
 import type { ApiClient, ApiFailure } from '../api/client.ts';
 import type { SettingsView, SettingsUpdate, EditableSetting } from '../../../core/config/settings.ts';
 import { ErrorBanner } from '../app/ErrorBanner.tsx';
+import type { ConnectionTestResponse } from '../../../core/server/connectionRoutes.ts';
 
 const FIELDS: { key: EditableSetting; label: string; type: 'url' | 'email' | 'text' | 'number'; hint: string }[] = [
   { key: 'siteUrl', label: 'Atlassian site URL', type: 'url', hint: 'E.g. https://your-company.atlassian.net' },
@@ -21,6 +24,26 @@ const FIELDS: { key: EditableSetting; label: string; type: 'url' | 'email' | 'te
   { key: 'outputLanguage', label: 'Breakdown language', type: 'text', hint: 'A language code such as en, de or pt-BR; empty writes each breakdown in its page\'s language' },
   { key: 'generationTimeoutMinutes', label: 'Generation time limit (minutes)', type: 'number', hint: 'A job whose breakdown takes longer is stopped and fails with the reason' },
 ];
+
+const LABELS: Record<string, string> = { ...Object.fromEntries(FIELDS.map((f) => [f.key, f.label])), 'secrets.atlassianApiToken': 'Atlassian API token' };
+
+/** The API's validation message for one field ("retentionDays: Too small: expected number to be >=1"), in the page's words. */
+export function fieldMessage(apiMessage: string, key: string): string {
+  const label = LABELS[key] ?? key;
+  const part = apiMessage
+    .replace(/^[^:]*invalid:\s*/, '')
+    .split('; ')
+    .find((p) => p.startsWith(`${key}:`));
+  const raw = (part ?? '').slice(key.length + 1).trim();
+  const min = /Too small: expected number to be >=?\s*(\S+)/i.exec(raw);
+  if (min) return `${label} must be at least ${min[1]}`;
+  const max = /Too big: expected number to be <=?\s*(\S+)/i.exec(raw);
+  if (max) return `${label} must be at most ${max[1]}`;
+  if (/expected number|NaN|expected int/i.test(raw)) return `${label} must be a whole number`;
+  if (/url/i.test(raw)) return `${label} must be an address such as https://your-company.atlassian.net`;
+  if (/email/i.test(raw)) return `${label} must be an email address`;
+  return raw ? `${label}: ${raw}` : `${label} was refused`;
+}
 
 const EMPTY_FORM: Record<EditableSetting, string> = {
   siteUrl: '',
@@ -42,6 +65,7 @@ export function SettingsPage({ api }: { api: ApiClient }) {
   const [error, setError] = useState<ApiFailure | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [connection, setConnection] = useState<ConnectionTestResponse | 'testing' | null>(null);
 
   const show = (v: SettingsView) => {
     setView(v);
@@ -116,6 +140,11 @@ export function SettingsPage({ api }: { api: ApiClient }) {
                 aria-describedby={`setting-${f.key}-hint`}
                 onChange={(e) => setForm({ ...form, [f.key]: e.target.value })}
               />
+              {invalid && error && (
+                <small className="error-text" role="alert">
+                  {fieldMessage(error.message, f.key)}
+                </small>
+              )}
               <small id={`setting-${f.key}-hint`} className="muted">
                 {f.hint}
                 {pinned ? ` — fixed by ${view.sources[f.key] === 'flag' ? 'a command-line flag' : 'an environment variable'}; change it there.` : ` (from: ${view.sources[f.key]})`}
@@ -141,15 +170,37 @@ export function SettingsPage({ api }: { api: ApiClient }) {
             {secret.store === 'keychain' ? 'the system keychain' : secret.store === 'env' ? 'the environment (read-only here)' : 'memory only'}; it is never shown again.
           </small>
         </div>
-        <ErrorBanner error={error} title="Settings were not saved" />
+        <ErrorBanner error={error && error.code === 'validation_failed' ? { ...error, message: error.fields.map((k) => fieldMessage(error.message, k)).join('. ') + '.', fields: [] } : error} title="Settings were not saved" />
         {notice && (
           <p className="banner banner-ok" role="status">
             {notice}
           </p>
         )}
-        <button type="submit" className="primary" disabled={busy}>
-          Save settings
-        </button>
+        <div className="dialog-actions">
+          <button type="submit" className="primary" disabled={busy}>
+            Save settings
+          </button>
+          <button
+            type="button"
+            disabled={busy || connection === 'testing'}
+            onClick={() => {
+              setConnection('testing');
+              void api.testConnection().then((r) => (r.ok ? setConnection(r.data) : (setConnection(null), setError(r))));
+            }}
+          >
+            {connection === 'testing' ? 'Testing…' : 'Test connection'}
+          </button>
+        </div>
+        {connection && connection !== 'testing' && (
+          <ul className="connection-results" aria-label="Connection test">
+            {(['confluence', 'jira'] as const).map((k) => (
+              <li key={k} className={`finding ${connection[k].ok ? 'finding-ok' : 'finding-error'}`}>
+                <strong>{k === 'jira' ? 'Jira' : 'Confluence'}:</strong> {connection[k].ok ? 'connected' : 'not working'} — {connection[k].message}
+              </li>
+            ))}
+          </ul>
+        )}
+        <p className="muted small">Test connection uses the saved settings: save changes first.</p>
       </form>
     </section>
   );
