@@ -53,6 +53,20 @@ describe('configuration', () => {
     );
   });
 
+  test('an http:// site is refused unless it is on this machine (the API token would travel in clear)', (t) => {
+    const dir = tempDir(t);
+    for (const site of ['http://acme.atlassian.net', 'http://10.0.0.5:8080', 'http://127.evil.example']) {
+      assert.throws(
+        () => loadConfig({ env: { SPEC2TICKETS_SITE_URL: site }, cwd: dir, home: dir }),
+        (err: unknown) => err instanceof ConfigError && /SPEC2TICKETS_SITE_URL must start with https:\/\/ \(http:\/\/ would send the Atlassian API token in clear/.test(err.message),
+        site,
+      );
+    }
+    for (const site of ['https://acme.atlassian.net', 'http://127.0.0.1:8443', 'http://localhost:9000', 'http://[::1]:9000']) {
+      assert.equal(loadConfig({ env: { SPEC2TICKETS_SITE_URL: site }, cwd: dir, home: dir }).config.siteUrl, site);
+    }
+  });
+
   test('an unknown key or broken JSON in config.json is named', (t) => {
     const dir = tempDir(t);
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ publicPrt: 1 }));

@@ -66,11 +66,23 @@ const language = z
   .trim()
   .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language code such as en, de, fr or pt-BR');
 const issueType = z.string().trim().min(1, 'must not be empty').max(255, 'must be an issue type name or id of at most 255 characters');
+/** 127.0.0.0/8, ::1 and localhost: traffic that never leaves this machine. */
+function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
 const siteUrl = z
   .string()
   .trim()
   .url('must be a URL such as https://example.atlassian.net')
-  .refine((u) => /^https?:$/.test(new URL(u).protocol), 'must start with https:// (or http:// for a local test site)')
+  .refine(
+    (u) => {
+      const url = new URL(u);
+      return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+    },
+    'must start with https:// (http:// would send the Atlassian API token in clear; it is accepted only for a site on this machine, such as a local test site)',
+  )
   .transform((u) => u.replace(/\/+$/, ''));
 
 /** Comma-separated project keys (or a list in config.json); empty means any project. */

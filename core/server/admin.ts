@@ -1,7 +1,8 @@
 // The admin listener: the review queue, breakdown editing, approval, settings, API keys, model
 // management and live events for the renderer and the CLI. It is reachable from this machine only:
 // bound to 127.0.0.1, Host header checked against an allow-list (so a web page cannot reach it by
-// DNS rebinding), and every request carries the per-launch session token.
+// DNS rebinding), every request carries the per-launch session token, and other local pages are kept
+// out of it (adminGuard.ts: same-origin JSON writes, a per-port cookie, CSP).
 
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { existsSync } from 'node:fs';
@@ -33,9 +34,10 @@ import { resyncRoutes } from './resyncRoutes.ts';
 import { ProjectKeySchema } from '../jira/projectKey.ts';
 import type { BreakdownReport } from '../breakdown/checkBreakdown.ts';
 import { ParsedPageCache, reviewRoutes } from './reviewRoutes.ts';
+import { adminSecurityHeaders, sameOriginWrites, sessionCookieName } from './adminGuard.ts';
+import { stripUnsafeCharacters } from './freeText.ts';
 
 export const ADMIN_HOST = '127.0.0.1';
-export const SESSION_COOKIE = 's2t_session';
 const ADMIN_BODY_LIMIT = 2 * 1024 * 1024;
 
 /** Extra model operations an engine offers (download, load, unload…), exposed as POST /api/model/:action. */
@@ -69,7 +71,12 @@ const sameSecret = (a: string, b: string) => timingSafeEqual(digest(a), digest(b
 function cookie(req: Request, name: string): string | undefined {
   for (const part of (req.get('cookie') ?? '').split(';')) {
     const [k, ...v] = part.trim().split('=');
-    if (k === name) return decodeURIComponent(v.join('='));
+    if (k !== name) continue;
+    try {
+      return decodeURIComponent(v.join('='));
+    } catch {
+      return undefined; // a malformed escape is no session
+    }
   }
   return undefined;
 }
@@ -148,7 +155,8 @@ export interface ModelResponse {
 
 /** Who is acting: the name the renderer sends, else "admin" (the admin listener has one local user). */
 function actor(req: Request, by?: string): string {
-  return by ?? req.get('x-spec2tickets-user')?.slice(0, 200) ?? 'admin';
+  const name = stripUnsafeCharacters(by ?? req.get('x-spec2tickets-user') ?? '').trim().slice(0, 200);
+  return name || 'admin';
 }
 
 /** The stored comparison (see JobRunner.searchDuplicates) as the API shows it; null candidates before any search. */
@@ -170,6 +178,7 @@ export function createAdminApp(deps: AdminDeps): Express {
     if (!allowed.includes(host)) return sendError(res, 421, 'host_not_allowed', `The admin listener only answers to ${allowed.join(' or ')}; open it through one of those addresses`);
     next();
   });
+  app.use(adminSecurityHeaders, sameOriginWrites(deps.port));
 
   // The renderer's files hold no data, so they are served without a session: a stale or wrong
   // token then reaches the renderer, which explains how to get a fresh one. A valid ?token= sets
@@ -180,8 +189,9 @@ export function createAdminApp(deps: AdminDeps): Express {
       if (req.path.startsWith('/api/') || req.path === '/api' || (req.method !== 'GET' && req.method !== 'HEAD')) return next();
       const fromQuery = typeof req.query.token === 'string' ? req.query.token : undefined;
       if (fromQuery && sameSecret(fromQuery, deps.sessionToken)) {
-        res.setHeader('Set-Cookie', `${SESSION_COOKIE}=${encodeURIComponent(fromQuery)}; HttpOnly; SameSite=Strict; Path=/`);
-        return res.redirect(303, req.path);
+        res.setHeader('Set-Cookie', `${sessionCookieName(deps.port())}=${encodeURIComponent(fromQuery)}; HttpOnly; SameSite=Strict; Path=/`);
+        // A fixed target: the request path (`//evil.example/`) would make this an open redirect.
+        return res.redirect(303, '/');
       }
       next();
     });
@@ -193,12 +203,12 @@ export function createAdminApp(deps: AdminDeps): Express {
   app.use((req: Request, res: Response, next: NextFunction) => {
     const fromQuery = typeof req.query.token === 'string' ? req.query.token : undefined;
     const bearer = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1];
-    const presented = fromQuery ?? bearer ?? cookie(req, SESSION_COOKIE);
+    const presented = fromQuery ?? bearer ?? cookie(req, sessionCookieName(deps.port()));
     if (!presented || !sameSecret(presented, deps.sessionToken)) {
       return sendError(res, 401, 'session_required', 'Open the admin address printed when Spec2Tickets started (it carries the session token)');
     }
     if (fromQuery) {
-      res.setHeader('Set-Cookie', `${SESSION_COOKIE}=${encodeURIComponent(presented)}; HttpOnly; SameSite=Strict; Path=/`);
+      res.setHeader('Set-Cookie', `${sessionCookieName(deps.port())}=${encodeURIComponent(presented)}; HttpOnly; SameSite=Strict; Path=/`);
     }
     next();
   });
@@ -413,8 +423,10 @@ export function createAdminApp(deps: AdminDeps): Express {
   });
   if (deps.modelControl) api.use(modelRoutes(deps.modelControl));
   api.post('/model/:action', async (req, res) => {
-    const fn = deps.modelActions?.[String(req.params.action)];
-    if (!fn) throw new ApiError(404, 'unknown_model_action', `The model engine "${deps.engine.name}" has no action "${String(req.params.action)}"`);
+    const name = String(req.params.action);
+    // Own properties only: `__proto__` or `constructor` must not reach Object.prototype.
+    const fn = deps.modelActions && Object.hasOwn(deps.modelActions, name) ? deps.modelActions[name] : undefined;
+    if (typeof fn !== 'function') throw new ApiError(404, 'unknown_model_action', `The model engine "${deps.engine.name}" has no action "${String(req.params.action)}"`);
     res.json({ result: (await fn(req.body)) ?? null, status: deps.engine.status() });
   });
 

@@ -46,6 +46,9 @@ export function errorHandler(log: (msg: string, fields: Record<string, unknown>)
       sendError(res, 413, 'body_too_large', `The request body is larger than the ${e.limit ?? 'allowed'} bytes this endpoint accepts`);
     } else if (e?.type === 'entity.parse.failed') {
       sendError(res, 400, 'invalid_json', 'The request body is not valid JSON');
+    } else if (err instanceof URIError) {
+      // A malformed percent-escape in the path (`/v1/jobs/%`): the caller's mistake, not ours.
+      sendError(res, 400, 'malformed_path', 'The address has a malformed percent-escape (a % not followed by two hex digits); encode % as %25');
     } else if (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported') {
       sendError(res, 415, 'unsupported_encoding', 'Send the body as UTF-8 JSON');
     } else {

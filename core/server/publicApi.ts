@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { ProjectKeySchema } from '../jira/projectKey.ts';
 import type { JobStatusView } from './jobView.ts';
+import { hasUnsafeCharacters, UNSAFE_TEXT_MESSAGE } from './freeText.ts';
 import type { HealthReport } from './health.ts';
 import type { PageBreakdownStatus } from '../jobs/resync.ts';
 
@@ -11,7 +12,12 @@ export const CreateJobRequestSchema = z
   .object({
     pageId: z.union([z.string(), z.number().int().nonnegative()]).transform(String).pipe(z.string().regex(/^[0-9]{1,20}$/, 'must be a Confluence page id (digits)')),
     siteUrl: z.string().trim().url('must be the Atlassian site URL, e.g. https://acme.atlassian.net'),
-    requestedBy: z.string().trim().min(1, 'must name who asked (Atlassian account id)').max(200),
+    requestedBy: z
+      .string()
+      .trim()
+      .min(1, 'must name who asked (Atlassian account id)')
+      .max(200)
+      .refine((s) => !hasUnsafeCharacters(s), UNSAFE_TEXT_MESSAGE),
     pageVersion: z.number().int().min(1, 'must be a positive whole number').optional(),
     /** The Jira project to create the issues in (the Forge admin page's choice); absent means the backend's setting. */
     projectKey: ProjectKeySchema.optional(),
