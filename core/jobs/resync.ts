@@ -295,6 +295,23 @@ export async function buildResyncPlan(deps: ResyncDeps, jobId: string, signal: A
   return plan;
 }
 
+/**
+ * The plan against the breakdown as the reviewer left it: each update's "after" is the item's current
+ * text (edits in the tree flow into Jira); an update whose item was deleted, or edited back to what
+ * Jira has, proposes nothing.
+ */
+export function withLatestItems(plan: ResyncPlan, breakdown: unknown): ResyncPlan {
+  if (!breakdown) return plan;
+  const items = new Map(flattenBreakdown(parseBreakdown(breakdown)).map((x) => [x.item.id, x.item]));
+  const updates: UpdateProposal[] = [];
+  for (const u of plan.updates) {
+    const item = items.get(u.itemId);
+    const changes = item ? fieldChanges(u.written, item) : [];
+    if (item && changes.length) updates.push({ ...u, changes, source: { ...u.source, blockIds: item.sources } });
+  }
+  return { ...plan, updates };
+}
+
 /** Items that are the new text of an existing issue are not created again; nor is a parent all of whose matched children sat under one issue. */
 async function recordSkips(deps: ResyncDeps, job: JobRecord, flat: FlatItem[], earlier: Baseline[], itemFor: Map<string, string>, plan: ResyncPlan): Promise<void> {
   if (job.state !== 'awaiting_review') return;
@@ -381,8 +398,9 @@ export interface ResyncOutcome {
 /** Applies the accepted proposals of an approved job in Jira; safe to run again after any interruption. */
 export async function applyResync(deps: ResyncDeps, job: JobRecord, signal: AbortSignal, onProgress?: (message: string) => void): Promise<ResyncOutcome> {
   const outcome: ResyncOutcome = { updated: [], marked: [], held: [], warnings: [] };
-  const plan = deps.resync.plan(job.id)?.body as ResyncPlan | null | undefined;
-  if (!plan || plan.updates.length + plan.marks.length === 0) return outcome;
+  const stored = deps.resync.plan(job.id)?.body as ResyncPlan | null | undefined;
+  if (!stored || stored.updates.length + stored.marks.length === 0) return outcome;
+  const plan = withLatestItems(stored, (await deps.store.latestBreakdown(job.id))?.body);
   const decisions = new Map(deps.resync.decisions(job.id).map((d) => [d.issueKey, d]));
   const snapshot = await deps.store.latestSnapshot(job.id);
   const client = await deps.jira(signal);

@@ -9,7 +9,7 @@ import { flattenBreakdown, parseBreakdown } from '../breakdown/schema.ts';
 import type { JobStore } from '../store/types.ts';
 import type { JobRunner } from '../jobs/runner.ts';
 import { applySkips } from '../jobs/skipItems.ts';
-import { actionFor, REMOVED_TRANSITION_SETTING, resyncCounts, type ResyncAction, type ResyncCounts, type ResyncPlan } from '../jobs/resync.ts';
+import { actionFor, REMOVED_TRANSITION_SETTING, resyncCounts, withLatestItems, type ResyncAction, type ResyncCounts, type ResyncPlan } from '../jobs/resync.ts';
 import { RESYNC_FIELDS, resyncStoreOf, type ResyncDecision, type ResyncStepRecord, type ResyncStore } from '../jobs/resyncStore.ts';
 import { ApiError, validate } from './httpErrors.ts';
 
@@ -74,10 +74,10 @@ export function resyncRoutes(deps: { store: JobStore; runner: Pick<JobRunner, 's
   const view = async (jobId: string): Promise<ResyncResponse> => {
     const s = resync();
     const stored = s.plan(jobId);
-    const plan = (stored?.body ?? null) as ResyncPlan | null;
+    const latest = await deps.store.latestBreakdown(jobId);
+    const plan = stored?.body ? withLatestItems(stored.body as ResyncPlan, latest?.body) : null;
     const decisions = s.decisions(jobId);
     const byKey = new Map(decisions.map((d) => [d.issueKey, d]));
-    const latest = await deps.store.latestBreakdown(jobId);
     let toCreate = 0;
     if (latest?.body) {
       const skips = new Map((await deps.store.duplicateDecisions(jobId)).filter((d) => d.decision === 'skip').map((d) => [d.itemId, d.issueKey]));
@@ -107,7 +107,8 @@ export function resyncRoutes(deps: { store: JobStore; runner: Pick<JobRunner, 's
     const body = validate(ResyncDecisionSchema, req.body);
     if (job.state !== 'awaiting_review') throw new ApiError(409, 'not_in_review', `Job ${job.id} is ${job.state.replace('_', ' ')}; re-sync decisions are made during review`);
     const issueKey = String(req.params.issueKey);
-    const plan = resync().plan(job.id)?.body as ResyncPlan | null | undefined;
+    const stored = resync().plan(job.id)?.body as ResyncPlan | null | undefined;
+    const plan = stored ? withLatestItems(stored, (await deps.store.latestBreakdown(job.id))?.body) : null;
     const kind = plan?.updates.some((u) => u.issueKey === issueKey) ? 'update' : plan?.marks.some((m) => m.issueKey === issueKey) ? 'mark' : undefined;
     if (!kind) throw new ApiError(404, 'proposal_not_found', `Job ${job.id} proposes nothing for ${issueKey}: only issues with a proposed update or mark can be decided`);
     if (kind === 'mark' && (body.fields || body.edits || body.overwriteJira)) {

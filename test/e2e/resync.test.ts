@@ -12,6 +12,7 @@ import type { JobDetailResponse } from '../../core/server/admin.ts';
 import type { ResyncResponse } from '../../core/server/resyncRoutes.ts';
 import type { JobStatusResponse } from '../../core/server/publicApi.ts';
 import { UPDATES_EXISTING } from '../../core/jobs/resync.ts';
+import { adfText } from '../../core/jira/updateIssues.ts';
 import { assertResyncEndState, FR1_EDITED_IN_JIRA, PAGE_ID, V1, V2, v1Keys } from './support/resyncScenario.ts';
 
 async function breakDown(h: Harness, requestedBy: string): Promise<string> {
@@ -98,10 +99,19 @@ test('a changed page updates the issue of a reworded requirement, marks the remo
     overwriteJira: false,
   });
 
+  // An edit of the item in the breakdown is what goes to Jira.
+  const edited = structuredClone(detail.breakdown.latest!.body) as { epics: { stories: { id: string; acceptanceCriteria: string[] }[] }[] };
+  const story = edited.epics.flatMap((e) => e.stories).find((x) => x.id === fr2.itemId)!;
+  story.acceptanceCriteria = [...story.acceptanceCriteria, 'The text message names the refunded amount.'];
+  assert.equal((await h.admin(`/api/jobs/${second}/breakdown`, { method: 'PUT', json: { breakdown: edited, author: 'lead' } })).status, 200);
+  const afterEdit = (await (await h.admin(`/api/jobs/${second}/resync`)).json()) as ResyncResponse;
+  assert.deepEqual(afterEdit.plan!.updates[0]!.changes.find((c) => c.field === 'acceptanceCriteria')!.after, story.acceptanceCriteria);
+
   await h.admin(`/api/jobs/${second}/approve`, { json: { by: 'lead' } });
   const done = await h.poll(second, (j) => j.state === 'done' || j.state === 'failed');
   assert.equal(done.state, 'done', JSON.stringify(done.error));
   assert.deepEqual([done.progress.updated, done.progress.marked], [1, 1]);
+  assert.match(adfText(h.fake.issues.find((i) => i.key === keys.fr2)!.fields.description), /The text message names the refunded amount\./);
   assertResyncEndState(h.fake, keys, before);
   assert.equal(h.fake.issues.find((i) => i.key === keys.fr2)!.fields.customfield_10016, estimate.after, 'story points follow the estimate');
 
