@@ -13,7 +13,8 @@ import { SecretStoreReadOnlyError, type SecretName, type SecretSource, type Secr
 import { startBackend, type Backend, type BackendOptions } from '../core/server/backend.ts';
 import { ApiError } from '../core/server/httpErrors.ts';
 import { productParts } from '../core/server/productParts.ts';
-import { openProductEngine } from '../core/model/createEngine.ts';
+import { startEngine } from '../core/model/createEngine.ts';
+import { engineChoicePinned } from '../core/model/engineConfig.ts';
 import { CHANNEL, parseToBackend, type FromBackend, type StartMessage, type ToBackend } from './channels.ts';
 
 /** The utility process's parent port, reduced to what the host uses. */
@@ -121,11 +122,14 @@ export function runBackendHost(o: BackendHostOptions): Promise<number> {
         return undefined;
       }
       secrets = new ShellSecretStore(m.secrets, m.secretStore.kind, m.secretStore.writable, send, o.secretWriteTimeoutMs);
-      // Loading a configured model happens before the listeners start and can take minutes;
-      // saying so keeps the shell from taking the wait for a hang.
       if (loaded.config.model) send({ type: CHANNEL.modelStatus, status: { state: 'loading', model: basename(loaded.config.model), percent: 0 } });
-      const engine = await openProductEngine(loaded, o.log, { secrets });
+      const { SwitchableEngine } = await import('../core/model/switchableEngine.ts');
+      const engine = new SwitchableEngine({ dataDir: loaded.config.dataDir, pinned: engineChoicePinned(loaded), secrets });
       engine.onStatus((status) => send({ type: CHANNEL.modelStatus, status }));
+      // Started, not awaited: the listeners — and so the window and the review queue — open while a
+      // model loads (minutes for a large one); the tray shows the loading progress. A generation
+      // asked for meanwhile waits for the load (the engine queues it behind the switch).
+      void startEngine(engine, loaded.config, { log: o.log, pinned: loaded.pinned });
       send({ type: CHANNEL.modelStatus, status: engine.status() });
       try {
         const backend = await startBackend({

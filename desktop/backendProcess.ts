@@ -2,6 +2,7 @@
 // backend host to Electron's parent port; everything else lives in backendHost.ts and core/.
 // A native crash in the model runtime ends only this process; the shell restarts it.
 
+import { join } from 'node:path';
 import { createJsonLogger } from '../core/server/logger.ts';
 import { runBackendHost } from './backendHost.ts';
 
@@ -22,5 +23,8 @@ if (!parentPort) {
     log,
     pid: process.pid,
     exit: (code) => process.exit(code),
+    // The shell sets the data folder (the OS's app-data folder); .env is read from there, not from
+    // whatever the working directory of a desktop launch happens to be.
+    config: process.env.SPEC2TICKETS_DATA_DIR ? { dotenvPath: join(process.env.SPEC2TICKETS_DATA_DIR, '.env') } : {},
   });
 }

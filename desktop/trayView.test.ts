@@ -9,7 +9,8 @@ test('the tray shows each model state with its progress', () => {
   assert.deepEqual(trayView(running({ state: 'absent' }), 0), { status: 'Spec2Tickets — no model (drafter writes breakdowns)', colour: 'grey' });
   assert.deepEqual(trayView(running({ state: 'downloading', model: 'q.gguf', percent: 42.9 }), 0), { status: 'Spec2Tickets — model downloading 42%', colour: 'blue' });
   assert.deepEqual(trayView(running({ state: 'loading', model: 'q.gguf', percent: 7 }), 0), { status: 'Spec2Tickets — model loading 7%', colour: 'blue' });
-  assert.deepEqual(trayView(running({ state: 'ready', model: 'q.gguf', gpu: false }), 0), { status: 'Spec2Tickets — model ready', colour: 'green' });
+  assert.deepEqual(trayView(running({ state: 'ready', model: 'q.gguf', gpu: false }), 0), { status: 'Spec2Tickets — model ready on CPU', colour: 'green' });
+  assert.deepEqual(trayView(running({ state: 'ready', model: 'q.gguf', gpu: 'cuda' }), 0), { status: 'Spec2Tickets — model ready on GPU (cuda)', colour: 'green' });
   assert.deepEqual(trayView(running({ state: 'generating', model: 'q.gguf', queueDepth: 3, tokensPerSecond: 27.6 }), 0), {
     status: 'Spec2Tickets — model generating (3 queued, 28 tok/s)',
     colour: 'amber',

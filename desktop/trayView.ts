@@ -25,7 +25,7 @@ export function modelLine(m: ModelStatus): { text: string; colour: TrayColour } 
     case 'loading':
       return { text: `model loading ${pct(m.percent)}`, colour: 'blue' };
     case 'ready':
-      return { text: 'model ready', colour: 'green' };
+      return { text: `model ready on ${m.gpu ? `GPU (${clip(m.gpu, 40)})` : 'CPU'}`, colour: 'green' };
     case 'generating':
       return { text: `model generating (${m.queueDepth} queued, ${Math.round(m.tokensPerSecond)} tok/s)`, colour: 'amber' };
     case 'error':
