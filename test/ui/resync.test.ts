@@ -74,6 +74,10 @@ test('the job page shows a re-sync as diffs and per-issue decisions, and approva
   assert.match(await summary.innerText(), /1 declined/);
   await fr3.getByRole('button', { name: 'Mark as removed' }).click();
   await summary.filter({ hasText: '1 to mark' }).waitFor();
+  // The admin's transition for removed issues, saved for every job.
+  await panel.getByLabel('Transition for issues no longer on the page').fill("Won't Do");
+  await panel.getByRole('button', { name: 'Save for all jobs' }).click();
+  await fr3.locator('.resync-status').filter({ hasText: "then move to Won't Do" }).waitFor();
 
   const decisions = (await app.adminJson<ResyncResponse>(`/api/jobs/${second}/resync`)).decisions;
   const fr2Decision = decisions.find((d) => d.issueKey === keys.fr2)!;
@@ -85,7 +89,9 @@ test('the job page shows a re-sync as diffs and per-issue decisions, and approva
   const issue = app.fake.issues.find((i) => i.key === keys.fr2)!;
   assert.equal(issue.fields.summary, 'FR-2: Email and text message when the refund is paid');
   assert.equal(issue.fields.customfield_10016, points, 'the estimate was left out');
-  assert.ok(app.fake.issues.find((i) => i.key === keys.fr3)!.labels.includes('spec-removed'));
+  const fr3Issue = app.fake.issues.find((i) => i.key === keys.fr3)!;
+  assert.ok(fr3Issue.labels.includes('spec-removed'));
+  assert.equal(fr3Issue.status, "Won't Do");
   assert.equal(app.fake.issues.find((i) => i.key === keys.fr1)!.fields.summary, FR1_EDITED_IN_JIRA);
   app.fake.assertNoViolations();
 });

@@ -129,6 +129,10 @@ export class ApiClient {
   decideResync(id: string, issueKey: string, decision: ResyncDecisionRequest) {
     return this.call<ResyncResponse>('PUT', `/jobs/${encodeURIComponent(id)}/resync/${encodeURIComponent(issueKey)}`, decision);
   }
+  /** The transition run on issues marked removed from their page (null: none). */
+  saveResyncSettings(removedTransition: string | null) {
+    return this.call<{ removedTransition: string | null }>('PUT', '/resync/settings', { removedTransition });
+  }
   settings() {
     return this.call<SettingsView>('GET', '/settings');
   }

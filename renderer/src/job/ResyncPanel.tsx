@@ -155,6 +155,31 @@ function MarkCard({ m, res, editable, busy, decide }: { m: MarkProposal; res: Re
   );
 }
 
+/** The admin's choice of a transition for issues marked removed (a backend setting, for every job). */
+function RemovedTransition({ api, value, onSaved }: { api: ApiClient; value: string | null; onSaved: (v: string | null) => void }) {
+  const [text, setText] = useState(value ?? '');
+  const [error, setError] = useState<ApiFailure | null>(null);
+  const save = () =>
+    void api.saveResyncSettings(text.trim() || null).then((r) => {
+      if (r.ok) {
+        setError(null);
+        onSaved(r.data.removedTransition);
+      } else setError(r);
+    });
+  return (
+    <div className="row small">
+      <label>
+        Then move them to (transition, optional){' '}
+        <input aria-label="Transition for issues no longer on the page" value={text} maxLength={100} placeholder="e.g. Won't Do" onChange={(e) => setText(e.target.value)} />
+      </label>
+      <button type="button" className="small-button" disabled={(value ?? '') === text.trim()} onClick={save}>
+        Save for all jobs
+      </button>
+      <ErrorBanner error={error} />
+    </div>
+  );
+}
+
 export function ResyncPanel({ api, jobId, editable, refreshKey }: { api: ApiClient; jobId: string; editable: boolean; refreshKey: string }) {
   const [res, setRes] = useState<ResyncResponse | null>(null);
   const [error, setError] = useState<ApiFailure | null>(null);
@@ -225,6 +250,7 @@ export function ResyncPanel({ api, jobId, editable, refreshKey }: { api: ApiClie
       {plan.marks.length > 0 && (
         <>
           <h3>No longer on the page</h3>
+          {editable && <RemovedTransition api={api} value={res.removedTransition} onSaved={(v) => setRes({ ...res, removedTransition: v })} />}
           <ul className="resync-list">
             {plan.marks.map((m) => (
               <MarkCard key={m.issueKey} m={m} res={res} editable={editable} busy={busy} decide={decide} />
