@@ -4,6 +4,7 @@
 // bad value came from, so the rest of the backend can trust a typed Config.
 
 import { existsSync, readFileSync } from 'node:fs';
+import { protectSecretFile } from './privateFiles.ts';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
@@ -210,7 +211,10 @@ const DEFAULTS: Omit<Config, 'dataDir'> = {
 /** The .env file loadConfig reads (given path, else .env in the working directory), parsed; {} when absent. */
 export function readDotenv(o: Pick<LoadConfigOptions, 'dotenvPath' | 'cwd'> = {}): { file: string; values: NodeJS.Dict<string> } {
   const file = o.dotenvPath ?? join(o.cwd ?? process.cwd(), '.env');
-  return { file, values: existsSync(file) ? parseEnv(readFileSync(file, 'utf8')) : {} };
+  if (!existsSync(file)) return { file, values: {} };
+  // It may hold the Atlassian API token: this user's alone.
+  protectSecretFile(file);
+  return { file, values: parseEnv(readFileSync(file, 'utf8')) };
 }
 
 export function loadConfig(o: LoadConfigOptions = {}): LoadedConfig {

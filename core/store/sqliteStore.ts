@@ -3,10 +3,9 @@
 // instead of failing. Every state change and its audit row are written in one transaction.
 
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { MIGRATIONS, type Migration } from './migrations.ts';
+import { openDatabase, prepareDataFolder } from './dataFiles.ts';
 import { FINISHED_STATES, OPEN_STATES, canTransition, JobTransitionError, type JobState } from '../jobs/states.ts';
 import type {
   ApiKeyRecord,
@@ -140,17 +139,15 @@ export class SqliteJobStore implements JobStore {
 
   constructor(options: SqliteStoreOptions) {
     this.now = options.now ?? (() => new Date());
-    let file = ':memory:';
-    if (options.dataDir !== ':memory:') {
-      mkdirSync(options.dataDir, { recursive: true });
-      file = join(options.dataDir, 'spec2tickets.db');
-    }
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.pragma('synchronous = NORMAL');
-    migrate(this.db, options.migrations ?? MIGRATIONS, this.now);
+    // The folder 0700 and the files 0600; an unusable file is named with what to do (dataFiles.ts).
+    const file = options.dataDir === ':memory:' ? ':memory:' : prepareDataFolder(options.dataDir);
+    this.db = openDatabase(file, (db) => {
+      db.pragma('journal_mode = WAL');
+      db.pragma('foreign_keys = ON');
+      db.pragma('busy_timeout = 5000');
+      db.pragma('synchronous = NORMAL');
+      migrate(db, options.migrations ?? MIGRATIONS, this.now);
+    });
   }
 
   private iso(): string {
