@@ -1,6 +1,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { fetchConfluencePage, checkConfluence } from './confluence.ts';
+import { fetchConfluencePage, checkConfluence, UserNameCache } from './confluence.ts';
+import { parseSpec } from '../spec/index.ts';
 import { AtlassianError } from './site.ts';
 import type { AtlassianSite } from './site.ts';
 import { startFakeAtlassian } from '../../test/fakes/atlassian/server.ts';
@@ -95,5 +96,47 @@ describe('Confluence page read', () => {
     const bad = await checkConfluence({ ...site, email: 'someone@example.com' });
     assert.equal(bad.ok, false);
     assert.equal(bad.code, 'unauthorized');
+  });
+
+  test('mentions are read with the display names Confluence knows, looked up once per person and cached', async () => {
+    fake.addUser({ accountId: '70121:aa3f', displayName: 'Dana Whitfield' });
+    fake.addUser({ accountId: '5b10ac8d82e05b22cc7d4ef5', displayName: 'Priya Raman' });
+    fake.addPage({
+      id: '5151',
+      title: 'Weekly sync',
+      storage:
+        '<h2>Action items</h2><ac:task-list><ac:task><ac:task-status>incomplete</ac:task-status><ac:task-body><ac:link><ri:user ri:account-id="70121:aa3f" /></ac:link> to send the proposal</ac:task-body></ac:task></ac:task-list>' +
+        '<p>Owner: <ac:link><ri:user ri:account-id="5b10ac8d82e05b22cc7d4ef5"></ri:user></ac:link>, reviewer <ac:link><ri:user ri:account-id="gone-1" /></ac:link>, and <ac:link><ri:user ri:account-id="70121:aa3f" /><ac:plain-text-link-body><![CDATA[Dana W.]]></ac:plain-text-link-body></ac:link>.</p>',
+    });
+    const userNames = new UserNameCache();
+    const before = fake.count(/users-bulk$/, 'POST');
+    const page = await fetchConfluencePage(site, '5151', { userNames });
+    assert.equal(fake.count(/users-bulk$/, 'POST') - before, 1, 'one lookup for all the people on the page');
+    assert.deepEqual(page.unresolvedMentions, ['gone-1']);
+    const doc = parseSpec(page.storage, { title: page.title });
+    assert.deepEqual(
+      doc.blocks.map((b) => b.text),
+      ['@Dana Whitfield to send the proposal', 'Owner: @Priya Raman, reviewer @user, and @Dana W..'],
+      'a mention with its own text keeps it; an unknown person stays "@user"',
+    );
+    await fetchConfluencePage(site, '5151', { userNames });
+    assert.equal(fake.count(/users-bulk$/, 'POST') - before, 1, 'the second read answers from the cache, unknown ids included');
+  });
+
+  test('a site that refuses the users lookup still gives the page, with the mentions unnamed', async () => {
+    fake.failNext(/users-bulk$/, { status: 404 });
+    const page = await fetchConfluencePage(site, '5151', { userNames: new UserNameCache() });
+    assert.deepEqual(page.unresolvedMentions, ['70121:aa3f', '5b10ac8d82e05b22cc7d4ef5', 'gone-1']);
+    assert.doesNotMatch(page.storage, /Dana Whitfield|Priya Raman/);
+  });
+
+  test('cached names expire', () => {
+    let now = 0;
+    const cache = new UserNameCache(1000, 10, () => now);
+    cache.set('https://x', 'a', 'Ann');
+    assert.equal(cache.get('https://x', 'a'), 'Ann');
+    assert.equal(cache.get('https://y', 'a'), undefined, 'names are per site');
+    now = 2000;
+    assert.equal(cache.get('https://x', 'a'), undefined);
   });
 });

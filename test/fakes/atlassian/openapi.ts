@@ -134,15 +134,17 @@ export class OpenApiContract {
     }
     for (const p of queryParams) if (p.required && !x.query.has(p.name)) problems.push(`${where}: required query parameter "${p.name}" missing`);
 
-    // Request body.
-    const reqSchema = op.requestBody?.content?.['application/json']?.schema;
+    // Request body (inline, or a $ref to components/requestBodies as in Confluence's users-bulk).
+    const body = op.requestBody as (typeof op.requestBody & { $ref?: string }) | undefined;
+    const requestBody = body?.$ref ? (this.resolveParam(doc, body as unknown as OpenApiParameter) as unknown as typeof op.requestBody) : body;
+    const reqSchema = requestBody?.content?.['application/json']?.schema;
     if (x.requestBody !== undefined) {
       if (!reqSchema) problems.push(`${where}: sends a body but the operation takes none`);
       else {
         const v = this.validator(`${doc}|req|${template}|${x.method}`, doc, reqSchema);
         if (!v(x.requestBody)) problems.push(`${where}: request body ${this.ajv.errorsText(v.errors, { dataVar: 'body' })}`);
       }
-    } else if (op.requestBody?.required) problems.push(`${where}: request body is required`);
+    } else if (requestBody?.required) problems.push(`${where}: request body is required`);
     if (reqSchema && x.method === 'POST' && (template === '/rest/api/3/issue' || template === '/rest/api/3/issue/bulk')) {
       problems.push(...this.checkIssueUpdates(where, x.requestBody));
     }

@@ -1,5 +1,5 @@
-// A fake Atlassian site on 127.0.0.1 for tests and benchmarks: Confluence v2 page reads and the Jira
-// v3 endpoints the product uses, with state to seed and inspect, fault injection, and a contract
+// A fake Atlassian site on 127.0.0.1 for tests and benchmarks: Confluence v2 page reads, the users
+// lookup for mentions, and the Jira v3 endpoints the product uses, with state to seed and inspect, fault injection, and a contract
 // check of every exchange against Atlassian's published OpenAPI documents.
 
 import { createServer } from 'node:http';
@@ -134,6 +134,8 @@ export interface FakeAtlassian {
   apiToken: string;
   close(): Promise<void>;
   addPage(page: { id: string; title: string; storage: string; version?: number }): void;
+  /** A Confluence user the users-bulk lookup knows (for mentions in pages). */
+  addUser(user: { accountId: string; displayName: string; publicName?: string }): void;
   addIssue(issue: { projectKey: string; summary: string; issueType?: string; labels?: string[]; description?: string }): FakeIssue;
   /** A person editing an issue in Jira: sets the fields (labels too) and moves its `updated` on. */
   editIssue(key: string, fields: Record<string, unknown>): FakeIssue;
@@ -237,6 +239,7 @@ export async function startFakeAtlassian(options: FakeAtlassianOptions = {}): Pr
   let base = '';
 
   const pages = new Map<string, { id: string; title: string; storage: string; version: number }[]>();
+  const users = new Map<string, { accountId: string; displayName: string; publicName: string }>();
   const projects = new Map(defaultProjects().map((p) => [p.key, p]));
   const issues: FakeIssue[] = [];
   const links: FakeLink[] = [];
@@ -609,6 +612,17 @@ export async function startFakeAtlassian(options: FakeAtlassianOptions = {}): Pr
         },
       };
     }],
+    ['POST', /^\/wiki\/api\/v2\/users-bulk$/, (_m, _q, body) => {
+      const ids = (body as { accountIds?: unknown } | undefined)?.accountIds;
+      if (!Array.isArray(ids) || ids.length === 0 || ids.length > 250 || !ids.every((x) => typeof x === 'string')) {
+        throw new HttpFailure(400, { errors: [{ status: 400, code: 'INVALID_REQUEST_PARAMETER', title: 'accountIds must list 1 to 250 account ids', detail: null }] });
+      }
+      const results = (ids as string[]).flatMap((id) => {
+        const u = users.get(id);
+        return u ? [{ accountId: u.accountId, accountType: 'atlassian', accountStatus: 'active', displayName: u.displayName, publicName: u.publicName, email: '', timeZone: 'Europe/Berlin', isExternalCollaborator: false, profilePicture: null }] : [];
+      });
+      return { status: 200, body: { results, _links: {} } };
+    }],
     ['GET', /^\/wiki\/api\/v2\/spaces$/, () => ({ status: 200, body: { results: [], _links: {} } })],
     ['GET', /^\/rest\/api\/3\/myself$/, () => ({ status: 200, body: { accountId: 'acc-bot', accountType: 'atlassian', active: true, displayName: 'Spec bot', emailAddress: email, self: `${base}/rest/api/3/user?accountId=acc-bot` } })],
     ['GET', /^\/rest\/api\/3\/serverInfo$/, () => ({ status: 200, body: { baseUrl: base, deploymentType: 'Cloud', version: '1001.0.0-SNAPSHOT', versionNumbers: [1001, 0, 0], buildNumber: 100280, serverTitle: 'Jira' } })],
@@ -845,6 +859,9 @@ export async function startFakeAtlassian(options: FakeAtlassianOptions = {}): Pr
     requests,
     violations,
     addPage,
+    addUser(user) {
+      users.set(user.accountId, { accountId: user.accountId, displayName: user.displayName, publicName: user.publicName ?? user.displayName });
+    },
     addIssue,
     editIssue(key, fields) {
       const i = issueByKey(key);
