@@ -19,12 +19,24 @@ const manifestText = readFileSync(`${forgeDir}manifest.yml`, 'utf8');
 interface Manifest {
   app: { id: string; runtime: { name: string } };
   modules: {
-    macro: { key: string; title: string; resource: string; resolver: { function: string } }[];
-    'confluence:globalSettings': { key: string; title: string; resource: string; resolver: { function: string } }[];
+    macro: { key: string; title: { i18n: string }; description: { i18n: string }; resource: string; resolver: { function: string } }[];
+    'confluence:globalSettings': { key: string; title: { i18n: string }; resource: string; resolver: { function: string } }[];
     function: { key: string; handler: string }[];
   };
   resources: { key: string; path: string }[];
   permissions: { scopes: string[]; external: { fetch: { backend: ({ address: string } | string)[] } } };
+  translations: { resources: { key: string; path: string }[]; fallback: { default: string } };
+}
+
+type Messages = { [key: string]: string | Messages };
+const locale = (path: string): Messages => JSON.parse(readFileSync(`${forgeDir}${path}`, 'utf8')) as Messages;
+function flatKeys(m: Messages, prefix = ''): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [k, v] of Object.entries(m)) {
+    if (typeof v === 'string') out.set(prefix + k, v);
+    else for (const [kk, vv] of flatKeys(v, `${prefix}${k}.`)) out.set(kk, vv);
+  }
+  return out;
 }
 
 function schemaValidator() {
@@ -78,7 +90,8 @@ describe('Forge manifest', () => {
     assert.match(m.app.runtime.name, /^nodejs(20|22|24)\.x$/);
     const macro = m.modules.macro[0]!;
     const settings = m.modules['confluence:globalSettings'][0]!;
-    assert.equal(macro.title, 'Generate Jira breakdown');
+    const en = flatKeys(locale(m.translations.resources.find((r) => r.key === m.translations.fallback.default)!.path));
+    assert.equal(en.get(macro.title.i18n), 'Generate Jira breakdown');
     assert.notEqual(macro.resolver.function, settings.resolver.function, 'the macro cannot call the settings resolvers');
     const index = (await import('../../forge/src/index.ts')) as Record<string, unknown>;
     for (const mod of [macro, settings]) {
@@ -92,6 +105,27 @@ describe('Forge manifest', () => {
       assert.match(res.path, /^src\/frontend\/\w+\.tsx$/);
     }
     assert.ok(m.permissions.scopes.includes('storage:app'), 'settings and the API key live in Forge storage');
+    assert.ok(m.permissions.scopes.includes('read:page:confluence'), 'the page version and edit permission are read as the user');
+    assert.ok(m.permissions.scopes.includes('read:confluence-user'), 'the admin check on the settings asks Confluence who the user is');
     assert.ok(m.permissions.external.fetch.backend.length >= 1, 'the backend host is an allowed egress');
+  });
+
+  test('every text the manifest and the UI use is translated, in English and German, with the same keys', () => {
+    const m = load();
+    const keys = (r: string) => m.translations.resources.find((x) => x.key === r);
+    assert.ok(keys('en-US') && keys('de-DE'), 'English and German translations are declared');
+    assert.equal(m.translations.fallback.default, 'en-US');
+    const en = flatKeys(locale(keys('en-US')!.path));
+    const de = flatKeys(locale(keys('de-DE')!.path));
+    assert.deepEqual([...de.keys()].sort(), [...en.keys()].sort(), 'German has exactly the English keys');
+    for (const [k, v] of de) assert.ok(v.trim() !== '', `de-DE ${k} is empty`);
+    const used = new Set<string>([m.modules.macro[0]!.title.i18n, m.modules.macro[0]!.description.i18n, m.modules['confluence:globalSettings'][0]!.title.i18n]);
+    for (const file of ['src/frontend/macro.tsx', 'src/frontend/settings.tsx']) {
+      for (const match of readFileSync(`${forgeDir}${file}`, 'utf8').matchAll(/\bt\('([\w.]+)'/g)) used.add(match[1]!);
+    }
+    for (const state of ['queued', 'fetching', 'generating', 'awaiting_review', 'approved', 'creating', 'done', 'rejected', 'failed', 'cancelled']) used.add(`macro.state.${state}`);
+    const missing = [...used].filter((k) => !en.has(k));
+    assert.deepEqual(missing, [], 'keys used but not in locales/en-US.json');
+    assert.ok(used.size > 30, `the UI's words go through translations (${used.size} keys)`);
   });
 });

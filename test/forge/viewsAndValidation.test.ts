@@ -17,12 +17,31 @@ describe('admin settings validation', () => {
     assert.equal(r.value.backendUrl, 'https://spec2tickets.acme.example/s2t');
   });
 
-  test('plain http is refused except to 127.0.0.1', () => {
-    const remote = check('http://spec2tickets.acme.example');
-    assert.ok(!remote.ok);
-    assert.match(remote.problems[0]!.message, /https:\/\//);
-    assert.ok(check('http://127.0.0.1:8787').ok);
-    assert.ok(!check('http://localhost:8787').ok, 'only the loopback address itself');
+  test('plain http is refused, 127.0.0.1 included (Forge cannot reach it anyway)', () => {
+    for (const url of ['http://spec2tickets.acme.example', 'http://127.0.0.1:8787']) {
+      const r = check(url);
+      assert.ok(!r.ok, url);
+      assert.match(r.problems[0]!.message, /https:\/\//);
+    }
+  });
+
+  test('addresses only the backend’s own machine or network knows are refused, saying why', () => {
+    for (const [url, why] of [
+      ['https://127.0.0.1:8443', /loopback/],
+      ['https://localhost', /names the machine itself/],
+      ['https://[::1]:8443', /loopback/],
+      ['https://192.168.1.20', /private network/],
+      ['https://172.20.0.5', /private network/],
+      ['https://s2t.corp.internal', /local network/],
+      ['https://spec2tickets', /without a domain/],
+    ] as const) {
+      const r = check(url);
+      assert.ok(!r.ok, url);
+      assert.match(r.problems[0]!.message, /Atlassian's cloud, which cannot reach/, url);
+      assert.match(r.problems[0]!.message, why, url);
+    }
+    assert.ok(check('https://s2t.acme.example:8443').ok, 'a public name on any port is fine');
+    assert.ok(check('https://203.0.113.7').ok, 'a public address is fine');
   });
 
   test('addresses with credentials, a query or /v1 are refused with the reason', () => {

@@ -3,7 +3,7 @@
 // refused key, a proxy error page, a backend error body) into a problem a person can act on.
 // The request and response types are imported from the backend, so the contract is typed once.
 
-import type { ApiErrorBody, CreateJobRequest, CreateJobResponse, HealthResponse, JobStatusResponse } from '../../../core/server/publicApi.ts';
+import type { ApiErrorBody, CreateJobRequest, CreateJobResponse, HealthResponse, JobStatusResponse } from '#src/contract/publicApi';
 
 /** The subset of `fetch` the client needs; @forge/api's fetch in Forge, the global one in tests. */
 export type FetchLike = (url: string, init?: { method?: string; headers?: Record<string, string>; body?: string; signal?: AbortSignal }) => Promise<{

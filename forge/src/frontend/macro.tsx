@@ -1,12 +1,16 @@
 // The "Generate Jira breakdown" macro (UI Kit). Thin over its resolvers: a button that requests a
-// breakdown, then the job's status as the resolver words it, polled at the interval the resolver
-// asks for, with links to the created issues. All wording and decisions live in macroJobView.ts.
+// breakdown, then the job's status as the resolver words it, polled with backoff (polling.ts) so a
+// failed or rejected call shows a message and retries instead of spinning forever, with a Refresh
+// button once polling stops, the reviewer's rejection reason, a note when the page has changed
+// since the breakdown, and links to the created issues. The macro's own words are translations
+// (locales/*.json); the status sentences come from the resolver.
 
-import React, { useCallback, useEffect, useState } from 'react';
-import ForgeReconciler, { Button, Inline, Link, List, ListItem, Lozenge, ProgressBar, SectionMessage, Spinner, Stack, Strong, Text, useProductContext } from '@forge/react';
+import React, { useCallback, useEffect, useRef, useState } from 'react';
+import ForgeReconciler, { Button, I18nProvider, Inline, Link, List, ListItem, Lozenge, ProgressBar, SectionMessage, Spinner, Stack, Strong, Text, useTranslation } from '@forge/react';
 import { makeInvoke } from '@forge/bridge';
-import type { MacroDefinitions } from '../resolvers/definitions.ts';
-import type { MacroJobView } from '../macro/macroJobView.ts';
+import type { MacroDefinitions } from '#src/resolvers/definitions';
+import type { MacroJobView } from '#src/macro/macroJobView';
+import { afterPoll, startPolling, type PollState } from '#src/macro/polling';
 
 const invoke = makeInvoke<MacroDefinitions>();
 
@@ -18,60 +22,124 @@ const LOZENGE = {
   failure: 'removed',
 } as const satisfies Record<MacroJobView['tone'], 'default' | 'inprogress' | 'new' | 'success' | 'removed'>;
 
+type StatusAnswer = Awaited<ReturnType<MacroDefinitions['getJobStatus']>>;
+
+/** An invoke that Forge rejects (time limit, network) becomes a failure like any other. */
+async function safely<T>(call: () => Promise<T>, fallback: (message: string) => T): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    return fallback(err instanceof Error ? err.message : String(err));
+  }
+}
+
 function App() {
-  const context = useProductContext();
+  const { t } = useTranslation();
   const [job, setJob] = useState<MacroJobView | null>(null);
   const [projectKey, setProjectKey] = useState<string | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
   const [requesting, setRequesting] = useState(false);
+  const [stopped, setStopped] = useState<'quiet' | 'failing' | null>(null);
+  const poll = useRef<PollState>(startPolling(Date.now()));
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
 
-  const refresh = useCallback(async (jobId?: string) => {
-    const res = await invoke('getJobStatus', jobId ? { jobId } : {});
-    setLoading(false);
-    if (!res.ok) return setProblem(res.message);
-    setProblem(null);
-    setJob(res.job);
-    setProjectKey(res.jiraProjectKey);
+  const schedule = useCallback((fn: () => void, ms: number) => {
+    if (timer.current) clearTimeout(timer.current);
+    timer.current = setTimeout(fn, ms);
   }, []);
+
+  const refresh = useCallback(
+    async (jobId?: string): Promise<void> => {
+      const res: StatusAnswer = await safely(
+        () => invoke('getJobStatus', jobId ? { jobId } : {}),
+        (message) => ({ ok: false, code: 'invoke_failed', message: t('macro.invokeFailed', 'Spec2Tickets did not answer in time.') + ` (${message})` }),
+      );
+      setLoading(false);
+      let decision;
+      if (!res.ok) {
+        decision = afterPoll(poll.current, { ok: false }, Date.now());
+        setProblem(res.message);
+      } else {
+        setProblem(null);
+        setJob(res.job);
+        setProjectKey(res.jiraProjectKey);
+        const j = res.job;
+        decision = afterPoll(
+          poll.current,
+          { ok: true, fingerprint: j ? `${j.jobId}:${j.state}:${j.updatedAt}:${j.summary}` : null, pollAfterMs: j ? j.pollAfterMs : null, awaitingReview: j?.state === 'awaiting_review' },
+          Date.now(),
+        );
+      }
+      poll.current = decision.state;
+      if (decision.next === 'poll') {
+        const id = res.ok ? res.job?.jobId : jobId;
+        schedule(() => void refresh(id), decision.delayMs);
+      } else if (decision.reason !== 'finished') {
+        setStopped(decision.reason);
+      }
+    },
+    [schedule, t],
+  );
 
   useEffect(() => {
     void refresh();
+    return () => {
+      if (timer.current) clearTimeout(timer.current);
+    };
   }, [refresh]);
 
-  // Poll only while the job can still change; the resolver says how often.
-  useEffect(() => {
-    if (!job || job.pollAfterMs === null) return;
-    const t = setTimeout(() => void refresh(job.jobId), job.pollAfterMs);
-    return () => clearTimeout(t);
-  }, [job, refresh]);
+  const restart = (jobId?: string) => {
+    poll.current = startPolling(Date.now());
+    setStopped(null);
+    void refresh(jobId);
+  };
 
   const request = async () => {
     setRequesting(true);
-    const version = (context?.extension as { content?: { version?: unknown } } | undefined)?.content?.version;
-    const res = await invoke('requestBreakdown', typeof version === 'number' ? { pageVersion: version } : {});
+    const res = await safely(
+      () => invoke('requestBreakdown', {}),
+      (message) => ({ ok: false as const, code: 'invoke_failed', message: t('macro.invokeFailed', 'Spec2Tickets did not answer in time.') + ` (${message})` }),
+    );
     setRequesting(false);
     if (!res.ok) return setProblem(res.message);
     setProblem(null);
-    await refresh(res.jobId);
+    restart(res.jobId);
   };
 
-  if (loading) return <Spinner label="Loading Spec2Tickets status" />;
+  if (loading) return <Spinner label={t('macro.loading', 'Loading Spec2Tickets status')} />;
   const finished = job === null || job.pollAfterMs === null;
+  const offerNew = finished || job.pageChanged !== null;
   return (
     <Stack space="space.100">
       {problem && (
-        <SectionMessage appearance="error" title="Spec2Tickets">
+        <SectionMessage appearance="error" title={t('macro.problemTitle', 'Spec2Tickets')}>
           <Text>{problem}</Text>
+          {!stopped && <Text>{t('macro.retrying', 'Trying again shortly.')}</Text>}
         </SectionMessage>
       )}
       {job && <JobStatus job={job} projectKey={projectKey} />}
-      {finished && (
+      {job?.pageChanged && (
+        <SectionMessage appearance="information" title={t('macro.pageChangedTitle', 'The page has changed')}>
+          <Text>
+            {t('macro.pageChanged', 'This breakdown was made from version {from}; the page is now at version {to}.')
+              .replace('{from}', String(job.pageChanged.from))
+              .replace('{to}', String(job.pageChanged.to))}
+          </Text>
+        </SectionMessage>
+      )}
+      {stopped && (
+        <Inline space="space.100" alignBlock="center">
+          <Text>{stopped === 'failing' ? t('macro.stoppedFailing', 'Stopped checking because Spec2Tickets could not be reached.') : t('macro.stoppedQuiet', 'Stopped checking for now; nothing changed for a while.')}</Text>
+          <Button onClick={() => restart(job?.jobId)}>{t('macro.refresh', 'Refresh')}</Button>
+        </Inline>
+      )}
+      {offerNew && (job === null || job.canRequest) && (
         <Inline space="space.100" alignBlock="center">
           <Button appearance="primary" onClick={() => void request()} isDisabled={requesting}>
-            {job ? 'Generate a new Jira breakdown' : 'Generate Jira breakdown'}
+            {job ? (job.pageChanged ? t('macro.requestForChanged', 'Generate a breakdown of the changed page') : t('macro.requestAgain', 'Generate a new Jira breakdown')) : t('macro.request', 'Generate Jira breakdown')}
           </Button>
-          {requesting && <Spinner size="small" label="Requesting" />}
+          {requesting && <Spinner size="small" label={t('macro.requesting', 'Requesting')} />}
         </Inline>
       )}
     </Stack>
@@ -79,17 +147,21 @@ function App() {
 }
 
 function JobStatus({ job, projectKey }: { job: MacroJobView; projectKey: string | null }) {
+  const { t } = useTranslation();
   return (
     <Stack space="space.075">
       <Inline space="space.100" alignBlock="center">
-        <Lozenge appearance={LOZENGE[job.tone]}>{job.label}</Lozenge>
+        <Lozenge appearance={LOZENGE[job.tone]}>{t(`macro.state.${job.state}`, job.label)}</Lozenge>
         <Text>{job.summary}</Text>
       </Inline>
-      {job.fraction !== null && job.pollAfterMs !== null && <ProgressBar value={job.fraction} ariaLabel="Progress" />}
+      {job.fraction !== null && job.pollAfterMs !== null && <ProgressBar value={job.fraction} ariaLabel={t('macro.progress', 'Progress')} />}
       {job.issues.length > 0 && (
         <Stack space="space.050">
           <Text>
-            <Strong>Created in Jira{projectKey ? ` (${projectKey})` : ''}:</Strong>
+            <Strong>
+              {t('macro.createdIn', 'Created in Jira')}
+              {projectKey ? ` (${projectKey})` : ''}:
+            </Strong>
           </Text>
           <List type="unordered">
             {job.issues.map((i) => (
@@ -109,6 +181,8 @@ function JobStatus({ job, projectKey }: { job: MacroJobView; projectKey: string 
 
 ForgeReconciler.render(
   <React.StrictMode>
-    <App />
+    <I18nProvider>
+      <App />
+    </I18nProvider>
   </React.StrictMode>,
 );

@@ -2,7 +2,7 @@
 // reader understands (state, a progress line, counts, created issues with links, the error), and
 // when to ask again. The macro renders this as it is; all the wording lives here.
 
-import type { JobStatusResponse } from '../../../core/server/publicApi.ts';
+import type { JobStatusResponse } from '#src/contract/publicApi';
 
 type JobState = JobStatusResponse['state'];
 
@@ -21,6 +21,12 @@ export interface MacroJobView {
   issues: { itemId: string; key: string; url: string }[];
   /** A readable error, when the job failed or was refused. */
   error: string | null;
+  /** What the reviewer wrote when rejecting the breakdown, when they gave a reason. */
+  rejectionReason: string | null;
+  /** Set when the page has a newer version than the one this breakdown was made from. */
+  pageChanged: { from: number; to: number } | null;
+  /** Whether this user may request a new breakdown (they can edit the page). */
+  canRequest: boolean;
   /** When to poll again; null once the job cannot change on its own any more. */
   pollAfterMs: number | null;
   updatedAt: string;
@@ -43,8 +49,16 @@ const LABELS = {
 const POLL_WORKING_MS = 3000;
 const POLL_REVIEW_MS = 10_000;
 
-export function macroJobView(s: JobStatusResponse): MacroJobView {
+export interface PageNow {
+  /** The page's version in Confluence now, when Confluence said. */
+  currentPageVersion: number | null;
+  canEdit: boolean;
+}
+
+export function macroJobView(s: JobStatusResponse, page: PageNow = { currentPageVersion: null, canEdit: false }): MacroJobView {
   const [label, tone] = LABELS[s.state];
+  const pageChanged = s.pageVersion !== null && page.currentPageVersion !== null && page.currentPageVersion > s.pageVersion ? { from: s.pageVersion, to: page.currentPageVersion } : null;
+  const rejectionReason = s.state === 'rejected' && typeof s.rejectionReason === 'string' && s.rejectionReason.trim() !== '' ? s.rejectionReason.trim() : null;
   const counts = s.counts ? { epics: s.counts.epics, stories: s.counts.stories, subtasks: s.counts.subtasks } : null;
   return {
     jobId: s.jobId,
@@ -52,11 +66,14 @@ export function macroJobView(s: JobStatusResponse): MacroJobView {
     state: s.state,
     label,
     tone,
-    summary: summarise(s, counts),
+    summary: summarise(s, counts, rejectionReason),
     fraction: fractionOf(s),
     counts,
     issues: s.issues.map((i) => ({ itemId: i.itemId, key: i.key, url: i.url })),
     error: s.error ? s.error.message : null,
+    rejectionReason,
+    pageChanged,
+    canRequest: page.canEdit,
     pollAfterMs: pollAfter(s.state),
     updatedAt: s.updatedAt,
   };
@@ -89,7 +106,7 @@ function countsText(c: MacroJobView['counts']): string {
   return `${part(c.epics, 'epic', 'epics')}, ${part(c.stories, 'story', 'stories')}, ${part(c.subtasks, 'sub-task', 'sub-tasks')}`;
 }
 
-function summarise(s: JobStatusResponse, counts: MacroJobView['counts']): string {
+function summarise(s: JobStatusResponse, counts: MacroJobView['counts'], rejectionReason: string | null): string {
   const p = s.progress;
   switch (s.state) {
     case 'queued':
@@ -115,7 +132,9 @@ function summarise(s: JobStatusResponse, counts: MacroJobView['counts']): string
     case 'done':
       return `Created ${s.issues.length} Jira ${s.issues.length === 1 ? 'issue' : 'issues'}.`;
     case 'rejected':
-      return 'The reviewer rejected this breakdown; nothing was created in Jira.';
+      return rejectionReason
+        ? `The reviewer rejected this breakdown: “${rejectionReason}”. Nothing was created in Jira.`
+        : 'The reviewer rejected this breakdown; nothing was created in Jira.';
     case 'failed':
       return `The job failed: ${s.error?.message ?? 'no reason was given'}.`.replace(/\.\.$/, '.');
     case 'cancelled':

@@ -2,8 +2,8 @@
 // @forge/resolver's makeResolver and the UI calls them with @forge/bridge's makeInvoke. Every call
 // answers with `ok` so the UI shows a message instead of catching exceptions.
 
-import type { MacroJobView } from '../macro/macroJobView.ts';
-import type { FieldProblem, SettingsInput, SettingsView } from '../settings/settingsStore.ts';
+import type { MacroJobView } from '#src/macro/macroJobView';
+import type { FieldProblem, SettingsInput, SettingsView } from '#src/settings/settingsStore';
 
 export interface Failure {
   ok: false;
@@ -23,8 +23,8 @@ export interface HealthSummary {
 
 /** Resolver calls of the "Generate Jira breakdown" macro. */
 export type MacroDefinitions = {
-  /** Asks the backend for a breakdown of the page the macro is on; answers as soon as the job exists. */
-  requestBreakdown: (payload: { pageVersion?: number }) => { ok: true; jobId: string; created: boolean; state: MacroJobView['state'] } | Failure;
+  /** Asks the backend for a breakdown of the page the macro is on (its current version, read from Confluence); answers as soon as the job exists. */
+  requestBreakdown: (payload: Record<string, never>) => { ok: true; jobId: string; created: boolean; state: MacroJobView['state'] } | Failure;
   /** The job's status; without a jobId, the job this macro requested last (null when none). */
   getJobStatus: (payload: { jobId?: string }) => { ok: true; job: MacroJobView | null; jiraProjectKey: string | null } | Failure;
 };

@@ -2,7 +2,7 @@
 // readable failure instead of Forge's generic "function failed" — and never with a stack or secret.
 
 import type { Request } from '@forge/resolver';
-import type { Failure } from './definitions.ts';
+import type { Failure } from '#src/resolvers/definitions';
 
 export function guarded<A, R>(fn: (req: Request<A>) => Promise<R>, action: string): (req: Request<A>) => Promise<R | Failure> {
   return async (req) => {

@@ -1,18 +1,23 @@
 // Resolvers behind the "Generate Jira breakdown" macro. The page, site and requester come from the
 // invocation context Forge supplies, not from the browser's payload, so a macro can only ask for
-// the page it sits on and only read the status of jobs for that page. Each call is one short
-// backend request: the backend answers with a job id at once and the macro polls.
+// the page it sits on and only read the status of jobs for that page. Only a user who can edit the
+// page may start a breakdown (it uses the backend's GPU and creates work for reviewers), and the
+// page's version is read from Confluence as that user, never taken from the browser. Each call is
+// one short backend request: the backend answers with a job id at once and the macro polls.
 
 import { makeResolver } from '@forge/resolver';
-import { createBackendClient, type FetchLike } from '../backend/backendClient.ts';
-import { macroJobView } from '../macro/macroJobView.ts';
-import { macroJobKey, readConnection, type SettingsKvs } from '../settings/settingsStore.ts';
-import type { Failure, MacroDefinitions } from './definitions.ts';
-import { guarded } from './guarded.ts';
+import { createBackendClient, type FetchLike } from '#src/backend/backendClient';
+import { macroJobView } from '#src/macro/macroJobView';
+import { macroJobKey, readConnection, type SettingsKvs } from '#src/settings/settingsStore';
+import type { Failure, MacroDefinitions } from '#src/resolvers/definitions';
+import { guarded } from '#src/resolvers/guarded';
+import type { ConfluenceAsUser } from '#src/confluence/confluence';
 
 export interface MacroResolverDeps {
   kvs: SettingsKvs;
   fetch: FetchLike;
+  /** Confluence, as the user looking at the macro. */
+  confluence: ConfluenceAsUser;
   now?: () => Date;
   /** Per backend request; default 10 s (Forge allows a resolver 25 s in all). */
   timeoutMs?: number;
@@ -20,7 +25,6 @@ export interface MacroResolverDeps {
 
 interface MacroContext {
   pageId: string;
-  pageVersion: number | null;
   siteUrl: string;
   accountId: string;
   localId: string;
@@ -37,18 +41,23 @@ export function macroResolver(deps: MacroResolverDeps) {
   const timeoutMs = deps.timeoutMs ?? 10_000;
 
   return makeResolver<MacroDefinitions>({
-    requestBreakdown: guarded(async ({ payload, context }) => {
+    requestBreakdown: guarded(async ({ context }) => {
       const ctx = macroContext(context);
       if (!ctx.ok) return ctx.failure;
       const conn = await readConnection(deps.kvs);
       if (!conn.ok) return failure('not_configured', conn.message);
-      const version = pageVersionFrom(payload) ?? ctx.value.pageVersion;
+      const page = await deps.confluence.page(ctx.value.pageId);
+      if (page === null) return failure('page_not_visible', 'Confluence does not show you this page any more; reload it, and ask its owner for access if you should have it.');
+      if (!page.canEdit) {
+        return failure('not_allowed', 'Only people who can edit this page can request a Jira breakdown of it. Ask the page owner for edit access, or ask someone who has it.');
+      }
+      const version = page.version;
       const client = createBackendClient({ baseUrl: conn.backendUrl, apiKey: conn.apiKey, fetch: deps.fetch, timeoutMs });
       const res = await client.createJob({
         pageId: ctx.value.pageId,
         siteUrl: ctx.value.siteUrl,
         requestedBy: ctx.value.accountId,
-        ...(version !== null ? { pageVersion: version } : {}),
+        pageVersion: version,
         // The project chosen on the admin page; the backend may restrict which ones it accepts.
         ...(conn.jiraProjectKey ? { projectKey: conn.jiraProjectKey } : {}),
       });
@@ -72,8 +81,11 @@ export function macroResolver(deps: MacroResolverDeps) {
       if (!res.ok) return failure(res.problem.code, res.problem.message);
       // Job ids are not secrets; this keeps one page's macro from showing another page's job.
       if (res.value.pageId !== ctx.value.pageId) return failure('job_not_for_this_page', 'That job belongs to another page.');
+      // Whether the page moved on since this breakdown; if Confluence cannot say right now, the status still shows.
+      const current = await deps.confluence.page(ctx.value.pageId).catch(() => null);
+      const view = macroJobView(res.value, { currentPageVersion: current?.version ?? null, canEdit: current?.canEdit ?? false });
       // The job's own project: a reviewer may have changed it, and older jobs may have none.
-      return { ok: true as const, job: macroJobView(res.value), jiraProjectKey: res.value.projectKey ?? conn.jiraProjectKey };
+      return { ok: true as const, job: view, jiraProjectKey: res.value.projectKey ?? conn.jiraProjectKey };
     }, 'read the job status'),
   });
 }
@@ -82,14 +94,9 @@ function failure(code: string, message: string): Failure {
   return { ok: false, code, message };
 }
 
-function pageVersionFrom(payload: unknown): number | null {
-  const v = (payload as { pageVersion?: unknown } | undefined)?.pageVersion;
-  return typeof v === 'number' && Number.isInteger(v) && v >= 1 ? v : null;
-}
-
 /** Reads what the macro needs from Forge's invocation context, with a message when it is missing. */
 function macroContext(context: Record<string, unknown>): { ok: true; value: MacroContext } | { ok: false; failure: Failure } {
-  const ext = (context.extension ?? {}) as { content?: { id?: unknown; version?: unknown } };
+  const ext = (context.extension ?? {}) as { content?: { id?: unknown } };
   const rawId = ext.content?.id;
   const pageId = typeof rawId === 'number' ? String(rawId) : typeof rawId === 'string' ? rawId : '';
   if (!/^[0-9]{1,20}$/.test(pageId)) {
@@ -99,8 +106,6 @@ function macroContext(context: Record<string, unknown>): { ok: true; value: Macr
   if (accountId === '') return { ok: false, failure: failure('anonymous', 'Log in to Confluence to request a Jira breakdown.') };
   const siteUrl = typeof context.siteUrl === 'string' ? context.siteUrl : '';
   if (!/^https?:\/\//.test(siteUrl)) return { ok: false, failure: failure('no_site', 'Forge did not say which Confluence site this is; reload the page and try again.') };
-  const v = ext.content?.version;
-  const pageVersion = typeof v === 'number' && Number.isInteger(v) && v >= 1 ? v : null;
   const localId = typeof context.localId === 'string' && context.localId !== '' ? context.localId : 'page';
-  return { ok: true, value: { pageId, pageVersion, siteUrl, accountId, localId } };
+  return { ok: true, value: { pageId, siteUrl, accountId, localId } };
 }

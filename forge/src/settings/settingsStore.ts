@@ -86,14 +86,40 @@ function checkBackendUrl(raw: unknown): string | FieldProblem {
   } catch {
     return bad(`"${raw.trim().slice(0, 100)}" is not a web address; it should look like https://spec2tickets.acme.example.`);
   }
-  // Plain http only to loopback, which never leaves the machine the backend runs on.
-  const loopbackHttp = u.protocol === 'http:' && u.hostname === '127.0.0.1';
-  if (u.protocol !== 'https:' && !loopbackHttp) return bad('The backend must be reached over https:// (the API key travels with every request).');
+  if (u.protocol !== 'https:') return bad('The backend must be reached over https:// (the API key travels with every request).');
   if (u.username || u.password) return bad('Leave user name and password out of the address; the API key is entered separately.');
+  // Forge runs the app in Atlassian's cloud: an address of the backend's own machine or network means nothing there.
+  const why = privateHostReason(u.hostname);
+  if (why) return bad(`Forge runs this app in Atlassian's cloud, which cannot reach ${u.hostname} (${why}). Enter the public https address of the reverse proxy in front of the backend.`);
   if (u.search || u.hash) return bad('The backend address cannot have a query (?…) or fragment (#…).');
   const path = u.pathname.replace(/\/+$/, '');
   if (/\/v1$/.test(path)) return bad('Enter the address without /v1 at the end; the app adds it.');
   return `${u.protocol}//${u.host}${path}`;
+}
+
+/** Why a host cannot be reached from Atlassian's cloud, or null when it may be public. */
+export function privateHostReason(hostname: string): string | null {
+  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === 'localhost' || h.endsWith('.localhost')) return 'it names the machine itself';
+  if (/\.(local|internal|lan|home\.arpa)$/.test(h)) return 'a name that only resolves inside a local network';
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.\d{1,3}\.\d{1,3}$/.exec(h);
+  if (v4) {
+    const a = Number(v4[1]);
+    const b = Number(v4[2]);
+    if (a === 127) return 'a loopback address';
+    if (a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168)) return 'a private network address';
+    if (a === 169 && b === 254) return 'a link-local address';
+    if (a === 0) return 'not a host address';
+    return null;
+  }
+  if (h.includes(':')) {
+    if (h === '::1') return 'a loopback address';
+    if (/^f[cd]/.test(h)) return 'a private network address';
+    if (/^fe[89ab]/.test(h)) return 'a link-local address';
+    return null;
+  }
+  if (!h.includes('.')) return 'a name without a domain, which only resolves inside a local network';
+  return null;
 }
 
 export async function writeSettings(kvs: SettingsKvs, v: ValidatedSettings, by: string | null, now: Date): Promise<void> {

@@ -1,11 +1,16 @@
 // A stand-in for the Forge runtime, so the app's real resolver code runs in a test: the globals
 // @forge/api 8.x and @forge/kvs look for (`__forge_runtime__`, `__forge_fetch__`), with Forge
 // storage kept in memory behind the same HTTP protocol @forge/kvs speaks (POST /api/v1/get,
-// /set, /delete and their /secret/ twins; a missing key is a 404 KEY_NOT_FOUND). External fetches
-// to the backend are not routed here: @forge/api's `fetch` uses the global fetch, as in Forge.
+// /set, /delete and their /secret/ twins; a missing key is a 404 KEY_NOT_FOUND), Confluence as the
+// calling user for the few calls the app makes (a page, what the user may do with it, whether they
+// administer Confluence — shaped as Confluence answers them), and the deployed manifest's egress
+// list in the app context (what @forge/api's permissions.canFetchFrom reads). External fetches go
+// through the global fetch, as in Forge; `publish` stands in for the internet and the customer's
+// reverse proxy: https://<name> reaches a loopback port.
 
 interface ForgeTarget {
   type: string;
+  accountId?: string;
   provider?: string;
   remote?: string;
 }
@@ -23,8 +28,33 @@ export interface ForgeRuntimeStandIn {
   calls: KvsCall[];
   /** Makes every storage request fail with this HTTP status (null: storage works). */
   failStorageWith: number | null;
+  /** Confluence as the stand-in knows it: pages with their version and editors, and the admins. */
+  confluence: { pages: Map<string, { version: number; editors: Set<string>; readers: Set<string> | null }>; admins: Set<string> };
+  /** Every Confluence request, with the user it was made as. */
+  confluenceCalls: { path: string; accountId: string | null }[];
+  /** The hosts in the deployed manifest's permissions.external.fetch.backend. */
+  egress: string[];
+  /** Makes https://<hostname> reach http://127.0.0.1:<port> (or refuse, with port 0). */
+  publish(hostname: string, port: number): void;
   uninstall(): void;
 }
+
+/** Who the current invocation runs as (Forge knows it from the invocation; the invoker sets it here). */
+let currentAccount: string | null = null;
+
+/**
+ * The published hosts. @forge/api takes the global fetch when it is loaded, so the stand-in for the
+ * internet is installed when this module loads — import it before the app's code.
+ */
+const published = new Map<string, number>();
+const realFetch = globalThis.fetch;
+globalThis.fetch = (async (input: string | URL | Request, init?: RequestInit) => {
+  const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+  const port = published.get(url.hostname);
+  if (url.protocol !== 'https:' || port === undefined) return realFetch(input, init);
+  if (port === 0) throw new TypeError('fetch failed', { cause: Object.assign(new Error(`connect ECONNREFUSED ${url.hostname}:443`), { code: 'ECONNREFUSED' }) });
+  return realFetch(`http://127.0.0.1:${port}${url.pathname}${url.search}`, init);
+}) as typeof fetch;
 
 type Global = typeof globalThis & { __forge_runtime__?: unknown; __forge_fetch__?: unknown };
 
@@ -36,20 +66,39 @@ export function installForgeRuntime(): ForgeRuntimeStandIn {
     secrets: new Map(),
     calls: [],
     failStorageWith: null,
+    confluence: { pages: new Map(), admins: new Set() },
+    confluenceCalls: [],
+    egress: [],
+    publish(hostname, port) {
+      published.set(hostname, port);
+    },
     uninstall() {
       g.__forge_runtime__ = before.runtime;
       g.__forge_fetch__ = before.fetch;
+      published.clear();
     },
   };
   const noop = { incr() {}, measure: () => ({ stop() {} }) };
   g.__forge_runtime__ = {
     proxy: { token: 'test-proxy-token', url: 'http://forge-proxy.invalid' },
-    appContext: { appId: 'test-app', appVersion: '1.0.0', environmentId: 'test-env', environmentType: 'DEVELOPMENT', invocationId: 'test', installationId: 'test-install', moduleKey: 'test' },
+    appContext: {
+      appId: 'test-app',
+      appVersion: '1.0.0',
+      environmentId: 'test-env',
+      environmentType: 'DEVELOPMENT',
+      invocationId: 'test',
+      installationId: 'test-install',
+      moduleKey: 'test',
+      get permissions() {
+        return { scopes: ['storage:app', 'read:page:confluence', 'read:confluence-user'], external: { fetch: { backend: rt.egress } } };
+      },
+    },
     lambdaContext: { getRemainingTimeInMillis: () => 25_000 },
     metrics: { counter: () => noop, timing: () => noop },
     tracing: { traceId: 'trace', spanId: 'span' },
   };
   g.__forge_fetch__ = async (target: ForgeTarget, path: string, init?: { body?: string }): Promise<Response> => {
+    if (target.type === 'fpp' && target.remote === 'confluence' && target.provider === 'user') return confluenceAsUser(rt, path);
     if (target.type !== 'kvs') {
       return new Response(JSON.stringify({ message: `the test runtime serves only Forge storage, not ${target.type} ${path}` }), { status: 500, headers: { 'forge-proxy-error': 'UNSUPPORTED' } });
     }
@@ -76,6 +125,33 @@ export function installForgeRuntime(): ForgeRuntimeStandIn {
   return rt;
 }
 
+/** The Confluence REST calls the app makes, answered for the invocation's user. */
+function confluenceAsUser(rt: ForgeRuntimeStandIn, path: string): Response {
+  const user = currentAccount;
+  rt.confluenceCalls.push({ path, accountId: user });
+  if (user === null) return json(401, { code: 401, message: 'Unauthorized; the user is not logged in' });
+  const url = new URL(path, 'https://site.invalid');
+  if (url.pathname === '/wiki/rest/api/user/current') {
+    const ops = url.searchParams.get('expand')?.split(',').includes('operations')
+      ? [{ operation: 'use', targetType: 'application' }, ...(rt.confluence.admins.has(user) ? [{ operation: 'administer', targetType: 'application' }] : [])]
+      : undefined;
+    return json(200, { type: 'known', accountId: user, accountType: 'atlassian', displayName: user, ...(ops ? { operations: ops } : {}) });
+  }
+  const m = /^\/wiki\/api\/v2\/pages\/(\d+)(\/operations)?$/.exec(url.pathname);
+  if (m) {
+    const page = rt.confluence.pages.get(m[1]!);
+    if (!page || (page.readers !== null && !page.readers.has(user) && !page.editors.has(user))) {
+      return json(404, { errors: [{ status: 404, code: 'NOT_FOUND', title: 'Not Found', detail: null }] });
+    }
+    if (m[2]) {
+      const ops = [{ operation: 'read', targetType: 'page' }, ...(page.editors.has(user) ? [{ operation: 'update', targetType: 'page' }, { operation: 'delete', targetType: 'page' }] : [])];
+      return json(200, { operations: ops });
+    }
+    return json(200, { id: m[1], status: 'current', title: `Page ${m[1]}`, version: { number: page.version, createdAt: new Date().toISOString(), message: '', minorEdit: false, authorId: 'author' } });
+  }
+  return json(404, { message: `the test runtime does not serve Confluence ${path}` });
+}
+
 function json(status: number, body: unknown): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 }
@@ -85,6 +161,12 @@ export type ForgeHandler = (invocation: { call: { functionKey: string; payload?:
 
 /** Calls a resolver the way Forge invokes a function for a UI module. */
 export function invoker(handler: ForgeHandler, context: Record<string, unknown>, accountId: string | null) {
-  return async <T>(functionKey: string, payload?: unknown): Promise<T> =>
-    (await handler({ call: { functionKey, payload }, context }, accountId ? { principal: { accountId } } : {})) as T;
+  return async <T>(functionKey: string, payload?: unknown): Promise<T> => {
+    currentAccount = accountId;
+    try {
+      return (await handler({ call: { functionKey, payload }, context }, accountId ? { principal: { accountId } } : {})) as T;
+    } finally {
+      currentAccount = null;
+    }
+  };
 }

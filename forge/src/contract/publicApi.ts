@@ -1,0 +1,121 @@
+// The public /v1 API contract as the Forge app sees it: generated from core/server/publicApi.ts by
+// `npm run forge:contract` (build/forge-contract.mjs); do not edit by hand. The Forge app is deployed
+// on its own, so it carries this copy instead of importing the backend; test/forge/contract.test.ts
+// fails when the two differ.
+
+export type CreateJobRequest = {
+  pageId: string | number;
+  siteUrl: string;
+  requestedBy: string;
+  pageVersion?: number;
+  /** The Jira project to create the issues in (the Forge admin page's choice); absent means the backend's setting. */
+  projectKey?: string;
+};
+
+export type CreateJobResponse = {
+  jobId: string;
+  state: 'queued' | 'fetching' | 'generating' | 'awaiting_review' | 'approved' | 'creating' | 'done' | 'rejected' | 'failed' | 'cancelled';
+  /** False when an open job for the same page, version, requester and project already existed. */
+  created: boolean;
+};
+
+/** A job's status as the Forge app reads it. `rejectionReason` is present when a reviewer rejected the breakdown and said why, so the macro can tell the requester. */
+export type JobStatusResponse = {
+  jobId: string;
+  pageId: string;
+  pageVersion: number | null;
+  requestedBy: string;
+  /** The Jira project the job creates its issues in; null means the backend's own setting. */
+  projectKey: string | null;
+  pageTitle: string | null;
+  state: 'queued' | 'fetching' | 'generating' | 'awaiting_review' | 'approved' | 'creating' | 'done' | 'rejected' | 'failed' | 'cancelled';
+  progress: Record<string, unknown>;
+  counts: {
+    epics: number;
+    stories: number;
+    subtasks: number;
+    created?: number;
+    reused?: number;
+  } | null;
+  issues: {
+    itemId: string;
+    key: string;
+    url: string;
+  }[];
+  error: {
+    code: string;
+    message: string;
+  } | null;
+  attempt: number;
+  /** Why the reviewer rejected the breakdown; present only on a rejected job whose reviewer gave a reason. */
+  rejectionReason?: string;
+  createdAt: string;
+  updatedAt: string;
+  /** The page's last breakdown that reached Jira (version, date) and whether the page changed since, so the macro can offer "update the Jira issues from this version". */
+  page?: {
+    lastBreakdown: {
+      jobId: string;
+      version: number | null;
+      at: string;
+    } | null;
+    /** The newest page version Spec2Tickets has seen (this job's, another job's, or the caller's). */
+    latestKnownVersion: number | null;
+    /** Null when no breakdown of the page reached Jira yet. */
+    changedSince: boolean | null;
+  };
+};
+
+export type HealthResponse = {
+  status: 'ok' | 'degraded';
+  version: string;
+  model:
+    | {
+      state: 'absent';
+      message?: string;
+    }
+    | {
+      state: 'downloading';
+      model: string;
+      percent: number;
+      bytesPerSecond?: number;
+      etaSeconds?: number;
+    }
+    | {
+      state: 'loading';
+      model: string;
+      percent: number;
+    }
+    | {
+      state: 'ready';
+      model: string;
+      gpu: string | false;
+      note?: string;
+    }
+    | {
+      state: 'generating';
+      model: string;
+      queueDepth: number;
+      tokensPerSecond: number;
+    }
+    | {
+      state: 'error';
+      message: string;
+    };
+  jira: {
+    ok: boolean;
+    message: string;
+    code?: string;
+  };
+  confluence: {
+    ok: boolean;
+    message: string;
+    code?: string;
+  };
+  checkedAt: string;
+};
+
+export type ApiErrorBody = {
+  code: string;
+  message: string;
+  fields?: string[];
+};
