@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildDesktop } from '../build/build-desktop.mjs';
+import { tinyQwenPath } from '../test/support/tinyQwen.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 's2t-main-process-'));
@@ -35,6 +36,7 @@ interface Snapshot {
   external: string[];
   openedPaths: string[];
   backends: number[];
+  events: Array<{ kind: 'load' | 'tooltip'; value: string }>;
 }
 
 function freePort(): Promise<number> {
@@ -99,6 +101,17 @@ const alive = (pid: number) => {
     return false;
   }
 };
+
+function launch(env: NodeJS.ProcessEnv): App {
+  return new App(
+    fork(join(out, 'main.mjs'), [], {
+      cwd: tmp,
+      env: { PATH: process.env.PATH ?? '', HOME: tmp, SPEC2TICKETS_PUBLIC_PORT: '0', SPEC2TICKETS_NO_KEYCHAIN: '1', ...env },
+      execArgv: ['--import', join(root, 'desktop', 'testing', 'registerElectronStandIn.mjs')],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    }),
+  );
+}
 
 test('the bundled main process runs the real backend: window, navigation, permissions, tray, restart after SIGKILL, quit', { timeout: 240_000 }, async () => {
   await buildDesktop({ outdir: out });
@@ -206,6 +219,26 @@ test('the bundled main process runs the real backend: window, navigation, permis
     assert.equal(code, 0, app.output.slice(-2000));
     assert.equal(alive(secondPid), false, 'no backend is left running');
     assert.match(readFileSync(join(home, 'logs', 'spec2tickets.log'), 'utf8'), /backend stopped; bye/);
+  } finally {
+    app.child.kill('SIGKILL');
+  }
+});
+
+test('with a model configured, the window opens while the model loads and the tray shows the loading, then CPU', { timeout: 240_000 }, async () => {
+  await buildDesktop({ outdir: out });
+  const modelHome = join(tmp, 'model-home');
+  const app = launch({ ELECTRON_STANDIN_HOME: modelHome, XDG_CONFIG_HOME: join(tmp, 'xdg-model'), SPEC2TICKETS_ADMIN_PORT: '0', SPEC2TICKETS_MODEL: tinyQwenPath() });
+  try {
+    const s = await app.until('the model ready', (x) => /model ready on /.test(x.tray?.tooltip ?? ''), 180_000);
+    const firstLoad = s.events.findIndex((e) => e.kind === 'load');
+    const loadingAfterWindow = s.events.findIndex((e, i) => i > firstLoad && e.kind === 'tooltip' && /^Spec2Tickets — model loading \d+%$/.test(e.value));
+    const ready = s.events.findIndex((e) => e.kind === 'tooltip' && /model ready on /.test(e.value));
+    assert.ok(firstLoad !== -1 && loadingAfterWindow > firstLoad && ready > loadingAfterWindow, `window first, then loading, then ready: ${JSON.stringify(s.events)}`);
+    assert.equal(s.windows[0]!.loads[0]!.status, 200);
+    assert.match(s.tray!.tooltip, /^Spec2Tickets — model ready on (CPU|GPU \(.+\))$/);
+    assert.match(s.tray!.image, /tray-green\.png$/);
+    await app.send('click', { label: 'Quit' });
+    assert.equal((await app.exited).code, 0, app.output.slice(-2000));
   } finally {
     app.child.kill('SIGKILL');
   }

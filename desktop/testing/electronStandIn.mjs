@@ -13,7 +13,9 @@ import { fileURLToPath } from 'node:url';
 const PARENT_PORT_SHIM = fileURLToPath(new URL('./parentPortShim.mjs', import.meta.url));
 const home = process.env.ELECTRON_STANDIN_HOME ?? process.cwd();
 
-const recorded = { windows: [], tray: undefined, external: [], openedPaths: [], menuBuilds: 0, backends: [], quitting: false };
+const recorded = { windows: [], tray: undefined, external: [], openedPaths: [], menuBuilds: 0, backends: [], quitting: false, events: [] };
+/** What happened in order: window loads and tray tooltips, so a test can tell which came first. */
+const event = (kind, value) => recorded.events.push({ kind, value });
 const handlers = { permissionRequest: undefined, permissionCheck: undefined };
 
 class App extends EventEmitter {
@@ -68,6 +70,7 @@ export class BrowserWindow extends EventEmitter {
   }
   async loadURL(url) {
     this.record.urls.push(url);
+    event('load', url);
     // Loads it for real, so a test sees that the window's URL is the live admin page.
     try {
       const res = await fetch(url);
@@ -109,6 +112,7 @@ export class Tray extends EventEmitter {
   }
   setToolTip(t) {
     recorded.tray.tooltip = t;
+    event('tooltip', t);
   }
   setContextMenu(menu) {
     recorded.menuBuilds += 1;
@@ -192,6 +196,7 @@ function snapshot() {
     external: recorded.external,
     openedPaths: recorded.openedPaths,
     backends: recorded.backends,
+    events: recorded.events,
   };
 }
 
