@@ -243,3 +243,20 @@ test('with a model configured, the window opens while the model loads and the tr
     app.child.kill('SIGKILL');
   }
 });
+
+test('without a tray the window says so and closing it quits the app', { timeout: 120_000 }, async () => {
+  await buildDesktop({ outdir: out });
+  const app = launch({ ELECTRON_STANDIN_HOME: join(tmp, 'no-tray-home'), XDG_CONFIG_HOME: join(tmp, 'xdg-no-tray'), SPEC2TICKETS_ADMIN_PORT: '0', SPEC2TICKETS_NO_TRAY: '1' });
+  try {
+    const s = await app.until('the window', (x) => x.windows.length === 1 && x.windows[0]!.loads.length === 1 && /no model/.test(x.windows[0]!.title));
+    assert.equal(s.tray, undefined, 'no tray is created');
+    assert.equal(s.windows[0]!.title, 'Spec2Tickets — no model (drafter writes breakdowns) (no tray icon: closing this window quits)');
+    const backend = s.backends[0]!;
+    await app.send('closeWindow');
+    assert.equal((await app.exited).code, 0, app.output.slice(-2000));
+    assert.equal(alive(backend), false, 'the backend stopped with the app');
+    assert.match(readFileSync(join(tmp, 'no-tray-home', 'logs', 'spec2tickets.log'), 'utf8'), /No tray icon \(SPEC2TICKETS_NO_TRAY=1\)/);
+  } finally {
+    app.child.kill('SIGKILL');
+  }
+});

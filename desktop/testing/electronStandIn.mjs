@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { setImmediate, setInterval } from 'node:timers';
 import { fileURLToPath } from 'node:url';
 
 const PARENT_PORT_SHIM = fileURLToPath(new URL('./parentPortShim.mjs', import.meta.url));
@@ -73,7 +74,7 @@ export class BrowserWindow extends EventEmitter {
     event('load', url);
     // Loads it for real, so a test sees that the window's URL is the live admin page.
     try {
-      const res = await fetch(url);
+      const res = await globalThis.fetch(url);
       this.record.loads.push({ url, status: res.status, type: res.headers.get('content-type') });
     } catch (err) {
       this.record.loads.push({ url, error: err.message });
