@@ -70,6 +70,7 @@ describe('Forge app against the real backend', () => {
     rt.publish('down.acme.test', await closedPort());
   });
   after(async () => {
+    assert.deepEqual(rt.confluenceViolations, [], 'the Confluence calls and the stand-in’s answers follow Atlassian’s OpenAPI document');
     silent.close();
     await h.close();
     rt.uninstall();

@@ -8,6 +8,11 @@
 // through the global fetch, as in Forge; `publish` stands in for the internet and the customer's
 // reverse proxy: https://<name> reaches a loopback port.
 
+import { OpenApiContract } from '../../fakes/atlassian/openapi.ts';
+
+let openApi: OpenApiContract | undefined;
+const contract = () => (openApi ??= new OpenApiContract());
+
 interface ForgeTarget {
   type: string;
   accountId?: string;
@@ -32,6 +37,8 @@ export interface ForgeRuntimeStandIn {
   confluence: { pages: Map<string, { version: number; editors: Set<string>; readers: Set<string> | null }>; admins: Set<string> };
   /** Every Confluence request, with the user it was made as. */
   confluenceCalls: { path: string; accountId: string | null }[];
+  /** Answers to v2 calls that break Confluence's OpenAPI document (the app's requests included). */
+  confluenceViolations: string[];
   /** The hosts in the deployed manifest's permissions.external.fetch.backend. */
   egress: string[];
   /** Makes https://<hostname> reach http://127.0.0.1:<port> (or refuse, with port 0). */
@@ -68,6 +75,7 @@ export function installForgeRuntime(): ForgeRuntimeStandIn {
     failStorageWith: null,
     confluence: { pages: new Map(), admins: new Set() },
     confluenceCalls: [],
+    confluenceViolations: [],
     egress: [],
     publish(hostname, port) {
       published.set(hostname, port);
@@ -98,7 +106,16 @@ export function installForgeRuntime(): ForgeRuntimeStandIn {
     tracing: { traceId: 'trace', spanId: 'span' },
   };
   g.__forge_fetch__ = async (target: ForgeTarget, path: string, init?: { body?: string }): Promise<Response> => {
-    if (target.type === 'fpp' && target.remote === 'confluence' && target.provider === 'user') return confluenceAsUser(rt, path);
+    if (target.type === 'fpp' && target.remote === 'confluence' && target.provider === 'user') {
+      const res = confluenceAsUser(rt, path);
+      const url = new URL(path, 'https://site.invalid');
+      // The v2 calls are held to Atlassian's document; the v1 current-user call is not in it.
+      if (url.pathname.startsWith('/wiki/api/v2/')) {
+        const body = (await res.clone().json()) as unknown;
+        rt.confluenceViolations.push(...contract().check({ method: 'GET', path: url.pathname, query: url.searchParams, requestBody: init?.body === undefined ? undefined : (JSON.parse(init.body) as unknown), status: res.status, responseBody: body }));
+      }
+      return res;
+    }
     if (target.type !== 'kvs') {
       return new Response(JSON.stringify({ message: `the test runtime serves only Forge storage, not ${target.type} ${path}` }), { status: 500, headers: { 'forge-proxy-error': 'UNSUPPORTED' } });
     }
