@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseBreakdown } from './schema.ts';
 import { computeCoverage, coverageFindings } from './coverage.ts';
-import { buildSpec, h, p } from './fixtures/specDocument.ts';
+import { buildSpec, h, li, p } from './fixtures/specDocument.ts';
 
 const doc = buildSpec('Page', [
   p('Background without any requirement.'),
@@ -45,3 +45,15 @@ describe('computeCoverage', () => {
     assert.deepEqual([c.requirementBlocks, c.ratio], [0, 1]);
   });
 });
+
+describe('success criteria in the coverage', () => {
+  test('success criteria are counted, and an untraced one is reported as such', () => {
+    const page = buildSpec('Page', [h(1, 'Success criteria'), li('SC-1 Users finish checkout in under 2 minutes', ['id', 'successCriterion']), li('SC-2 Refunds arrive within 5 days', ['id', 'successCriterion'])]);
+    const c = computeCoverage(page, withSources([['blk-0']]));
+    assert.deepEqual(c.successCriteria, { total: 2, traced: 1 });
+    const [f] = coverageFindings(page, c);
+    assert.equal(f?.code, 'untraced-success-criterion');
+    assert.match(f!.message, /SC-2 Refunds arrive within 5 days.*acceptance criterion of the epic or story it measures/);
+  });
+});
+

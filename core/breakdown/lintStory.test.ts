@@ -2,7 +2,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StorySchema, SubtaskSchema, parseBreakdown } from './schema.ts';
 import type { Story } from './schema.ts';
-import { ADVISED_TITLE_MAX, lintBreakdown, lintStory, lintSubtask } from './lintStory.ts';
+import { ADVISED_TITLE_MAX, endsMidPhrase, isTemplateCriterion, lintBreakdown, lintEpic, lintStory, lintSubtask } from './lintStory.ts';
+import { EpicSchema } from './schema.ts';
 
 const story = (fields: Partial<Story> & { title: string }): Story =>
   StorySchema.parse({ id: 'S1.1', estimate: 3, acceptanceCriteria: ['A refund is visible in the ledger within 5 minutes.'], ...fields });
@@ -108,3 +109,45 @@ describe('lintSubtask and lintBreakdown', () => {
     assert.match(f[0]!.message, /S1\.1/);
   });
 });
+
+describe('lint of machine-cut text', () => {
+  test('a title cut mid-phrase is a warning; one that ends where its phrase ends is not', () => {
+    for (const title of ["FR-001: The bridge MUST derive the spec issue's title via a", 'Export invoices as CSV for the…', 'Sync the ledger and', 'Report errors when:']) {
+      assert.ok(codes(story({ title })).includes('title-cut-mid-phrase'), title);
+    }
+    for (const title of ['FR-001 Source ladder: derive the issue title from a first-match ladder', 'Keep feature A', 'Export invoices as CSV']) {
+      assert.ok(!codes(story({ title })).includes('title-cut-mid-phrase'), title);
+    }
+    assert.equal(endsMidPhrase('A'), false, 'a one-word title is not a cut');
+  });
+
+  test('boilerplate criteria and criteria cut before their object are template criteria', () => {
+    const f = lintStory(story({ title: 'Refund a card payment', acceptanceCriteria: ['Meets the requirement: (Source ladder): The bridge MUST derive the title via a.', 'Refunds reach the card within 5 days.'] }));
+    const t = f.find((x) => x.code === 'template-criterion');
+    assert.ok(t);
+    assert.match(t.message, /criterion 1 /);
+    assert.ok(isTemplateCriterion('System reports clear error messages when.'));
+    assert.ok(isTemplateCriterion('All listed sub-tasks are done.'));
+    assert.ok(!isTemplateCriterion('Users configure a branch template in under 2 minutes.'));
+    assert.ok(!isTemplateCriterion('Feature B gets its own worktree without affecting feature A.'));
+  });
+
+  test('doubled punctuation is flagged in titles and criteria, an ellipsis or a quoted path is not', () => {
+    assert.ok(codes(story({ title: "FR-001: : Derive the spec issue's title" })).includes('duplicated-punctuation'));
+    assert.ok(codes(story({ title: 'Refund a card payment', acceptanceCriteria: ['The refund is shown.. in the ledger'] })).includes('duplicated-punctuation'));
+    assert.ok(!codes(story({ title: 'Reject branch names that contain ..', acceptanceCriteria: ['Names with .. or a leading - are refused (e.g., feature/x).'] })).includes('duplicated-punctuation'));
+  });
+
+  test('an unresolved mention is flagged wherever it appears', () => {
+    assert.ok(codes(story({ title: 'Send the proposal', notes: 'Owner: @user' })).includes('unresolved-mention'));
+    assert.ok(!codes(story({ title: 'Send the proposal', notes: 'Owner: @Dana Whitfield, mail dana@user.example' })).includes('unresolved-mention'));
+  });
+
+  test('an epic named after a template heading is flagged', () => {
+    const epic = (title: string) => EpicSchema.parse({ id: 'E1', title });
+    assert.deepEqual(lintEpic(epic('Requirements (mandatory)')).map((f) => f.code), ['epic-template-heading']);
+    assert.deepEqual(lintEpic(epic('User Scenarios & Testing')).map((f) => f.code), ['epic-template-heading']);
+    assert.deepEqual(lintEpic(epic('Configure Team Branch Template')), []);
+  });
+});
+

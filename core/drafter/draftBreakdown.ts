@@ -13,6 +13,7 @@ import type { Unit } from './storyDrafts.ts';
 import { clip, clipBlock } from './storyText.ts';
 import { isRequirementBlock } from '../spec/types.ts';
 import { draftByFeatures } from './featurePlan.ts';
+import { draftMeetingNotes } from './meetingNotes.ts';
 
 export const DRAFTER_NOTE = 'Drafted without a model from the page structure; review every item.';
 
@@ -124,8 +125,9 @@ function epicIntro(doc: SpecDocument, grouping: EpicGrouping, group: EpicGroup):
 
 /** Drafts the whole breakdown for `doc`. Pure and deterministic: the same page gives the same breakdown. */
 export function draftBreakdown(doc: SpecDocument): Breakdown {
-  const byFeatures = draftByFeatures(doc, DRAFTER_NOTE);
-  if (byFeatures) return byFeatures;
+  // Pages of a recognised shape first: user-story specifications, meeting notes; else by headings.
+  const shaped = draftByFeatures(doc, DRAFTER_NOTE) ?? draftMeetingNotes(doc, DRAFTER_NOTE);
+  if (shaped) return shaped;
   const grouping = groupSections(doc);
   const sections = new Map<string, SpecSection>(doc.sections.map((s) => [s.id, s]));
   const blocksByGroup = new Map<EpicGroup, SpecDocument['blocks']>();

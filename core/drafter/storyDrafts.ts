@@ -257,7 +257,7 @@ export function renderStory(u: Unit, ctx: RenderContext): Omit<Story, 'id' | 'su
     title = clipPhrase(`${u.sectionTitle} tasks${ctx.from > 1 ? `, part ${ctx.from}` : ''}`, 100);
     description = `Open tasks listed on the page under "${u.headingPath.join(' › ') || u.sectionTitle}".`;
     // Each open task, as the page states it, is a condition of done.
-    criteria = u.tasks.flatMap((t) => t.blocks).slice(0, LIMITS.criteriaMax).map((b) => clip(sentence(`Done: ${b.text.replace(/\s+/g, ' ').trim()}`), LIMITS.criterionMax));
+    criteria = u.tasks.flatMap((t) => t.blocks).slice(0, LIMITS.criteriaMax).map((b) => clipCriterion(`The task "${b.text.replace(/\s+/g, ' ').trim().replace(/[.;:]+$/u, '')}" is done.`));
   } else if (u.members.length === 1) {
     const m = u.members[0]!;
     title = titleFor(m.lead, ctx.storyHeading);

@@ -222,7 +222,7 @@ export function titleFor(block: SpecBlock, storyHeading?: string): string {
       core = stripBrackets(`As ${/^(a|an|the)\s/i.test(role) ? '' : /^[aeiou]/i.test(role) ? 'an ' : 'a '}${role}, I ${want} ${/^to\s/i.test(form.goal) || !/want|need|would like|wish/i.test(want) ? '' : 'to '}${form.goal}`).replace(/\s*,?\s+(so that|so|in order to)\s.*$/i, '');
     }
   } else if (block.tags.includes('edgeCase') && edgeCaseSituation(body)) {
-    core = `Handle the case when ${lowerFirst(edgeCaseSituation(body)!)}`;
+    core = `Handle the case when ${edgeCaseSituation(body)!}`;
     if (label) return clipPhrase(`${label}: ${lowerFirst(core)}`, ADVISED_TITLE_MAX);
   } else {
     const sentence = stripBrackets(keySentence(block, body)).replace(/[.;:!]+$/u, '');

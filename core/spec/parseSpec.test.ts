@@ -593,3 +593,21 @@ Exports should finish within 10 seconds.
     ]);
   });
 });
+
+describe('success criteria, KPIs and edge cases are requirements', () => {
+  test('SC- and KPI- ids, items under success-criteria and edge-case headings are tagged', () => {
+    const doc = parseSpec(
+      '<h2>Success Criteria</h2><h3>Measurable Outcomes</h3><ul><li><strong>SC-001</strong>: Users finish in under 2 minutes</li><li>Support tickets drop by 20%</li></ul>' +
+        '<h2>KPIs</h2><p>KPI-3: weekly active teams</p>' +
+        '<h2>Edge Cases</h2><ul><li>What happens when the file is empty?</li></ul><p>We will meet on Tuesday.</p>',
+    );
+    const tags = (start: string) => doc.blocks.find((b) => b.text.startsWith(start))!.tags;
+    assert.deepEqual(tags('SC-001'), ['id', 'successCriterion']);
+    assert.equal(doc.blocks.find((b) => b.text.startsWith('SC-001'))!.requirementId, 'SC-001');
+    assert.deepEqual(tags('Support tickets'), ['successCriterion']);
+    assert.deepEqual(tags('KPI-3'), ['id', 'successCriterion']);
+    assert.deepEqual(tags('What happens'), ['edgeCase']);
+    assert.deepEqual(tags('We will meet'), ['edgeCase'], 'every item under an edge-case heading is one');
+  });
+});
+
