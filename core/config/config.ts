@@ -54,6 +54,10 @@ export interface Config {
   /** Context size to plan requests for, when the server does not report one (Ollama) or to use less. */
   inferenceContextSize: number | undefined;
   inferenceServerKind: 'auto' | 'vllm' | 'llama-server' | 'ollama' | 'openai';
+  /** Hosts models may be downloaded from besides Hugging Face's (https only; subdomains included). */
+  modelDownloadHosts: string[];
+  /** Folders the admin allows model files to be imported from (default: the home folder). */
+  modelImportDirs: string[];
 }
 
 export type ConfigKey = keyof Config;
@@ -122,6 +126,14 @@ export const FIELD_SCHEMAS = {
   inferenceMaxParallel: positiveInt(256),
   inferenceContextSize: z.coerce.number({ message: 'must be a whole number' }).int('must be a whole number').min(512, 'must be at least 512').max(1_048_576, 'must be at most 1048576'),
   inferenceServerKind: z.enum(['auto', 'vllm', 'llama-server', 'ollama', 'openai'], { message: 'must be auto, vllm, llama-server, ollama or openai' }),
+  modelDownloadHosts: z
+    .union([z.string(), z.array(z.string())], { message: 'must be host names separated by commas, e.g. models.example.com' })
+    .transform((v) => [...new Set((Array.isArray(v) ? v : v.split(',')).map((h) => h.trim().toLowerCase()).filter(Boolean))])
+    .refine((hosts) => hosts.every((h) => /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(h)), 'must be host names (not addresses or URLs) separated by commas, e.g. models.example.com'),
+  modelImportDirs: z
+    .union([z.string(), z.array(z.string())], { message: 'must be absolute folder paths separated by commas' })
+    .transform((v) => [...new Set((Array.isArray(v) ? v : v.split(',')).map((d) => d.trim()).filter(Boolean))])
+    .refine((dirs) => dirs.every((d) => d.startsWith('/') || /^[A-Za-z]:[\\/]/.test(d)), 'must be absolute folder paths separated by commas'),
 } satisfies Record<ConfigKey, z.ZodType>;
 
 export const ENV_NAMES: Record<ConfigKey, string> = {
@@ -149,6 +161,8 @@ export const ENV_NAMES: Record<ConfigKey, string> = {
   inferenceMaxParallel: 'SPEC2TICKETS_INFERENCE_MAX_PARALLEL',
   inferenceContextSize: 'SPEC2TICKETS_INFERENCE_CONTEXT_SIZE',
   inferenceServerKind: 'SPEC2TICKETS_INFERENCE_SERVER_KIND',
+  modelDownloadHosts: 'SPEC2TICKETS_MODEL_DOWNLOAD_HOSTS',
+  modelImportDirs: 'SPEC2TICKETS_MODEL_IMPORT_DIRS',
 };
 
 const kebab = (k: string): string => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -206,6 +220,8 @@ const DEFAULTS: Omit<Config, 'dataDir'> = {
   inferenceMaxParallel: 4,
   inferenceContextSize: undefined,
   inferenceServerKind: 'auto',
+  modelDownloadHosts: [],
+  modelImportDirs: [],
 };
 
 /** The .env file loadConfig reads (given path, else .env in the working directory), parsed; {} when absent. */

@@ -4,12 +4,12 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ModelStore, ModelError } from './modelStore.ts';
-import { downloadModel, sourceUrl } from './download.ts';
-import type { DownloadProgress } from './download.ts';
+import { allowLoopbackForTests, downloadModel, sourceUrl } from './download.ts';
+import type { DownloadProgress, DownloadRequest } from './download.ts';
 import { StatusHub } from './statusHub.ts';
 import type { ModelStatus } from './types.ts';
 import { tinyQwenPath } from '../../test/support/tinyQwen.ts';
@@ -84,6 +84,10 @@ function startHost(data: Buffer): Promise<{ server: Server; url: (path: string) 
   );
 }
 
+/** The downloads in these tests come from a loopback host, which only a test fetch may reach. */
+const loopback = allowLoopbackForTests();
+const get = (store: ModelStore, req: DownloadRequest) => downloadModel(store, { fetch: loopback, ...req });
+
 describe('model download', () => {
   let root: string;
   let host: Awaited<ReturnType<typeof startHost>>;
@@ -113,7 +117,7 @@ describe('model download', () => {
     const status = new StatusHub({ state: 'absent' });
     const states: ModelStatus[] = [];
     status.subscribe((s) => states.push(s));
-    const model = await downloadModel(store, { source: host.url('/models/tiny.gguf'), onProgress: (p) => progress.push(p), status });
+    const model = await get(store, { source: host.url('/models/tiny.gguf'), onProgress: (p) => progress.push(p), status });
     assert.ok(states.some((s) => s.state === 'downloading' && s.model === 'tiny.gguf' && s.percent > 0 && s.percent <= 100));
     assert.deepEqual(status.get(), { state: 'absent' }, 'status returns to what it was');
     assert.equal(model.path, join(store.dir, 'tiny.gguf'));
@@ -143,12 +147,12 @@ describe('model download', () => {
 
   test('a source that announces the SHA-256 (Hugging Face X-Linked-ETag on its redirect) has the download checked against it', async () => {
     const store = new ModelStore(join(root, 'hf'));
-    const model = await downloadModel(store, { source: host.url('/hf/tiny.gguf') });
+    const model = await get(store, { source: host.url('/hf/tiny.gguf') });
     assert.deepEqual(readFileSync(model.path), data);
 
     const bad = new ModelStore(join(root, 'hf-bad'));
     await assert.rejects(
-      downloadModel(bad, { source: host.url('/hf-bad/tiny.gguf') }),
+      get(bad, { source: host.url('/hf-bad/tiny.gguf') }),
       (e) => e instanceof ModelError && e.code === 'corrupt' && /does not match its SHA-256 announced by the source/.test(e.message) && /removed/.test(e.message),
     );
     assert.ok(!existsSync(join(bad.dir, 'tiny.gguf')), 'a file with the wrong hash is not kept as a model');
@@ -159,14 +163,14 @@ describe('model download', () => {
     const source = host.url('/models/tiny.gguf');
     const sha = createHash('sha256').update(data).digest('hex');
     await assert.rejects(
-      downloadModel(store, { source, sha256: sha.replace(/.$/, (c) => (c === 'a' ? 'b' : 'a')) }),
+      get(store, { source, sha256: sha.replace(/.$/, (c) => (c === 'a' ? 'b' : 'a')) }),
       (e) => e instanceof ModelError && e.code === 'corrupt' && /given for the download/.test(e.message),
     );
     assert.ok(!existsSync(join(store.dir, 'tiny.gguf')));
     host.reset();
-    await assert.rejects(downloadModel(store, { source, sha256: 'abc' }), (e) => e instanceof ModelError && /not a SHA-256 hash/.test(e.message));
+    await assert.rejects(get(store, { source, sha256: 'abc' }), (e) => e instanceof ModelError && /not a SHA-256 hash/.test(e.message));
     assert.equal(host.served(), 1, 'only the reachability check was sent');
-    const model = await downloadModel(store, { source, sha256: sha.toUpperCase() });
+    const model = await get(store, { source, sha256: sha.toUpperCase() });
     assert.equal(model.sizeBytes, data.length);
   });
 
@@ -176,13 +180,13 @@ describe('model download', () => {
     const source = host.url('/models/tiny.gguf');
     host.reset();
     await assert.rejects(
-      downloadModel(store, { source, signal: ac.signal, onProgress: (p) => p.percent > 85 && ac.abort() }),
+      get(store, { source, signal: ac.signal, onProgress: (p) => p.percent > 85 && ac.abort() }),
       (e) => e instanceof ModelError && e.code === 'cancelled' && /resumes/.test(e.message),
     );
-    assert.ok(existsSync(join(store.dir, 'tiny.gguf.ipull')), 'partial file kept');
+    assert.ok(existsSync(join(store.dir, 'tiny.gguf.part')), 'partial file kept');
     assert.ok(!existsSync(join(store.dir, 'tiny.gguf')), 'no half model under the final name');
     host.reset();
-    const model = await downloadModel(store, { source });
+    const model = await get(store, { source });
     assert.equal(model.sizeBytes, data.length);
     assert.ok(host.served() < data.length, `resumed: ${host.served()} of ${data.length} bytes fetched again (GET ranges from ${host.ranges().join(', ')})`);
     assert.deepEqual(readFileSync(model.path), data);
@@ -197,7 +201,7 @@ describe('model download', () => {
     const started = Date.now();
     const status = new StatusHub({ state: 'absent' });
     await assert.rejects(
-      downloadModel(store, { source: `http://127.0.0.1:${port}/x.gguf`, status }),
+      get(store, { source: `http://127.0.0.1:${port}/x.gguf`, status }),
       (e) => e instanceof ModelError && e.code === 'unreachable' && /Cannot reach http:\/\/127\.0\.0\.1:\d+ .*ECONNREFUSED/.test(e.message),
     );
     assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
@@ -208,7 +212,7 @@ describe('model download', () => {
   test('a model the host does not have is reported with its HTTP status', async () => {
     const store = new ModelStore(join(root, 'd'));
     await assert.rejects(
-      downloadModel(store, { source: host.url('/models/missing.gguf') }),
+      get(store, { source: host.url('/models/missing.gguf') }),
       (e) => e instanceof ModelError && e.code === 'unreachable' && /HTTP 404/.test(e.message),
     );
   });
@@ -216,9 +220,112 @@ describe('model download', () => {
   test('a download cannot write outside the models folder', async () => {
     const store = new ModelStore(join(root, 'e'));
     await assert.rejects(
-      downloadModel(store, { source: host.url('/models/tiny.gguf'), fileName: '../outside.gguf' }),
+      get(store, { source: host.url('/models/tiny.gguf'), fileName: '../outside.gguf' }),
       (e) => e instanceof ModelError && e.code === 'outside_folder',
     );
     assert.ok(!existsSync(join(root, 'outside.gguf')));
+  });
+
+  test('sources that ignore Range, close mid-stream or lie about the length end as a failure, never as an error that ends the process', async () => {
+    const escaped: unknown[] = [];
+    const onEscape = (e: unknown): void => void escaped.push(e);
+    process.on('unhandledRejection', onEscape);
+    process.on('uncaughtException', onEscape);
+    const bad = createServer((req, res) => {
+      const mode = /^\/(norange|close|lie)\//.exec(req.url ?? '')?.[1];
+      if (mode === 'norange') {
+        res.writeHead(200, { 'content-length': data.length }).end(data);
+      } else if (mode === 'close') {
+        res.writeHead(200, { 'content-length': data.length, 'accept-ranges': 'bytes' });
+        if (req.headers.range === 'bytes=0-0') return void res.end(data.subarray(0, data.length));
+        res.write(data.subarray(0, 100_000));
+        setTimeout(() => res.destroy(), 30);
+      } else if (mode === 'lie') {
+        res.writeHead(200, { 'content-length': data.length + 1000 });
+        res.end(data, () => res.socket?.destroy());
+      } else res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => bad.listen(0, '127.0.0.1', r));
+    const at = (path: string) => `http://127.0.0.1:${(bad.address() as AddressInfo).port}${path}`;
+    try {
+      // Ignores Range: the partial file from an earlier attempt is replaced, not spliced.
+      const store = new ModelStore(join(root, 'norange'));
+      mkdirSync(store.dir, { recursive: true });
+      writeFileSync(join(store.dir, 'tiny.gguf.part'), Buffer.alloc(5000, 7));
+      const model = await get(store, { source: at('/norange/tiny.gguf') });
+      assert.deepEqual(readFileSync(model.path), data);
+
+      const closing = new ModelStore(join(root, 'close'));
+      await assert.rejects(get(closing, { source: at('/close/tiny.gguf') }), (e) => e instanceof ModelError && e.code === 'download_failed' && /interrupted after \d+ of \d+ bytes.*resume/.test(e.message));
+      assert.ok(existsSync(join(closing.dir, 'tiny.gguf.part')), 'the partial file is kept for a resume');
+      assert.ok(!existsSync(join(closing.dir, 'tiny.gguf')));
+
+      const lying = new ModelStore(join(root, 'lie'));
+      await assert.rejects(get(lying, { source: at('/lie/tiny.gguf'), stallTimeoutMs: 2000 }), (e) => e instanceof ModelError && /download_failed|size_mismatch/.test(e.code));
+      assert.ok(!existsSync(join(lying.dir, 'tiny.gguf')), 'no model under the final name');
+      // Errors from a library's background work surfaced after the failure in the past: wait for them.
+      await new Promise((r) => setTimeout(r, 500));
+    } finally {
+      process.off('unhandledRejection', onEscape);
+      process.off('uncaughtException', onEscape);
+      bad.closeAllConnections();
+      bad.close();
+    }
+    assert.deepEqual(escaped.map(String), [], 'nothing escaped the download');
+  });
+
+  describe('where models may come from', () => {
+    const store = () => new ModelStore(join(root, 'policy'));
+    const calls: string[] = [];
+    const stub = (answer: (url: URL) => Response | Promise<Response>): typeof fetch =>
+      (async (input: string | URL | Request) => {
+        const url = new URL(input instanceof Request ? input.url : input);
+        calls.push(url.href);
+        return answer(url);
+      }) as typeof fetch;
+    const publicDns = async (host: string) => (host.startsWith('internal') ? ['10.1.2.3'] : ['93.184.216.34']);
+
+    test('http and hosts off the allow-list are refused before any request; an admin-added host is allowed', async () => {
+      calls.length = 0;
+      const never = stub(() => new Response('x'));
+      await assert.rejects(downloadModel(store(), { source: 'http://127.0.0.1:8080/x.gguf', fetch: never }), (e) => e instanceof ModelError && /https only/.test(e.message));
+      await assert.rejects(downloadModel(store(), { source: 'https://models.example.com/x.gguf', fetch: never, policy: { resolve: publicDns } }), (e) => e instanceof ModelError && /not on that list.*SPEC2TICKETS_MODEL_DOWNLOAD_HOSTS/.test(e.message));
+      await assert.rejects(downloadModel(store(), { source: 'https://huggingface.co:8443/a/b/resolve/main/x.gguf', fetch: never, policy: { resolve: publicDns } }), (e) => e instanceof ModelError && /on the https port/.test(e.message));
+      await assert.rejects(downloadModel(store(), { source: 'https://10.0.0.7/x.gguf', fetch: never, policy: { extraHosts: ['10.0.0.7'] } }), (e) => e instanceof ModelError && /not on that list/.test(e.message));
+      assert.deepEqual(calls, [], 'nothing was sent');
+      await assert.rejects(
+        downloadModel(store(), { source: 'https://models.example.com/x.gguf', fetch: stub(() => new Response('', { status: 404 })), policy: { extraHosts: ['example.com'], resolve: publicDns } }),
+        (e) => e instanceof ModelError && /HTTP 404/.test(e.message),
+      );
+      assert.deepEqual(calls, ['https://models.example.com/x.gguf']);
+      // An admin-added internal mirror is the admin's choice.
+      await assert.rejects(
+        downloadModel(store(), { source: 'https://internal.corp.example/x.gguf', fetch: stub(() => new Response('', { status: 404 })), policy: { extraHosts: ['corp.example'], resolve: publicDns } }),
+        (e) => e instanceof ModelError && /HTTP 404/.test(e.message),
+      );
+    });
+
+    test('a redirect to the local network, loopback or plain http is refused without following it', async () => {
+      for (const location of ['https://internal.example/x.gguf', 'https://127.0.0.1/x.gguf', 'https://[::1]:8080/x.gguf', 'http://cdn.example/x.gguf']) {
+        calls.length = 0;
+        const redirecting = stub((url) => (url.hostname === 'huggingface.co' ? new Response(null, { status: 302, headers: { location } }) : new Response('secret')));
+        await assert.rejects(
+          downloadModel(store(), { source: 'hf:owner/repo/x.gguf', fetch: redirecting, policy: { resolve: publicDns } }),
+          (e) => e instanceof ModelError && /not a public internet address|non-https/.test(e.message),
+          location,
+        );
+        assert.equal(calls.length, 1, `only the source was asked (${location})`);
+      }
+    });
+
+    test('a failed connection is reported by its kind only, not with what the network said about other hosts or ports', async () => {
+      const failing = stub(() => {
+        throw new TypeError('fetch failed: connect ECONNREFUSED 10.9.9.9:22 (ssh banner SSH-2.0-OpenSSH)');
+      });
+      await assert.rejects(downloadModel(store(), { source: 'hf:owner/repo/x.gguf', fetch: failing, policy: { resolve: publicDns } }), (e) => {
+        const m = (e as Error).message;
+        return e instanceof ModelError && e.code === 'unreachable' && /Cannot reach https:\/\/huggingface\.co .*\(connection failed\)/.test(m) && !/10\.9\.9\.9|22|SSH/.test(m);
+      });
+    });
   });
 });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { DEFAULT_CONTEXT_TOKENS, MODEL_CATALOGUE, findCatalogueModel, suggestModel } from './catalogue.ts';
 import type { CatalogueModel, Suggestion } from './catalogue.ts';
 import { downloadModel } from './download.ts';
-import type { DownloadProgress } from './download.ts';
+import type { DownloadPolicyOptions, DownloadProgress } from './download.ts';
 import { inspectGguf, ModelError, ModelStore } from './modelStore.ts';
 import type { StoredModel } from './modelStore.ts';
 import type { LlamaRuntime } from './runtime.ts';
@@ -68,7 +68,7 @@ export class ModelManager {
    * Downloads a catalogue model (by id, e.g. 'qwen2.5-7b') or a model URI/URL into the models folder.
    * Cancel with the signal; the partial file is kept and the next call resumes it.
    */
-  download(idOrSource: string, options: { signal?: AbortSignal; onProgress?: (p: DownloadProgress) => void; hfToken?: string; settle?: () => ModelStatus } = {}): Promise<StoredModel> {
+  download(idOrSource: string, options: { signal?: AbortSignal; onProgress?: (p: DownloadProgress) => void; hfToken?: string; settle?: () => ModelStatus; policy?: DownloadPolicyOptions } = {}): Promise<StoredModel> {
     const entry = findCatalogueModel(idOrSource);
     return downloadModel(this.store, {
       source: entry?.uri ?? idOrSource,
@@ -79,6 +79,7 @@ export class ModelManager {
       fetch: this.fetchImpl,
       status: this.status,
       settle: options.settle,
+      policy: options.policy,
     });
   }
 

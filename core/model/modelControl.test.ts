@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { ModelControl } from './modelControl.ts';
+import { allowLoopbackForTests } from './download.ts';
 import { DRAFTER_MESSAGE, SwitchableEngine } from './switchableEngine.ts';
 import type { ModelStatus } from './types.ts';
 import { tinyQwenPath } from '../../test/support/tinyQwen.ts';
@@ -79,7 +80,8 @@ describe('model status around a download (tiny Qwen, real runtime)', () => {
     root = mkdtempSync(join(tmpdir(), 's2t-model-control-'));
     host = await startHost(readFileSync(tiny));
     engine = new SwitchableEngine({ gpu: false, llama: { load: { contextSize: 1024, threads: 1 } } });
-    control = new ModelControl({ engine, dataDir: root });
+    // The model host runs on loopback, which only a test fetch may download from.
+    control = new ModelControl({ engine, dataDir: root, fetch: allowLoopbackForTests() });
     await control.importFile(tiny);
   });
   after(async () => {

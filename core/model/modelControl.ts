@@ -4,8 +4,9 @@
 // collaborator so the next start loads it again. Failures are ModelErrors with actionable messages;
 // the engine keeps serving (the drafter) and the status says what went wrong.
 
-import { basename } from 'node:path';
-import { stat } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
+import { basename, isAbsolute, relative } from 'node:path';
+import { realpath, stat } from 'node:fs/promises';
 import { MODEL_CATALOGUE, DEFAULT_CONTEXT_TOKENS, findCatalogueModel, suggestModel } from './catalogue.ts';
 import type { CatalogueModel, Suggestion } from './catalogue.ts';
 import type { DownloadProgress } from './download.ts';
@@ -52,6 +53,10 @@ export interface ModelControlOptions {
   persist?: (model: string | undefined) => Promise<void>;
   fetch?: typeof fetch;
   now?: () => Date;
+  /** Hosts the admin allows model downloads from besides Hugging Face's. */
+  downloadHosts?: readonly string[];
+  /** Folders model files may be imported from; default: the home folder and the system's temporary folder. */
+  importDirs?: readonly string[];
 }
 
 export class ModelControl {
@@ -61,12 +66,18 @@ export class ModelControl {
   private readonly now: () => Date;
   private current: { view: DownloadView; controller: AbortController; done: Promise<void> } | undefined;
   private last: DownloadView | undefined;
+  private readonly downloadHosts: readonly string[];
+  private readonly importDirs: readonly string[];
+  private readonly fetchImpl: typeof fetch | undefined;
 
   constructor(o: ModelControlOptions) {
     this.engine = o.engine;
     this.manager = new ModelManager({ dataDir: o.dataDir, status: o.engine.hub, fetch: o.fetch });
     this.persist = o.persist ?? (async () => {});
     this.now = o.now ?? (() => new Date());
+    this.downloadHosts = o.downloadHosts ?? [];
+    this.fetchImpl = o.fetch;
+    this.importDirs = o.importDirs?.length ? o.importDirs : [homedir(), tmpdir()];
   }
 
   hardware(): Promise<HardwareInfo> {
@@ -127,7 +138,7 @@ export class ModelControl {
     // download started: a model loaded or unloaded meanwhile must show. Why a download failed stays
     // in the download view (GET /api/model/download, the Models page), not in the engine's status.
     const settle = (): ModelStatus => this.engine.settledStatus();
-    const download = 'id' in source ? this.manager.download(idOrSource, { signal: controller.signal, onProgress, settle }) : this.downloadUrl(idOrSource, fileName, controller.signal, onProgress, settle);
+    const download = 'id' in source ? this.manager.download(idOrSource, { signal: controller.signal, onProgress, settle, policy: { extraHosts: this.downloadHosts } }) : this.downloadUrl(idOrSource, fileName, controller.signal, onProgress, settle);
     const done = download.then(
       () => {
         view.state = 'done';
@@ -149,7 +160,7 @@ export class ModelControl {
   private downloadUrl(url: string, fileName: string, signal: AbortSignal, onProgress: (p: DownloadProgress) => void, settle: () => ModelStatus): Promise<StoredModel> {
     // ModelManager.download names the file after the URL; an explicit name goes through the lower-level call.
     return import('./download.ts').then(({ downloadModel }) =>
-      downloadModel(this.manager.store, { source: url, fileName, signal, onProgress, status: this.manager.status, settle }),
+      downloadModel(this.manager.store, { source: url, fileName, signal, onProgress, status: this.manager.status, settle, fetch: this.fetchImpl, policy: { extraHosts: this.downloadHosts } }),
     );
   }
 
@@ -169,8 +180,28 @@ export class ModelControl {
 
   /** Copies a .gguf file from anywhere on this machine into the models folder, after validating it. */
   async importFile(path: string): Promise<StoredModel> {
-    // The folder lists only *.gguf files; a valid model under another name is imported as <name>.gguf.
-    return this.manager.import(path, { fileName: path.toLowerCase().endsWith('.gguf') ? undefined : `${basename(path)}.gguf` });
+    if (!path.toLowerCase().endsWith('.gguf')) {
+      throw new ModelError('not_gguf', `Only .gguf model files can be imported; ${basename(path)} does not end in .gguf.`);
+    }
+    // Inside a folder the admin allows, after following links (a link must not lead elsewhere).
+    let real: string;
+    try {
+      real = await realpath(path);
+    } catch {
+      throw new ModelError('not_found', `Model file not found: ${path}. Check the path, or download the model instead.`);
+    }
+    const inside = await Promise.all(
+      this.importDirs.map(async (dir) => {
+        const root = await realpath(dir).catch(() => undefined);
+        if (!root) return false;
+        const rel = relative(root, real);
+        return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+      }),
+    );
+    if (!inside.some(Boolean) || !real.toLowerCase().endsWith('.gguf')) {
+      throw new ModelError('outside_folder', `Models can be imported from ${this.importDirs.join(', ')} only (a .gguf file, links followed). Move the file there, or have an admin add its folder to SPEC2TICKETS_MODEL_IMPORT_DIRS.`);
+    }
+    return this.manager.import(real, { fileName: basename(path) });
   }
 
   /** Deletes a model from the folder; the model in use is refused. */

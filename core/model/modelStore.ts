@@ -55,9 +55,10 @@ export async function inspectGguf(path: string): Promise<GgufSummary> {
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     if (/magic|not a (valid )?gguf|invalid.*file/i.test(msg) || size < 4) {
-      throw new ModelError('not_gguf', `${basename(path)} is not a GGUF model file (${msg}). Choose a .gguf file such as ${'Qwen2.5-7B-Instruct-Q4_K_M.gguf'}.`);
+      // The parser's message may quote the file's first bytes: never pass it on.
+      throw new ModelError('not_gguf', `${basename(path)} is not a GGUF model file. Choose a .gguf file such as ${'Qwen2.5-7B-Instruct-Q4_K_M.gguf'}.`);
     }
-    throw new ModelError('corrupt', `${basename(path)} is damaged or incomplete (${msg}). Download or import it again.`);
+    throw new ModelError('corrupt', `${basename(path)} is damaged or incomplete (its GGUF header cannot be read). Download or import it again.`);
   }
   const tensorCount = info.tensorInfo?.length ?? 0;
   if (tensorCount === 0 || !info.metadata.general?.architecture) {

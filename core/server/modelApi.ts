@@ -18,7 +18,15 @@ export const DownloadRequestSchema = z.union([
         .string()
         .trim()
         .url('must be an http(s) URL of a .gguf file')
-        .refine((u) => /^https?:$/.test(new URL(u).protocol), 'must be an http(s) URL of a .gguf file'),
+        .refine((u) => /^https?:$/.test(new URL(u).protocol), 'must be an http(s) URL of a .gguf file')
+        .refine((u) => {
+          try {
+            decodeURIComponent(new URL(u).pathname);
+            return true;
+          } catch {
+            return false;
+          }
+        }, 'must be a URL whose percent-escapes are valid (%20, not a lone %)'),
       fileName: z.string().trim().min(1).max(200).optional(),
     })
     .strict(),

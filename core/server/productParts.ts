@@ -75,7 +75,8 @@ function restoreSavedModel(control: ModelControl, store: JobStore, loaded: Loade
   if (loaded.pinned.has('model')) return;
   void (async () => {
     const saved = (await store.getSettings()).model;
-    if (typeof saved !== 'string' || !saved || control.engine.loadedModel?.name === saved) return;
+    // A chosen inference server is the engine: a model saved before it is not loaded over it.
+    if (typeof saved !== 'string' || !saved || control.engine.loadedModel?.name === saved || control.engine.view().remote) return;
     try {
       await control.engine.load(control.manager.store.pathFor(saved));
     } catch (err) {
@@ -103,7 +104,7 @@ export interface ProductPartsOptions {
 export function productParts(o: ProductPartsOptions = {}): (ctx: { settings: SettingsService; engine: BreakdownEngine; store: JobStore; log: Logger; loaded: LoadedConfig }) => BackendParts {
   return ({ settings, engine, store, log, loaded }) => {
     const modelControl =
-      engine instanceof SwitchableEngine ? new ModelControl({ engine, dataDir: loaded.config.dataDir, persist: persistModel(store, loaded), fetch: o.modelFetch }) : undefined;
+      engine instanceof SwitchableEngine ? new ModelControl({ engine, dataDir: loaded.config.dataDir, persist: persistModel(store, loaded), fetch: o.modelFetch, downloadHosts: loaded.config.modelDownloadHosts, importDirs: loaded.config.modelImportDirs }) : undefined;
     if (modelControl) restoreSavedModel(modelControl, store, loaded, log);
     const site = async () => {
       const s = await settings.site();

@@ -10,6 +10,7 @@ import { startBackend, type Backend } from '../../../core/server/backend.ts';
 import { productParts, type ProductPartsOptions } from '../../../core/server/productParts.ts';
 import type { BreakdownEngine } from '../../../core/model/types.ts';
 import { DrafterEngine } from '../../../core/model/index.ts';
+import { allowLoopbackForTests } from '../../../core/model/download.ts';
 import { startFakeAtlassian, type FakeAtlassian, type FakeAtlassianOptions } from '../../fakes/atlassian/server.ts';
 import type { JobStatusView } from '../../../core/server/jobView.ts';
 import type { Logger } from '../../../core/jobs/runner.ts';
@@ -63,7 +64,8 @@ export async function startHarness(
     loaded,
     secrets: new MemorySecretStore({ atlassianApiToken: fake.apiToken }),
     engine: o.engine ?? new DrafterEngine(),
-    parts: productParts(o.parts),
+    // The model host of these tests runs on loopback, which only a test fetch may download from.
+    parts: productParts({ modelFetch: allowLoopbackForTests(), ...o.parts }),
     ...(o.log ? { log: o.log } : {}),
   });
   const { key: apiKey } = await backend.apiKeys.create('forge-test', 'test');
