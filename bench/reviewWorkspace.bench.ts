@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // Browser benchmark of the review workspace on a generated 1,000-item job (Chromium through
 // playwright-core, the renderer built by Vite, the real backend): the first render of the tree
 // (a full page load of the job's address until its rows are on screen), and the latency of one
@@ -6,6 +7,7 @@
 //
 //   npm run bench -- reviewWorkspace      (BENCH_LOADS / BENCH_KEYS override the repetitions)
 
+import { loadavg, cpus } from 'node:os';
 import { startReviewApp } from '../test/ui/support/reviewApp.ts';
 import { BIG_ITEMS, startBigJob } from '../test/ui/support/bigJob.ts';
 
@@ -67,7 +69,7 @@ try {
   const treeMedian = quantile(loads, 0.5);
   const keyMedian = quantile(keys, 0.5);
   const keyP95 = quantile(keys, 0.95);
-  console.log(`review workspace, ${BIG_ITEMS}-item job, Chromium ${app.browser.browser()?.version() ?? ''}`);
+  console.log(`review workspace, ${BIG_ITEMS}-item job, Chromium ${app.browser.browser()?.version() ?? ''}; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores (figures include waiting for the CPU)`);
   console.log(`  tree first render   median ${ms(treeMedian)} (min ${ms(Math.min(...loads))}, max ${ms(Math.max(...loads))}, ${LOADS} loads)  goal < ${TREE_GOAL_MS} ms  ${treeMedian < TREE_GOAL_MS ? 'met' : 'MISSED'}`);
   console.log(`  title keystroke     median ${ms(keyMedian)}, p95 ${ms(keyP95)} (${keys.length} keys)  goal < ${KEY_GOAL_MS} ms  ${keyP95 < KEY_GOAL_MS ? 'met' : 'MISSED'}`);
 } finally {

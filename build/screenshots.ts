@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // Writes the screenshots in docs/screenshots/ from the real product: the renderer built by Vite, the
 // backend with a fake Atlassian site and the drafter, Chromium through playwright-core. Jobs are made
 // the way the Forge app makes them, so the pictures show what a reviewer sees.
@@ -8,11 +9,14 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startReviewApp } from '../test/ui/support/reviewApp.ts';
 import { loadCorpusPage } from '../test/corpus/index.ts';
+import { SwitchableEngine } from '../core/model/switchableEngine.ts';
 
 const OUT = fileURLToPath(new URL('../docs/screenshots/', import.meta.url));
 mkdirSync(OUT, { recursive: true });
 
-const app = await startReviewApp();
+// The switchable engine (no model loaded: the drafter writes the breakdowns) gives the Models page its hardware and catalogue.
+const engine = new SwitchableEngine({ gpu: false, llama: { load: { contextSize: 1024, threads: 1 } } });
+const app = await startReviewApp({ engine });
 try {
   const prd = loadCorpusPage('prd-checkout').content;
   app.fake.addPage({ id: '7001', title: 'Checkout revamp PRD', storage: prd });
@@ -48,9 +52,11 @@ try {
   await page.locator('.tree [data-item-id="S1.2"]').click();
   await page.getByLabel('Title', { exact: true }).fill('Customers pay with Apple Pay or Google Pay');
   await page.locator('.page-view .highlighted').first().waitFor();
-  await page.locator('.workspace').scrollIntoViewIfNeeded();
-  await page.evaluate(() => window.scrollTo(0, (document.querySelector('.savebar') as HTMLElement).getBoundingClientRect().top + window.scrollY - 8));
+  // Tall enough for the job's header, the save bar and the workspace in one picture.
+  await page.setViewportSize({ width: 1400, height: 1250 });
+  await page.evaluate(() => window.scrollTo(0, 0));
   await shot('review-workspace');
+  await page.setViewportSize({ width: 1400, height: 1000 });
   await page.getByRole('button', { name: 'Discard edits' }).click();
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.getByRole('button', { name: 'Approve and create in Jira' }).click();
@@ -63,13 +69,19 @@ try {
 
   await page.goto(`${app.backend.adminBaseUrl}/#/models`);
   await page.getByRole('heading', { level: 1 }).waitFor();
+  await page.getByText('Reading the hardware…').waitFor({ state: 'detached' });
+  await page.getByText('Reading the catalogue…').waitFor({ state: 'detached' });
   await shot('models', true);
 
   await page.goto(`${app.backend.adminBaseUrl}/#/keys`);
   await page.getByLabel('Name of the new key').fill('forge-production');
   await page.getByRole('button', { name: 'Create key' }).click();
   await page.getByLabel('New API key').waitFor();
+  // The key itself stays out of the picture: it is shown once, then only its prefix.
+  await page.getByRole('button', { name: 'Done' }).click();
+  await page.getByRole('row', { name: /forge-production/ }).getByRole('button', { name: 'Rotate…' }).click();
   await shot('api-keys');
 } finally {
   await app.close();
+  await engine.dispose();
 }

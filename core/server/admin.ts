@@ -33,7 +33,7 @@ import { modelRoutes } from './modelRoutes.ts';
 import { resyncRoutes } from './resyncRoutes.ts';
 import { ProjectKeySchema } from '../jira/projectKey.ts';
 import type { BreakdownReport } from '../breakdown/checkBreakdown.ts';
-import { ParsedPageCache, reviewRoutes } from './reviewRoutes.ts';
+import { DerivedCache, ParsedPageCache, reviewRoutes } from './reviewRoutes.ts';
 import { adminSecurityHeaders, sameOriginWrites, sessionCookieName } from './adminGuard.ts';
 import { stripUnsafeCharacters } from './freeText.ts';
 
@@ -216,6 +216,8 @@ export function createAdminApp(deps: AdminDeps): Express {
   const api = express.Router();
   api.use(express.json({ limit: ADMIN_BODY_LIMIT }));
   const pages = new ParsedPageCache(deps.parse);
+  const reports = new DerivedCache<BreakdownReport>();
+  const diffs = new DerivedCache<BreakdownDiff>();
   api.use(reviewRoutes({ store: deps.store, runner: deps.runner, pages, actor }));
   if (deps.connections) api.use(connectionRoutes(deps.connections));
 
@@ -265,14 +267,14 @@ export function createAdminApp(deps: AdminDeps): Express {
     let report: JobDetailResponse['report'] = null;
     if (snapshot?.body && latest?.body) {
       try {
-        report = deps.check(pages.get(job.id, snapshot)!, parseBreakdown(latest.body));
+        report = reports.get(`${job.id}\u0000${snapshot.version}\u0000${snapshot.fetchedAt}\u0000${latest.versionNo}`, () => deps.check(pages.get(job.id, snapshot)!, parseBreakdown(latest.body)));
       } catch (err) {
         report = { error: `The breakdown could not be checked: ${(err as Error).message}` };
       }
     }
     let diff: BreakdownDiff | null = null;
     if (generated?.body && latest?.body && latest.versionNo !== generated.versionNo) {
-      diff = diffBreakdowns(parseBreakdown(generated.body), parseBreakdown(latest.body));
+      diff = diffs.get(`${job.id}\u0000${generated.versionNo}\u0000${latest.versionNo}`, () => diffBreakdowns(parseBreakdown(generated.body), parseBreakdown(latest.body)));
     }
     const defaultProject = (await deps.settings.current()).config.jiraProjectKey;
     const body: JobDetailResponse = {

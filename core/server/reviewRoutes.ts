@@ -66,6 +66,29 @@ export class ParsedPageCache {
   }
 }
 
+/**
+ * Results derived from stored, never-changing things (a breakdown version against a page snapshot):
+ * the quality report and the diff of a 1,000-item job cost hundreds of milliseconds, and the job
+ * detail is read again on every pushed event.
+ */
+export class DerivedCache<T> {
+  private readonly entries = new Map<string, T>();
+  constructor(private readonly size = CACHE_ENTRIES) {}
+
+  get(key: string, compute: () => T): T {
+    const hit = this.entries.get(key);
+    if (hit !== undefined) {
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+      return hit;
+    }
+    const value = compute();
+    this.entries.set(key, value);
+    if (this.entries.size > this.size) this.entries.delete(this.entries.keys().next().value!);
+    return value;
+  }
+}
+
 export interface ReviewRouteDeps {
   store: JobStore;
   runner: Pick<JobRunner, 'approve'>;

@@ -4,7 +4,7 @@
 // Edits stay in a draft (kept in this browser until saved) so nothing typed is lost: a refused save
 // keeps it and marks the fields the API named.
 
-import { useCallback, useEffect, useMemo, useReducer, useRef } from 'react';
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import type { ApiClient } from '../api/client.ts';
 import type { ServerEvents } from '../api/useServerEvents.ts';
 import type { DuplicateDecisionKind } from '../../../core/store/types.ts';
@@ -73,6 +73,15 @@ export function JobPage({ api, jobId, events }: { api: ApiClient; jobId: string;
   const { detail, draft, dirty, selected, busy } = state;
 
   const reload = useJobDetail(api, jobId, events, dispatch);
+  // The tree and the editor paint first; the page view and the panels below follow a frame later, so
+  // a 1,000-item job shows its tree without waiting for everything else on the screen.
+  const [settled, setSettled] = useState(false);
+  const loaded = detail !== null;
+  useEffect(() => {
+    if (!loaded) return;
+    const frame = requestAnimationFrame(() => setSettled(true));
+    return () => cancelAnimationFrame(frame);
+  }, [loaded]);
   const pageData = useJobPage(api, jobId, detail?.snapshot && !detail.snapshot.purged ? detail.snapshot.version : null);
   const page = pageData?.page ?? null;
   const inReview = detail?.job.state === 'awaiting_review';
@@ -422,7 +431,7 @@ export function JobPage({ api, jobId, events }: { api: ApiClient; jobId: string;
             </div>
             <div className="ws-page">
               <h3 className="ws-page-title">The page</h3>
-              {page ? (
+              {page && settled ? (
                 <PageView
                   page={page}
                   citations={citations}
@@ -449,7 +458,7 @@ export function JobPage({ api, jobId, events }: { api: ApiClient; jobId: string;
         </section>
       )}
 
-      {hasBreakdown && (
+      {hasBreakdown && settled && (
         <section className="panel" aria-labelledby="quality-title">
           <h2 id="quality-title">Coverage and findings</h2>
           <QualityPanel detail={detail} blocks={blocks} canEdit={inReview} onSelect={showInEditor} onShowBlock={showBlock} onAddStory={addStory} />
@@ -465,14 +474,14 @@ export function JobPage({ api, jobId, events }: { api: ApiClient; jobId: string;
         </section>
       )}
 
-      {hasBreakdown && (
+      {hasBreakdown && settled && (
         <section className="panel" aria-labelledby="diff-title">
           <h2 id="diff-title">Changes against the generated version</h2>
           <DiffPanel diff={detail.breakdown.diff} before={(detail.breakdown.generated?.body ?? null) as Breakdown | null} after={state.saved} onSelect={showInEditor} />
         </section>
       )}
 
-      {hasBreakdown && (inReview || duplicates.length > 0) && (
+      {hasBreakdown && settled && (inReview || duplicates.length > 0) && (
         <section className="panel" aria-labelledby="dup-title">
           <h2 id="dup-title">Possible duplicates in Jira</h2>
           <DuplicatesPanel

@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseBreakdown, flattenBreakdown, type Breakdown } from '../../../core/breakdown/schema.ts';
-import { addItem, deleteItem, fieldErrorsByItem, locate, moveItem, possibleParents, reparentItem, updateItem } from './breakdownEdit.ts';
+import { addItem, addStoryFromBlock, citationsByBlock, citeBlock, deleteItem, fieldErrorsByItem, locate, moveItem, possibleParents, reparentItem, unciteBlock, updateItem } from './breakdownEdit.ts';
 
 function sample(): Breakdown {
   return parseBreakdown({
@@ -82,5 +82,46 @@ describe('breakdown edits in the review screen', () => {
     assert.deepEqual([...m.get('T1.1.2')!], ['labels']);
     assert.deepEqual([...m.get('E2')!], ['title']);
     assert.deepEqual([...m.get('(breakdown)')!], ['generator']);
+  });
+});
+
+describe('citing page blocks from the review workspace', () => {
+  test('an edit copies only the path to the item: every other item keeps its identity (one tree row re-renders)', () => {
+    const b = sample();
+    const next = updateItem(b, 'T1.1.2', { title: 'Default card first' });
+    assert.notEqual(next, b);
+    assert.equal(next.epics[1], b.epics[1], 'another epic is the same object');
+    assert.equal(next.epics[0]!.stories[1], b.epics[0]!.stories[1], 'a sibling story is the same object');
+    assert.equal(next.epics[0]!.stories[0]!.subtasks[0], b.epics[0]!.stories[0]!.subtasks[0], 'a sibling sub-task is the same object');
+    assert.notEqual(next.epics[0]!.stories[0]!.subtasks[1], b.epics[0]!.stories[0]!.subtasks[1]);
+    assert.equal(locate(b, 'T1.1.2')?.item.title, 'Default card', 'the input is untouched');
+    assert.equal(updateItem(b, 'S9.9', { title: 'x' }), b, 'an unknown id changes nothing');
+  });
+
+  test('cite adds a block once, uncite removes it, and citations list the items per block', () => {
+    const b = sample();
+    const cited = citeBlock(citeBlock(b, 'S1.2', 'b-1'), 'S1.2', 'b-1');
+    assert.deepEqual(locate(cited, 'S1.2')?.item.sources, ['b-1']);
+    const both = citeBlock(cited, 'E2', 'b-1');
+    assert.deepEqual([...(citationsByBlock(both).get('b-1') ?? [])].sort(), ['E2', 'S1.2']);
+    const un = unciteBlock(both, 'S1.2', 'b-1');
+    assert.deepEqual(locate(un, 'S1.2')?.item.sources, []);
+    assert.deepEqual(citationsByBlock(un).get('b-1'), ['E2']);
+    assert.equal(unciteBlock(un, 'S1.2', 'b-1'), un, 'unciting what is not cited changes nothing');
+  });
+
+  test('a story from an uncovered block is titled with its text, cites it and goes under the chosen epic (or a new one)', () => {
+    const b = sample();
+    const long = `FR-9: ${'The shop must keep the receipt. '.repeat(10)}`;
+    const r = addStoryFromBlock(b, 'E2', { id: 'b-9', text: long });
+    assert.equal(r.id, 'S2.2');
+    const story = locate(r.breakdown, 'S2.2')!.item;
+    assert.deepEqual(story.sources, ['b-9']);
+    assert.equal(story.origin, 'human');
+    assert.ok(story.title.startsWith('FR-9: The shop must keep the receipt.') && story.title.length <= 200 && story.title.endsWith('…'), story.title);
+    const empty = parseBreakdown({ generator: { kind: 'drafter' }, epics: [] });
+    const r2 = addStoryFromBlock(empty, null, { id: 'b-1', text: 'REQ-1: Customers must earn points.' });
+    assert.equal(r2.id, 'S1.1');
+    assert.equal(r2.breakdown.epics[0]!.title, 'Requirements added in review');
   });
 });

@@ -147,7 +147,7 @@ export function KeysPage({ api }: { api: ApiClient }) {
             </tr>
           </thead>
           <tbody>
-            {keys.map((k) => (
+            {keys.flatMap((k) => [
               <tr key={k.id}>
                 <td>{k.name}</td>
                 <td>
@@ -157,22 +157,6 @@ export function KeysPage({ api }: { api: ApiClient }) {
                 <td>{k.lastUsedAt ? when(k.lastUsedAt) : 'never'}</td>
                 <td>{keyStatus(k).text}</td>
                 <td>
-                  {rotating === k.id && (
-                    <RotateConfirm
-                      k={k}
-                      busy={busy}
-                      onCancel={() => setRotating(null)}
-                      onRotate={(hours) =>
-                        void run(
-                          () => api.rotateKey(k.id, hours),
-                          (d) => {
-                            setIssued(d as IssuedKey);
-                            setRotating(null);
-                          },
-                        )
-                      }
-                    />
-                  )}
                   {keyStatus(k).usable && (
                     <>
                       {!k.revokedAt && rotating !== k.id && (
@@ -193,8 +177,28 @@ export function KeysPage({ api }: { api: ApiClient }) {
                     </>
                   )}
                 </td>
-              </tr>
-            ))}
+              </tr>,
+              rotating === k.id && (
+                <tr key={`${k.id}-rotate`}>
+                  <td colSpan={6}>
+                    <RotateConfirm
+                      k={k}
+                      busy={busy}
+                      onCancel={() => setRotating(null)}
+                      onRotate={(hours) =>
+                        void run(
+                          () => api.rotateKey(k.id, hours),
+                          (d) => {
+                            setIssued(d as IssuedKey);
+                            setRotating(null);
+                          },
+                        )
+                      }
+                    />
+                  </td>
+                </tr>
+              ),
+            ])}
           </tbody>
         </table>
       )}

@@ -105,6 +105,7 @@ export function QueuePage({ api, events }: { api: ApiClient; events: ServerEvent
                   <td>
                     <span className={`state state-${state}`}>{STATE_LABELS[state]}</span>
                     {j.error && <div className="error-text small">{j.error.message}</div>}
+                    {j.rejectionReason && <div className="muted small">“{j.rejectionReason}”</div>}
                     {(() => {
                       const p = progressText(live && live.updatedAt > j.updatedAt ? live : j);
                       return p && <div className="muted small">{p}</div>;
