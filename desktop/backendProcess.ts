@@ -4,6 +4,7 @@
 
 import { join } from 'node:path';
 import { createJsonLogger } from '../core/server/logger.ts';
+import { installLastResort } from '../core/server/lastResort.ts';
 import { runBackendHost } from './backendHost.ts';
 
 // Set by Electron in a utility process (typed by electron.d.ts); null anywhere else.
@@ -15,6 +16,8 @@ if (!parentPort) {
 } else {
   // One JSON object per line on stderr, which the shell forwards to its own output.
   const log = createJsonLogger((line) => void process.stderr.write(line), 'info');
+  // Nothing a background task or a transfer throws ends the process (see lastResort.ts).
+  installLastResort({ log, exit: (code) => process.exit(code) });
   void runBackendHost({
     port: {
       postMessage: (m) => parentPort.postMessage(m),

@@ -23,6 +23,14 @@ for (const project of ['tsconfig.json', 'renderer/tsconfig.json', 'forge/tsconfi
   });
 }
 
+test('npm run typecheck checks every TypeScript project, not only the root one', () => {
+  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const script = manifest.scripts.typecheck ?? '';
+  for (const project of ['tsconfig.json', 'renderer/tsconfig.json', 'forge/tsconfig.json']) {
+    assert.ok(script.split('&&').some((step) => new RegExp(`\\btsc\\b.*-p ${project.replace('.', '\\.')}(\\s|$)`).test(step.trim())), `typecheck does not cover ${project}: ${script}`);
+  }
+});
+
 test('eslint finds no problems', () => {
   const r = run(['node_modules/eslint/bin/eslint.js', '--max-warnings=0', '.']);
   assert.equal(r.status, 0, r.output.slice(0, 4000));

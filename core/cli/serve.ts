@@ -60,15 +60,18 @@ export async function runServe(flags: ServeFlags, io: ServeIo): Promise<void> {
   const loaded = loadServeConfig(flags, io.env, io.cwd);
   // The backend's modules (express, SQLite, the pipeline) load only when serve runs, so other
   // commands start quickly; the model runtime loads only when a model is (see SwitchableEngine).
-  const [{ createSecretStore, describeSecretSources, secretsFromDotenv }, { startBackend }, { createJsonLogger }, { productParts }, { openProductEngine }] = await Promise.all([
+  const [{ createSecretStore, describeSecretSources, secretsFromDotenv }, { startBackend }, { createJsonLogger }, { productParts }, { openProductEngine }, { installLastResort }] = await Promise.all([
     import('../secrets/secretStore.ts'),
     import('../server/backend.ts'),
     import('../server/logger.ts'),
     import('../server/productParts.ts'),
     import('../model/createEngine.ts'),
+    import('../server/lastResort.ts'),
   ]);
   const level = (['info', 'warn', 'error', 'silent'].includes(flags.logLevel ?? '') ? flags.logLevel : 'info') as LogLevel;
   const log = createJsonLogger(io.err, level);
+  // Nothing a background task or a transfer throws ends the process (see lastResort.ts).
+  const removeLastResort = installLastResort({ log });
   // The token may sit in .env beside the other settings (read here, never logged or printed).
   const { store: secrets, note } = await createSecretStore({ env: io.env, dotenv: secretsFromDotenv(readDotenv({ cwd: io.cwd }).values) });
   // The engine the configuration (or the admin's saved choice) names: the drafter, the embedded
@@ -95,6 +98,7 @@ export async function runServe(flags: ServeFlags, io: ServeIo): Promise<void> {
   io.out(`Received ${signal}; stopping (running jobs resume on the next start)...\n`);
   await backend.close();
   await engine.dispose();
+  removeLastResort();
   io.out('Stopped.\n');
 }
 
