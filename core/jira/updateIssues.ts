@@ -66,7 +66,11 @@ export async function readIssueState(client: JiraClient, key: string, signal?: A
     query: { fields: 'summary,description,labels,status,updated' },
     operation: `reading issue ${key} from Jira`,
   });
-  const f = ((res.body as { fields?: Record<string, unknown> } | undefined)?.fields ?? {}) as { summary?: unknown; description?: unknown; labels?: unknown; status?: { name?: unknown }; updated?: unknown };
+  return stateOf(key, (res.body as { fields?: Record<string, unknown> } | undefined)?.fields);
+}
+
+const stateOf = (key: string, fields: Record<string, unknown> | undefined): IssueState => {
+  const f = (fields ?? {}) as { summary?: unknown; description?: unknown; labels?: unknown; status?: { name?: unknown }; updated?: unknown };
   return {
     key,
     summary: typeof f.summary === 'string' ? f.summary : '',
@@ -75,6 +79,41 @@ export async function readIssueState(client: JiraClient, key: string, signal?: A
     status: typeof f.status?.name === 'string' ? f.status.name : null,
     updated: typeof f.updated === 'string' ? f.updated : null,
   };
+};
+
+/**
+ * Many issues at once: one JQL search per 100 keys (`key in (…)`), then a read of its own for any key
+ * the search did not return (Jira's index may lag, or the issue is gone — that read says which).
+ */
+export async function readIssueStates(client: JiraClient, keys: readonly string[], signal?: AbortSignal): Promise<Map<string, IssueState | Error>> {
+  const out = new Map<string, IssueState | Error>();
+  const valid = keys.filter((k) => /^[A-Z][A-Z0-9_]*-[0-9]+$/.test(k));
+  for (let i = 0; i < valid.length; i += 100) {
+    const chunk = valid.slice(i, i + 100);
+    let nextPageToken: string | undefined;
+    do {
+      signal?.throwIfAborted();
+      const res = await client.transport.send({
+        method: 'POST',
+        path: '/rest/api/3/search/jql',
+        body: { jql: `key in (${chunk.join(', ')})`, fields: ['summary', 'description', 'labels', 'status', 'updated'], maxResults: 100, ...(nextPageToken ? { nextPageToken } : {}) },
+        operation: `reading ${chunk.length} issues from Jira`,
+      });
+      const page = (res.body ?? {}) as { issues?: { key?: string; fields?: Record<string, unknown> }[]; isLast?: boolean; nextPageToken?: string };
+      for (const issue of page.issues ?? []) if (issue.key && chunk.includes(issue.key)) out.set(issue.key, stateOf(issue.key, issue.fields));
+      nextPageToken = page.isLast === false ? page.nextPageToken : undefined;
+    } while (nextPageToken);
+  }
+  for (const key of keys) {
+    if (out.has(key)) continue;
+    try {
+      out.set(key, await readIssueState(client, key, signal));
+    } catch (err) {
+      if ((err as Error)?.name === 'AbortError') throw err;
+      out.set(key, err as Error);
+    }
+  }
+  return out;
 }
 
 /** Where an issue's description points back to: the page, and the blocks the item cites. */

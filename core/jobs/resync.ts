@@ -17,7 +17,8 @@ import {
   changedInJira,
   describeFields,
   markIssueRemoved,
-  readIssueState,
+  readIssueStates,
+  type IssueState,
   type IssueUpdate,
   type PageChange,
   type SourceNote,
@@ -205,14 +206,20 @@ async function checkJira(deps: ResyncDeps, list: { key: string; baseline: Writte
     return `Jira could not be asked whether the issues changed there: ${(err as Error).message}`;
   }
   const problems: string[] = [];
+  let states: Map<string, IssueState | Error>;
+  try {
+    states = await readIssueStates(client, list.map((x) => x.key), signal);
+  } catch (err) {
+    return `Jira could not be asked whether the issues changed there: ${(err as Error).message}`;
+  }
   for (const x of list) {
-    try {
-      const state = await readIssueState(client, x.key, signal);
-      const fields = changedInJira(state, x.baseline);
-      x.set(fields.length ? { fields, updated: state.updated, message: `Changed in Jira since Spec2Tickets wrote it (${fields.join(', ')}${state.updated ? `, last updated ${state.updated}` : ''})` } : null);
-    } catch (err) {
-      problems.push(`${x.key}: ${(err as Error).message}`);
+    const state = states.get(x.key);
+    if (!state || state instanceof Error) {
+      problems.push(`${x.key}: ${state?.message ?? 'not returned by Jira'}`);
+      continue;
     }
+    const fields = changedInJira(state, x.baseline);
+    x.set(fields.length ? { fields, updated: state.updated, message: `Changed in Jira since Spec2Tickets wrote it (${fields.join(', ')}${state.updated ? `, last updated ${state.updated}` : ''})` } : null);
   }
   return problems.length ? `Some issues could not be read from Jira, so they are not checked for changes there: ${problems.slice(0, 3).join('; ')}` : 'ok';
 }
