@@ -290,6 +290,8 @@ export async function buildResyncPlan(deps: ResyncDeps, jobId: string, signal: A
     plan.lineage.blocks.push(...l.entries);
     for (const [k, n] of Object.entries(l.counts)) plan.lineage.counts[k as keyof typeof l.counts] += n;
   }
+  // Approved meanwhile: its creation did not skip these items, so applying the plan could duplicate them.
+  if ((await deps.store.getJob(jobId))?.state !== 'awaiting_review') return null;
   await recordSkips(deps, job, flat, earlier, itemFor, plan);
   deps.resync.savePlan(jobId, plan);
   // The comparison's "no longer on the page" list knew only block ids: a reworded block is not gone.
