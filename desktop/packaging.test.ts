@@ -175,3 +175,41 @@ test('the icons are made from the one drawing, reproducibly, as valid PNG, ICO a
   }
   assert.equal(off, icns.length);
 });
+
+test("electron-builder.yml is valid for electron-builder's schema and packs the staged app with fuses set", async () => {
+  const { default: YAML } = await import('yaml');
+  const { Ajv } = await import('ajv');
+  interface BuilderConfig {
+    electronVersion: string;
+    directories: { app: string };
+    npmRebuild: boolean;
+    electronFuses: Record<string, boolean>;
+    asarUnpack: string[];
+    linux: { maintainer: string; icon: string };
+    win: { icon: string };
+    mac: { icon: string };
+  }
+  const config = YAML.parse(readFileSync(join(root, 'electron-builder.yml'), 'utf8')) as BuilderConfig;
+  const schema = JSON.parse(readFileSync(join(root, 'node_modules', 'app-builder-lib', 'scheme.json'), 'utf8')) as object;
+  const validate = new Ajv({ strict: false, allErrors: true }).compile(schema);
+  assert.ok(validate(config), JSON.stringify(validate.errors?.slice(0, 5)));
+  assert.equal(config.electronVersion, pkg.devDependencies.electron, 'the Electron the native modules were rebuilt for');
+  assert.equal(config.directories.app, 'dist/app', 'the staged app with its own package.json and node_modules');
+  assert.equal(config.npmRebuild, false, 'no second rebuild that could delete a checked build');
+  assert.deepEqual(config.electronFuses, {
+    runAsNode: false,
+    enableNodeOptionsEnvironmentVariable: false,
+    enableNodeCliInspectArguments: false,
+    enableEmbeddedAsarIntegrityValidation: true,
+    onlyLoadAppFromAsar: true,
+    enableCookieEncryption: true,
+    grantFileProtocolExtraPrivileges: false,
+  });
+  assert.match(config.linux.maintainer, /^.+ <.+@.+>$/, 'deb needs a maintainer');
+  for (const native of ['better-sqlite3', 'keytar', 'node-llama-cpp', '@node-llama-cpp']) assert.ok(config.asarUnpack.includes(`node_modules/${native}/**`), `${native} is unpacked`);
+  for (const icon of [config.win.icon, config.mac.icon, join(config.linux.icon, '512x512.png')]) assert.ok(existsSync(join(root, icon)), `${icon} exists`);
+  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { author?: unknown; homepage?: unknown; desktopName?: unknown; devDependencies: Record<string, string>; scripts: Record<string, string> };
+  for (const k of ['author', 'homepage', 'desktopName'] as const) assert.ok(manifest[k], `package.json has ${k}`);
+  assert.equal(manifest.devDependencies['electron-builder'], '26.17.0', 'electron-builder is pinned');
+  assert.equal(manifest.scripts.dist, 'node build/dist.mjs');
+});
