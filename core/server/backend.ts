@@ -52,6 +52,8 @@ export interface BackendOptions {
   /** Where the admin listener binds: only 127.0.0.1 is accepted. */
   adminHost?: string;
   now?: () => Date;
+  /** How often the retention sweep runs (default hourly; tests use a short one). */
+  retentionSweepIntervalMs?: number;
 }
 
 export interface Backend {
@@ -167,6 +169,7 @@ export async function startBackend(o: BackendOptions): Promise<Backend> {
 
     runner.start();
     stopSweeper = startRetentionSweeper({
+      intervalMs: o.retentionSweepIntervalMs,
       store,
       retentionDays: async () => (await settings.current()).config.retentionDays,
       now: o.now,
