@@ -5,6 +5,7 @@
 
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { installForgeRuntime, invoker, type ForgeRuntimeStandIn } from './support/forgeRuntime.ts';
@@ -31,9 +32,14 @@ function expectOk<T extends { ok: boolean }>(x: T): Extract<T, { ok: true }> {
   assert.equal(x.ok, true, JSON.stringify(x));
   return x as Extract<T, { ok: true }>;
 }
+const english = (JSON.parse(readFileSync(new URL('../../forge/locales/en-US.json', import.meta.url), 'utf8')) as { errors: Record<string, string> }).errors;
+
 function expectFailure(x: { ok: boolean }): Failure {
   assert.equal(x.ok, false, JSON.stringify(x));
-  return x as Failure;
+  const f = x as Failure;
+  // A failure the UI translates by its code says in English exactly what the English translation says.
+  if (f.code in english) assert.equal(english[f.code], f.message, `locales/en-US.json errors.${f.code}`);
+  return f;
 }
 
 /** A port that refuses connections: bound once by the OS, then released. */

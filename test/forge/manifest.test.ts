@@ -123,6 +123,7 @@ describe('Forge manifest', () => {
     for (const file of ['src/frontend/macro.tsx', 'src/frontend/settings.tsx']) {
       for (const match of readFileSync(`${forgeDir}${file}`, 'utf8').matchAll(/\bt\('([\w.]+)'/g)) used.add(match[1]!);
     }
+    for (const code of ['anonymous', 'no_page', 'no_site', 'job_not_for_this_page', 'invalid_job_id', 'not_admin', 'not_allowed', 'page_not_visible', 'key_required']) used.add(`errors.${code}`);
     for (const state of ['queued', 'fetching', 'generating', 'awaiting_review', 'approved', 'creating', 'done', 'rejected', 'failed', 'cancelled']) used.add(`macro.state.${state}`);
     const missing = [...used].filter((k) => !en.has(k));
     assert.deepEqual(missing, [], 'keys used but not in locales/en-US.json');

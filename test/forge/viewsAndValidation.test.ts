@@ -3,7 +3,8 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateSettingsInput } from '../../forge/src/settings/settingsStore.ts';
-import { macroJobView } from '../../forge/src/macro/macroJobView.ts';
+import { macroJobView, SUMMARY_KEYS } from '../../forge/src/macro/macroJobView.ts';
+import { readFileSync } from 'node:fs';
 import type { JobStatusResponse } from '../../core/server/publicApi.ts';
 
 const KEY = 's2t_' + 'x'.repeat(43);
@@ -123,5 +124,45 @@ describe('macro job view', () => {
     for (const state of ['done', 'rejected', 'cancelled'] as const) assert.equal(macroJobView(job({ state })).pollAfterMs, null, state);
     const one = macroJobView(job({ state: 'done', issues: [{ itemId: 'E1', key: 'PAY-1', url: 'https://acme.atlassian.net/browse/PAY-1' }] }));
     assert.equal(one.summary, 'Created 1 Jira issue.');
+  });
+
+  test('a rejected job carries the reviewer’s reason; a newer page version is reported as a change', () => {
+    const v = macroJobView(job({ state: 'rejected', rejectionReason: '  Too coarse.  ' }), { currentPageVersion: 5, canEdit: true });
+    assert.equal(v.rejectionReason, 'Too coarse.');
+    assert.equal(v.summary, 'The reviewer rejected this breakdown: “Too coarse.”. Nothing was created in Jira.');
+    assert.deepEqual(v.pageChanged, { from: 3, to: 5 });
+    assert.equal(v.canRequest, true);
+    const same = macroJobView(job({ state: 'done', rejectionReason: 'ignored unless rejected' }), { currentPageVersion: 3, canEdit: false });
+    assert.equal(same.rejectionReason, null);
+    assert.equal(same.pageChanged, null);
+    assert.equal(same.canRequest, false);
+  });
+
+  test('every summary has a translation in English and German that uses exactly its values', () => {
+    const locales = ['en-US', 'de-DE'].map((l) => JSON.parse(readFileSync(new URL(`../../forge/locales/${l}.json`, import.meta.url), 'utf8')) as { macro: { summary: Record<string, string> } });
+    const samples = [
+      job({ state: 'queued' }),
+      job({ state: 'fetching' }),
+      job({ state: 'generating' }),
+      job({ state: 'generating', progress: { section: 1, sections: 2 } }),
+      job({ state: 'awaiting_review', counts: { epics: 1, stories: 2, subtasks: 3 } }),
+      job({ state: 'approved' }),
+      job({ state: 'creating' }),
+      job({ state: 'creating', progress: { done: 1, total: 4 } }),
+      job({ state: 'done' }),
+      job({ state: 'rejected' }),
+      job({ state: 'rejected', rejectionReason: 'why' }),
+      job({ state: 'failed', error: { code: 'x', message: 'broken' } }),
+      job({ state: 'cancelled' }),
+    ].map((j) => macroJobView(j));
+    assert.deepEqual([...new Set(samples.map((v) => v.summaryKey))].sort(), [...SUMMARY_KEYS].sort(), 'every key is produced by some state');
+    for (const v of samples) {
+      for (const l of locales) {
+        const template = l.macro.summary[v.summaryKey];
+        assert.ok(template, `${v.summaryKey} is translated`);
+        const used = [...template.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+        assert.deepEqual(used, Object.keys(v.summaryParams).sort(), `${v.summaryKey}: ${template}`);
+      }
+    }
   });
 });

@@ -23,6 +23,17 @@ const LOZENGE = {
 } as const satisfies Record<MacroJobView['tone'], 'default' | 'inprogress' | 'new' | 'success' | 'removed'>;
 
 type StatusAnswer = Awaited<ReturnType<MacroDefinitions['getJobStatus']>>;
+type T = (key: string, fallback?: string) => string;
+
+/** A translated sentence with {name} values filled in; the resolver's English when there is no translation. */
+function phrase(t: T, key: string, english: string, params: Record<string, string | number> = {}): string {
+  const template = t(key, '');
+  if (!template || template === key) return english;
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+}
+
+/** Failures whose wording is fixed are shown in the user's language; the others carry details in English. */
+const errorText = (t: T, f: { code: string; message: string }) => phrase(t, `errors.${f.code}`, f.message);
 
 /** An invoke that Forge rejects (time limit, network) becomes a failure like any other. */
 async function safely<T>(call: () => Promise<T>, fallback: (message: string) => T): Promise<T> {
@@ -59,7 +70,7 @@ function App() {
       let decision;
       if (!res.ok) {
         decision = afterPoll(poll.current, { ok: false }, Date.now());
-        setProblem(res.message);
+        setProblem(errorText(t, res));
       } else {
         setProblem(null);
         setJob(res.job);
@@ -102,7 +113,7 @@ function App() {
       (message) => ({ ok: false as const, code: 'invoke_failed', message: t('macro.invokeFailed', 'Spec2Tickets did not answer in time.') + ` (${message})` }),
     );
     setRequesting(false);
-    if (!res.ok) return setProblem(res.message);
+    if (!res.ok) return setProblem(errorText(t, res));
     setProblem(null);
     restart(res.jobId);
   };
@@ -121,11 +132,7 @@ function App() {
       {job && <JobStatus job={job} projectKey={projectKey} />}
       {job?.pageChanged && (
         <SectionMessage appearance="information" title={t('macro.pageChangedTitle', 'The page has changed')}>
-          <Text>
-            {t('macro.pageChanged', 'This breakdown was made from version {from}; the page is now at version {to}.')
-              .replace('{from}', String(job.pageChanged.from))
-              .replace('{to}', String(job.pageChanged.to))}
-          </Text>
+          <Text>{phrase(t, 'macro.pageChanged', `This breakdown was made from version ${job.pageChanged.from}; the page is now at version ${job.pageChanged.to}.`, job.pageChanged)}</Text>
         </SectionMessage>
       )}
       {stopped && (
@@ -152,7 +159,7 @@ function JobStatus({ job, projectKey }: { job: MacroJobView; projectKey: string 
     <Stack space="space.075">
       <Inline space="space.100" alignBlock="center">
         <Lozenge appearance={LOZENGE[job.tone]}>{t(`macro.state.${job.state}`, job.label)}</Lozenge>
-        <Text>{job.summary}</Text>
+        <Text>{phrase(t, `macro.summary.${job.summaryKey}`, job.summary, job.summaryParams)}</Text>
       </Inline>
       {job.fraction !== null && job.pollAfterMs !== null && <ProgressBar value={job.fraction} ariaLabel={t('macro.progress', 'Progress')} />}
       {job.issues.length > 0 && (

@@ -14,6 +14,12 @@ const invoke = makeInvoke<SettingsDefinitions>();
 
 type Notice = { appearance: 'success' | 'warning' | 'error'; title: string; text: string };
 
+/** Failures whose wording is fixed are shown in the user's language; the others carry details in English. */
+function errorText(t: (key: string, fallback?: string) => string, f: { code: string; message: string }): string {
+  const text = t(`errors.${f.code}`, '');
+  return text && text !== `errors.${f.code}` ? text : f.message;
+}
+
 /** An invoke that Forge rejects (time limit, network) becomes a failure the page can show. */
 async function safely<T>(call: () => Promise<T>): Promise<T | { ok: false; code: string; message: string; problems?: FieldProblem[] }> {
   try {
@@ -35,7 +41,7 @@ function App() {
 
   useEffect(() => {
     void safely(() => invoke('getSettings')).then((res) => {
-      if (!res.ok) return setNotice({ appearance: 'error', title: t('settings.loadFailed', 'Could not load the settings'), text: res.message });
+      if (!res.ok) return setNotice({ appearance: 'error', title: t('settings.loadFailed', 'Could not load the settings'), text: errorText(t, res) });
       setSaved(res.settings);
       setBackendUrl(res.settings.backendUrl ?? '');
       setJiraProjectKey(res.settings.jiraProjectKey ?? '');
@@ -48,7 +54,7 @@ function App() {
     setBusy(null);
     if (!res.ok) {
       setProblems(res.problems ?? []);
-      return setNotice({ appearance: 'error', title: t('settings.notSaved', 'Not saved'), text: res.message });
+      return setNotice({ appearance: 'error', title: t('settings.notSaved', 'Not saved'), text: errorText(t, res) });
     }
     setProblems([]);
     setSaved(res.settings);
@@ -62,7 +68,7 @@ function App() {
     setBusy(null);
     if (!res.ok) {
       setProblems(res.problems ?? []);
-      return setNotice({ appearance: 'error', title: t('settings.testFailed', 'Connection failed'), text: res.message });
+      return setNotice({ appearance: 'error', title: t('settings.testFailed', 'Connection failed'), text: errorText(t, res) });
     }
     setProblems([]);
     setNotice({ appearance: res.health.status === 'ok' ? 'success' : 'warning', title: t('settings.testWorks', 'Connection works'), text: res.message });

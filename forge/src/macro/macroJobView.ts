@@ -13,8 +13,11 @@ export interface MacroJobView {
   /** Short label for a lozenge, e.g. "Waiting for review". */
   label: string;
   tone: 'neutral' | 'progress' | 'attention' | 'success' | 'failure';
-  /** One sentence saying what is happening or what to do next. */
+  /** One sentence saying what is happening or what to do next (English). */
   summary: string;
+  /** The same sentence as a translation key (locales/*.json, under macro.summary) and its values, for the UI. */
+  summaryKey: SummaryKey;
+  summaryParams: Record<string, string | number>;
   /** 0…1 when the backend reports how far it is, else null. */
   fraction: number | null;
   counts: { epics: number; stories: number; subtasks: number } | null;
@@ -66,7 +69,7 @@ export function macroJobView(s: JobStatusResponse, page: PageNow = { currentPage
     state: s.state,
     label,
     tone,
-    summary: summarise(s, counts, rejectionReason),
+    ...summarise(s, counts, rejectionReason),
     fraction: fractionOf(s),
     counts,
     issues: s.issues.map((i) => ({ itemId: i.itemId, key: i.key, url: i.url })),
@@ -106,42 +109,56 @@ function countsText(c: MacroJobView['counts']): string {
   return `${part(c.epics, 'epic', 'epics')}, ${part(c.stories, 'story', 'stories')}, ${part(c.subtasks, 'sub-task', 'sub-tasks')}`;
 }
 
-function summarise(s: JobStatusResponse, counts: MacroJobView['counts'], rejectionReason: string | null): string {
+/** The summary sentences, each a key of macro.summary in the translations. */
+export const SUMMARY_KEYS = ['queued', 'fetching', 'generating', 'generatingSection', 'awaitingReview', 'approved', 'creating', 'creatingCount', 'done', 'rejected', 'rejectedReason', 'failed', 'cancelled'] as const;
+export type SummaryKey = (typeof SUMMARY_KEYS)[number];
+
+type Summary = Pick<MacroJobView, 'summary' | 'summaryKey' | 'summaryParams'>;
+const say = (summaryKey: SummaryKey, summary: string, summaryParams: Record<string, string | number> = {}): Summary => ({ summary, summaryKey, summaryParams });
+
+function summarise(s: JobStatusResponse, counts: MacroJobView['counts'], rejectionReason: string | null): Summary {
   const p = s.progress;
   switch (s.state) {
     case 'queued':
-      return 'Waiting for the Spec2Tickets backend to start on this page.';
+      return say('queued', 'Waiting for the Spec2Tickets backend to start on this page.');
     case 'fetching':
-      return 'Reading the page from Confluence.';
+      return say('fetching', 'Reading the page from Confluence.');
     case 'generating': {
       const section = num(p.section);
       const sections = num(p.sections);
-      return section && sections ? `Drafting the breakdown: section ${section} of ${sections}.` : 'Drafting the breakdown.';
+      return section && sections ? say('generatingSection', `Drafting the breakdown: section ${section} of ${sections}.`, { section, sections }) : say('generating', 'Drafting the breakdown.');
     }
     case 'awaiting_review':
-      return `Draft ready (${countsText(counts)}). A reviewer approves it in Spec2Tickets before anything is created in Jira.`;
+      return say('awaitingReview', `Draft ready (${countsText(counts)}). A reviewer approves it in Spec2Tickets before anything is created in Jira.`, {
+        epics: counts?.epics ?? 0,
+        stories: counts?.stories ?? 0,
+        subtasks: counts?.subtasks ?? 0,
+      });
     case 'approved':
-      return 'Approved; Jira issues will be created shortly.';
+      return say('approved', 'Approved; Jira issues will be created shortly.');
     case 'creating': {
       const message = typeof p.message === 'string' ? p.message : null;
       const done = num(p.done);
       const total = num(p.total);
       const count = done !== null && total ? ` (${done} of ${total})` : '';
-      return `Creating Jira issues${count}.${message ? ` ${message}.` : ''}`.replace(/\.\.$/, '.');
+      const text = `Creating Jira issues${count}.${message ? ` ${message}.` : ''}`.replace(/\.\.$/, '.');
+      return done !== null && total ? say('creatingCount', text, { done, total }) : say('creating', text);
     }
     case 'done':
-      return `Created ${s.issues.length} Jira ${s.issues.length === 1 ? 'issue' : 'issues'}.`;
+      return say('done', `Created ${s.issues.length} Jira ${s.issues.length === 1 ? 'issue' : 'issues'}.`, { count: s.issues.length });
     case 'rejected':
       return rejectionReason
-        ? `The reviewer rejected this breakdown: “${rejectionReason}”. Nothing was created in Jira.`
-        : 'The reviewer rejected this breakdown; nothing was created in Jira.';
-    case 'failed':
-      return `The job failed: ${s.error?.message ?? 'no reason was given'}.`.replace(/\.\.$/, '.');
+        ? say('rejectedReason', `The reviewer rejected this breakdown: “${rejectionReason}”. Nothing was created in Jira.`, { reason: rejectionReason })
+        : say('rejected', 'The reviewer rejected this breakdown; nothing was created in Jira.');
+    case 'failed': {
+      const reason = s.error?.message ?? 'no reason was given';
+      return say('failed', `The job failed: ${reason}.`.replace(/\.\.$/, '.'), { reason: reason.replace(/\.$/, '') });
+    }
     case 'cancelled':
-      return 'The job was cancelled in Spec2Tickets; nothing more will be created.';
+      return say('cancelled', 'The job was cancelled in Spec2Tickets; nothing more will be created.');
     default:
       void (s.state satisfies never);
-      return '';
+      return say('failed', '', { reason: '' });
   }
 }
 
