@@ -91,3 +91,14 @@ describe('the Forge app builds with Forge’s bundler from a forge/-only install
     assert.equal(report?.results[0]?.ok, false, output);
   });
 });
+
+test('forge/ has its own lockfile, and every install script in it is a decision in forge/package.json allowScripts', () => {
+  const lock = JSON.parse(readFileSync(join(forgeDir, 'package-lock.json'), 'utf8')) as { packages: Record<string, { name?: string; hasInstallScript?: boolean }> };
+  const manifest = JSON.parse(readFileSync(join(forgeDir, 'package.json'), 'utf8')) as { allowScripts?: Record<string, unknown>; dependencies?: Record<string, string> };
+  assert.ok(lock.packages['node_modules/@forge/bundler'], 'Forge’s bundler is a devDependency of the app, pinned by its lockfile');
+  const withScripts = Object.entries(lock.packages)
+    .filter(([path, e]) => path !== '' && e.hasInstallScript)
+    .map(([path, e]) => e.name ?? path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length));
+  const missing = [...new Set(withScripts)].filter((n) => typeof manifest.allowScripts?.[n] !== 'boolean').sort();
+  assert.deepEqual(missing, [], `add these to forge/package.json allowScripts: ${missing.join(', ')}`);
+});
