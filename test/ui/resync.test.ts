@@ -86,6 +86,11 @@ test('the job page shows a re-sync as diffs and per-issue decisions, and approva
 
   await approveFromScreen(page);
   await app.waitForJob(second, (j) => j.state === 'done', 30_000);
+  // Afterwards the panel says what was done in Jira.
+  await page.reload();
+  await panel.getByRole('listitem', { name: `Update ${keys.fr2}` }).locator('.resync-status').filter({ hasText: 'Updated in Jira' }).waitFor();
+  await panel.getByRole('listitem', { name: `Mark ${keys.fr3}` }).locator('.resync-status').filter({ hasText: 'Marked in Jira' }).waitFor();
+  assert.equal(await panel.getByRole('button', { name: 'Accept update' }).count(), 0, 'nothing to decide once approved');
   const issue = app.fake.issues.find((i) => i.key === keys.fr2)!;
   assert.equal(issue.fields.summary, 'FR-2: Email and text message when the refund is paid');
   assert.equal(issue.fields.customfield_10016, points, 'the estimate was left out');

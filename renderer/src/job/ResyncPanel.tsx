@@ -47,7 +47,8 @@ function UpdateCard({ p, res, editable, busy, decide }: { p: UpdateProposal; res
     const edits = fields.has('summary') && summary.trim() && summary !== proposed ? { summary: summary.trim() } : undefined;
     decide(p.issueKey, { decision: 'accept', fields: [...fields], ...(edits ? { edits } : {}), ...(overwrite ? { overwriteJira: true } : {}) });
   };
-  const status = action?.action === 'update' ? `Will update ${action.fields.map((f) => FIELD_LABELS[f].toLowerCase()).join(', ')}` : action?.action === 'hold' ? 'Held: changed in Jira' : 'Declined';
+  const applied = res.steps.some((x) => x.issueKey === p.issueKey && x.step === 'edit' && x.state === 'done');
+  const status = applied ? 'Updated in Jira' : action?.action === 'update' ? `Will update ${action.fields.map((f) => FIELD_LABELS[f].toLowerCase()).join(', ')}` : action?.action === 'hold' ? 'Held: changed in Jira' : 'Declined';
   return (
     <li className="resync-card" data-issue={p.issueKey} aria-label={`Update ${p.issueKey}`}>
       <div className="panel-head">
@@ -130,7 +131,11 @@ function MarkCard({ m, res, editable, busy, decide }: { m: MarkProposal; res: Re
           {m.title}
         </h4>
         <span className="resync-status" data-action={action?.action ?? 'none'}>
-          {action?.action === 'mark' ? `Will label spec-removed and comment${res.removedTransition ? `, then move to ${res.removedTransition}` : ''}` : 'Declined'}
+          {res.steps.some((x) => x.issueKey === m.issueKey && x.step === 'label' && x.state === 'done')
+            ? 'Marked in Jira'
+            : action?.action === 'mark'
+              ? `Will label spec-removed and comment${res.removedTransition ? `, then move to ${res.removedTransition}` : ''}`
+              : 'Declined'}
         </span>
       </div>
       {m.changedInJira && <Drift drift={m.changedInJira} />}
