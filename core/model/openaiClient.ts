@@ -176,7 +176,16 @@ const ChatCompletionSchema = z.object({
       }).passthrough(),
     )
     .min(1),
-  usage: z.object({ prompt_tokens: z.number().int().nonnegative(), completion_tokens: z.number().int().nonnegative() }).passthrough().nullable().optional(),
+  usage: z
+    .object({
+      prompt_tokens: z.number().int().nonnegative(),
+      completion_tokens: z.number().int().nonnegative(),
+      // vLLM (with prefix caching) and llama-server report the prompt tokens served from their cache.
+      prompt_tokens_details: z.object({ cached_tokens: z.number().int().nonnegative().nullable().optional() }).passthrough().nullable().optional(),
+    })
+    .passthrough()
+    .nullable()
+    .optional(),
 }).passthrough();
 
 const OllamaChatSchema = z.object({
@@ -347,6 +356,8 @@ export class OpenAiModelClient implements ModelClient {
   private readonly slots: Semaphore;
   private readonly doFetch: typeof fetch;
   private readonly tokenCache = new Map<string, number>();
+  /** Slot numbers of requests in flight (for figures: which of the parallel requests served a call). */
+  private readonly freeSlots: number[];
   private tokenizer: boolean;
 
   private constructor(
@@ -358,6 +369,7 @@ export class OpenAiModelClient implements ModelClient {
     this.model = config.model;
     this.parallelism = Math.max(1, Math.floor(config.maxParallel ?? DEFAULTS.maxParallel));
     this.slots = new Semaphore(this.parallelism);
+    this.freeSlots = Array.from({ length: this.parallelism }, (_, i) => i);
     this.doFetch = config.fetch ?? fetch;
     this.tokenizer = server.tokenizer;
   }
@@ -414,12 +426,16 @@ export class OpenAiModelClient implements ModelClient {
     } catch {
       return aborted();
     }
+    const slot = this.freeSlots.shift() ?? 0;
     try {
       const maxRetries = this.config.maxRetries ?? DEFAULTS.maxRetries;
       for (let attempt = 0; ; attempt++) {
         if (request.signal?.aborted) return aborted();
         const r = await this.attempt(request, started);
-        if (r.kind === 'done') return r.result;
+        if (r.kind === 'done') {
+          request.onTokens?.(r.result.tokensOut);
+          return { ...r.result, slot };
+        }
         if (r.kind === 'aborted') return aborted();
         if (attempt >= maxRetries) {
           throw new InferenceServerError('overloaded', `The inference server at ${this.root.origin} is overloaded (HTTP ${r.status} ${attempt + 1} times in a row${r.message ? `: ${r.message}` : ''}); try again later, lower the parallel requests setting, or add capacity.`, r.status);
@@ -434,6 +450,7 @@ export class OpenAiModelClient implements ModelClient {
         }
       }
     } finally {
+      this.freeSlots.push(slot);
       release();
     }
   }
@@ -508,7 +525,7 @@ export class OpenAiModelClient implements ModelClient {
     }
     let content: string;
     let finish: string | undefined;
-    let usage: { in: number; out: number } | undefined;
+    let usage: { in: number; out: number; cached?: number } | undefined;
     if (this.server.kind === 'ollama') {
       const p = OllamaChatSchema.safeParse(json);
       if (!p.success) throw new InferenceServerError('bad_answer', `The Ollama server at ${this.root.origin} answered in an unexpected shape (${p.error.issues[0]?.path.join('.') ?? ''}: ${p.error.issues[0]?.message ?? ''}).`);
@@ -521,7 +538,8 @@ export class OpenAiModelClient implements ModelClient {
       const choice = p.data.choices[0]!;
       content = choice.message.content ?? '';
       finish = choice.finish_reason ?? undefined;
-      usage = p.data.usage ? { in: p.data.usage.prompt_tokens, out: p.data.usage.completion_tokens } : undefined;
+      const cached = p.data.usage?.prompt_tokens_details?.cached_tokens;
+      usage = p.data.usage ? { in: p.data.usage.prompt_tokens, out: p.data.usage.completion_tokens, ...(typeof cached === 'number' ? { cached } : {}) } : undefined;
     }
     const stopReason: CompletionResult['stopReason'] = finish === 'length' ? 'maxTokens' : 'stop';
     if (stopReason === 'stop') {
@@ -548,6 +566,7 @@ export class OpenAiModelClient implements ModelClient {
         tokensIn: usage?.in ?? estimateTokens(request.messages.map((m) => m.content).join('\n')),
         tokensOut: usage?.out ?? estimateTokens(content),
         ms: performance.now() - started,
+        ...(usage?.cached !== undefined ? { reusedTokens: usage.cached } : {}),
       },
     };
   }

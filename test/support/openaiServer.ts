@@ -8,8 +8,9 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { getLlama, LlamaChatSession, LlamaLogLevel } from 'node-llama-cpp';
-import type { ChatHistoryItem, GbnfJsonSchema, Llama, LlamaContext, LlamaContextSequence, LlamaModel } from 'node-llama-cpp';
+import { getLlama, LlamaChatSession, LlamaLogLevel, TokenBias } from 'node-llama-cpp';
+import type { ChatHistoryItem, GbnfJsonSchema, Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
+import type { CompletionRequest } from '../../core/model/modelClient.ts';
 import { tinyQwenPath } from './tinyQwen.ts';
 
 export type ServerFlavor = 'llama-server' | 'vllm' | 'ollama';
@@ -26,6 +27,12 @@ export interface OpenAiTestServerOptions {
   /** Requests generated at once (context sequences); more wait for a free one. */
   sequences?: number;
   threads?: number;
+  /**
+   * The answer a request must get, forced token by token through a logit bias (as the embedded
+   * client's steering does), so the real runtime does the work a trained model agreeing with it
+   * would cause. The request is rebuilt from the HTTP body (messages, schema, limits, sampling).
+   */
+  steer?: (request: CompletionRequest) => string | undefined;
 }
 
 export interface InjectedFailure {
@@ -156,9 +163,23 @@ export async function startOpenAiTestServer(options: OpenAiTestServerOptions = {
     maxTokens: number;
     temperature: number;
     seed?: number;
+    repeatPenalty?: number;
+    purpose?: string;
   }
 
-  const generate = async (g: Generation, signal: AbortSignal): Promise<{ text: string; finish: 'stop' | 'length'; promptTokens: number; completionTokens: number }> => {
+  /** A per-token bias that makes greedy sampling write `answer` and then end the turn. */
+  const steering = (answer: string): (() => TokenBias) => {
+    const target: Token[] = [...model.tokenize(answer), ...(model.tokens.eos !== null ? [model.tokens.eos] : [])];
+    let at = 0;
+    return () => {
+      const bias = new TokenBias(model.tokenizer);
+      const next = target[Math.min(at, target.length - 1)]!;
+      at++;
+      return bias.set(next, { logit: 1e4 });
+    };
+  };
+
+  const generate = async (g: Generation, signal: AbortSignal): Promise<{ text: string; finish: 'stop' | 'length'; promptTokens: number; completionTokens: number; cachedTokens?: number }> => {
     const seq = await acquire(signal);
     stats.started++;
     stats.active++;
@@ -179,6 +200,13 @@ export async function startOpenAiTestServer(options: OpenAiTestServerOptions = {
       const grammar = g.schema ? await loaded.llama.createGrammarForJsonSchema(g.schema as Parameters<Llama['createGrammarForJsonSchema']>[0]) : undefined;
       const inBefore = seq.tokenMeter.usedInputTokens;
       const outBefore = seq.tokenMeter.usedOutputTokens;
+      const steered = options.steer?.({
+        messages: g.messages.map((m) => ({ role: m.role as 'system' | 'user' | 'assistant', content: m.content })),
+        schema: (g.schema ?? {}) as Record<string, unknown>,
+        maxTokens: g.maxTokens,
+        ...(g.purpose ? { purpose: g.purpose } : {}),
+        sampling: { temperature: g.temperature, ...(g.seed !== undefined ? { seed: g.seed } : {}), ...(g.repeatPenalty !== undefined ? { repeatPenalty: g.repeatPenalty } : {}) },
+      });
       let r: Awaited<ReturnType<LlamaChatSession['promptWithMeta']>>;
       try {
         r = await session.promptWithMeta(last?.content ?? '', {
@@ -188,6 +216,8 @@ export async function startOpenAiTestServer(options: OpenAiTestServerOptions = {
           temperature: g.temperature,
           ...(g.seed !== undefined ? { seed: g.seed } : {}),
           ...(grammar ? { grammar } : {}),
+          ...(g.repeatPenalty !== undefined && g.repeatPenalty > 1 ? { repeatPenalty: { penalty: g.repeatPenalty, lastTokens: 64 } } : {}),
+          ...(steered !== undefined ? { tokenBias: steering(steered) } : {}),
         });
       } catch (err) {
         if (signal.aborted) stats.disconnected++;
@@ -201,7 +231,7 @@ export async function startOpenAiTestServer(options: OpenAiTestServerOptions = {
       const output = seq.tokenMeter.usedOutputTokens - outBefore;
       const reused = Math.max(0, seq.nextTokenIndex - input - output);
       stats.completed++;
-      return { text: r.responseText, finish: r.stopReason === 'maxTokens' ? 'length' : 'stop', promptTokens: reused + input, completionTokens: output };
+      return { text: r.responseText, finish: r.stopReason === 'maxTokens' ? 'length' : 'stop', promptTokens: reused + input, completionTokens: output, cachedTokens: reused };
     } finally {
       session.dispose({ disposeSequence: false });
       stats.active--;
@@ -274,14 +304,27 @@ export async function startOpenAiTestServer(options: OpenAiTestServerOptions = {
       throw new HttpFailure(400, { error: { code: 400, message: 'the request exceeds the available context size, try increasing it', type: 'exceed_context_size_error', n_prompt_tokens: promptTokens, n_ctx: contextSize } });
     }
     if (!(await applyFaults(signal))) return undefined;
-    const out = await generate({ messages, schema, maxTokens, temperature: Number(body.temperature ?? 0), seed: typeof body.seed === 'number' ? body.seed : undefined }, signal);
+    const penalty = Number(body.repeat_penalty ?? body.repetition_penalty ?? NaN);
+    const name = (rf as { json_schema?: { name?: unknown } } | undefined)?.json_schema?.name;
+    const out = await generate(
+      {
+        messages,
+        schema,
+        maxTokens,
+        temperature: Number(body.temperature ?? 0),
+        seed: typeof body.seed === 'number' ? body.seed : undefined,
+        ...(Number.isFinite(penalty) ? { repeatPenalty: penalty } : {}),
+        ...(typeof name === 'string' ? { purpose: name } : {}),
+      },
+      signal,
+    );
     return {
       id: `chatcmpl-${stats.requests}`,
       object: 'chat.completion',
       created: Math.floor(Date.now() / 1000),
       model: modelName,
       choices: [{ index: 0, message: { role: 'assistant', content: out.text }, finish_reason: out.finish }],
-      usage: { prompt_tokens: out.promptTokens, completion_tokens: out.completionTokens, total_tokens: out.promptTokens + out.completionTokens },
+      usage: { prompt_tokens: out.promptTokens, completion_tokens: out.completionTokens, total_tokens: out.promptTokens + out.completionTokens, prompt_tokens_details: { cached_tokens: out.cachedTokens ?? 0 } },
     };
   };
 
