@@ -14,7 +14,9 @@ function summaryLines(report: BreakdownReport): string[] {
     `Items: ${counts.epics} epics, ${counts.stories} stories, ${counts.subtasks} sub-tasks`,
     coverage.requirementBlocks === 0
       ? 'Coverage: the page has no requirement blocks (no ids, modal verbs, user stories, scenarios or open tasks), so there is nothing to cite'
-      : `Coverage: ${coverage.covered} of ${coverage.requirementBlocks} requirement blocks cited (${percent(coverage.ratio)})`,
+      : `Coverage: ${coverage.covered} of ${coverage.requirementBlocks} requirement blocks cited (${percent(coverage.ratio)})${
+          coverage.successCriteria.total > 0 ? `; success criteria: ${coverage.successCriteria.traced} of ${coverage.successCriteria.total} traced` : ''
+        }`,
     `Findings: ${n('error')} errors, ${n('warning')} warnings, ${n('info')} info — ${report.ok ? 'OK' : 'NOT OK (fix the errors before creating issues)'}`,
   ];
 }
@@ -45,6 +47,7 @@ export function renderBreakdownText(breakdown: Breakdown): string {
   for (const w of breakdown.warnings) lines.push(`! ${w}`);
   for (const e of breakdown.epics) {
     lines.push('', `${e.id}  ${e.title}  (${itemMeta(e)})`);
+    for (const c of e.acceptanceCriteria) lines.push(`      ✓ ${c}`);
     for (const s of e.stories) {
       lines.push(`  ${s.id}  ${s.title}  (${itemMeta(s)})`);
       for (const c of s.acceptanceCriteria) lines.push(`        ✓ ${c}`);
@@ -66,6 +69,11 @@ export function renderBreakdownMarkdown(breakdown: Breakdown, report: BreakdownR
   for (const e of breakdown.epics) {
     out.push(`## ${e.id} ${md(e.title)}`, '');
     if (e.description) out.push(md(e.description), '');
+    if (e.acceptanceCriteria.length > 0) {
+      out.push('**Acceptance criteria**', '');
+      for (const c of e.acceptanceCriteria) out.push(`- [ ] ${md(c)}`);
+      out.push('');
+    }
     for (const s of e.stories) {
       out.push(`### ${s.id} ${md(s.title)}`, '', `*${md(itemMeta(s))}*`, '');
       if (s.description) out.push(md(s.description), '');

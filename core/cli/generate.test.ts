@@ -69,7 +69,7 @@ describe('spec2tickets generate (real CLI process)', { concurrency: 2 }, () => {
     const r = await cli(['generate', join(dir, 'payments.xml')]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^E1 {2}Refunds/m);
-    assert.match(r.stdout, /^ {2}S1\.1 {2}FR-1: The system must refund a card payment within 5 days/m);
+    assert.match(r.stdout, /^ {2}S1\.1 {2}FR-1: Refund a card payment within 5 days/m);
     assert.match(r.stdout, /^ {4}T1\.\d\.1 {2}Ask finance about fees/m);
     assert.match(r.stdout, /^E2 {2}Receipts/m);
     assert.match(r.stdout, /Coverage: 4 of 4 requirement blocks cited \(100\.0%\)/);
@@ -92,7 +92,7 @@ describe('spec2tickets generate (real CLI process)', { concurrency: 2 }, () => {
     const r = await cli(['generate', join(dir, 'reports.md'), '--markdown']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^# Reports$/m);
-    assert.match(r.stdout, /^### S1\.1 FR-10: The system must export the ledger as CSV$/m);
+    assert.match(r.stdout, /^### S1\.1 FR-10: Export the ledger as CSV$/m);
   });
 
   test('binary garbage, a missing file and an empty page exit with 2 and a message, without a stack trace', async () => {

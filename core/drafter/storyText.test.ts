@@ -76,6 +76,7 @@ describe('story text from a requirement', () => {
       'A developer on a team can see their username in the branch name.',
     );
     assert.equal(derivedCriterion(block('As a returning shopper, I want my default card preselected so that I pay faster.', { tags: ['userStory'] })), undefined);
+    assert.equal(derivedCriterion(block('As a customer, I want a receipt by email, so that I can claim expenses.', { tags: ['userStory'] })), undefined);
   });
 
   test('verbs joined by "and" agree with the subject', () => {

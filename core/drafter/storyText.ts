@@ -302,7 +302,7 @@ export function derivedCriterion(block: SpecBlock): string | undefined {
   const form = block.tags.includes('userStory') ? parseStoryForm(body) : undefined;
   if (form) {
     // Only an action goal reads as "<role> can <goal>": "I want my card preselected" does not.
-    if (form.language !== 'en' || !form.role || !form.goal || !/\bI\s+(?:want|need|would like|wish)\s+to\s|\bI\s+(?:can|should be able to)\s/i.test(body)) return undefined;
+    if (form.language !== 'en' || !form.role || !form.goal || !/^as\s+[^,]+?,?\s+I\s+(?:(?:want|need|would like|wish)\s+to|can|should be able to)\s/i.test(body.trim())) return undefined;
     const role = /^(a|an|the)\s/i.test(form.role) ? form.role : `${/^[aeiou]/i.test(form.role) ? 'an' : 'a'} ${form.role}`;
     let goal = form.goal.replace(/^(?:to\s+)?be able to\s+/i, '').replace(/[.!]+$/, '');
     for (const [re, to] of PRONOUNS) goal = goal.replace(re, to);
