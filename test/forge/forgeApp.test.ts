@@ -357,6 +357,19 @@ describe('Forge app against the real backend', () => {
     assert.equal(seen.canRequest, false);
   });
 
+  test('a user who has not yet allowed the app to act as them gets Forge’s consent prompt, not an error message', async () => {
+    const { content } = loadCorpusPage('user-stories-onboarding');
+    h.fake.addPage({ id: '7007', title: 'Consent', storage: content, version: 1 });
+    confluencePage('7007', 1, ['new-user-3']);
+    rt.confluence.notConsented.add('new-user-3');
+    try {
+      await assert.rejects(macro('7007', 'new-user-3')<RequestAnswer>('requestBreakdown', {}), (err: Error) => err.name === 'NEEDS_AUTHENTICATION_ERR');
+    } finally {
+      rt.confluence.notConsented.delete('new-user-3');
+    }
+    expectOk(await macro('7007', 'new-user-3')<RequestAnswer>('requestBreakdown', {}));
+  });
+
   test('a rejected breakdown shows the reviewer’s reason on the macro', async () => {
     const { content } = loadCorpusPage('user-stories-onboarding');
     h.fake.addPage({ id: '6006', title: 'To be rejected', storage: content, version: 1 });

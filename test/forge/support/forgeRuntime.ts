@@ -34,7 +34,7 @@ export interface ForgeRuntimeStandIn {
   /** Makes every storage request fail with this HTTP status (null: storage works). */
   failStorageWith: number | null;
   /** Confluence as the stand-in knows it: pages with their version and editors, and the admins. */
-  confluence: { pages: Map<string, { version: number; editors: Set<string>; readers: Set<string> | null }>; admins: Set<string> };
+  confluence: { pages: Map<string, { version: number; editors: Set<string>; readers: Set<string> | null }>; admins: Set<string>; notConsented: Set<string> };
   /** Every Confluence request, with the user it was made as. */
   confluenceCalls: { path: string; accountId: string | null }[];
   /** Answers to v2 calls that break Confluence's OpenAPI document (the app's requests included). */
@@ -73,7 +73,7 @@ export function installForgeRuntime(): ForgeRuntimeStandIn {
     secrets: new Map(),
     calls: [],
     failStorageWith: null,
-    confluence: { pages: new Map(), admins: new Set() },
+    confluence: { pages: new Map(), admins: new Set(), notConsented: new Set() },
     confluenceCalls: [],
     confluenceViolations: [],
     egress: [],
@@ -110,7 +110,7 @@ export function installForgeRuntime(): ForgeRuntimeStandIn {
       const res = confluenceAsUser(rt, path);
       const url = new URL(path, 'https://site.invalid');
       // The v2 calls are held to Atlassian's document; the v1 current-user call is not in it.
-      if (url.pathname.startsWith('/wiki/api/v2/')) {
+      if (url.pathname.startsWith('/wiki/api/v2/') && !res.headers.has('forge-proxy-error')) {
         const body = (await res.clone().json()) as unknown;
         rt.confluenceViolations.push(...contract().check({ method: 'GET', path: url.pathname, query: url.searchParams, requestBody: init?.body === undefined ? undefined : (JSON.parse(init.body) as unknown), status: res.status, responseBody: body }));
       }
@@ -147,6 +147,8 @@ function confluenceAsUser(rt: ForgeRuntimeStandIn, path: string): Response {
   const user = currentAccount;
   rt.confluenceCalls.push({ path, accountId: user });
   if (user === null) return json(401, { code: 401, message: 'Unauthorized; the user is not logged in' });
+  // A user who has not allowed the app to act as them: Forge's proxy says so in a header.
+  if (rt.confluence.notConsented.has(user)) return new Response(JSON.stringify({ message: 'Authentication required' }), { status: 401, headers: { 'forge-proxy-error': 'NEEDS_AUTHENTICATION_ERR' } });
   const url = new URL(path, 'https://site.invalid');
   if (url.pathname === '/wiki/rest/api/user/current') {
     const ops = url.searchParams.get('expand')?.split(',').includes('operations')
