@@ -45,12 +45,22 @@ if (electron.ok && display && desktopSource) {
   }
 }
 
+// Electron loads native modules from dist/app/node_modules (staged and rebuilt for its ABI by
+// npm run stage:desktop); with Node's builds it would crash at the first database access.
+let nativeProblem;
 if (electron.ok && display && desktopEntry) {
+  const { checkAddonTree, electronAbi } = await import('./native-abi.mjs');
+  const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).devDependencies.electron;
+  const { problems } = checkAddonTree(join(root, 'dist', 'app', 'node_modules'), { abi: electronAbi(version, root), runtime: `Electron ${version}` });
+  if (problems.length) nativeProblem = `the desktop app's native modules are not built for Electron (${problems[0]}; run "npm run stage:desktop")`;
+}
+
+if (electron.ok && display && desktopEntry && !nativeProblem) {
   const child = spawn(electron.bin, [root, ...process.argv.slice(2)], { stdio: 'inherit' });
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 } else {
-  const why = !electron.ok ? electron.why : !display ? 'no display (DISPLAY/WAYLAND_DISPLAY unset)' : 'the desktop app is not built (npm run build:desktop)';
+  const why = !electron.ok ? electron.why : !display ? 'no display (DISPLAY/WAYLAND_DISPLAY unset)' : nativeProblem ?? 'the desktop app is not built (npm run build:desktop)';
   console.log(`Starting headless: ${why}; running "spec2tickets serve" (open the admin URL below in a browser).`);
   const { tsImport } = await import('tsx/esm/api');
   const { Command } = await import('commander');
