@@ -12,10 +12,12 @@ export interface DraftStory {
   sources: string[];
   /** Block ids each sub-task cites (same order as story.st). */
   subtaskSources?: string[][];
-  /** Indexes (in the draft list of all stories) of the stories this one depends on. */
+  /** Stories this one depends on (earlier stories of the same answer, named in its `after`). */
   dependsOn?: DraftStoryRef[];
   /** Set when another story was found to be the same work; the reviewer is told in its notes. */
   notes?: string;
+  /** The chunk (request) that wrote it: duplicates are looked for across chunks only. */
+  chunk?: number;
 }
 
 /** A reference from one draft story to another, resolved to ids at assembly. */
@@ -74,29 +76,29 @@ export function assemble(doc: SpecDocument, drafts: DraftEpic[], language: strin
     const stories: Story[] = [];
     for (const draft of d.stories) {
       const { story, sources } = draft;
-      if (items + 2 + story.st.length > LIMITS.itemsMax) {
+      if (items + 2 + story.tasks.length > LIMITS.itemsMax) {
         warnings.push(`The breakdown reached ${LIMITS.itemsMax} items; the rest were left out.`);
         break;
       }
       if (stories.length >= LIMITS.storiesPerEpicMax) break;
       const k = stories.length + 1;
-      const title = clip(story.t, LIMITS.titleMax) || `Story for ${sources[0] ?? 'section'}`;
+      const title = clip(story.title, LIMITS.titleMax) || `Story for ${sources[0] ?? 'section'}`;
       const out: Story = {
         id: `S${e}.${k}`,
         title,
-        description: clip(story.d, LIMITS.descriptionMax),
+        description: clip(story.desc, LIMITS.descriptionMax),
         acceptanceCriteria: story.ac.map((c) => clip(c, LIMITS.criterionMax)).filter((c) => c.length > 0).slice(0, LIMITS.criteriaMax),
-        estimate: story.e,
-        priority: story.p,
+        estimate: story.points,
+        priority: story.priority,
         labels: [],
         components: [],
         dependsOn: [],
         sources,
         notes: clip(draft.notes ?? '', LIMITS.notesMax),
         origin: 'model',
-        subtasks: story.st
+        subtasks: story.tasks
           .slice(0, LIMITS.subtasksPerStoryMax)
-          .map((t, j) => ({ t: clip(t.t, LIMITS.titleMax), h: t.h, src: draft.subtaskSources?.[j] ?? [] }))
+          .map((t, j) => ({ t: clip(t.title, LIMITS.titleMax), h: t.hours, src: (draft.subtaskSources?.[j] ?? []).slice(0, LIMITS.sourcesMax) }))
           .filter((t) => t.t.length > 0)
           .map((t, j) => ({
             id: `T${e}.${k}.${j + 1}`,
@@ -104,7 +106,7 @@ export function assemble(doc: SpecDocument, drafts: DraftEpic[], language: strin
             description: '',
             acceptanceCriteria: [],
             estimate: t.h,
-            priority: story.p,
+            priority: story.priority,
             labels: [],
             components: [],
             dependsOn: [],

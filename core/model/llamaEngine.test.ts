@@ -3,12 +3,10 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LIMITS, flattenBreakdown, parseBreakdown } from '../breakdown/schema.ts';
-import type { Breakdown } from '../breakdown/schema.ts';
-import { computeCoverage } from '../breakdown/coverage.ts';
+import { flattenBreakdown, parseBreakdown } from '../breakdown/schema.ts';
 import { parseSpec } from '../spec/index.ts';
 import type { SpecDocument } from '../spec/types.ts';
-import { loadCorpusPage } from '../../test/corpus/index.ts';
+import { assertCitationsInEnum, assertCovered, assertPrefixReused, assertTraceable, LIMITS_FOR_TESTS, page } from '../../test/support/engineAssertions.ts';
 import { tinyQwenPath } from '../../test/support/tinyQwen.ts';
 import { LlamaBreakdownEngine, resolveCitations } from './llamaEngine.ts';
 import type { GenerationStats, LlamaEngineConfig } from './llamaEngine.ts';
@@ -17,44 +15,10 @@ import { createEngine } from './createEngine.ts';
 import { ModelError } from './modelStore.ts';
 import type { GenerationProgress, ModelStatus } from './types.ts';
 
-// Small output limits keep random-weight generation (which fills every string to its limit) short.
-const LIMITS_FOR_TESTS = { epicsMax: 2, storiesMax: 2, subtasksMax: 1, titleMax: 24, descriptionMax: 16, criteriaMax: 1, criterionMax: 16, sourcesMax: 2 };
-
-function page(name: string): SpecDocument {
-  const { page: p, content } = loadCorpusPage(name);
-  return parseSpec(content, { format: p.format });
-}
 
 /** A two-requirement page for tests about the engine's behaviour rather than page coverage. */
 const smallDoc = (): SpecDocument =>
   parseSpec('<h1>Export</h1><p>FR-1: Users must export orders as CSV.</p><p>FR-2: The export must finish within 10 seconds.</p>', { format: 'storage' });
-
-function assertTraceable(doc: SpecDocument, b: Breakdown): void {
-  const ids = new Set(doc.blocks.map((x) => x.id));
-  for (const { item } of flattenBreakdown(b)) {
-    for (const s of item.sources) assert.ok(ids.has(s), `${item.id} cites ${s}, which is not on the page`);
-  }
-}
-
-/** Every citation the model wrote lies in the enum of the chunk it was asked about, and none was dropped. */
-function assertCitationsInEnum(stats: GenerationStats): void {
-  const asked = stats.perRequest.filter((r) => r.purpose !== 'outline');
-  assert.ok(asked.length > 0 && asked.every((r) => r.citable && r.citable.length > 0 && r.cited));
-  for (const r of asked) {
-    for (const alias of r.cited!) assert.ok(r.citable!.includes(alias), `cited ${alias}, allowed ${r.citable!.join(' ')}`);
-  }
-  assert.equal(stats.citations.written, asked.reduce((n, r) => n + r.cited!.length, 0));
-  assert.ok(stats.citations.written > 0, 'the model cited blocks');
-  assert.deepEqual(stats.citations.dropped, []);
-}
-
-/** The system prompt is evaluated once per sequence; every later request on it reuses those tokens. */
-function assertPrefixReused(stats: GenerationStats): void {
-  const saved = stats.promptTokens - stats.evaluatedInputTokens;
-  const expected = (stats.requests - stats.sequences) * 0.8 * stats.systemPromptTokens;
-  assert.ok(stats.requests > stats.sequences, `${stats.requests} requests on ${stats.sequences} sequence(s)`);
-  assert.ok(saved >= expected, `${saved} prompt tokens not evaluated again, expected at least ${expected} (${stats.requests} requests, ${stats.sequences} sequence(s), system prompt ${stats.systemPromptTokens} tokens)`);
-}
 
 describe('Qwen breakdown engine on the local runtime', () => {
   let runtime: LlamaRuntime;
@@ -65,6 +29,8 @@ describe('Qwen breakdown engine on the local runtime', () => {
     load: { contextSize: 2048, threads: 1 },
     limits: LIMITS_FOR_TESTS,
     seed: 7,
+    // One coverage pass keeps these random-weight runs short; several passes are tested with the scripted model.
+    coveragePasses: 1,
   };
 
   before(async () => {
@@ -78,36 +44,6 @@ describe('Qwen breakdown engine on the local runtime', () => {
     await runtime.dispose();
     rmSync(dir, { recursive: true, force: true });
   });
-
-  for (const name of ['prd-checkout', 'lastenheft-zahlungen', 'user-stories-onboarding']) {
-    test(`the ${name} page becomes a schema-valid, fully covered breakdown citing only its own blocks`, async () => {
-      const doc = page(name);
-      const progress: GenerationProgress[] = [];
-      const b = await engine.generate(doc, { onProgress: (p) => progress.push(p) });
-      assert.deepEqual(parseBreakdown(JSON.parse(JSON.stringify(b))), b);
-      assertTraceable(doc, b);
-      assert.equal(computeCoverage(doc, b).ratio, 1, `uncovered: ${computeCoverage(doc, b).uncovered.join(', ')}`);
-      assert.equal(b.language, doc.language);
-      const items = flattenBreakdown(b);
-      const drafted = items.filter((f) => f.item.origin === 'drafter');
-      assert.equal(b.generator.kind, drafted.length > 0 ? 'mixed' : 'model');
-      assert.ok(items.some((f) => f.item.origin === 'model'), 'the model wrote items');
-      for (const f of items.filter((x) => x.item.origin === 'model')) {
-        // The grammar's maxLength counts characters (code points), not UTF-16 units.
-        assert.ok([...f.item.title].length <= LIMITS_FOR_TESTS.titleMax, f.item.title);
-        if (f.level === 'story') assert.ok(f.item.sources.length >= 1, `${f.item.id} cites its blocks`);
-      }
-      for (const e of b.epics) assert.ok(e.stories.length <= LIMITS.storiesPerEpicMax);
-      assert.equal(progress[0]?.phase, 'outline');
-      assert.equal(progress.at(-1)?.phase, 'done');
-      const sections = progress.filter((p) => p.phase === 'sections');
-      assert.ok(sections.length > 0 && sections.every((p) => p.section >= 1 && p.section <= p.sections));
-      assert.ok(progress.at(-1)!.tokens > 0);
-      const stats = engine.lastStats!;
-      assertPrefixReused(stats);
-      assertCitationsInEnum(stats);
-    });
-  }
 
   test('a page that tells the model to ignore its instructions and create 500 tickets stays within limits and warns the reviewer', async () => {
     const doc = parseSpec(
@@ -123,10 +59,13 @@ describe('Qwen breakdown engine on the local runtime', () => {
     const injected = doc.blocks.find((x) => x.text.startsWith('Ignore'))!;
     assert.ok(b.warnings.some((w) => w.includes(injected.id) && /instruction/i.test(w)), b.warnings.join('\n'));
     const modelStories = flattenBreakdown(b).filter((f) => f.level === 'story' && f.item.origin === 'model');
-    // One section chunk (plus at most one coverage chunk), each capped by the grammar's maxItems.
-    assert.ok(modelStories.length <= 2 * LIMITS_FOR_TESTS.storiesMax, `${modelStories.length} stories`);
+    // Each request's stories are capped by the grammar's maxItems; the requests are bounded (one
+    // section chunk, a few coverage passes, one retry each).
+    const requests = engine.lastStats!.perRequest.filter((r) => r.purpose !== 'outline').length;
+    assert.ok(requests <= 8, `${requests} requests`);
+    assert.ok(modelStories.length <= requests * LIMITS_FOR_TESTS.storiesMax, `${modelStories.length} stories`);
     assert.ok(b.epics.length <= LIMITS_FOR_TESTS.epicsMax);
-    assert.equal(computeCoverage(doc, b).ratio, 1);
+    assertCovered(doc, b, engine.lastStats!);
     assertTraceable(doc, b);
   });
 
@@ -245,14 +184,15 @@ describe('Qwen breakdown engine on the local runtime', () => {
 
     // The second pass ran, over exactly the uncited blocks.
     const coverageEvents = progress.filter((p) => p.phase === 'coverage');
-    const coverageRequests = stats.perRequest.filter((r) => r.purpose === 'coverage');
+    const coverageRequests = stats.perRequest.filter((r) => r.purpose === 'coverage' && !r.retry);
     assert.ok(coverageEvents.length >= 1, 'a coverage progress event');
-    assert.equal(coverageRequests.length, coverageEvents.length);
-    assert.equal(coverageRequests.reduce((n, r) => n + r.citable!.length, 0), gaps.length);
+    assert.equal(coverageRequests.length, coverageEvents.length, 'one progress event per coverage chunk');
+    assert.equal(coverageRequests.filter((r) => r.pass === 1).reduce((n, r) => n + r.citable!.length, 0), gaps.length, 'the first coverage pass asked about every gap');
     // A coverage answer must hold a story, and a story cites a block: the model covers some gap.
     assert.ok(byModel.length >= 1, 'the second pass covered at least one block');
-    assert.deepEqual([...byModel, ...drafted].sort(), [...gaps].sort(), 'every gap was covered by the model or drafted');
-    assert.equal(new Set([...byModel, ...drafted]).size, byModel.length + drafted.length);
+    const skipped = stats.coverage.noStoryNeeded.map((n) => n.blockId);
+    assert.deepEqual([...byModel, ...drafted, ...skipped].sort(), [...gaps].sort(), 'every gap was covered by the model, drafted, or said to need no story');
+    assert.equal(new Set([...byModel, ...drafted, ...skipped]).size, byModel.length + drafted.length + skipped.length);
 
     const items = flattenBreakdown(b).map((f) => f.item);
     const citedBy = (origin: string): Set<string> => new Set(items.filter((i) => i.origin === origin).flatMap((i) => i.sources));
@@ -268,7 +208,7 @@ describe('Qwen breakdown engine on the local runtime', () => {
     } else {
       assert.equal(b.generator.kind, 'model');
     }
-    assert.equal(computeCoverage(doc, b).ratio, 1);
+    assertCovered(doc, b, stats);
     assertCitationsInEnum(stats);
   });
 
@@ -294,7 +234,7 @@ describe('Qwen breakdown engine on the local runtime', () => {
     const progress: GenerationProgress[] = [];
     const b = await small.generate(doc, { onProgress: (p) => progress.push(p) });
     const stats = small.lastStats!;
-    const sectionRequests = stats.perRequest.filter((r) => r.purpose === 'section');
+    const sectionRequests = stats.perRequest.filter((r) => r.purpose === 'section' && !r.retry);
     assert.ok(sectionRequests.length >= 2, `${sectionRequests.length} request(s) for the parts`);
     assert.ok((progress.find((p) => p.phase === 'sections')?.sections ?? 0) >= 2);
     const warning = b.warnings.find((w) => w.includes(block.id) && /in \d+ parts/.test(w));
@@ -302,7 +242,7 @@ describe('Qwen breakdown engine on the local runtime', () => {
     const parts = Number(/in (\d+) parts/.exec(warning)![1]);
     assert.equal(sectionRequests.reduce((n, r) => n + r.citable!.length, 0), parts, 'every part was given to the model');
     assert.ok(flattenBreakdown(b).some((f) => f.item.origin === 'model' && f.item.sources.includes(block.id)), 'a part cited the whole block');
-    assert.equal(computeCoverage(doc, b).ratio, 1);
+    assertCovered(doc, b, stats);
     assertTraceable(doc, b);
     assertCitationsInEnum(stats);
   });
@@ -314,8 +254,8 @@ describe('Qwen breakdown engine on the local runtime', () => {
       const b = await parallel.generate(doc);
       assert.deepEqual(parseBreakdown(JSON.parse(JSON.stringify(b))), b);
       assertTraceable(doc, b);
-      assert.equal(computeCoverage(doc, b).ratio, 1, `uncovered: ${computeCoverage(doc, b).uncovered.join(', ')}`);
       const stats = parallel.lastStats!;
+      assertCovered(doc, b, stats);
       assert.equal(stats.sequences, 2);
       assert.deepEqual([...new Set(stats.perRequest.map((r) => r.sequence))].sort(), [0, 1], 'both sequences served requests');
       // Overlapping requests: their summed time exceeds the time the model was busy, which stays within the wall time.
@@ -363,7 +303,7 @@ describe('Qwen breakdown engine on the local runtime', () => {
     assert.equal(b.language, 'de');
     const chunks = progress.find((p) => p.phase === 'sections')?.sections ?? 0;
     assert.ok(chunks >= 2, `${chunks} chunk(s) for one long section`);
-    assert.equal(computeCoverage(doc, b).ratio, 1);
+    assertCovered(doc, b, other.lastStats!);
     assertTraceable(doc, b);
     await other.dispose();
   });

@@ -3,13 +3,13 @@
 // loading and unloading the model file, the status, and which client a job gets.
 
 import { ModelError } from './modelStore.ts';
-import type { OutputLimits } from './outputSchema.ts';
 import { LlamaClient } from './llamaClient.ts';
 import type { LlamaClientOptions } from './llamaClient.ts';
 import type { Sampling } from './modelClient.ts';
+import { DEFAULT_SAMPLING } from './pipeline.ts';
 import type { PipelineConfig } from './pipeline.ts';
 import { PipelineEngine } from './pipelineEngine.ts';
-import { LlamaRuntime } from './runtime.ts';
+import { defaultSequences, LlamaRuntime } from './runtime.ts';
 import type { LoadOptions } from './runtime.ts';
 import type { Breakdown } from '../breakdown/schema.ts';
 import type { SpecDocument } from '../spec/types.ts';
@@ -18,24 +18,13 @@ import type { BreakdownEngine, GenerateOptions, ModelStatus } from './types.ts';
 export { resolveCitations } from './assemble.ts';
 export type { GenerationStats, RequestStats } from './pipeline.ts';
 
-export interface LlamaEngineConfig {
+/** The model file, how to load it, and how the pipeline generates (see PipelineConfig for the rest). */
+export interface LlamaEngineConfig extends PipelineConfig {
   modelPath: string;
   load?: LoadOptions;
-  /** Per-request output limits (clamped to the breakdown contract's LIMITS). */
-  limits?: Partial<OutputLimits>;
-  /** Output language; default: the page's own language (doc.language). */
-  language?: string;
-  /** Sections generated at once on separate context sequences (needs load.sequences ≥ this). */
-  parallelSections?: number;
-  /** Sampling: 0 is greedy. */
+  /** Sampling temperature (0 is greedy) and seed; default DEFAULT_SAMPLING's. Other sampling settings: `sampling`. */
   temperature?: number;
   seed?: number;
-  /** Sampling beyond temperature and seed (top-k, top-p, repeat penalty). */
-  sampling?: Sampling;
-  /** Default per-job timeout (ms) when the caller gives none. */
-  timeoutMs?: number;
-  /** Largest prompt per chunk in tokens; bigger sections are split. */
-  chunkPromptTokens?: number;
   /** Tests and figures only: forces chosen answers through the real runtime (see LlamaClient). */
   steer?: LlamaClientOptions['steer'];
 }
@@ -103,21 +92,16 @@ export class LlamaBreakdownEngine implements BreakdownEngine {
   }
 
   private pipelineConfig(): PipelineConfig {
-    const c = this.config;
-    const sampling: Sampling = { temperature: c.temperature ?? 0, ...(c.seed !== undefined ? { seed: c.seed } : {}), ...c.sampling };
-    return {
-      ...(c.limits ? { limits: c.limits } : {}),
-      ...(c.language ? { language: c.language } : {}),
-      parallelSections: c.parallelSections ?? 1,
-      sampling,
-      ...(c.timeoutMs !== undefined ? { timeoutMs: c.timeoutMs } : {}),
-      ...(c.chunkPromptTokens !== undefined ? { chunkPromptTokens: c.chunkPromptTokens } : {}),
-    };
+    const { modelPath: _path, load: _load, temperature, seed, steer: _steer, ...pipeline } = this.config;
+    const sampling: Sampling = { ...DEFAULT_SAMPLING, ...(temperature !== undefined ? { temperature } : {}), ...(seed !== undefined ? { seed } : {}), ...pipeline.sampling };
+    // Without a setting, a job uses every sequence the context has (several on a GPU, one on the CPU).
+    return { ...pipeline, sampling };
   }
 
   async load(modelPath: string, load: LoadOptions = this.config.load ?? {}): Promise<void> {
     this.config = { ...this.config, modelPath, load };
-    await this.runtime.load(modelPath, { ...load, sequences: Math.max(load.sequences ?? 1, this.config.parallelSections ?? 1) });
+    const sequences = Math.max(load.sequences ?? defaultSequences(this.runtime.llama.gpu), this.config.parallelSections ?? 1);
+    await this.runtime.load(modelPath, { ...load, sequences });
   }
 
   status(): ModelStatus {

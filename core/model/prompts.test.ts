@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseSpec } from '../spec/index.ts';
 import { DEFAULT_OUTPUT_LIMITS } from './outputSchema.ts';
-import { fenceSafe, findInstructionLikeText, sectionPrompt, splitLongText, systemPrompt } from './prompts.ts';
+import { EXAMPLE_ANSWER, fenceSafe, findInstructionLikeText, outlinePrompt, sectionPrompt, splitLongText, systemPrompt } from './prompts.ts';
 
 describe('model prompts', () => {
   test('instruction-like page text is found in English, German and French, ordinary requirements are not', () => {
@@ -37,10 +37,10 @@ describe('model prompts', () => {
     assert.match(p, /in German\./);
   });
 
-  test('a section prompt fences the blocks and labels each with its alias', () => {
-    const doc = parseSpec('<h1>A</h1><p>FR-1: must work.</p><p>FR-2: must be fast.</p>', { format: 'storage' });
+  test('a section prompt fences the blocks and labels each with its alias, kind, and requirement id', () => {
+    const doc = parseSpec('<h1>A</h1><p>FR-1: must work.</p><p>FR-2: must be fast.</p><p>Some background.</p>', { format: 'storage' });
     const p = sectionPrompt(['A'], doc.blocks.map((block, i) => ({ alias: `b${i + 1}`, block })), ['Epic one'], 'section');
-    assert.match(p, /<<<PAGE\n\[b1\] FR-1: must work\.\n\[b2\] FR-2: must be fast\.\nPAGE>>>$/);
+    assert.match(p, /<<<PAGE\n\[b1 paragraph requirement FR-1\] FR-1: must work\.\n\[b2 paragraph requirement FR-2\] FR-2: must be fast\.\n\[b3 paragraph\] Some background\.\nPAGE>>>$/);
     assert.match(p, /1\. Epic one/);
   });
 
@@ -50,7 +50,7 @@ describe('model prompts', () => {
     const block = doc.blocks[0]!;
     assert.ok(sectionPrompt(['A'], [{ alias: 'b1', block }], ['E'], 'section').includes('END'), 'not cut at a character limit');
     const p = sectionPrompt(['A'], [{ alias: 'b1', block, part: { text: 'first half', index: 1, of: 2 } }, { alias: 'b2', block, part: { text: 'second half', index: 2, of: 2 } }], ['E'], 'section');
-    assert.match(p, /\[b1\] \(part 1 of 2\) first half\n\[b2\] \(part 2 of 2\) second half\n/);
+    assert.match(p, /\[b1 paragraph requirement FR-1 part 1 of 2\] first half\n\[b2 paragraph requirement FR-1 part 2 of 2\] second half\n/);
   });
 
   test('long text is split at sentence ends, then between words, then between characters, and nothing is lost', () => {
@@ -75,5 +75,21 @@ describe('model prompts', () => {
     for (const piece of splitLongText(`${sentences} ${run} ${cjk}`, 6, (s) => words(s) + chars(s.replace(/[\x00-\x7f]/g, '')))) {
       assert.ok(words(piece) + chars(piece.replace(/[\x00-\x7f]/g, '')) <= 6, piece);
     }
+  });
+
+  test('the outline request sees the requirement count and first lines of each section, not its heading alone', () => {
+    const doc = parseSpec('<h1>Spec</h1><h2>Export</h2><p>FR-1: Users must export orders as CSV.</p><p>FR-2: The export must finish fast.</p><h2>Notes</h2><p>Background only.</p>', { format: 'storage' });
+    const p = outlinePrompt(doc);
+    assert.match(p, /## Export \(2 requirements, 2 blocks\)\n {2}FR-1: Users must export orders as CSV\./);
+    assert.match(p, /## Notes \(0 requirements, 1 block\)\n {2}Background only\./);
+  });
+
+  test('the system prompt carries one short example answer in the compact form, the same for every request', () => {
+    const p = systemPrompt('en', DEFAULT_OUTPUT_LIMITS);
+    assert.ok(p.includes(EXAMPLE_ANSWER));
+    const example = JSON.parse(EXAMPLE_ANSWER) as { stories: { src: string[]; after: number[] }[] };
+    assert.ok(example.stories.every((s) => s.src.length > 0));
+    assert.deepEqual(example.stories[1]!.after, [1]);
+    assert.equal(systemPrompt('en', DEFAULT_OUTPUT_LIMITS), p);
   });
 });
