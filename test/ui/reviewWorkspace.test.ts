@@ -178,6 +178,30 @@ describe('review workspace in Chromium', () => {
     assert.equal(await page.getByText(/Restored your unsaved edits/).count(), 0, 'a discarded draft does not come back');
   });
 
+  test('a session that expires mid-edit keeps the draft and says how to get back in; the printed address brings the edit back', async () => {
+    const job = await refundsJob();
+    await open(job.jobId, job.title);
+    const s2 = citing(job.breakdown, job.block('FR-2'));
+    await row(s2).click();
+    await page.getByLabel('Title', { exact: true }).fill('Partial refunds by support, typed before the session ended');
+    // The backend no longer knows this browser (as after a restart): the next request is refused.
+    await page.context().clearCookies();
+    await page.keyboard.press('Control+s');
+    const screen = page.getByRole('alert').filter({ has: page.getByRole('heading', { name: 'Your session has expired' }) });
+    await screen.waitFor();
+    assert.match(await screen.innerText(), /kept in this browser/);
+    assert.match(await screen.innerText(), /Open the admin URL printed by the backend/);
+
+    await page.goto(app.backend.adminUrl);
+    await page.getByRole('heading', { name: 'Review queue' }).waitFor();
+    await open(job.jobId, job.title);
+    await page.getByRole('status').filter({ hasText: /Restored your unsaved edits/ }).waitFor();
+    await row(s2).click();
+    assert.equal(await page.getByLabel('Title', { exact: true }).inputValue(), 'Partial refunds by support, typed before the session ended');
+    await page.keyboard.press('Control+s');
+    await page.getByText('Saved as version 2.').waitFor();
+  });
+
   test('approving with an uncovered requirement lists it and needs "approve anyway"; the decision is in the audit log', async () => {
     const job = await refundsJob();
     const b3 = job.block('FR-3');
