@@ -26,7 +26,8 @@ const templatePage = `
 <ol><li><strong>Given</strong> Git config has user.name, <strong>When</strong> a template contains {username}, <strong>Then</strong> the username is normalised</li></ol>
 <h3>Edge Cases</h3>
 <ul><li>What happens when the username contains characters not allowed in branch names?<ul><li>System MUST sanitize the username</li></ul></li>
-<li>What happens when Git has no user name configured?</li></ul>
+<li>What happens when Git has no user name configured?</li>
+<li>What happens when the template is empty? → Fall back to the default template</li></ul>
 <h2>Requirements <em>(mandatory)</em></h2>
 <h3>Functional Requirements</h3>
 <ul>
@@ -92,6 +93,8 @@ describe('pages in the user-story template', () => {
     const open = flat.find((i) => i.title === 'Handle the case when Git has no user name configured')!;
     assert.deepEqual(open.acceptanceCriteria, []);
     assert.match(open.notes, /without an answer; decide the expected behaviour/);
+    const inline = flat.find((i) => i.title === 'Handle the case when the template is empty')!;
+    assert.deepEqual(inline.acceptanceCriteria, ['When the template is empty, fall back to the default template.']);
     const fr4 = flat.find((i) => i.title.startsWith('FR-004'))!;
     assert.deepEqual(fr4.acceptanceCriteria, ['Templates are stored as plain text.']);
     assert.notEqual(NO_CRITERION_NOTE, '');

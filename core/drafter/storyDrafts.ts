@@ -9,7 +9,7 @@ import { PRIORITIES } from '../breakdown/schema.ts';
 import { isRequirementBlock } from '../spec/types.ts';
 import type { SpecBlock, SpecSection } from '../spec/types.ts';
 import type { EpicGroup } from './epicGroups.ts';
-import { clip, clipBlock, clipCriterion, clipPhrase, derivedCriterion, edgeCaseSituation, fullTextOf, estimateFor, firstSentence, labelled, priorityFor, statementRewrite, titleFor, wordCount } from './storyText.ts';
+import { clip, clipBlock, clipCriterion, clipPhrase, derivedCriterion, edgeCaseParts, edgeCaseSituation, fullTextOf, estimateFor, firstSentence, labelled, priorityFor, statementRewrite, titleFor, wordCount } from './storyText.ts';
 
 export const DRAFT_LABEL = 'spec2tickets';
 
@@ -224,8 +224,13 @@ export function criteriaOf(m: Member, ctx: Pick<RenderContext, 'scenarios'>): { 
   const statement = labelled(lead).body;
   const subItems = m.extra.filter((x) => x.startsWith('- ') && !x.startsWith('- [')).map((x) => x.slice(2).trim());
   const situation = lead.tags.includes('edgeCase') ? edgeCaseSituation(statement) : undefined;
+  const parts = lead.tags.includes('edgeCase') ? edgeCaseParts(statement) : undefined;
+  if (parts?.answer && !situation) {
+    // "How are failures handled? → Logged and retried": the answer is the expected behaviour.
+    return { criteria: [clipCriterion(sentence(`${parts.question} ${parts.answer}`))] };
+  }
   if (situation) {
-    const answers = [...m.criteria, ...subItems];
+    const answers = [...(parts?.answer ? [parts.answer] : []), ...m.criteria, ...subItems];
     if (answers.length === 0) {
       return { criteria: [], note: `The page asks what happens when ${situation}, without an answer; decide the expected behaviour and add it as a criterion.` };
     }

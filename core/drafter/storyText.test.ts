@@ -52,9 +52,12 @@ describe('story text from a requirement', () => {
     assert.equal(clipPhrase('The bridge MUST derive the title via a first-match ladder over the page title and its headings', 60), 'The bridge MUST derive the title via a first-match ladder');
   });
 
-  test('an edge case asked as a question is titled by the situation it names', () => {
+  test('an edge case asked as a question is titled by the situation it names, without its inline answer', () => {
     const q = block('What happens when the settings file contains syntax errors?', { kind: 'listItem', tags: ['edgeCase'] });
     assert.equal(titleFor(q), 'Handle the case when the settings file contains syntax errors');
+    const answered = block('What happens when the user interrupts the loop (Ctrl+C)? → Gracefully stop, preserve progress file', { kind: 'listItem', tags: ['edgeCase'] });
+    assert.equal(titleFor(answered), 'Handle the case when the user interrupts the loop');
+    assert.equal(titleFor(block('How are git command failures handled in rollback tests?', { kind: 'listItem', tags: ['edgeCase'] })), 'How are git command failures handled in rollback tests');
   });
 
   test('criteria are derived in the third person, with plural subjects and "be able to"', () => {

@@ -195,13 +195,26 @@ export function imperativeOf(sentence: string): string | undefined {
   return capitalise(rest);
 }
 
-const QUESTION_LEAD = /^(?:what\s+(?:happens|should\s+happen|occurs|if)|how\s+(?:does|do|is|are|should|will)\s+(?:the\s+)?(?:system|\w+)\s+(?:handle|behave|react|respond)?|how\s+(?:is|are)|what\s+is\s+the\s+behaviou?r)\s*(?:when|if|to|for|with)?\s*/i;
+const QUESTION_LEAD = /^(?:what\s+(?:happens|should\s+happen|occurs)|what\s+is\s+the\s+behaviou?r)\s+(?:when|if|after|with|on)\s+|^what\s+if\s+/i;
+const HANDLE_LEAD = /^how\s+(?:does|do|will|should)\s+(?:the\s+)?(?:system|application|app|service|tool|cli)\s+handle\s+/i;
+
+/** An edge case written "Question? → Answer" (or "Question? (Answer)"): the two parts, else undefined. */
+export function edgeCaseParts(text: string): { question: string; answer?: string } | undefined {
+  const t = text.replace(/\s+/g, ' ').trim();
+  const q = t.indexOf('?');
+  if (q < 0) return undefined;
+  const question = t.slice(0, q + 1).trim();
+  const after = t.slice(q + 1).trim().replace(/^(?:→|->|=>|[-–—:])\s*/u, '').replace(/^\((.*)\)$/u, '$1').trim();
+  return after ? { question, answer: after } : { question };
+}
 
 /** An edge case asked as a question ("What happens when X?") → its situation ("X"), else undefined. */
 export function edgeCaseSituation(text: string): string | undefined {
-  const t = stripBrackets(text.replace(/\s+/g, ' ').trim());
-  if (!/\?\s*$/.test(t) || !QUESTION_LEAD.test(t)) return undefined;
-  const situation = t.replace(QUESTION_LEAD, '').replace(/\?+\s*$/, '').trim();
+  const parts = edgeCaseParts(text);
+  if (!parts) return undefined;
+  const t = stripBrackets(parts.question);
+  if (!QUESTION_LEAD.test(t) && !HANDLE_LEAD.test(t)) return undefined;
+  const situation = t.replace(QUESTION_LEAD, '').replace(HANDLE_LEAD, '').replace(/\?+\s*$/, '').trim();
   return situation.length >= 3 ? situation : undefined;
 }
 
@@ -222,7 +235,9 @@ export function titleFor(block: SpecBlock, storyHeading?: string): string {
       core = stripBrackets(`As ${/^(a|an|the)\s/i.test(role) ? '' : /^[aeiou]/i.test(role) ? 'an ' : 'a '}${role}, I ${want} ${/^to\s/i.test(form.goal) || !/want|need|would like|wish/i.test(want) ? '' : 'to '}${form.goal}`).replace(/\s*,?\s+(so that|so|in order to)\s.*$/i, '');
     }
   } else if (block.tags.includes('edgeCase') && edgeCaseSituation(body)) {
-    core = `Handle the case when ${edgeCaseSituation(body)!}`;
+    core = HANDLE_LEAD.test(body) ? `Handle ${edgeCaseSituation(body)!}` : `Handle the case when ${edgeCaseSituation(body)!}`;
+  } else if (block.tags.includes('edgeCase') && edgeCaseParts(body)) {
+    core = stripBrackets(edgeCaseParts(body)!.question).replace(/\?+$/, '');
     if (label) return clipPhrase(`${label}: ${lowerFirst(core)}`, ADVISED_TITLE_MAX);
   } else {
     const sentence = stripBrackets(keySentence(block, body)).replace(/[.;:!]+$/u, '');
