@@ -17,7 +17,7 @@ import { ModelError } from './modelStore.ts';
 import { clientConfig, EngineChoiceFile, EngineConfigError } from './engineConfig.ts';
 import type { EngineKind, RemoteEngineSettings } from './engineConfig.ts';
 import type { LlamaBreakdownEngine, LlamaEngineConfig } from './llamaEngine.ts';
-import type { OpenAiModelClient, ServerKind, ServerTestReport } from './openaiClient.ts';
+import type { HostPrivacy, OpenAiModelClient, ServerKind, ServerTestReport } from './openaiClient.ts';
 import type { PipelineConfig } from './pipeline.ts';
 import type { PipelineEngine } from './pipelineEngine.ts';
 import type { HardwareInfo, LlamaRuntime } from './runtime.ts';
@@ -55,7 +55,7 @@ export interface EngineView {
   /** The model file in use when the embedded engine is. */
   embedded: { name: string; path: string } | null;
   /** The remote server as configured (also while another engine is in use), never its API key. */
-  remote: (RemoteEngineSettings & { apiKeySet: boolean; connected: boolean; serverKind: RemoteEngineSettings['serverKind']; detected?: ServerKind; contextTokens?: number }) | null;
+  remote: (RemoteEngineSettings & { apiKeySet: boolean; connected: boolean; serverKind: RemoteEngineSettings['serverKind']; detected?: ServerKind; contextTokens?: number; privacy?: HostPrivacy }) | null;
   /** The configuration fixes the engine; changes on the Models page are refused. */
   pinned: boolean;
 }
@@ -309,7 +309,11 @@ export class SwitchableEngine implements BreakdownEngine {
   /** The engine as the admin sees it (no instanceof checks needed by callers). */
   async viewWithKey(): Promise<EngineView> {
     const view = this.view();
-    if (view.remote) view.remote.apiKeySet = Boolean(await this.options.secrets?.get('inferenceApiKey'));
+    if (view.remote) {
+      view.remote.apiKeySet = Boolean(await this.options.secrets?.get('inferenceApiKey'));
+      const { hostPrivacy } = await import('./openaiClient.ts');
+      view.remote.privacy = await hostPrivacy(view.remote.baseUrl).catch(() => undefined);
+    }
     return view;
   }
 

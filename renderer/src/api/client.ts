@@ -18,6 +18,10 @@ import type {
   DeleteResponse,
   DownloadRequestBody,
   DownloadResponse,
+  EngineResponse,
+  EngineTestBody,
+  EngineTestResponse,
+  EngineUpdateBody,
   HardwareResponse,
   ImportResponse,
   InstalledResponse,
@@ -174,6 +178,15 @@ export class ApiClient {
   }
   cancelDownload() {
     return this.call<DownloadResponse>('DELETE', '/model/download');
+  }
+  engine() {
+    return this.call<EngineResponse>('GET', '/model/engine');
+  }
+  setEngine(update: EngineUpdateBody) {
+    return this.call<EngineResponse>('PUT', '/model/engine', update);
+  }
+  testEngine(body: EngineTestBody) {
+    return this.call<EngineTestResponse>('POST', '/model/engine/test', body);
   }
   importModel(path: string) {
     return this.call<ImportResponse>('POST', '/model/import', { path });

@@ -1,6 +1,8 @@
-// The Models page: this machine's hardware, the live model status (download and load progress from
-// the event stream), the catalogue with the model suggested for this machine, the models in the data
-// folder with Load and Delete, Import from a path, and Unload (back to the drafter).
+// The Models page: the engine in use (the drafter, the model on this machine, or an inference
+// server, see EnginePanel), this machine's hardware, the live model status (download and load
+// progress from the event stream), the catalogue with the model suggested for this machine, the
+// models in the data folder with Load and Delete, Import from a path, and Unload (back to the
+// drafter). The status shows one current state: a download that ended is not shown as running.
 // Nothing is downloaded unless the admin clicks Download.
 
 import { useCallback, useEffect, useRef, useState } from 'react';
@@ -9,6 +11,7 @@ import type { ModelStatus } from '../../../core/model/types.ts';
 import type { CatalogueResponse, DownloadView, HardwareResponse, InstalledResponse } from '../../../core/server/modelApi.ts';
 import { ErrorBanner } from '../app/ErrorBanner.tsx';
 import { describeModel } from '../app/ModelBadge.tsx';
+import { EnginePanel } from './EnginePanel.tsx';
 
 const gb = (bytes: number): string => `${(bytes / 1e9).toFixed(1)} GB`;
 const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
@@ -63,12 +66,21 @@ export function ModelsPage({ api, pushed }: { api: ApiClient; pushed: ModelStatu
     void api.catalogue().then((r) => (r.ok ? setCatalogue(r.data) : setError(r)));
   }, [api, refresh]);
 
-  const status = pushed ?? initial;
+  // A 'downloading' status pushed before the download ended is stale once the download view says it
+  // ended: the engine's own status (read again on refresh) is the current one.
+  const status = pushed?.state === 'downloading' && download && download.state !== 'running' ? initial : (pushed ?? initial);
   // A download or load finishing changes the folder or the model in use: list again.
   const phase = status?.state;
   useEffect(() => {
     if (phase === 'ready' || phase === 'absent' || phase === 'error') void refresh();
   }, [phase, refresh]);
+  // While a download runs its view is read again, so its end (done, failed) shows even without a status change.
+  const running = download?.state === 'running';
+  useEffect(() => {
+    if (!running) return undefined;
+    const timer = setInterval(() => void refresh(), 1000);
+    return () => clearInterval(timer);
+  }, [running, refresh]);
 
   const run = async <T,>(fn: () => Promise<ApiResult<T>>, done: (data: T) => string) => {
     setBusy(true);
@@ -103,9 +115,9 @@ export function ModelsPage({ api, pushed }: { api: ApiClient; pushed: ModelStatu
             </span>
           </p>
         )}
-        {status?.state === 'downloading' && <Progress label={`Downloading ${status.model}`} percent={status.percent} />}
+        {status?.state === 'downloading' && running && <Progress label={`Downloading ${status.model}`} percent={status.percent} />}
         {status?.state === 'loading' && <Progress label={`Loading ${status.model}`} percent={status.percent} />}
-        {status?.state === 'downloading' && (
+        {status?.state === 'downloading' && running && (
           <p className="small muted">
             {status.bytesPerSecond ? `${mib(status.bytesPerSecond)}/s` : ''} {status.etaSeconds ? `· about ${Math.ceil(status.etaSeconds / 60)} min left` : ''}
           </p>
@@ -127,6 +139,8 @@ export function ModelsPage({ api, pushed }: { api: ApiClient; pushed: ModelStatu
           </button>
         )}
       </div>
+
+      <EnginePanel api={api} onChanged={refresh} statusKey={`${status?.state ?? ''}:${status && 'model' in status ? status.model : ''}`} />
 
       <div className="panel">
         <h2>This machine</h2>
