@@ -82,6 +82,10 @@ describe('story text from a requirement', () => {
     assert.equal(derivedCriterion(block('As a customer, I want a receipt by email, so that I can claim expenses.', { tags: ['userStory'] })), undefined);
   });
 
+  test('a leading condition stays in front of the rewritten statement', () => {
+    assert.equal(derivedCriterion(block('In fast mode, the system MUST skip the architecture review.')), 'In fast mode, the system skips the architecture review.');
+  });
+
   test('verbs joined by "and" agree with the subject', () => {
     assert.equal(
       derivedCriterion(block('System MUST report the parsing error with file location and continue with default template.')),

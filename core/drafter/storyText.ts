@@ -277,6 +277,12 @@ function agreeCoordinatedVerbs(tail: string, plural: boolean): string {
 
 /** "The system must export X" → "The system exports X."; undefined when the sentence has no plain subject and modal. */
 export function statementRewrite(sentence: string): string | undefined {
+  // A leading condition ("In fast mode, the system must…") stays in front of the rewritten statement.
+  const lead = /^((?:in|when|if|for|on|after|before|during|once|unless|while|where|with)\b[^,;:]{1,80}),\s+(.+)$/i.exec(sentence.trim());
+  if (lead) {
+    const rest = statementRewrite(lead[2]!);
+    return rest ? `${lead[1]}, ${rest.charAt(0).toLocaleLowerCase()}${rest.slice(1)}` : undefined;
+  }
   const m = MODAL_RE.exec(sentence.replace(/[.;:!]+$/u, ''));
   // Only a plain subject ("The system", "Users") is rewritten; "Finance asked whether refunds should…" is not a requirement's subject.
   if (!m?.groups || /[,;:]|\b(whether|if|that|which|who|when|because|asked|said)\b/i.test(m.groups.subj!) || m.groups.subj!.split(' ').length > 8) return undefined;
