@@ -11,21 +11,36 @@ import { flattenBreakdown, parseBreakdown } from '../../core/breakdown/schema.ts
 import type { JobDetailResponse } from '../../core/server/admin.ts';
 import type { ResyncResponse } from '../../core/server/resyncRoutes.ts';
 import type { JobStatusResponse } from '../../core/server/publicApi.ts';
+import type { JobStatusView } from '../../core/server/jobView.ts';
 import { UPDATES_EXISTING } from '../../core/jobs/resync.ts';
 import { adfText } from '../../core/jira/updateIssues.ts';
 import { assertResyncEndState, FR1_EDITED_IN_JIRA, PAGE_ID, V1, V2, v1Keys } from './support/resyncScenario.ts';
 
+/** Waits on the admin listener (no rate limit), so a slow machine does not spend the API key's budget on polling. */
+async function waitForState(h: Harness, jobId: string, until: (state: string) => boolean, timeoutMs = 60_000): Promise<JobStatusView> {
+  const end = Date.now() + timeoutMs;
+  let last: JobStatusView | undefined;
+  while (Date.now() < end) {
+    last = ((await (await h.admin(`/api/jobs/${jobId}`)).json()) as JobDetailResponse).job;
+    if (until(last.state)) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`job ${jobId} did not reach the expected state; last: ${JSON.stringify(last)}`);
+}
+
 async function breakDown(h: Harness, requestedBy: string): Promise<string> {
-  const { jobId } = (await (await h.pub('/v1/jobs', { json: { pageId: PAGE_ID, siteUrl: h.fake.url, requestedBy } })).json()) as { jobId: string };
-  await h.poll(jobId, (j) => j.state === 'awaiting_review');
+  const res = await h.pub('/v1/jobs', { json: { pageId: PAGE_ID, siteUrl: h.fake.url, requestedBy } });
+  assert.ok(res.status === 202, `job not created: ${res.status} ${await res.clone().text()}`);
+  const { jobId } = (await res.json()) as { jobId: string };
+  await waitForState(h, jobId, (s) => s === 'awaiting_review');
   return jobId;
 }
 
 async function resyncWhenBuilt(h: Harness, jobId: string): Promise<ResyncResponse> {
-  for (let i = 0; i < 400; i++) {
+  for (const end = Date.now() + 60_000; Date.now() < end; ) {
     const r = (await (await h.admin(`/api/jobs/${jobId}/resync`)).json()) as ResyncResponse;
     if (r.builtAt) return r;
-    await new Promise((res) => setTimeout(res, 25));
+    await new Promise((res) => setTimeout(res, 50));
   }
   throw new Error('the re-sync plan was never built');
 }
@@ -36,10 +51,10 @@ test('a changed page updates the issue of a reworded requirement, marks the remo
   h.fake.addPage({ id: PAGE_ID, title: 'Payments', storage: V1, version: 1 });
 
   const first = await breakDown(h, 'first');
-  for (let i = 0; i < 400 && !(await h.backend.store.auditLog(first)).some((a) => a.action.startsWith('duplicates.')); i++) await new Promise((res) => setTimeout(res, 25));
+  for (const end = Date.now() + 60_000; Date.now() < end && !(await h.backend.store.auditLog(first)).some((a) => a.action.startsWith('duplicates.')); ) await new Promise((res) => setTimeout(res, 50));
   assert.equal(((await (await h.admin(`/api/jobs/${first}/resync`)).json()) as ResyncResponse).plan, null, 'a first breakdown has nothing to re-sync');
   await h.admin(`/api/jobs/${first}/approve`, { json: { by: 'lead' } });
-  assert.equal((await h.poll(first, (j) => j.state === 'done' || j.state === 'failed')).state, 'done');
+  assert.equal((await waitForState(h, first, (s) => s === 'done' || s === 'failed')).state, 'done');
   const keys = v1Keys(h.fake);
   const before = h.fake.issues.length;
 
@@ -108,7 +123,7 @@ test('a changed page updates the issue of a reworded requirement, marks the remo
   assert.deepEqual(afterEdit.plan!.updates[0]!.changes.find((c) => c.field === 'acceptanceCriteria')!.after, story.acceptanceCriteria);
 
   await h.admin(`/api/jobs/${second}/approve`, { json: { by: 'lead' } });
-  const done = await h.poll(second, (j) => j.state === 'done' || j.state === 'failed');
+  const done = await waitForState(h, second, (s) => s === 'done' || s === 'failed');
   assert.equal(done.state, 'done', JSON.stringify(done.error));
   assert.deepEqual([done.progress.updated, done.progress.marked], [1, 1]);
   assert.match(adfText(h.fake.issues.find((i) => i.key === keys.fr2)!.fields.description), /The text message names the refunded amount\./);
@@ -130,7 +145,7 @@ test('an update of an issue changed in Jira is held until the reviewer chooses t
   h.fake.addPage({ id: PAGE_ID, title: 'Payments', storage: V1, version: 1 });
   const first = await breakDown(h, 'first');
   await h.admin(`/api/jobs/${first}/approve`, { json: { by: 'lead' } });
-  await h.poll(first, (j) => j.state === 'done');
+  await waitForState(h, first, (s) => s === 'done');
   const keys = v1Keys(h.fake);
   h.fake.editIssue(keys.fr2, { summary: 'Refund email (wording agreed with legal)' });
   h.fake.addPage({ id: PAGE_ID, title: 'Payments', storage: V2, version: 2 });
@@ -152,7 +167,7 @@ test('an update of an issue changed in Jira is held until the reviewer chooses t
   const setting = await h.admin('/api/resync/settings', { method: 'PUT', json: { removedTransition: "Won't Do", by: 'admin' } });
   assert.deepEqual(await setting.json(), { removedTransition: "Won't Do" });
   await h.admin(`/api/jobs/${second}/approve`, { json: { by: 'lead' } });
-  const done = await h.poll(second, (j) => j.state === 'done' || j.state === 'failed');
+  const done = await waitForState(h, second, (s) => s === 'done' || s === 'failed');
   assert.equal(done.state, 'done', JSON.stringify(done.error));
   const issue = h.fake.issues.find((i) => i.key === keys.fr2)!;
   assert.equal(issue.fields.summary, 'Refund email (wording agreed with legal)', 'the summary the team wrote stays: only acceptance criteria were accepted');

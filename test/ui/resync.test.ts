@@ -16,18 +16,26 @@ test('the job page shows a re-sync as diffs and per-issue decisions, and approva
   const admin = (path: string, body: unknown) =>
     fetch(app.backend.adminBaseUrl + path, { method: 'POST', headers: { authorization: `Bearer ${app.backend.sessionToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
+  // Waits on the admin listener (no rate limit), so a slow machine does not spend the API key's budget on polling.
+  const waitFor = async (jobId: string, state: string, timeoutMs = 60_000) => {
+    const end = Date.now() + timeoutMs;
+    while ((await app.adminJson<{ job: { state: string } }>(`/api/jobs/${jobId}`)).job.state !== state) {
+      assert.ok(Date.now() < end, `job ${jobId} did not reach ${state}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
   app.fake.addPage({ id: PAGE_ID, title: 'Payments', storage: V1, version: 1 });
   const first = await app.createJob(PAGE_ID, 'dana@example.com');
-  await app.waitForJob(first, (j) => j.state === 'awaiting_review');
+  await waitFor(first, 'awaiting_review');
   await admin(`/api/jobs/${first}/approve`, { by: 'lead' });
-  await app.waitForJob(first, (j) => j.state === 'done');
+  await waitFor(first, 'done');
   const keys = v1Keys(app.fake);
   const points = app.fake.issues.find((i) => i.key === keys.fr2)!.fields.customfield_10016;
   app.fake.editIssue(keys.fr1, { summary: FR1_EDITED_IN_JIRA });
   app.fake.addPage({ id: PAGE_ID, title: 'Payments', storage: V2, version: 2 });
   const second = await app.createJob(PAGE_ID, 'dana@example.com');
-  await app.waitForJob(second, (j) => j.state === 'awaiting_review');
-  const deadline = Date.now() + 10_000;
+  await waitFor(second, 'awaiting_review');
+  const deadline = Date.now() + 60_000;
   while (!(await app.adminJson<ResyncResponse>(`/api/jobs/${second}/resync`)).builtAt) {
     assert.ok(Date.now() < deadline, 'the re-sync plan was not built');
     await new Promise((r) => setTimeout(r, 50));
@@ -85,7 +93,7 @@ test('the job page shows a re-sync as diffs and per-issue decisions, and approva
   assert.deepEqual(fr2Decision.edits, { summary: 'FR-2: Email and text message when the refund is paid' });
 
   await approveFromScreen(page);
-  await app.waitForJob(second, (j) => j.state === 'done', 30_000);
+  await waitFor(second, 'done');
   // Afterwards the panel says what was done in Jira.
   await page.reload();
   await panel.getByRole('listitem', { name: `Update ${keys.fr2}` }).locator('.resync-status').filter({ hasText: 'Updated in Jira' }).waitFor();
