@@ -138,24 +138,33 @@ function listFiles(dir, base = dir, out = []) {
 
 async function main(argv) {
   const appDir = resolve(arg(argv, '--app') ?? join(root, 'forge'));
-  // @forge/bundler checks require.main (the Forge CLI is a CommonJS program); an ES module entry has none.
-  if (!process.mainModule) process.mainModule = new Module(fileURLToPath(import.meta.url));
-  const { results, warnings } = await bundleForgeApp(appDir, arg(argv, '--only') ?? null);
-  if (results.length === 0) throw new Error(`No bundle named ${arg(argv, '--only')}: the bundles are "functions" and the manifest's UI Kit resource keys.`);
-  if (argv.includes('--json')) {
-    console.log(JSON.stringify({ appDir, results, warnings }, null, 2));
-  } else {
-    for (const r of results) {
-      if (r.ok) {
-        const main = r.files.filter((f) => /\.(c?js)$/.test(f.path) && !f.path.includes('__forge')).reduce((n, f) => n + f.bytes, 0);
-        console.log(`ok    ${r.name}  ${(r.ms / 1000).toFixed(1)} s  ${r.files.length} files, ${Math.round(main / 1024)} KiB of JavaScript  ${argv.includes('--keep') ? `(${r.outputDir})` : ''}`);
-      } else {
-        console.log(`FAIL  ${r.name}\n${r.error.replace(/^/gm, '      ')}`);
+  // The bundler writes into fresh temporary directories, failed builds included: keep them all in one
+  // place that is removed at the end (unless --keep).
+  const workDir = mkdtempSync(join(tmpdir(), 's2t-forge-bundle-'));
+  process.env.TMPDIR = workDir;
+  let failed = false;
+  try {
+    // @forge/bundler checks require.main (the Forge CLI is a CommonJS program); an ES module entry has none.
+    if (!process.mainModule) process.mainModule = new Module(fileURLToPath(import.meta.url));
+    const { results, warnings } = await bundleForgeApp(appDir, arg(argv, '--only') ?? null);
+    if (results.length === 0) throw new Error(`No bundle named ${arg(argv, '--only')}: the bundles are "functions" and the manifest's UI Kit resource keys.`);
+    if (argv.includes('--json')) {
+      console.log(JSON.stringify({ appDir, results, warnings }, null, 2));
+    } else {
+      for (const r of results) {
+        if (r.ok) {
+          const main = r.files.filter((f) => /\.(c?js)$/.test(f.path) && !f.path.includes('__forge')).reduce((n, f) => n + f.bytes, 0);
+          console.log(`ok    ${r.name}  ${(r.ms / 1000).toFixed(1)} s  ${r.files.length} files, ${Math.round(main / 1024)} KiB of JavaScript  ${argv.includes('--keep') ? `(${r.outputDir})` : ''}`);
+        } else {
+          console.log(`FAIL  ${r.name}\n${r.error.replace(/^/gm, '      ')}`);
+        }
       }
     }
+    failed = results.some((r) => !r.ok);
+  } finally {
+    if (!argv.includes('--keep')) rmSync(workDir, { recursive: true, force: true });
   }
-  if (!argv.includes('--keep')) for (const r of results) if (r.outputDir) rmSync(r.outputDir, { recursive: true, force: true });
-  if (results.some((r) => !r.ok)) process.exit(1);
+  if (failed) process.exit(1);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
