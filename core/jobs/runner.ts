@@ -44,6 +44,8 @@ export interface CreationOutcome {
 export interface PipelineSteps {
   fetchPage(job: JobRecord, signal: AbortSignal): Promise<FetchedPage>;
   parse(snapshot: { title: string; body: string }): SpecDocument;
+  /** The same parse off the event loop (a worker thread), used by the runner when given. */
+  parseOffThread?(snapshot: { title: string; body: string }): Promise<SpecDocument>;
   engine: BreakdownEngine;
   createIssues(args: {
     job: JobRecord;
@@ -221,7 +223,7 @@ export class JobRunner {
       let pageBlocks: ReadonlySet<string> | null = pageBlockIds ?? null;
       if (!pageBlocks) {
         const snapshot = await this.store.latestSnapshot(jobId);
-        if (snapshot?.body) pageBlocks = new Set(this.steps.parse({ title: snapshot.title, body: snapshot.body }).blocks.map((b) => b.id));
+        if (snapshot?.body) pageBlocks = new Set((await this.parsePage({ title: snapshot.title, body: snapshot.body })).blocks.map((b) => b.id));
       }
       history = await earlierIssuesOfPage(this.store, job, breakdown, pageBlocks);
     } catch (err) {
@@ -324,6 +326,11 @@ export class JobRunner {
     }
   }
 
+  /** Parses off the event loop when the pipeline can, so a 5 MB page does not pause both listeners. */
+  private async parsePage(snapshot: { title: string; body: string }): Promise<SpecDocument> {
+    return this.steps.parseOffThread ? this.steps.parseOffThread(snapshot) : this.steps.parse(snapshot);
+  }
+
   private async runGeneration(job: JobRecord): Promise<void> {
     const controller = new AbortController();
     this.controllers.set(job.id, controller);
@@ -361,7 +368,7 @@ export class JobRunner {
       let breakdown: Breakdown;
       let pageBlockIds: ReadonlySet<string>;
       try {
-        const doc = this.steps.parse({ title: snapshot.title, body: snapshot.body });
+        const doc = await this.parsePage({ title: snapshot.title, body: snapshot.body });
         pageBlockIds = new Set(doc.blocks.map((b) => b.id));
         const { language, timeoutMs } = await this.generationOptions();
         // The engine words its own timeout; this one also stops an engine that does not watch the clock.

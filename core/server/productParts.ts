@@ -6,6 +6,7 @@ import type { Config } from '../config/config.ts';
 import type { SettingsService } from '../config/settings.ts';
 import { checkBreakdown } from '../breakdown/checkBreakdown.ts';
 import { parseSpec } from '../spec/index.ts';
+import { PageParserThread } from '../spec/parseOffThread.ts';
 import { join } from 'node:path';
 import type { BreakdownEngine } from '../model/types.ts';
 import { MODEL_CATALOGUE } from '../model/catalogue.ts';
@@ -112,6 +113,7 @@ export function productParts(o: ProductPartsOptions = {}): (ctx: { settings: Set
       return s.site;
     };
     const parse = (snap: { title: string; body: string }) => parseSpec(snap.body, { format: 'storage', title: snap.title });
+    const parserThread = new PageParserThread(log);
     const resyncStore = resyncStoreOf(store);
     const resync = resyncStore
       ? resyncSteps({
@@ -127,6 +129,7 @@ export function productParts(o: ProductPartsOptions = {}): (ctx: { settings: Set
       steps: {
         engine,
         parse,
+        parseOffThread: (snap) => parserThread.parse(snap),
         ...(resync ? { resync } : {}),
         fetchPage: async (job, signal) => {
           const page = await fetchConfluencePage(await site(), job.pageId, { fetch: o.fetch, signal, version: job.pageVersion ?? undefined });

@@ -1,0 +1,141 @@
+// Page parsing on a worker thread, so a large or hostile page (up to 5 MB) never pauses the event
+// loop that serves both listeners: health checks, job status and the admin screens keep answering
+// while it is parsed. One worker, started on first use and ended after a minute idle; pages queue
+// in order. A worker that dies (out of memory on a hostile page) fails only the pages it held and
+// is replaced on the next parse. Where no worker can be started (a bundle without the thread's
+// module), pages are parsed on the calling thread, as before, and that is logged once.
+
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '../jobs/runner.ts';
+import { parseSpec } from './index.ts';
+import { SpecInputError, type SpecDocument } from './types.ts';
+import type { ParseReply, ParseRequest } from './parseThread.ts';
+
+const IDLE_MS = 60_000;
+
+interface Pending {
+  snapshot: { title: string; body: string };
+  resolve: (doc: SpecDocument) => void;
+  reject: (err: Error) => void;
+}
+
+export class PageParserThread {
+  private worker: Worker | undefined;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private idle: NodeJS.Timeout | undefined;
+  private unavailable = false;
+  /** Whether the current worker has answered once (its module loaded). */
+  private answered = false;
+
+  constructor(private readonly log?: Logger) {}
+
+  parse(snapshot: { title: string; body: string }): Promise<SpecDocument> {
+    const worker = this.unavailable ? undefined : this.start();
+    if (!worker) return Promise.resolve().then(() => parseHere(snapshot));
+    const id = this.nextId++;
+    if (this.idle) clearTimeout(this.idle);
+    this.idle = undefined;
+    worker.ref();
+    return new Promise<SpecDocument>((resolve, reject) => {
+      this.pending.set(id, { snapshot, resolve, reject });
+      worker.postMessage({ id, title: snapshot.title, body: snapshot.body } satisfies ParseRequest);
+    });
+  }
+
+  /** Ends the worker; pages still queued fail with a message saying so. */
+  async close(): Promise<void> {
+    if (this.idle) clearTimeout(this.idle);
+    const worker = this.worker;
+    this.worker = undefined;
+    this.failAll('the backend is stopping');
+    await worker?.terminate();
+  }
+
+  private start(): Worker | undefined {
+    if (this.worker) return this.worker;
+    let worker: Worker;
+    try {
+      worker = new Worker(bootstrap(), { eval: true, name: 'spec2tickets page parser' });
+    } catch (err) {
+      this.fallBack(err);
+      return undefined;
+    }
+    this.worker = worker;
+    this.answered = false;
+    worker.on('message', (reply: ParseReply) => {
+      this.answered = true;
+      this.answer(reply);
+    });
+    worker.on('error', (err) => {
+      if (this.answered) {
+        this.log?.error('the page parser thread failed', { message: err.message });
+        return;
+      }
+      // It never got going (its module could not load): parse here from now on, the queued pages too.
+      this.fallBack(err);
+      for (const [id, p] of this.pending) {
+        this.pending.delete(id);
+        try {
+          p.resolve(parseHere(p.snapshot));
+        } catch (e) {
+          p.reject(e as Error);
+        }
+      }
+    });
+    worker.on('exit', (code) => {
+      if (this.worker === worker) this.worker = undefined;
+      if (code !== 0 || this.pending.size > 0) this.failAll(`the page parser thread stopped (exit code ${code}); the page may be too large or too deeply nested to read`);
+    });
+    return worker;
+  }
+
+  private answer(reply: ParseReply): void {
+    const p = this.pending.get(reply.id);
+    if (!p) return;
+    this.pending.delete(reply.id);
+    if (reply.ok) p.resolve(reply.doc);
+    else p.reject(reply.error.input ? new SpecInputError(reply.error.code, reply.error.message) : new Error(reply.error.message));
+    if (this.pending.size === 0 && this.worker) {
+      const worker = this.worker;
+      worker.unref();
+      this.idle = setTimeout(() => {
+        if (this.worker === worker && this.pending.size === 0) {
+          this.worker = undefined;
+          void worker.terminate();
+        }
+      }, IDLE_MS);
+      this.idle.unref();
+    }
+  }
+
+  private failAll(reason: string): void {
+    for (const [id, p] of this.pending) {
+      this.pending.delete(id);
+      p.reject(new Error(`The page could not be parsed: ${reason}.`));
+    }
+  }
+
+  private fallBack(err: unknown): void {
+    if (this.unavailable) return;
+    this.unavailable = true;
+    this.worker = undefined;
+    this.log?.warn('pages are parsed on the main thread: the parser thread could not start', { message: (err as Error)?.message ?? String(err) });
+  }
+}
+
+function parseHere(snapshot: { title: string; body: string }): SpecDocument {
+  return parseSpec(snapshot.body, { format: 'storage', title: snapshot.title });
+}
+
+/**
+ * The worker's entry. From source (TypeScript run through tsx) the thread needs tsx's loader, which
+ * workers do not inherit; a built copy loads the compiled module beside this one.
+ */
+function bootstrap(): string {
+  const here = import.meta.url;
+  const entry = new URL(here.endsWith('.ts') ? './parseThread.ts' : './parseThread.js', here).href;
+  if (!here.endsWith('.ts')) return `import(${JSON.stringify(entry)});`;
+  const tsx = import.meta.resolve('tsx/esm/api');
+  return `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`;
+}
