@@ -92,6 +92,13 @@ export async function startHarness(
     let last: JobStatusView | undefined;
     while (Date.now() < end) {
       const res = await pub(`/v1/jobs/${jobId}`);
+      if (res.status === 429) {
+        // Like the Forge macro: a rate-limited poll waits as long as the backend asks, then goes on.
+        await res.body?.cancel();
+        const wait = Number(res.headers.get('retry-after') ?? '1') * 1000;
+        await new Promise((r) => setTimeout(r, Math.min(wait, Math.max(0, end - Date.now()))));
+        continue;
+      }
       last = (await res.json()) as JobStatusView;
       if (until(last)) return last;
       await new Promise((r) => setTimeout(r, 50));

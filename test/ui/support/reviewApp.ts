@@ -92,7 +92,14 @@ export async function startReviewApp(o: { engine?: BreakdownEngine } = {}): Prom
         const end = Date.now() + timeoutMs;
         let last: JobStatusView | undefined;
         while (Date.now() < end) {
-          last = (await (await pub(`/v1/jobs/${jobId}`)).json()) as JobStatusView;
+          const res = await pub(`/v1/jobs/${jobId}`);
+          if (res.status === 429) {
+            // A rate-limited poll waits as long as the backend asks, as the Forge macro does.
+            await res.body?.cancel();
+            await new Promise((r) => setTimeout(r, Math.min(Number(res.headers.get('retry-after') ?? '1') * 1000, Math.max(0, end - Date.now()))));
+            continue;
+          }
+          last = (await res.json()) as JobStatusView;
           if (until(last)) return last;
           await new Promise((r) => setTimeout(r, 50));
         }
