@@ -196,7 +196,7 @@ export const NO_CRITERION_NOTE =
   'No acceptance criterion could be derived from the page for this requirement (no condition, limit, number or scenario that mentions it); add one before creating the issue.';
 
 const lowerFirst = (s: string): string => (/^\p{Lu}(?:\p{Ll}|\s)/u.test(s) ? s.charAt(0).toLocaleLowerCase() + s.slice(1) : s);
-const sentence = (s: string): string => `${s.replace(/[\s.;:,]+$/u, '')}.`;
+const sentence = (s: string): string => (/[?!]\s*$/u.test(s) ? s.trim() : `${s.replace(/[\s.;:,]+$/u, '')}.`);
 
 /** Given/When/Then scenarios of the page that name a requirement id ("… (FR-003)"), by that id. */
 export function scenariosById(blocks: readonly SpecBlock[]): Map<string, string[]> {

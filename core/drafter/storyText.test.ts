@@ -84,6 +84,7 @@ describe('story text from a requirement', () => {
 
   test('a leading condition stays in front of the rewritten statement', () => {
     assert.equal(derivedCriterion(block('In fast mode, the system MUST skip the architecture review.')), 'In fast mode, the system skips the architecture review.');
+    assert.equal(derivedCriterion(block('While not in scope, how will the system accommodate other languages?')), undefined, 'a question is not a statement');
   });
 
   test('verbs joined by "and" agree with the subject', () => {

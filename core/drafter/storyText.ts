@@ -285,7 +285,7 @@ export function statementRewrite(sentence: string): string | undefined {
   }
   const m = MODAL_RE.exec(sentence.replace(/[.;:!]+$/u, ''));
   // Only a plain subject ("The system", "Users") is rewritten; "Finance asked whether refunds should…" is not a requirement's subject.
-  if (!m?.groups || /[,;:]|\b(whether|if|that|which|who|when|because|asked|said)\b/i.test(m.groups.subj!) || m.groups.subj!.split(' ').length > 8) return undefined;
+  if (!m?.groups || /[,;:]|\b(whether|if|that|which|who|when|because|asked|said|how|what|why|where)\b/i.test(m.groups.subj!) || m.groups.subj!.split(' ').length > 8) return undefined;
   const { subj, modal, able, rest } = m.groups as { subj: string; modal: string; able?: string; rest: string };
   const negative = /not|cannot/i.test(modal);
   // The head noun comes before any qualifier: "Changes made offline", "The status of orders".
