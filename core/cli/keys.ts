@@ -3,7 +3,7 @@
 // printed once and never again.
 
 import type { Command } from 'commander';
-import type { ApiKeyService } from '../server/apiKeys.ts';
+import { DEFAULT_ROTATION_GRACE_HOURS, MAX_ROTATION_GRACE_HOURS, type ApiKeyService } from '../server/apiKeys.ts';
 import { loadServeConfig } from './serve.ts';
 import { CliInputError } from './generate.ts';
 import { readRunningBackend } from '../server/runningBackend.ts';
@@ -18,6 +18,8 @@ export interface KeysIo {
 interface KeysFlags {
   dataDir?: string;
   json?: boolean;
+  /** rotate: hours the old key keeps working (default 24). */
+  graceHours?: string;
 }
 
 const actor = (env: NodeJS.ProcessEnv) => `cli:${env.USER ?? env.USERNAME ?? 'unknown'}`;
@@ -57,12 +59,19 @@ export async function runKeys(command: 'create' | 'list' | 'rotate' | 'revoke', 
       print(`Created API key "${k.name}" (id ${k.id}). Copy it now; it is not shown again:\n${k.key}`, k);
     } else if (command === 'list') {
       const list = await keys.list();
-      const lines = list.map((k) => `${k.id}  ${k.prefix}…  ${k.name}  created ${k.createdAt}  last used ${k.lastUsedAt ?? 'never'}${k.revokedAt ? `  REVOKED ${k.revokedAt}` : ''}`);
+      const now = new Date().toISOString();
+      const state = (revokedAt: string | null) => (!revokedAt ? '' : revokedAt > now ? `  ROTATED, valid until ${revokedAt}` : `  REVOKED ${revokedAt}`);
+      const lines = list.map((k) => `${k.id}  ${k.prefix}…  ${k.name}  created ${k.createdAt}  last used ${k.lastUsedAt ?? 'never'}${state(k.revokedAt)}`);
       print(lines.length ? lines.join('\n') : 'No API keys yet; create one with: spec2tickets keys create <name>', list);
     } else if (command === 'rotate') {
-      const k = await keys.rotate(arg ?? '', actor(io.env));
+      const hours = flags.graceHours === undefined ? DEFAULT_ROTATION_GRACE_HOURS : Number(flags.graceHours);
+      if (!Number.isFinite(hours) || hours < 0 || hours > MAX_ROTATION_GRACE_HOURS) {
+        throw new CliInputError(`--grace-hours must be a number of hours from 0 to ${MAX_ROTATION_GRACE_HOURS} (got "${flags.graceHours}").`);
+      }
+      const k = await keys.rotate(arg ?? '', actor(io.env), hours);
       if (!k) throw new CliInputError(`There is no active API key with id "${arg}" (see: spec2tickets keys list)`);
-      print(`Rotated: the old key is revoked. New key for "${k.name}" (id ${k.id}); copy it now:\n${k.key}`, k);
+      const old = hours === 0 ? 'The old key is revoked now.' : `The old key keeps working for ${hours} h, so the Forge app can be switched over; revoke it sooner with: spec2tickets keys revoke ${arg}.`;
+      print(`Rotated. ${old} New key for "${k.name}" (id ${k.id}); copy it now:\n${k.key}`, { ...k, graceHours: hours });
     } else {
       if (!(await keys.revoke(arg ?? '', actor(io.env)))) throw new CliInputError(`There is no active API key with id "${arg}" (see: spec2tickets keys list)`);
       print(`Revoked API key ${arg}.`, { id: arg, revoked: true });
@@ -76,6 +85,8 @@ export function registerKeys(program: Command): void {
   const common = (c: Command) => c.option('--data-dir <dir>', 'data folder of the backend').option('--json', 'print JSON for scripts');
   common(keys.command('create <name>').description('create a key (printed once)')).action((name: string, f: KeysFlags) => runKeys('create', name, f, io()));
   common(keys.command('list').description('list keys (prefix, name, last use; never the key)')).action((f: KeysFlags) => runKeys('list', undefined, f, io()));
-  common(keys.command('rotate <id>').description('revoke a key and issue a new one with the same name')).action((id: string, f: KeysFlags) => runKeys('rotate', id, f, io()));
+  common(keys.command('rotate <id>').description('issue a new key with the same name; the old one keeps working for a grace period, then is refused'))
+    .option('--grace-hours <hours>', `hours the old key keeps working (0 revokes it at once); default ${DEFAULT_ROTATION_GRACE_HOURS}`)
+    .action((id: string, f: KeysFlags) => runKeys('rotate', id, f, io()));
   common(keys.command('revoke <id>').description('revoke a key at once')).action((id: string, f: KeysFlags) => runKeys('revoke', id, f, io()));
 }

@@ -36,8 +36,12 @@ test('keys create, list, rotate and revoke work on the data folder; a key is pri
   assert.equal(keys[0]!.name, 'forge-prod');
   assert.ok(key.startsWith(keys[0]!.prefix));
   assert.ok(!listText.includes(key), 'list never shows the key');
-  const next = JSON.parse(await run('rotate', keys[0]!.id, true)) as { id: string; key: string };
+  const next = JSON.parse(await run('rotate', keys[0]!.id, true)) as { id: string; key: string; graceHours: number };
   assert.notEqual(next.key, key);
+  assert.equal(next.graceHours, 24, 'the old key keeps working for a day by default');
+  assert.match(await run('list'), /forge-prod {2}created .* ROTATED, valid until /, 'list shows the grace period');
+  out = '';
+  await assert.rejects(runKeys('rotate', next.id, { graceHours: '-1' }, io), /--grace-hours must be a number of hours from 0 to 720 \(got "-1"\)/);
   await run('revoke', next.id);
   const after = JSON.parse(await run('list', undefined, true)) as { revokedAt: string | null }[];
   assert.equal(after.length, 2);
