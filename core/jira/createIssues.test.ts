@@ -116,6 +116,30 @@ describe('creating a breakdown in Jira', () => {
     assert.equal(fake.count(/\/issueLink$/), 0);
   });
 
+  test('the ledger is read from storage once per run, not on every progress event, and every record still reaches it', async () => {
+    const breakdown = sampleBreakdown(4, 10, 2);
+    const stored = new MemoryLedger();
+    let reads = 0;
+    let linkReads = 0;
+    let pendingReads = 0;
+    const counting: CreationLedger = {
+      createdItems: () => (reads++, stored.createdItems()),
+      recordCreated: (id, issue) => stored.recordCreated(id, issue),
+      recordLinked: (k) => stored.recordLinked(k),
+      linkedKeys: () => (linkReads++, stored.linkedKeys()),
+      recordPendingBulk: (ids) => stored.recordPendingBulk(ids),
+      pendingBulk: () => (pendingReads++, stored.pendingBulk()),
+      clearPendingBulk: () => stored.clearPendingBulk(),
+    };
+    let events = 0;
+    await run(breakdown, counting, 'job-ledger-reads', { onProgress: () => void events++ });
+    assert.ok(events > 10, `${events} progress events`);
+    assert.deepEqual({ reads, linkReads, pendingReads }, { reads: 1, linkReads: 1, pendingReads: 1 });
+    assert.equal(stored.items.size, flattenBreakdown(breakdown).length, 'every created issue was recorded in storage');
+    assert.equal(stored.pendingBulk(), undefined, 'no request left pending');
+    assertNoDuplicates('job-ledger-reads', breakdown);
+  });
+
   test('items matched to existing issues are not created: their children go under those issues, with no second link between two of them', async () => {
     const b = sampleBreakdown(1, 2, 1);
     const first = await run(b, new MemoryLedger(), 'exista01');
@@ -366,4 +390,3 @@ function parseBreakdownWithUnestimated(): Breakdown {
   b.epics[0]!.stories[1]!.estimate = null; // S1.2 has no story points, so the rejected field is not sent
   return b;
 }
-

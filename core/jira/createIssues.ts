@@ -214,7 +214,53 @@ function unknownOutcome(err: unknown): err is AtlassianError {
   return err instanceof AtlassianError && (err.code === 'server' || err.code === 'timeout' || err.code === 'network');
 }
 
-export async function createBreakdownInJira(o: CreateBreakdownOptions): Promise<CreationResult> {
+/**
+ * The ledger as one run uses it: read from storage once, then kept in memory and updated with every
+ * record (each record still goes to storage at once, so a kill loses nothing). Progress events ask
+ * which items exist after every request; reading a 1,000-item ledger back each time cost seconds
+ * on the event loop.
+ */
+export function inMemoryLedger(ledger: CreationLedger): CreationLedger {
+  const created = ledger.createdItems();
+  const linked = ledger.linkedKeys?.();
+  let pending = ledger.pendingBulk?.();
+  return {
+    createdItems: () => new Map(created),
+    recordCreated: (itemId, issue) => {
+      ledger.recordCreated(itemId, issue);
+      created.set(itemId, issue);
+    },
+    ...(ledger.recordLinked
+      ? {
+          recordLinked: (linkKey: string) => {
+            ledger.recordLinked!(linkKey);
+            linked?.add(linkKey);
+          },
+        }
+      : {}),
+    ...(linked ? { linkedKeys: () => new Set(linked) } : {}),
+    ...(ledger.recordPendingBulk
+      ? {
+          recordPendingBulk: (itemIds: string[]) => {
+            ledger.recordPendingBulk!(itemIds);
+            pending = [...itemIds];
+          },
+        }
+      : {}),
+    ...(ledger.pendingBulk ? { pendingBulk: () => (pending ? [...pending] : undefined) } : {}),
+    ...(ledger.clearPendingBulk
+      ? {
+          clearPendingBulk: () => {
+            ledger.clearPendingBulk!();
+            pending = undefined;
+          },
+        }
+      : {}),
+  };
+}
+
+export async function createBreakdownInJira(options: CreateBreakdownOptions): Promise<CreationResult> {
+  const o: CreateBreakdownOptions = { ...options, ledger: inMemoryLedger(options.ledger) };
   const startRequests = o.client.requestCount();
   const sleep = o.sleep ?? defaultSleep;
   const maxAttempts = o.maxCreateAttempts ?? 3;
