@@ -12,7 +12,8 @@
 // fallback library, ~360 MB), --no-rebuild (stage and check only).
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { clearTimeout, setTimeout } from 'node:timers';
 import { fileURLToPath } from 'node:url';
 import { buildDesktop } from './build-desktop.mjs';
 import { checkAddonTree, electronAbi, findAddons, readAddonAbi } from './native-abi.mjs';
@@ -136,12 +137,40 @@ export function appManifest(rootPkg, dependencies) {
   };
 }
 
+/** Runs a command in its own process group and kills the whole group (make, cc…) on timeout. */
+function run(cmd, args, { cwd, env, timeoutMs }) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd, env, detached: process.platform !== 'win32', stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out = (out + d).slice(-200_000)));
+    child.stderr.on('data', (d) => (out = (out + d).slice(-200_000)));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        if (process.platform === 'win32') child.kill('SIGKILL');
+        else process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }, timeoutMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      resolve({ status: null, out, error: err });
+    });
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, out, error: timedOut ? new Error(`timed out after ${Math.round(timeoutMs / 1000)} s`) : undefined });
+    });
+  });
+}
+
 /**
  * Rebuilds one staged native package for Electron: its published Electron prebuild first
  * (prebuild-install), else a compile against Electron's headers (node-gyp). Both download from the
  * internet; on failure the message says which step failed.
  */
-function rebuildForElectron(pkgDir, { electronVersion, platform, arch, timeoutMs = 180_000 }) {
+async function rebuildForElectron(pkgDir, { electronVersion, platform, arch, timeoutMs = 600_000 }) {
   const bin = (name) => join(root, 'node_modules', '.bin', process.platform === 'win32' ? `${name}.cmd` : name);
   const attempts = [];
   const pkg = readJson(join(pkgDir, 'package.json'));
@@ -154,10 +183,17 @@ function rebuildForElectron(pkgDir, { electronVersion, platform, arch, timeoutMs
       args: ['rebuild', '--release', `--target=${electronVersion}`, `--arch=${arch}`, '--dist-url=https://electronjs.org/headers', '--runtime=electron'],
     },
   ];
+  // An npm-configured nodedir (Debian's npm sets /usr) would make node-gyp compile against this
+  // Node's headers instead of Electron's: a build for the wrong ABI.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_config_(nodedir|node_gyp|target|runtime|disturl|dist_url|loglevel)$/i.test(k)));
+  Object.assign(env, { npm_config_loglevel: 'warn', npm_config_runtime: 'electron', npm_config_target: electronVersion, npm_config_disturl: 'https://electronjs.org/headers' });
   for (const s of steps) {
-    const r = spawnSync(s.cmd, s.args, { cwd: pkgDir, encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, npm_config_runtime: 'electron', npm_config_target: electronVersion, npm_config_disturl: 'https://electronjs.org/headers' } });
-    if (r.status === 0) return { ok: true, how: s.what };
-    const tail = `${r.stderr ?? ''}\n${r.stdout ?? ''}`.trim().split('\n').filter(Boolean).slice(-2).join(' / ');
+    const r = await run(s.cmd, s.args, { cwd: pkgDir, env, timeoutMs });
+    if (r.status === 0 && !r.error) return { ok: true, how: s.what };
+    const lines = r.out.trim().split('\n').filter((l) => l.trim() && !/Warning:|--trace-warnings/.test(l));
+    // The first lines naming the cause (a network error, a missing header) say more than the last.
+    const errors = lines.filter((l) => /Error:|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|getaddrinfo|\b40[34]\b/.test(l));
+    const tail = (errors.length ? errors.slice(0, 2) : lines.slice(-2)).join(' / ');
     attempts.push(`${s.what}: ${r.error ? r.error.message : `exit ${r.status}`}${tail ? ` (${tail.slice(0, 300)})` : ''}`);
   }
   return { ok: false, attempts };
@@ -216,7 +252,7 @@ export async function stageDesktop(o = {}) {
         continue;
       }
       log(`rebuilding ${name} for Electron ${electronVersion} (native ABI ${abi})…`);
-      const r = rebuildForElectron(dir, { electronVersion, platform, arch });
+      const r = await rebuildForElectron(dir, { electronVersion, platform, arch });
       if (r.ok) rebuilt.push(`${name} (${r.how})`);
       else failures.push(`${name}: ${r.attempts.join('; ')}`);
     }
