@@ -50,6 +50,15 @@ function freePort(): Promise<number> {
   });
 }
 
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 class App {
   private nextId = 0;
   private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -77,8 +86,18 @@ class App {
     });
   }
 
-  snapshot(): Promise<Snapshot> {
-    return this.send<Snapshot>('snapshot');
+  /** Backend processes seen so far, killed by stop() whatever state the test ended in. */
+  backends: number[] = [];
+
+  async snapshot(): Promise<Snapshot> {
+    const s = await this.send<Snapshot>('snapshot');
+    this.backends = s.backends;
+    return s;
+  }
+
+  stop(): void {
+    this.child.kill('SIGKILL');
+    for (const pid of this.backends) if (alive(pid)) process.kill(pid, 'SIGKILL');
   }
 
   async until(what: string, ok: (s: Snapshot) => boolean, timeoutMs = 60_000): Promise<Snapshot> {
@@ -93,14 +112,6 @@ class App {
   }
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 function launch(env: NodeJS.ProcessEnv): App {
   return new App(
@@ -220,7 +231,7 @@ test('the bundled main process runs the real backend: window, navigation, permis
     assert.equal(alive(secondPid), false, 'no backend is left running');
     assert.match(readFileSync(join(home, 'logs', 'spec2tickets.log'), 'utf8'), /backend stopped; bye/);
   } finally {
-    app.child.kill('SIGKILL');
+    app.stop();
   }
 });
 
@@ -240,7 +251,7 @@ test('with a model configured, the window opens while the model loads and the tr
     await app.send('click', { label: 'Quit' });
     assert.equal((await app.exited).code, 0, app.output.slice(-2000));
   } finally {
-    app.child.kill('SIGKILL');
+    app.stop();
   }
 });
 
@@ -257,6 +268,6 @@ test('without a tray the window says so and closing it quits the app', { timeout
     assert.equal(alive(backend), false, 'the backend stopped with the app');
     assert.match(readFileSync(join(tmp, 'no-tray-home', 'logs', 'spec2tickets.log'), 'utf8'), /No tray icon \(SPEC2TICKETS_NO_TRAY=1\)/);
   } finally {
-    app.child.kill('SIGKILL');
+    app.stop();
   }
 });

@@ -6,3 +6,5 @@ process.parentPort = {
     if (event === 'message') process.on('message', (m) => listener({ data: m }));
   },
 };
+// Like a utility process, it does not outlive the app: when the parent goes away, so does it.
+process.on('disconnect', () => process.exit(1));
