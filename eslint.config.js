@@ -15,6 +15,19 @@ export default tseslint.config(
     },
   },
   {
+    // Type-aware: a promise nobody awaits, catches or marks with `void` is a failure nobody sees
+    // (or, before the last-resort handler, a process that ends). node:test's test/describe/hooks
+    // return promises the runner itself awaits.
+    files: ['core/**/*.ts', 'desktop/**/*.ts', 'bench/**/*.ts', 'build/**/*.ts', 'test/**/*.ts', 'renderer/src/**/*.{ts,tsx}', 'forge/src/**/*.{ts,tsx}'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] }] },
+      ],
+    },
+  },
+  {
     // The renderer's hooks: called unconditionally, with every dependency they read.
     files: ['renderer/src/**/*.{ts,tsx}'],
     plugins: { 'react-hooks': reactHooks },

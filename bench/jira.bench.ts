@@ -1,4 +1,5 @@
-// Jira creation cost: a 200-item breakdown against the fake Atlassian with 150 ms latency per
+// Jira creation cost: 1,000 items against the real SQLite ledger (ledger share of the time, longest
+// event-loop pause), and a 200-item breakdown against the fake Atlassian with 150 ms latency per
 // request, created the product's way (bulk by level, dependency links inside the creates,
 // reconciliation, remote links on epics) versus one create request per issue followed by one
 // request per link (same fields, same fake, same latency) — once with the breakdown's dependencies
@@ -12,6 +13,11 @@ import { flattenBreakdown } from '../core/breakdown/schema.ts';
 import type { Breakdown } from '../core/breakdown/schema.ts';
 import { startFakeAtlassian } from '../test/fakes/atlassian/server.ts';
 import { sampleBreakdown, MemoryLedger } from '../test/fakes/atlassian/breakdowns.ts';
+import { SqliteJobStore } from '../core/store/sqliteStore.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 const LATENCY_MS = 150;
 /** The issue's goals against one request per issue. */
@@ -108,6 +114,61 @@ for (const [name, breakdown] of [['with 24 Blocks links', withLinks], ['without 
   if (fewer < REQUEST_GOAL || faster < SPEED_GOAL) failures.push(name);
 }
 console.log(`summary: ${ratios.join('; ')} (goal ≥ ${REQUEST_GOAL}x fewer requests, ≥ ${SPEED_GOAL}x faster): ${failures.length ? `FAIL (${failures.join(', ')})` : 'PASS'}`);
+// 1,000 items against the real SQLite ledger: the time spent in ledger calls (reads and the record
+// written as each issue is created) against the whole creation, and the longest event-loop pause.
+{
+  const LEDGER_GOAL = 0.05;
+  const PAUSE_GOAL_MS = 50;
+  const big = sampleBreakdown(10, 33, 2); // 10 epics + 330 stories + 660 sub-tasks = 1,000
+  const items = flattenBreakdown(big).length;
+  const dataDir = mkdtempSync(join(tmpdir(), 's2t-bench-ledger-'));
+  const store = new SqliteJobStore({ dataDir });
+  const fake = await startFakeAtlassian({ latencyMs: 20, validate: false });
+  try {
+    const { job } = await store.createOrFindOpenJob({ pageId: '4242', siteUrl: fake.url, pageVersion: null, requestedBy: 'bench' }, 'bench');
+    const sqlite = store.creationLedger(job.id, (key) => `${fake.url}/browse/${key}`);
+    let ledgerMs = 0;
+    const timed = <A extends unknown[], R>(fn: (...args: A) => R) => (...args: A): R => {
+      const t0 = performance.now();
+      try {
+        return fn(...args);
+      } finally {
+        ledgerMs += performance.now() - t0;
+      }
+    };
+    const ledger = {
+      createdItems: timed(sqlite.createdItems),
+      recordCreated: timed(sqlite.recordCreated),
+      recordLinked: timed(sqlite.recordLinked),
+      linkedKeys: timed(sqlite.linkedKeys),
+      recordPendingBulk: timed(sqlite.recordPendingBulk),
+      pendingBulk: timed(sqlite.pendingBulk),
+      clearPendingBulk: timed(sqlite.clearPendingBulk),
+    };
+    const client = createJiraClient({ siteUrl: fake.url, email: fake.email, apiToken: fake.apiToken });
+    const pauses = monitorEventLoopDelay({ resolution: 10 });
+    pauses.enable();
+    const t0 = performance.now();
+    let events = 0;
+    const res = await createBreakdownInJira({ client, site: client.site, projectKey: 'PAY', breakdown: big, jobId: job.id, pageUrl, pageTitle: 'Payments spec', ledger, onProgress: () => void events++ });
+    const ms = performance.now() - t0;
+    pauses.disable();
+    if (res.created.length !== items || res.failed.length) throw new Error(`1,000-item run created ${res.created.length}, failed ${res.failed.length}`);
+    const share = ledgerMs / ms;
+    const pauseMs = pauses.max / 1e6;
+    const ok = share < LEDGER_GOAL && pauseMs < PAUSE_GOAL_MS;
+    console.log(
+      `${items} items, SQLite ledger, 20 ms latency: ${s(ms)} in all, ${ledgerMs.toFixed(0)} ms in the ledger (${(share * 100).toFixed(2)} %, goal < ${LEDGER_GOAL * 100} %), ` +
+        `${events} progress events, longest event-loop pause ${pauseMs.toFixed(0)} ms (goal < ${PAUSE_GOAL_MS} ms): ${ok ? 'PASS' : 'FAIL'}`,
+    );
+    if (!ok) failures.push('1,000 items with the SQLite ledger');
+  } finally {
+    await fake.close();
+    store.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+if (failures.length) process.exitCode = 1;
 console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
 // A missed goal fails the run, so CI sees it and not only a reader of the figures.
 if (failures.length) process.exitCode = 1;

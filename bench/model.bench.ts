@@ -146,7 +146,7 @@ async function replay(seq: LlamaContextSequence, requests: RequestStats[], fille
     raw.input += r.input;
     raw.output += r.output;
   }
-  seq.dispose();
+  await seq.dispose();
   await runtime.unload();
   const s = runs[1]!;
   console.log(

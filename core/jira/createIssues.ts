@@ -220,11 +220,12 @@ function unknownOutcome(err: unknown): err is AtlassianError {
  * which items exist after every request; reading a 1,000-item ledger back each time cost seconds
  * on the event loop.
  */
-export function inMemoryLedger(ledger: CreationLedger): CreationLedger {
+export function inMemoryLedger(ledger: CreationLedger): CreationLedger & { readonly created: ReadonlyMap<string, { key: string; id: string }> } {
   const created = ledger.createdItems();
   const linked = ledger.linkedKeys?.();
   let pending = ledger.pendingBulk?.();
   return {
+    created,
     createdItems: () => new Map(created),
     recordCreated: (itemId, issue) => {
       ledger.recordCreated(itemId, issue);
@@ -260,7 +261,9 @@ export function inMemoryLedger(ledger: CreationLedger): CreationLedger {
 }
 
 export async function createBreakdownInJira(options: CreateBreakdownOptions): Promise<CreationResult> {
-  const o: CreateBreakdownOptions = { ...options, ledger: inMemoryLedger(options.ledger) };
+  const memory = inMemoryLedger(options.ledger);
+  const created = memory.created;
+  const o: CreateBreakdownOptions = { ...options, ledger: memory };
   const startRequests = o.client.requestCount();
   const sleep = o.sleep ?? defaultSleep;
   const maxAttempts = o.maxCreateAttempts ?? 3;
@@ -279,13 +282,14 @@ export async function createBreakdownInJira(options: CreateBreakdownOptions): Pr
   };
   const existing = new Map([...(o.existing ?? [])].filter(([itemId]) => itemIds.has(itemId)).map(([itemId, key]) => [itemId, { key, id: '' }]));
   /** What exists in Jira for this breakdown: created by this job (the ledger), or matched by the reviewer. */
-  const have = () => {
-    const m = o.ledger.createdItems();
-    for (const [itemId, ref] of existing) if (!m.has(itemId)) m.set(itemId, ref);
-    return m;
+  // A live view over the run's in-memory ledger: asked per item in every loop, so it copies nothing.
+  const haveView: Pick<Map<string, { key: string; id: string }>, 'get' | 'has'> = {
+    get: (itemId) => created.get(itemId) ?? existing.get(itemId),
+    has: (itemId) => created.has(itemId) || existing.has(itemId),
   };
+  const have = () => haveView;
   const progress = (phase: CreationProgress['phase'], message: string) =>
-    o.onProgress?.({ phase, done: flat.filter((x) => have().has(x.item.id)).length, total, message });
+    o.onProgress?.({ phase, done: flat.filter((x) => haveView.has(x.item.id)).length, total, message });
 
   // 1. What the project accepts.
   progress('metadata', `Reading issue types and fields of project ${o.projectKey}`);

@@ -2,7 +2,7 @@
 // wait for the writer, foreign keys on, a busy timeout so a second process (the `keys` CLI) waits
 // instead of failing. Every state change and its audit row are written in one transaction.
 
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { MIGRATIONS, type Migration } from './migrations.ts';
 import { openDatabase, prepareDataFolder } from './dataFiles.ts';
@@ -327,10 +327,12 @@ export class SqliteJobStore implements JobStore {
     }));
   }
 
+  /** Prepared once: Jira creation records every issue the moment it exists, a thousand in a run. */
+  private insertCreated: Database.Statement | undefined;
+
   private recordCreatedSync(i: Omit<CreatedIssue, 'createdAt'>): void {
-    this.db
-      .prepare('INSERT OR IGNORE INTO created_issues (job_id, item_id, issue_key, issue_id, url, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(i.jobId, i.itemId, i.key, i.id, i.url, this.iso());
+    this.insertCreated ??= this.db.prepare('INSERT OR IGNORE INTO created_issues (job_id, item_id, issue_key, issue_id, url, created_at) VALUES (?, ?, ?, ?, ?, ?)');
+    this.insertCreated.run(i.jobId, i.itemId, i.key, i.id, i.url, this.iso());
   }
 
   async recordCreatedIssue(i: Omit<CreatedIssue, 'createdAt'>): Promise<void> {
