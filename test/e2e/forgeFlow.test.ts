@@ -74,6 +74,23 @@ describe('a Forge request becomes reviewed Jira issues', () => {
       assert.equal(adfProblem(issue.fields.description), null, `${issue.key} description is valid ADF`);
     }
     assert.ok(withDescription > 0, 'descriptions were sent as ADF');
+    // The acceptance criteria reach Jira: each one's words are in its issue's description.
+    const textOf = (node: unknown): string => {
+      if (!node || typeof node !== 'object') return '';
+      const n = node as { text?: unknown; content?: unknown };
+      return `${typeof n.text === 'string' ? n.text : ''}${Array.isArray(n.content) ? n.content.map(textOf).join(' ') : ''}`;
+    };
+    const squash = (s: string) => s.replace(/[*_`]/g, '').replace(/\s+/g, ' ').trim();
+    let criteria = 0;
+    for (const x of items) {
+      const issue = h.fake.issues.find((i) => i.key === byItem.get(x.item.id))!;
+      const description = squash(textOf(issue.fields.description));
+      for (const c of x.item.acceptanceCriteria) {
+        criteria++;
+        assert.ok(description.includes(squash(c)), `${issue.key} (${x.item.id}) description holds the criterion "${c}"; it reads: ${description.slice(0, 300)}`);
+      }
+    }
+    assert.ok(criteria > 0, 'the breakdown had acceptance criteria to check');
     assert.ok(h.fake.remoteLinks.some((l) => l.url.includes('1001')), 'a link back to the Confluence page');
     const deps = items.flatMap((x) => x.item.dependsOn.map((d) => [d, x.item.id]));
     assert.ok(deps.length > 0);
