@@ -1,24 +1,19 @@
+// The embedded engine on the tiny random-weight Qwen: limits against a page that gives orders, the
+// coverage pass and the drafter, citations, and blocks too long for one request.
+
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { flattenBreakdown, parseBreakdown } from '../breakdown/schema.ts';
+import { flattenBreakdown } from '../breakdown/schema.ts';
 import { parseSpec } from '../spec/index.ts';
-import type { SpecDocument } from '../spec/types.ts';
-import { assertCitationsInEnum, assertCovered, assertPrefixReused, assertTraceable, LIMITS_FOR_TESTS, page } from '../../test/support/engineAssertions.ts';
+import { assertCitationsInEnum, assertCovered, assertTraceable, LIMITS_FOR_TESTS } from '../../test/support/engineAssertions.ts';
 import { tinyQwenPath } from '../../test/support/tinyQwen.ts';
 import { LlamaBreakdownEngine, resolveCitations } from './llamaEngine.ts';
-import type { GenerationStats, LlamaEngineConfig } from './llamaEngine.ts';
+import type { LlamaEngineConfig } from './llamaEngine.ts';
 import { LlamaRuntime } from './runtime.ts';
-import { createEngine } from './createEngine.ts';
-import { ModelError } from './modelStore.ts';
-import type { GenerationProgress, ModelStatus } from './types.ts';
-
-
-/** A two-requirement page for tests about the engine's behaviour rather than page coverage. */
-const smallDoc = (): SpecDocument =>
-  parseSpec('<h1>Export</h1><p>FR-1: Users must export orders as CSV.</p><p>FR-2: The export must finish within 10 seconds.</p>', { format: 'storage' });
+import type { GenerationProgress } from './types.ts';
 
 describe('Qwen breakdown engine on the local runtime', () => {
   let runtime: LlamaRuntime;
@@ -69,93 +64,6 @@ describe('Qwen breakdown engine on the local runtime', () => {
     assertTraceable(doc, b);
   });
 
-  /**
-   * tech-spec-export cancelled between its first section request and the next: the reference for
-   * the mid-decode tests below (greedy decoding repeats the same requests token for token).
-   */
-  let firstSection: { stats: GenerationStats; stoppedAfter: number } | undefined;
-  async function cancelAfterFirstSection(): Promise<{ stats: GenerationStats; stoppedAfter: number }> {
-    if (firstSection) return firstSection;
-    const ac = new AbortController();
-    let abortedAt = 0;
-    const run = engine.generate(page('tech-spec-export'), {
-      signal: ac.signal,
-      onProgress: (p) => {
-        if (p.phase === 'sections' && !abortedAt) {
-          abortedAt = Date.now();
-          ac.abort();
-        }
-      },
-    });
-    await assert.rejects(run, (e) => e instanceof ModelError && e.code === 'cancelled' && /cancelled/i.test(e.message));
-    assert.ok(abortedAt > 0, 'generation had started');
-    firstSection = { stats: engine.lastStats!, stoppedAfter: Date.now() - abortedAt };
-    return firstSection;
-  }
-
-  /** Output tokens of the request that was running when the job stopped (metered, but never finished). */
-  const inFlightTokens = (s: GenerationStats): number => s.outputTokens - s.perRequest.reduce((n, r) => n + r.outputTokens, 0);
-
-  /** The first section request of the reference, and a moment early in it. */
-  async function longRequest(): Promise<{ reference: GenerationStats; at: number }> {
-    const reference = (await cancelAfterFirstSection()).stats;
-    const target = reference.perRequest[1]!;
-    assert.equal(target.purpose, 'section');
-    // Enough tokens that a request cut short is told apart from one run to its end.
-    assert.ok(target.outputTokens >= 50, `the reference request decoded only ${target.outputTokens} tokens`);
-    // A fifth into the request: most of its decoding is still ahead.
-    return { reference, at: target.startMs + 0.2 * target.ms };
-  }
-
-  test('cancelling between two requests stops the job before the next one with a clear message', async () => {
-    const { stats, stoppedAfter } = await cancelAfterFirstSection();
-    assert.ok(stoppedAfter < 1000, `stopped ${stoppedAfter} ms after the abort`);
-    assert.deepEqual(stats.perRequest.map((r) => r.purpose), ['outline', 'section']);
-    assert.equal(inFlightTokens(stats), 0, 'no request was started after the abort');
-    assert.equal(engine.status().state, 'ready');
-  });
-
-  test('cancelling while the model is decoding stops the request within a second', async () => {
-    const { reference, at } = await longRequest();
-    const ac = new AbortController();
-    let abortedAt = 0;
-    const run = engine.generate(page('tech-spec-export'), {
-      signal: ac.signal,
-      onProgress: (p) => {
-        if (p.phase !== 'outline') return;
-        setTimeout(() => {
-          abortedAt = Date.now();
-          ac.abort();
-        }, at);
-      },
-    });
-    await assert.rejects(run, (e) => e instanceof ModelError && e.code === 'cancelled' && /cancelled/i.test(e.message));
-    const stoppedAfter = Date.now() - abortedAt;
-    assert.ok(abortedAt > 0, 'aborted from the timer');
-    const stats = engine.lastStats!;
-    const running = stats.requests;
-    assert.ok(running <= 1, `${running} requests had finished; the abort was meant for the first section request`);
-    assert.ok(inFlightTokens(stats) > 0, 'the model was decoding when the abort came');
-    assert.ok(inFlightTokens(stats) < reference.perRequest[running]!.outputTokens, `stopped after ${inFlightTokens(stats)} of the request's ${reference.perRequest[running]!.outputTokens} tokens`);
-    assert.ok(stoppedAfter < 1000, `stopped ${stoppedAfter} ms after the abort`);
-    assert.equal(engine.status().state, 'ready');
-  });
-
-  test('a job that exceeds its timeout is stopped within a second of the deadline, mid-decode, and says so', async () => {
-    const { reference, at } = await longRequest();
-    const timeoutMs = Math.ceil(at / 100) * 100;
-    const started = Date.now();
-    const limit = new RegExp(`took longer than the ${(timeoutMs / 1000).toFixed(1).replace('.', '\\.')} s limit`);
-    await assert.rejects(engine.generate(page('tech-spec-export'), { timeoutMs }), (e) => e instanceof ModelError && e.code === 'timed_out' && limit.test(e.message));
-    const elapsed = Date.now() - started;
-    const stats = engine.lastStats!;
-    assert.ok(inFlightTokens(stats) > 0, 'the deadline came while the model was decoding');
-    assert.ok(inFlightTokens(stats) < reference.perRequest[stats.requests]!.outputTokens, 'the request was cut short');
-    assert.ok(elapsed >= timeoutMs - 20, `stopped after ${elapsed} ms, before the ${timeoutMs} ms deadline`);
-    // The slack is for a busy machine; the job itself runs for many seconds without the deadline.
-    assert.ok(elapsed - timeoutMs < 1000, `stopped ${elapsed - timeoutMs} ms after the ${timeoutMs} ms deadline`);
-  });
-
   test('requirements the first pass left uncited get a targeted second pass; the drafter fills and flags only what remains', async (t) => {
     // Eight requirements in one section, while one answer can cite at most storiesMax × sourcesMax = 4.
     const doc = parseSpec(
@@ -188,9 +96,11 @@ describe('Qwen breakdown engine on the local runtime', () => {
     assert.ok(coverageEvents.length >= 1, 'a coverage progress event');
     assert.equal(coverageRequests.length, coverageEvents.length, 'one progress event per coverage chunk');
     assert.equal(coverageRequests.filter((r) => r.pass === 1).reduce((n, r) => n + r.citable!.length, 0), gaps.length, 'the first coverage pass asked about every gap');
-    // A coverage answer must hold a story, and a story cites a block: the model covers some gap.
-    assert.ok(byModel.length >= 1, 'the second pass covered at least one block');
+    // A coverage answer must hold a story, and a story cites a block: the model covers some gap, or
+    // says one needs no story — unless its answer was cut off or unusable, which the reviewer is told.
     const skipped = stats.coverage.noStoryNeeded.map((n) => n.blockId);
+    const coverageTrouble = b.warnings.some((w) => /could not be used|cut off/.test(w)) || stats.perRequest.some((r) => r.purpose === 'coverage' && r.stopReason === 'maxTokens');
+    assert.ok(byModel.length + skipped.length >= 1 || coverageTrouble, 'the second pass covered or settled at least one block');
     assert.deepEqual([...byModel, ...drafted, ...skipped].sort(), [...gaps].sort(), 'every gap was covered by the model, drafted, or said to need no story');
     assert.equal(new Set([...byModel, ...drafted, ...skipped]).size, byModel.length + drafted.length + skipped.length);
 
@@ -247,80 +157,4 @@ describe('Qwen breakdown engine on the local runtime', () => {
     assertCitationsInEnum(stats);
   });
 
-  test('sections on two parallel context sequences give a schema-valid, fully covered breakdown; model time is not counted twice', async () => {
-    const parallel = await LlamaBreakdownEngine.create({ ...config, parallelSections: 2 }, runtime);
-    try {
-      const doc = page('prd-checkout');
-      const b = await parallel.generate(doc);
-      assert.deepEqual(parseBreakdown(JSON.parse(JSON.stringify(b))), b);
-      assertTraceable(doc, b);
-      const stats = parallel.lastStats!;
-      assertCovered(doc, b, stats);
-      assert.equal(stats.sequences, 2);
-      assert.deepEqual([...new Set(stats.perRequest.map((r) => r.sequence))].sort(), [0, 1], 'both sequences served requests');
-      // Overlapping requests: their summed time exceeds the time the model was busy, which stays within the wall time.
-      const summed = stats.perRequest.reduce((n, r) => n + r.ms, 0);
-      assert.ok(stats.modelMs <= stats.wallMs, `model ${stats.modelMs} ms, wall ${stats.wallMs} ms`);
-      assert.ok(summed > stats.modelMs * 1.1, `requests overlapped: ${summed} ms summed, model busy ${stats.modelMs} ms`);
-      assertPrefixReused(stats);
-      assertCitationsInEnum(stats);
-    } finally {
-      // The shared runtime goes back to the one-sequence model the other tests use.
-      await engine.load(config.modelPath);
-    }
-  });
-
-  test('while jobs run the status says generating, with the queue depth and tokens per second', async () => {
-    const seen: ModelStatus[] = [];
-    const stop = engine.onStatus((s) => seen.push(s));
-    const doc = smallDoc();
-    await Promise.all([engine.generate(doc), engine.generate(doc)]);
-    stop();
-    const generating = seen.filter((s): s is Extract<ModelStatus, { state: 'generating' }> => s.state === 'generating');
-    assert.ok(generating.some((s) => s.queueDepth === 2), 'two jobs queued at once');
-    assert.ok(generating.some((s) => s.tokensPerSecond > 0));
-    assert.equal(engine.status().state, 'ready');
-  });
-
-  test('output is written in the configured language, and a long section is split into chunks that fit', async () => {
-    const other = await LlamaBreakdownEngine.create({ ...config, language: 'de', chunkPromptTokens: 64 }, runtime);
-    const doc = parseSpec(
-      '<h1>Export</h1>' +
-        [
-          'FR-1: Users must export all orders of a chosen month as a CSV file with one line per order.',
-          'FR-2: The export must finish within ten seconds for up to fifty thousand orders in the month.',
-          'FR-3: Each exported line must contain the order number, date, customer, total and currency.',
-          'FR-4: Administrators must be able to schedule a monthly export that is sent by e-mail.',
-        ]
-          .map((t) => `<p>${t}</p>`)
-          .join(''),
-      { format: 'storage' },
-    );
-    assert.equal(doc.language, 'en');
-    assert.equal(new Set(doc.blocks.map((b) => b.sectionId)).size, 1, 'one section');
-    const progress: GenerationProgress[] = [];
-    const b = await other.generate(doc, { onProgress: (p) => progress.push(p) });
-    assert.equal(b.language, 'de');
-    const chunks = progress.find((p) => p.phase === 'sections')?.sections ?? 0;
-    assert.ok(chunks >= 2, `${chunks} chunk(s) for one long section`);
-    assertCovered(doc, b, other.lastStats!);
-    assertTraceable(doc, b);
-    await other.dispose();
-  });
-
-  test('a model that fails to load leaves an error status, and loading a good file afterwards works', async () => {
-    const broken = await createEngine({ kind: 'llama', ...config, modelPath: join(dir, 'missing.gguf') }, runtime);
-    assert.equal(broken.status().state, 'error');
-    assert.match((broken.status() as { message: string }).message, /not found/i);
-    await assert.rejects(broken.generate(smallDoc()), /No model is loaded/);
-    const good = join(dir, 'good.gguf');
-    copyFileSync(config.modelPath, good);
-    await (broken as LlamaBreakdownEngine).load(good);
-    assert.deepEqual(broken.status(), { state: 'ready', model: 'good.gguf', gpu: false });
-    const b = await broken.generate(smallDoc());
-    assert.ok(b.epics.length > 0);
-    await broken.dispose();
-    // The shared runtime serves the next engine.
-    await engine.load(config.modelPath);
-  });
 });

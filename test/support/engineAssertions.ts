@@ -1,12 +1,19 @@
 // Checks shared by the embedded engine's tests on the tiny random-weight Qwen: every citation is a
 // block of the page and of the request's own chunk, requirements are covered (or the reviewer is
-// told why not), and the system prompt's KV prefix is reused.
+// told why not), and the system prompt's KV prefix is reused; and the suite for one corpus page
+// (one test file per page, so each long random-weight run gets its own time limit).
 
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { flattenBreakdown } from '../../core/breakdown/schema.ts';
+import { LIMITS, flattenBreakdown, parseBreakdown } from '../../core/breakdown/schema.ts';
 import type { Breakdown } from '../../core/breakdown/schema.ts';
 import { computeCoverage } from '../../core/breakdown/coverage.ts';
+import { LlamaBreakdownEngine } from '../../core/model/llamaEngine.ts';
+import type { LlamaEngineConfig } from '../../core/model/llamaEngine.ts';
 import type { GenerationStats } from '../../core/model/pipeline.ts';
+import { LlamaRuntime } from '../../core/model/runtime.ts';
+import type { GenerationProgress } from '../../core/model/types.ts';
+import { tinyQwenPath } from './tinyQwen.ts';
 import { parseSpec } from '../../core/spec/index.ts';
 import type { SpecDocument } from '../../core/spec/types.ts';
 import { loadCorpusPage } from '../corpus/index.ts';
@@ -57,3 +64,52 @@ export function assertPrefixReused(stats: GenerationStats): void {
   assert.ok(saved >= expected, `${saved} prompt tokens not evaluated again, expected at least ${expected} (${stats.requests} requests, ${stats.sequences} sequence(s), system prompt ${stats.systemPromptTokens} tokens)`);
 }
 
+/** A corpus page becomes a schema-valid, covered breakdown citing only its own blocks. */
+export function corpusPageSuite(name: string): void {
+  describe(`Qwen breakdown engine on the ${name} page`, () => {
+  let runtime: LlamaRuntime;
+  let engine: LlamaBreakdownEngine;
+  const config: LlamaEngineConfig = { modelPath: tinyQwenPath(), load: { contextSize: 2048, threads: 1 }, limits: LIMITS_FOR_TESTS, seed: 7, coveragePasses: 1 };
+
+  before(async () => {
+    runtime = await LlamaRuntime.open({ gpu: false });
+    engine = await LlamaBreakdownEngine.create(config, runtime);
+    assert.equal(engine.status().state, 'ready');
+  });
+  after(async () => {
+    await engine.dispose();
+    await runtime.dispose();
+  });
+
+  {
+    test(`the ${name} page becomes a schema-valid, fully covered breakdown citing only its own blocks`, async () => {
+      const doc = page(name);
+      const progress: GenerationProgress[] = [];
+      const b = await engine.generate(doc, { onProgress: (p) => progress.push(p) });
+      assert.deepEqual(parseBreakdown(JSON.parse(JSON.stringify(b))), b);
+      assertTraceable(doc, b);
+      assertCovered(doc, b, engine.lastStats!);
+      assert.equal(b.language, doc.language);
+      const items = flattenBreakdown(b);
+      const drafted = items.filter((f) => f.item.origin === 'drafter');
+      assert.equal(b.generator.kind, drafted.length > 0 ? 'mixed' : 'model');
+      assert.ok(items.some((f) => f.item.origin === 'model'), 'the model wrote items');
+      for (const f of items.filter((x) => x.item.origin === 'model')) {
+        // The grammar's maxLength counts characters (code points), not UTF-16 units.
+        assert.ok([...f.item.title].length <= LIMITS_FOR_TESTS.titleMax, f.item.title);
+        if (f.level === 'story') assert.ok(f.item.sources.length >= 1, `${f.item.id} cites its blocks`);
+      }
+      for (const e of b.epics) assert.ok(e.stories.length <= LIMITS.storiesPerEpicMax);
+      assert.equal(progress[0]?.phase, 'outline');
+      assert.equal(progress.at(-1)?.phase, 'done');
+      const sections = progress.filter((p) => p.phase === 'sections');
+      assert.ok(sections.length > 0 && sections.every((p) => p.section >= 1 && p.section <= p.sections));
+      assert.ok(progress.at(-1)!.tokens > 0);
+      const stats = engine.lastStats!;
+      assertPrefixReused(stats);
+      assertCitationsInEnum(stats);
+    });
+  }
+
+});
+}

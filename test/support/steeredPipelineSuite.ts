@@ -199,6 +199,39 @@ export function steeredPipelineSuite(label: string, make: MakeSteeredEngine): vo
       assert.ok(flattenBreakdown(b).some((f) => f.level === 'subtask' && f.item.sources.length > 0));
     });
 
+    test('coverage passes repeat while they make progress, and a block the model says needs no story is shown with its reason, not drafted', async () => {
+      const doc = requirementsPage(4);
+      let coverageAsks = 0;
+      const { b, stats } = await run(
+        {
+          config: { limits: STEERED_LIMITS },
+          steer: (r) => {
+            const ask = readSectionAsk(r);
+            if (!ask) return cooperativeAnswer(r);
+            // The section pass covers only the first requirement.
+            if (ask.purpose !== 'coverage') return sectionJson(ask, cooperativeStories({ ...ask, requirements: ask.requirements.slice(0, 1) }));
+            coverageAsks++;
+            // First coverage pass: one story, and the last block needs no story; the second pass covers the rest.
+            if (coverageAsks === 1) {
+              const last = ask.requirements.at(-1)!;
+              return sectionJson(ask, cooperativeStories({ ...ask, requirements: ask.requirements.slice(0, 1) }), [{ block: last, why: 'Repeats FR-1' }]);
+            }
+            return cooperativeAnswer(r);
+          },
+        },
+        doc,
+      );
+      assertValid(doc, b);
+      assert.equal(stats.coverage.passes, 2);
+      assert.equal(stats.coverage.noStoryNeeded.length, 1);
+      const skipped = stats.coverage.noStoryNeeded[0]!;
+      assert.equal(skipped.why, 'Repeats FR-1');
+      assert.ok(b.warnings.some((w) => w.includes(skipped.blockId) && w.includes('Repeats FR-1')), b.warnings.join('\n'));
+      assert.deepEqual(stats.coverage.drafted, [], 'nothing was drafted');
+      assert.deepEqual(computeCoverage(doc, b).uncovered, [skipped.blockId]);
+      assert.equal(stats.coverage.coveredBySecondPass.length, 2);
+    });
+
     test('requests served in parallel give a schema-valid breakdown', async () => {
       const doc = parseSpec(
         ['Search', 'Cart', 'Payment', 'Delivery'].map((h) => `<h2>${h}</h2>` + [1, 2, 3].map((i) => `<p>${h.toUpperCase()}-${i}: The ${h.toLowerCase()} step must support case ${i}.</p>`).join('')).join(''),
