@@ -40,6 +40,9 @@ export interface CreationOutcome {
   warnings: string[];
 }
 
+/** Resumes of one generation after the process ended mid-way before the job is failed instead. */
+export const MAX_INTERRUPTED_GENERATIONS = 3;
+
 /** The pipeline's steps, passed in so the runner is wired the same way in the product and in tests. */
 export interface PipelineSteps {
   fetchPage(job: JobRecord, signal: AbortSignal): Promise<FetchedPage>;
@@ -331,6 +334,16 @@ export class JobRunner {
     return this.steps.parseOffThread ? this.steps.parseOffThread(snapshot) : this.steps.parse(snapshot);
   }
 
+  /** How many times this job's current generation was resumed after the process ended mid-way. */
+  private async interruptedGenerations(jobId: string): Promise<number> {
+    let count = 0;
+    for (const entry of await this.store.auditLog(jobId)) {
+      if (entry.action === 'state.generating') count = 0;
+      else if (entry.action === 'job.resumed' && entry.details.state === 'generating') count++;
+    }
+    return count;
+  }
+
   private async runGeneration(job: JobRecord): Promise<void> {
     const controller = new AbortController();
     this.controllers.set(job.id, controller);
@@ -361,6 +374,15 @@ export class JobRunner {
         );
         snapshot = await this.store.latestSnapshot(job.id);
       } else {
+        // A generation that keeps ending the process (a model crash) must not crash every restart.
+        const interrupted = await this.interruptedGenerations(job.id);
+        if (interrupted >= MAX_INTERRUPTED_GENERATIONS) {
+          await this.fail(job.id, {
+            code: 'generation_interrupted',
+            message: `Generating this breakdown was interrupted ${interrupted} times (the model process crashed or the backend stopped while it ran), so it was not started again. Retry it once the model is sound, choose another model, or split the page.`,
+          });
+          return;
+        }
         await this.store.audit({ jobId: job.id, actor: SYSTEM, action: 'job.resumed', details: { state: job.state } });
       }
       if (!snapshot || snapshot.body === null) throw new Error('the page snapshot is missing');
