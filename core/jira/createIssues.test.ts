@@ -390,3 +390,4 @@ function parseBreakdownWithUnestimated(): Breakdown {
   b.epics[0]!.stories[1]!.estimate = null; // S1.2 has no story points, so the rejected field is not sent
   return b;
 }
+
