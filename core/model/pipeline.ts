@@ -236,8 +236,9 @@ export class PipelineJob {
         if (!progress) break;
       }
       if (this.coverage.passes > 0) {
-        const still = new Set(uncovered);
-        this.coverage.coveredBySecondPass = first.uncovered.filter((id) => !still.has(id) && !this.noStory.has(id));
+        // Covered by a story of a coverage pass (a block the model also listed as needing no story counts as covered).
+        const still = new Set(computeCoverage(doc, breakdown).uncovered);
+        this.coverage.coveredBySecondPass = first.uncovered.filter((id) => !still.has(id));
       }
       // Stories from different chunks that are the same work: merged, or flagged for the reviewer.
       const merged = mergeDuplicateStories(epics);
