@@ -7,6 +7,17 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSecretStore, describeSecretSources, EnvSecretStore, MemorySecretStore, KeytarSecretStore, SecretStoreReadOnlyError, secretsFromDotenv } from './secretStore.ts';
 
+/** keytar's API over a Map: a keychain that starts empty. */
+function memoryKeytar() {
+  const saved = new Map<string, string>();
+  return {
+    getPassword: async (_s: string, account: string) => saved.get(account) ?? null,
+    setPassword: async (_s: string, account: string, pw: string) => void saved.set(account, pw),
+    deletePassword: async (_s: string, account: string) => saved.delete(account),
+    findCredentials: async () => [],
+  };
+}
+
 const storeModule = fileURLToPath(new URL('./secretStore.ts', import.meta.url));
 
 test('without a keychain the environment store reads the token and refuses writes with what to do', async () => {
@@ -33,14 +44,7 @@ test('a token in .env is used when neither the environment nor the keychain has 
   const envWins = await createSecretStore({ env: { SPEC2TICKETS_NO_KEYCHAIN: '1', SPEC2TICKETS_ATLASSIAN_API_TOKEN: 'from-env' }, dotenv });
   assert.equal(await envWins.store.get('atlassianApiToken'), 'from-env', 'the real environment wins over .env');
 
-  const saved = new Map<string, string>();
-  const keytar = {
-    getPassword: async (_s: string, account: string) => saved.get(account) ?? null,
-    setPassword: async (_s: string, account: string, pw: string) => void saved.set(account, pw),
-    deletePassword: async (_s: string, account: string) => saved.delete(account),
-    findCredentials: async () => [],
-  };
-  const keychain = new KeytarSecretStore(keytar, {}, dotenv);
+  const keychain = new KeytarSecretStore(memoryKeytar(), {}, dotenv);
   assert.equal(await keychain.get('atlassianApiToken'), 'from-dotenv', 'an empty keychain falls back to .env');
   await keychain.set('atlassianApiToken', 'saved-in-settings');
   assert.equal(await keychain.get('atlassianApiToken'), 'saved-in-settings', 'what the admin saved wins over .env');
@@ -58,14 +62,7 @@ test('each secret names where its value comes from (environment, .env file, OS k
   assert.equal(await describeSecretSources(none), 'Atlassian API token not set (SPEC2TICKETS_ATLASSIAN_API_TOKEN)');
   assert.equal(await describeSecretSources(new MemorySecretStore()), 'Atlassian API token not set (SPEC2TICKETS_ATLASSIAN_API_TOKEN or Settings)');
 
-  const saved = new Map<string, string>();
-  const keytar = {
-    getPassword: async (_s: string, account: string) => saved.get(account) ?? null,
-    setPassword: async (_s: string, account: string, pw: string) => void saved.set(account, pw),
-    deletePassword: async (_s: string, account: string) => saved.delete(account),
-    findCredentials: async () => [],
-  };
-  const keychain = new KeytarSecretStore(keytar, {}, dotenv);
+  const keychain = new KeytarSecretStore(memoryKeytar(), {}, dotenv);
   assert.equal(await keychain.source('atlassianApiToken'), '.env file', 'an empty keychain: the .env file');
   await keychain.set('atlassianApiToken', 'kc-value-3');
   assert.equal(await keychain.source('atlassianApiToken'), 'OS keychain');
