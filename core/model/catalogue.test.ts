@@ -38,5 +38,7 @@ describe('model catalogue', () => {
     assert.equal(s.model.id, 'qwen2.5-3b');
     assert.equal(s.fits, false);
     assert.match(s.reason, /CPU/);
+    assert.doesNotMatch(s.reason, /0\.0 GiB/, 'no "0.0 GiB of free VRAM" on a machine without a GPU');
+    assert.match(suggestModel({ free: 2 * GiB }).reason, /No model fits the 2\.0 GiB of free VRAM/);
   });
 });

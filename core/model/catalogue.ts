@@ -94,6 +94,9 @@ export function suggestModel(vram: { free: number }, contextTokens = DEFAULT_CON
   return {
     model: smallest,
     fits: false,
-    reason: `No model fits the ${gib(vram.free)} of free VRAM; ${smallest.label} will run partly or fully on the CPU (slower).`,
+    reason:
+      vram.free > 0
+        ? `No model fits the ${gib(vram.free)} of free VRAM; ${smallest.label} will run partly or fully on the CPU (slower).`
+        : `No GPU memory was found, so models run on the CPU (slower); ${smallest.label} is the one that stays usable there.`,
   };
 }
