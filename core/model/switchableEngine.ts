@@ -99,6 +99,11 @@ export class SwitchableEngine implements BreakdownEngine {
     return this.current.name;
   }
 
+  /** This engine's model and kind can be changed at run time (BreakdownEngine.modelSwitching). */
+  get modelSwitching(): SwitchableEngine {
+    return this;
+  }
+
   /** The engine in use: the drafter, Qwen on the embedded runtime, or an OpenAI-compatible server. */
   get kind(): EngineKind {
     if (this.remote && this.current === this.remote.engine) return 'openai';

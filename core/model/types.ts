@@ -4,6 +4,7 @@
 
 import type { Breakdown } from '../breakdown/schema.ts';
 import type { SpecDocument } from '../spec/types.ts';
+import type { SwitchableEngine } from './switchableEngine.ts';
 
 export type ModelStatus =
   | { state: 'absent'; message?: string }
@@ -38,4 +39,10 @@ export interface BreakdownEngine {
   onStatus(listener: (s: ModelStatus) => void): () => void;
   generate(doc: SpecDocument, options?: GenerateOptions): Promise<Breakdown>;
   dispose(): Promise<void>;
+  /**
+   * Present when an admin can change the engine at run time (load, import or download a model,
+   * switch to a remote server): the Models page's controls work through it. A fixed engine (the
+   * drafter alone, one embedded model in tests) leaves it out, and the product shows no controls.
+   */
+  readonly modelSwitching?: SwitchableEngine;
 }

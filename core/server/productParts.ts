@@ -104,8 +104,10 @@ export interface ProductPartsOptions {
 
 export function productParts(o: ProductPartsOptions = {}): (ctx: { settings: SettingsService; engine: BreakdownEngine; store: JobStore; log: Logger; loaded: LoadedConfig }) => BackendParts {
   return ({ settings, engine, store, log, loaded }) => {
-    const modelControl =
-      engine instanceof SwitchableEngine ? new ModelControl({ engine, dataDir: loaded.config.dataDir, persist: persistModel(store, loaded), fetch: o.modelFetch, downloadHosts: loaded.config.modelDownloadHosts, importDirs: loaded.config.modelImportDirs }) : undefined;
+    const switching = engine.modelSwitching;
+    const modelControl = switching
+      ? new ModelControl({ engine: switching, dataDir: loaded.config.dataDir, persist: persistModel(store, loaded), fetch: o.modelFetch, downloadHosts: loaded.config.modelDownloadHosts, importDirs: loaded.config.modelImportDirs })
+      : undefined;
     if (modelControl) restoreSavedModel(modelControl, store, loaded, log);
     const site = async () => {
       const s = await settings.site();
