@@ -44,8 +44,21 @@ export async function sweepExpiredContent(o: RetentionOptions): Promise<string[]
 }
 
 /** Sweeps now and then every `intervalMs` (default hourly); returns the function that stops it. */
-export function startRetentionSweeper(o: RetentionOptions & { intervalMs?: number }): () => void {
-  const run = () => sweepExpiredContent(o).catch((err) => o.log?.error('retention sweep failed', { error: String(err) }));
+export function startRetentionSweeper(
+  o: RetentionOptions & {
+    intervalMs?: number;
+    /** Told how each sweep ended (null: it succeeded), so a failing sweep is state, not only a log line. */
+    onOutcome?: (error: unknown | null) => void;
+  },
+): () => void {
+  const run = () =>
+    sweepExpiredContent(o).then(
+      () => o.onOutcome?.(null),
+      (err: unknown) => {
+        o.log?.error('retention sweep failed', { error: String((err as Error)?.message ?? err) });
+        o.onOutcome?.(err ?? new Error('unknown error'));
+      },
+    );
   void run();
   const timer = setInterval(run, o.intervalMs ?? 3_600_000);
   timer.unref();

@@ -12,9 +12,11 @@ import { z } from 'zod';
 import { parseBreakdown, BreakdownValidationError, type Breakdown } from '../breakdown/schema.ts';
 import type { SpecDocument } from '../spec/types.ts';
 import type { BreakdownEngine, ModelStatus } from '../model/types.ts';
-import type { AuditEntry, BreakdownVersion, DuplicateDecision, JobStore } from '../store/types.ts';
+import type { AuditEntry, BreakdownVersion, DuplicateDecision, JobStore, PageSnapshot } from '../store/types.ts';
 import type { JobRunner, Logger, StoredComparison } from '../jobs/runner.ts';
 import type { IssueNoLongerOnPage } from '../jobs/pageHistory.ts';
+import type { HealthReport } from './health.ts';
+import type { BackgroundReport } from './backgroundTasks.ts';
 import type { ItemDuplicates } from '../jira/findDuplicates.ts';
 import { isJobState, type JobState } from '../jobs/states.ts';
 import { diffBreakdowns, type BreakdownDiff } from '../jobs/breakdownDiff.ts';
@@ -55,6 +57,10 @@ export interface AdminDeps {
   modelControl?: ModelControl;
   parse: (snapshot: { title: string; body: string }) => SpecDocument;
   check: (doc: SpecDocument, breakdown: Breakdown) => BreakdownReport;
+  /** The full health answer, with the reasons background tasks failed (the public one leaves them out). */
+  health: () => Promise<HealthReport>;
+  /** The backend's own periodic tasks, for the queue's warning and the event stream. */
+  background: () => BackgroundReport;
   /** Live checks of the Atlassian site for Settings' "Test connection". */
   connections?: ConnectionChecks;
   /** The port the listener is bound to (known after listen), for the Host allow-list. */
@@ -143,6 +149,8 @@ export interface JobDetailResponse {
     decisions: DuplicateDecision[];
     /** Issues earlier jobs of the page created from blocks the page no longer has. */
     noLongerOnPage: IssueNoLongerOnPage[];
+    /** Why the newest search of Jira failed (from the audit log); null when the newest one worked or none ran. */
+    lastFailure: { message: string; at: string } | null;
   };
   audit: AuditEntry[];
 }
@@ -157,6 +165,16 @@ export interface ModelResponse {
 function actor(req: Request, by?: string): string {
   const name = stripUnsafeCharacters(by ?? req.get('x-spec2tickets-user') ?? '').trim().slice(0, 200);
   return name || 'admin';
+}
+
+/** The newest duplicate search's failure, when the newest search failed. */
+function lastSearchFailure(audit: AuditEntry[]): { message: string; at: string } | null {
+  for (let i = audit.length - 1; i >= 0; i--) {
+    const a = audit[i]!;
+    if (a.action === 'duplicates.searched') return null;
+    if (a.action === 'duplicates.search_failed') return { message: typeof a.details.message === 'string' ? a.details.message : 'The duplicate search failed', at: a.at };
+  }
+  return null;
 }
 
 /** The stored comparison (see JobRunner.searchDuplicates) as the API shows it; null candidates before any search. */
@@ -218,7 +236,20 @@ export function createAdminApp(deps: AdminDeps): Express {
   const pages = new ParsedPageCache(deps.parse);
   const reports = new DerivedCache<BreakdownReport>();
   const diffs = new DerivedCache<BreakdownDiff>();
-  api.use(reviewRoutes({ store: deps.store, runner: deps.runner, pages, actor }));
+  /** The latest breakdown's report against the latest snapshot, computed once per version (shared by the detail and approval). */
+  const reportOf = (jobId: string, snapshot: PageSnapshot | null, latest: { versionNo: number; body: unknown } | null): JobDetailResponse['report'] => {
+    if (!snapshot?.body || !latest?.body) return null;
+    try {
+      return reports.get(`${jobId}\u0000${snapshot.version}\u0000${snapshot.fetchedAt}\u0000${latest.versionNo}`, () => deps.check(pages.get(jobId, snapshot)!, parseBreakdown(latest.body)));
+    } catch (err) {
+      return { error: `The breakdown could not be checked: ${(err as Error).message}` };
+    }
+  };
+  const report = async (jobId: string) => {
+    const [snapshot, latest] = await Promise.all([deps.store.latestSnapshot(jobId), deps.store.latestBreakdown(jobId)]);
+    return reportOf(jobId, snapshot ?? null, latest ?? null);
+  };
+  api.use(reviewRoutes({ store: deps.store, runner: deps.runner, pages, actor, report }));
   if (deps.connections) api.use(connectionRoutes(deps.connections));
 
   const jobOr404 = async (id: string) => {
@@ -264,14 +295,7 @@ export function createAdminApp(deps: AdminDeps): Express {
       deps.store.auditLog(job.id),
       deps.store.createdIssues(job.id),
     ]);
-    let report: JobDetailResponse['report'] = null;
-    if (snapshot?.body && latest?.body) {
-      try {
-        report = reports.get(`${job.id}\u0000${snapshot.version}\u0000${snapshot.fetchedAt}\u0000${latest.versionNo}`, () => deps.check(pages.get(job.id, snapshot)!, parseBreakdown(latest.body)));
-      } catch (err) {
-        report = { error: `The breakdown could not be checked: ${(err as Error).message}` };
-      }
-    }
+    const report = reportOf(job.id, snapshot ?? null, latest ?? null);
     let diff: BreakdownDiff | null = null;
     if (generated?.body && latest?.body && latest.versionNo !== generated.versionNo) {
       diff = diffs.get(`${job.id}\u0000${generated.versionNo}\u0000${latest.versionNo}`, () => diffBreakdowns(parseBreakdown(generated.body), parseBreakdown(latest.body)));
@@ -292,7 +316,7 @@ export function createAdminApp(deps: AdminDeps): Express {
         diff,
       },
       report,
-      duplicates: { ...storedComparison(candidates?.candidates), searchedAt: candidates?.searchedAt ?? null, decisions },
+      duplicates: { ...storedComparison(candidates?.candidates), searchedAt: candidates?.searchedAt ?? null, decisions, lastFailure: lastSearchFailure(audit) },
       audit,
     };
     res.json(body);
@@ -432,9 +456,17 @@ export function createAdminApp(deps: AdminDeps): Express {
     res.json({ result: (await fn(req.body)) ?? null, status: deps.engine.status() });
   });
 
+  api.get('/health', async (_req, res) => {
+    res.json(await deps.health());
+  });
+
   api.get('/events', async (req, res) => {
     const open = await deps.store.listJobs({ states: ['queued', 'fetching', 'generating', 'awaiting_review', 'approved', 'creating'], limit: 200 });
-    deps.events.stream(req, res, [{ type: 'model', data: deps.engine.status() }, ...open.map((j) => ({ type: 'job' as const, data: jobStatusView(j, []) }))]);
+    deps.events.stream(req, res, [
+      { type: 'model', data: deps.engine.status() },
+      { type: 'background', data: deps.background() },
+      ...open.map((j) => ({ type: 'job' as const, data: jobStatusView(j, []) })),
+    ]);
   });
 
   app.use('/api', api);

@@ -20,6 +20,7 @@ import { ApiKeyService } from './apiKeys.ts';
 import { TokenBuckets } from './rateLimit.ts';
 import { EventHub } from './events.ts';
 import { createHealthCheck, type ServiceCheck } from './health.ts';
+import { BackgroundTasks } from './backgroundTasks.ts';
 import { createPublicApp } from './public.ts';
 import { createAdminApp, ADMIN_HOST, type ModelActions } from './admin.ts';
 import { jobStatusView } from './jobView.ts';
@@ -122,9 +123,12 @@ export async function startBackend(o: BackendOptions): Promise<Backend> {
     },
   });
   const offModel = o.engine.onStatus((s) => events.publish({ type: 'model', data: s }));
+  const background = new BackgroundTasks(o.now);
+  const offBackground = background.onChange((report) => events.publish({ type: 'background', data: report }));
   const health = createHealthCheck({
     version: o.version ?? '0.0.0',
     modelStatus: () => o.engine.status(),
+    background: () => background.report(),
     checkJira: parts.checkJira,
     checkConfluence: parts.checkConfluence,
   });
@@ -156,6 +160,8 @@ export async function startBackend(o: BackendOptions): Promise<Backend> {
       parse: parts.steps.parse,
       check: parts.check,
       connections: { checkJira: parts.checkJira, checkConfluence: parts.checkConfluence },
+      health,
+      background: () => background.report(),
       port: () => adminPort,
       sessionToken,
       rendererDir: o.rendererDir,
@@ -174,6 +180,7 @@ export async function startBackend(o: BackendOptions): Promise<Backend> {
       retentionDays: async () => (await settings.current()).config.retentionDays,
       now: o.now,
       log,
+      onOutcome: (error) => (error === null ? background.succeeded('retention') : background.failed('retention', error)),
       onChanged: async (ids) => {
         for (const id of ids) {
           const job = await store.getJob(id);
@@ -198,6 +205,7 @@ export async function startBackend(o: BackendOptions): Promise<Backend> {
         (closed ??= (async () => {
           stopSweeper();
           offModel();
+          offBackground();
           forgetRecord();
           await Promise.all(servers.map(closeServer));
           await parts.modelControl?.dispose();
@@ -208,6 +216,7 @@ export async function startBackend(o: BackendOptions): Promise<Backend> {
   } catch (err) {
     stopSweeper();
     offModel();
+    offBackground();
     await Promise.all(servers.map(closeServer));
     store.close();
     throw err;

@@ -1,10 +1,10 @@
-// Server-Sent Events for the admin listener: job and model status pushed to the renderer as they
+// Server-Sent Events for the admin listener: job, model and background-task status pushed to the renderer as they
 // change, with a heartbeat comment so proxies and browsers keep the stream open.
 
 import type { Request, Response } from 'express';
 
 export interface ServerEvent {
-  type: 'job' | 'model';
+  type: 'job' | 'model' | 'background';
   data: unknown;
 }
 

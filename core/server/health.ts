@@ -3,6 +3,7 @@
 // cached for a few seconds so polling the endpoint does not hammer the site.
 
 import type { ModelStatus } from '../model/types.ts';
+import type { BackgroundReport } from './backgroundTasks.ts';
 
 export interface ServiceCheck {
   ok: boolean;
@@ -16,6 +17,8 @@ export interface HealthReport {
   model: ModelStatus;
   jira: ServiceCheck;
   confluence: ServiceCheck;
+  /** The backend's own periodic work (retention); a task whose last run failed makes the status degraded. */
+  background: BackgroundReport;
   checkedAt: string;
 }
 
@@ -24,6 +27,7 @@ export interface HealthOptions {
   modelStatus: () => ModelStatus;
   checkJira: () => Promise<ServiceCheck>;
   checkConfluence: () => Promise<ServiceCheck>;
+  background: () => BackgroundReport;
   cacheMs?: number;
   now?: () => Date;
 }
@@ -31,7 +35,7 @@ export interface HealthOptions {
 export function createHealthCheck(o: HealthOptions): () => Promise<HealthReport> {
   const cacheMs = o.cacheMs ?? 5000;
   const now = o.now ?? (() => new Date());
-  let cached: { at: number; value: Promise<Omit<HealthReport, 'model' | 'status' | 'version'>> } | undefined;
+  let cached: { at: number; value: Promise<Omit<HealthReport, 'model' | 'status' | 'version' | 'background'>> } | undefined;
   const safe = (p: () => Promise<ServiceCheck>) => p().catch((err: unknown): ServiceCheck => ({ ok: false, message: String((err as Error)?.message ?? err) }));
   return async () => {
     const t = now().getTime();
@@ -43,7 +47,8 @@ export function createHealthCheck(o: HealthOptions): () => Promise<HealthReport>
     }
     const services = await cached.value;
     const model = o.modelStatus();
-    const ok = services.jira.ok && services.confluence.ok && model.state !== 'error';
-    return { status: ok ? 'ok' : 'degraded', version: o.version, model, ...services };
+    const background = o.background();
+    const ok = services.jira.ok && services.confluence.ok && model.state !== 'error' && Object.values(background).every((b) => b.state !== 'failed');
+    return { status: ok ? 'ok' : 'degraded', version: o.version, model, ...services, background };
   };
 }

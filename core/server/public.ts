@@ -8,10 +8,11 @@ import type { Logger } from '../jobs/runner.ts';
 import type { ApiKeyService } from './apiKeys.ts';
 import type { TokenBuckets } from './rateLimit.ts';
 import type { HealthReport } from './health.ts';
+import { publicBackgroundView } from './backgroundTasks.ts';
 import { ApiError, errorHandler, notFoundRoute, sendError, validate } from './httpErrors.ts';
 import { requestContext } from './requestContext.ts';
 import { jobStatusView } from './jobView.ts';
-import { CreateJobRequestSchema, sameSite, type CreateJobResponse, type JobStatusResponse } from './publicApi.ts';
+import { CreateJobRequestSchema, sameSite, type CreateJobResponse, type HealthResponse, type JobStatusResponse } from './publicApi.ts';
 import { pageBreakdownStatus } from '../jobs/resync.ts';
 
 export const PUBLIC_BODY_LIMIT = 16 * 1024;
@@ -106,7 +107,9 @@ export function createPublicApp(deps: PublicDeps): Express {
   });
 
   v1.get('/health', async (_req, res) => {
-    res.json(await deps.health());
+    const report = await deps.health();
+    const out: HealthResponse = { ...report, background: publicBackgroundView(report.background) };
+    res.json(out);
   });
 
   app.use('/v1', v1);

@@ -6,6 +6,7 @@ import { ProjectKeySchema } from '../jira/projectKey.ts';
 import type { JobStatusView } from './jobView.ts';
 import { hasUnsafeCharacters, UNSAFE_TEXT_MESSAGE } from './freeText.ts';
 import type { HealthReport } from './health.ts';
+import type { PublicBackgroundView } from './backgroundTasks.ts';
 import type { PageBreakdownStatus } from '../jobs/resync.ts';
 
 export const CreateJobRequestSchema = z
@@ -44,7 +45,8 @@ export type JobStatusResponse = JobStatusView & {
    */
   page?: PageBreakdownStatus;
 };
-export type HealthResponse = HealthReport;
+/** The health answer as Forge sees it: background tasks say whether they work, not why they failed. */
+export type HealthResponse = Omit<HealthReport, 'background'> & { background: PublicBackgroundView };
 
 export interface ApiErrorBody {
   code: string;

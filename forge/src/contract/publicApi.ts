@@ -65,6 +65,7 @@ export type JobStatusResponse = {
   };
 };
 
+/** The health answer as Forge sees it: background tasks say whether they work, not why they failed. */
 export type HealthResponse = {
   status: 'ok' | 'degraded';
   version: string;
@@ -112,6 +113,12 @@ export type HealthResponse = {
     code?: string;
   };
   checkedAt: string;
+  background: {
+    retention: {
+      ok: boolean;
+      lastRunAt: string | null;
+    };
+  };
 };
 
 export type ApiErrorBody = {
