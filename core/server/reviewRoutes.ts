@@ -8,7 +8,8 @@ import { z } from 'zod';
 import type { SpecDocument } from '../spec/types.ts';
 import type { JobStore, PageSnapshot } from '../store/types.ts';
 import type { JobRunner } from '../jobs/runner.ts';
-import { ApiError, validate } from './httpErrors.ts';
+import type { BreakdownReport } from '../breakdown/checkBreakdown.ts';
+import { ApiError, sendError, validate } from './httpErrors.ts';
 import { jobStatusView, type JobStatusView } from './jobView.ts';
 
 /** GET /api/jobs/:id/page: the page as the checks read it; null when the snapshot is missing or purged. */
@@ -20,9 +21,16 @@ export interface JobPageResponse {
   reason: string | null;
 }
 
-/** POST /api/jobs/:id/approve body: who approves and the consequences the reviewer saw. */
+/**
+ * POST /api/jobs/:id/approve body: who approves and the consequences the reviewer saw. A breakdown
+ * with gaps (requirement blocks no item cites, or error findings) is approved only with
+ * `approveAnyway: true`; without it the answer is 409 `uncovered_requirements` (or `error_findings`)
+ * listing the gaps, so no caller can skip the confirmation the review workspace asks for.
+ */
 export const ApproveRequestSchema = z.object({
   by: z.string().trim().min(1).max(200).optional(),
+  /** The caller has seen the gaps the breakdown has and approves anyway (recorded in the audit log). */
+  approveAnyway: z.boolean().optional(),
   summary: z
     .object({
       toCreate: z.object({ epics: z.number().int().min(0), stories: z.number().int().min(0), subtasks: z.number().int().min(0) }),
@@ -34,10 +42,34 @@ export const ApproveRequestSchema = z.object({
       uncovered: z.array(z.string().max(100)).max(2000),
       /** True when the reviewer confirmed "approve anyway" with gaps in view. */
       approvedAnyway: z.boolean(),
+      /** For a page broken down again: what approval does to the issues earlier jobs made (the re-sync counts shown). */
+      resync: z
+        .object({ create: z.number().int().min(0), update: z.number().int().min(0), mark: z.number().int().min(0), unchanged: z.number().int().min(0), held: z.number().int().min(0), declined: z.number().int().min(0) })
+        .nullable()
+        .optional(),
     })
     .optional(),
 });
 export type ApproveRequest = z.input<typeof ApproveRequestSchema>;
+
+/** A requirement block no item of the latest breakdown cites, as the page says it. */
+export interface UncoveredRequirement {
+  blockId: string;
+  /** The block's whole text (empty when the page snapshot could not be read). */
+  text: string;
+}
+
+/** 409 body of an approval refused for gaps the request did not acknowledge. */
+export interface ApprovalGapsError {
+  code: 'uncovered_requirements' | 'error_findings';
+  message: string;
+  uncovered: UncoveredRequirement[];
+  /** The error findings of the latest breakdown, in words. */
+  errors: { itemId: string | null; message: string }[];
+}
+
+/** How many uncovered requirements a refusal's message quotes (the list in the body is whole). */
+const QUOTED = 3;
 
 const CACHE_ENTRIES = 32;
 
@@ -93,6 +125,8 @@ export interface ReviewRouteDeps {
   store: JobStore;
   runner: Pick<JobRunner, 'approve'>;
   pages: ParsedPageCache;
+  /** The quality report of the job's latest breakdown against its page (cached); null when either is missing. */
+  report: (jobId: string) => Promise<BreakdownReport | { error: string } | null>;
   actor: (req: express.Request, by?: string) => string;
 }
 
@@ -124,12 +158,57 @@ export function reviewRoutes(deps: ReviewRouteDeps): Router {
 
   r.post('/jobs/:id/approve', async (req, res) => {
     const job = await jobOr404(String(req.params.id));
-    const { by, summary } = validate(ApproveRequestSchema, req.body);
+    const { by, summary, approveAnyway } = validate(ApproveRequestSchema, req.body);
     const who = deps.actor(req, by);
+    // Gaps are checked against the breakdown as stored now, not as the caller believes it to be. A job
+    // in another state is left to the runner, whose answer (409 invalid_transition) says why.
+    let gaps: Omit<ApprovalGapsError, 'code' | 'message'> | null = null;
+    if (job.state === 'awaiting_review') {
+      const report = await deps.report(job.id);
+      if (report && !('error' in report)) {
+        const errors = report.findings.filter((f) => f.severity === 'error').map((f) => ({ itemId: f.itemId ?? null, message: f.message }));
+        if (report.coverage.uncovered.length > 0 || errors.length > 0) {
+          const snapshot = await deps.store.latestSnapshot(job.id);
+          let texts = new Map<string, string>();
+          try {
+            const page = snapshot ? deps.pages.get(job.id, snapshot) : null;
+            texts = new Map(page?.blocks.map((b) => [b.id, b.text]) ?? []);
+          } catch {
+            // The report was computed from this same snapshot; without its text the ids still name the gaps.
+          }
+          gaps = { uncovered: report.coverage.uncovered.map((id) => ({ blockId: id, text: texts.get(id) ?? '' })), errors };
+        }
+      }
+    }
+    if (gaps && approveAnyway !== true) {
+      const n = gaps.uncovered.length;
+      const quoted = gaps.uncovered.slice(0, QUOTED).map((u) => `"${u.text || u.blockId}"`).join('; ');
+      const body: ApprovalGapsError =
+        n > 0
+          ? {
+              code: 'uncovered_requirements',
+              message: `${n} requirement${n === 1 ? ' is' : 's are'} not covered by any item (${quoted}${n > QUOTED ? `; and ${n - QUOTED} more` : ''}). Cite ${n === 1 ? 'it' : 'them'} from an item, or send approveAnyway: true to approve with the gap${n === 1 ? '' : 's'} recorded in the audit log.`,
+              ...gaps,
+            }
+          : {
+              code: 'error_findings',
+              message: `The breakdown has ${gaps.errors.length} error finding${gaps.errors.length === 1 ? '' : 's'} (${gaps.errors[0]!.message}). Fix ${gaps.errors.length === 1 ? 'it' : 'them'}, or send approveAnyway: true to approve with the findings recorded in the audit log.`,
+              ...gaps,
+            };
+      return sendError(res, 409, body.code, body.message, { uncovered: body.uncovered, errors: body.errors });
+    }
     const next = await deps.runner.approve(job.id, who);
-    if (summary) {
+    if (gaps) {
+      // The acknowledged gaps as the server found them, with what the reviewer had in view when there is a summary.
+      await deps.store.audit({
+        jobId: job.id,
+        actor: who,
+        action: 'job.approved_with_gaps',
+        details: { ...(summary ?? {}), approvedAnyway: true, uncovered: gaps.uncovered.map((u) => u.blockId), uncoveredText: gaps.uncovered.map((u) => u.text), errors: gaps.errors.length, errorFindings: gaps.errors },
+      });
+    } else if (summary) {
       // The decision with what the reviewer had in view, next to the state change in the audit log.
-      await deps.store.audit({ jobId: job.id, actor: who, action: summary.approvedAnyway ? 'job.approved_with_gaps' : 'job.approval_summary', details: summary });
+      await deps.store.audit({ jobId: job.id, actor: who, action: 'job.approval_summary', details: { ...summary, approvedAnyway: false } });
     }
     const view: JobStatusView = jobStatusView(next, await deps.store.createdIssues(job.id));
     res.json(view);

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { approveFromScreen, startReviewApp } from './support/reviewApp.ts';
 import { FR1_EDITED_IN_JIRA, PAGE_ID, V1, V2, v1Keys } from '../e2e/support/resyncScenario.ts';
 import type { ResyncResponse } from '../../core/server/resyncRoutes.ts';
+import type { JobDetailResponse } from '../../core/server/admin.ts';
 
 test('the job page shows a re-sync as diffs and per-issue decisions, and approval applies exactly what the reviewer chose', async (t) => {
   const app = await startReviewApp();
@@ -92,8 +93,12 @@ test('the job page shows a re-sync as diffs and per-issue decisions, and approva
   assert.deepEqual(fr2Decision.fields, ['summary', 'description', 'acceptanceCriteria']);
   assert.deepEqual(fr2Decision.edits, { summary: 'FR-2: Email and text message when the refund is paid' });
 
-  await approveFromScreen(page);
+  // The approve dialog says what approval does to the issues the page already made, as the panel counts it.
+  const dialogText = await approveFromScreen(page);
+  assert.match(dialogText, /Issues this page already made: 1 to update · 1 to mark as no longer on the page · 1 new · 2 unchanged/);
   await waitFor(second, 'done');
+  const approval = (await app.adminJson<JobDetailResponse>(`/api/jobs/${second}`)).audit.find((a) => a.action === 'job.approval_summary' || a.action === 'job.approved_with_gaps');
+  assert.deepEqual(approval?.details.resync, { create: 1, update: 1, mark: 1, unchanged: 2, held: 0, declined: 0 }, 'the re-sync counts seen are in the audit log');
   // Afterwards the panel says what was done in Jira.
   await page.reload();
   await panel.getByRole('listitem', { name: `Update ${keys.fr2}` }).locator('.resync-status').filter({ hasText: 'Updated in Jira' }).waitFor();

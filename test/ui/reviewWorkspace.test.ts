@@ -225,6 +225,8 @@ describe('review workspace in Chromium', () => {
     const entry = audit.find((a) => a.action === 'job.approved_with_gaps');
     assert.ok(entry, JSON.stringify(audit.map((a) => a.action)));
     assert.deepEqual(entry.details.uncovered, [b3]);
+    assert.deepEqual(entry.details.uncoveredText, ['FR-3: A refund must never exceed the amount the customer paid for the order.']);
+    assert.equal(entry.details.approvedAnyway, true, 'the page sent the confirmation the API asks for');
     assert.equal(entry.details.targetProject, 'PAY');
   });
 

@@ -108,8 +108,10 @@ export class ApiClient {
   page(id: string) {
     return this.call<JobPageResponse>('GET', `/jobs/${encodeURIComponent(id)}/page`);
   }
+  /** Approves with what the reviewer saw; a summary with gaps carries the reviewer's "approve anyway" (the API refuses gaps without it). */
   approve(id: string, summary: ApproveRequest['summary']) {
-    return this.call<JobStatusView>('POST', `/jobs/${encodeURIComponent(id)}/approve`, summary ? { summary } : {});
+    const body: ApproveRequest = summary ? { summary, approveAnyway: summary.approvedAnyway } : {};
+    return this.call<JobStatusView>('POST', `/jobs/${encodeURIComponent(id)}/approve`, body);
   }
   saveBreakdown(id: string, breakdown: Breakdown) {
     return this.call<{ versionNo: number; kind: string; author: string; createdAt: string }>('PUT', `/jobs/${encodeURIComponent(id)}/breakdown`, { breakdown });

@@ -1,7 +1,9 @@
 // Decisions with their consequences in view. Approve shows what it does (issues to create and
 // skipped, per level, and the target project); below-full coverage or error findings need an
 // explicit "approve anyway" with the uncovered requirements listed, and the summary goes to the
-// audit log with the approval. Reject needs a reason, which the requester sees on the public status.
+// audit log with the approval. A re-sync's approval also says what it does to the issues earlier jobs
+// of the page made (updates, marks, new, held), as the re-sync panel counts them. Reject needs a
+// reason, which the requester sees on the public status.
 // Also the progress of a running job (generation section k of n, creation n of total).
 
 import { useState } from 'react';
@@ -9,6 +11,7 @@ import type { JobDetailResponse } from '../../../core/server/admin.ts';
 import type { ApproveRequest } from '../../../core/server/reviewRoutes.ts';
 import type { Breakdown, ItemLevel } from '../../../core/breakdown/schema.ts';
 import type { SpecBlock } from '../../../core/spec/types.ts';
+import type { ResyncCounts } from '../../../core/jobs/resync.ts';
 import { reportOf } from './JobPanels.tsx';
 
 type PerLevel = Record<'epics' | 'stories' | 'subtasks', number>;
@@ -40,8 +43,25 @@ export function approvalSummary(detail: JobDetailResponse, breakdown: Breakdown)
 const total = (p: PerLevel) => p.epics + p.stories + p.subtasks;
 const perLevel = (p: PerLevel) => `${p.epics} epic${p.epics === 1 ? '' : 's'}, ${p.stories} stor${p.stories === 1 ? 'y' : 'ies'}, ${p.subtasks} sub-task${p.subtasks === 1 ? '' : 's'}`;
 
-export function ApproveDialog(p: { summary: ApprovalSummary; blocks: ReadonlyMap<string, SpecBlock>; busy: boolean; onApprove: (s: ApprovalSummary) => void; onClose: () => void }) {
-  const s = p.summary;
+/** The re-sync part of an approval in words: what happens to the issues earlier jobs of the page made. */
+export function resyncText(c: ResyncCounts): string {
+  const parts = [`${c.update} to update`, `${c.mark} to mark as no longer on the page`, `${c.create} new`];
+  if (c.held) parts.push(`${c.held} held (changed in Jira)`);
+  if (c.declined) parts.push(`${c.declined} declined`);
+  parts.push(`${c.unchanged} unchanged`);
+  return parts.join(' · ');
+}
+
+export function ApproveDialog(p: {
+  summary: ApprovalSummary;
+  blocks: ReadonlyMap<string, SpecBlock>;
+  /** The re-sync counts when the page already made issues (null for a first breakdown, or while loading). */
+  resync: ResyncCounts | null;
+  busy: boolean;
+  onApprove: (s: ApprovalSummary) => void;
+  onClose: () => void;
+}) {
+  const s = p.resync ? { ...p.summary, resync: p.resync } : p.summary;
   const [accepted, setAccepted] = useState(false);
   const gaps = s.approvedAnyway;
   const n = total(s.toCreate);
@@ -58,6 +78,11 @@ export function ApproveDialog(p: { summary: ApprovalSummary; blocks: ReadonlyMap
         <li>
           {total(s.skipped)} skipped (already in Jira): {perLevel(s.skipped)}
         </li>
+        {p.resync && (
+          <li aria-label="Re-sync of existing issues">
+            <strong>Issues this page already made:</strong> {resyncText(p.resync)}
+          </li>
+        )}
         <li>
           Coverage {s.coverage === null ? 'not checked' : `${Math.round(s.coverage * 100)}%`} · {s.errors} error finding{s.errors === 1 ? '' : 's'}
         </li>

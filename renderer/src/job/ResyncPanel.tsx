@@ -1,15 +1,17 @@
 // Re-sync of a page broken down again: what changed on the page since the issues were written (block
 // lineage with word diffs), a before/after proposal per issue whose requirement was reworded, issues
 // whose requirement left the page, and issues someone changed in Jira. The reviewer accepts, edits or
-// declines each proposal; the counts say what approval will do. Nothing shows for a first breakdown.
+// declines each proposal; the counts say what approval will do (the approve dialog shows the same
+// counts, from the same loaded plan). Nothing shows for a first breakdown.
 
-import { Fragment, useCallback, useEffect, useState } from 'react';
+import { Fragment, useCallback, useState } from 'react';
 import type { ApiClient, ApiFailure } from '../api/client.ts';
 import type { ResyncDecisionRequest, ResyncResponse } from '../../../core/server/resyncRoutes.ts';
 import type { FieldChange, JiraDrift, MarkProposal, UpdateProposal } from '../../../core/jobs/resync.ts';
 import type { WordDiffPart } from '../../../core/jobs/lineage.ts';
 import type { ResyncField } from '../../../core/jobs/resyncStore.ts';
 import { ErrorBanner } from '../app/ErrorBanner.tsx';
+import type { ResyncState } from './useResync.ts';
 
 const FIELD_LABELS: Record<ResyncField, string> = { summary: 'Summary', description: 'Description', acceptanceCriteria: 'Acceptance criteria', estimate: 'Estimate' };
 
@@ -185,33 +187,19 @@ function RemovedTransition({ api, value, onSaved }: { api: ApiClient; value: str
   );
 }
 
-export function ResyncPanel({ api, jobId, editable, refreshKey }: { api: ApiClient; jobId: string; editable: boolean; refreshKey: string }) {
-  const [res, setRes] = useState<ResyncResponse | null>(null);
-  const [error, setError] = useState<ApiFailure | null>(null);
+export function ResyncPanel({ api, jobId, editable, resync }: { api: ApiClient; jobId: string; editable: boolean; resync: ResyncState }) {
+  const { res, error } = resync;
   const [busy, setBusy] = useState(false);
-  useEffect(() => {
-    let live = true;
-    void api.resync(jobId).then((r) => {
-      if (!live) return;
-      if (r.ok) setRes(r.data);
-      else setError(r);
-    });
-    return () => {
-      live = false;
-    };
-  }, [api, jobId, refreshKey]);
+  const set = resync.set;
   const decide = useCallback(
     (key: string, d: ResyncDecisionRequest) => {
       setBusy(true);
       void api.decideResync(jobId, key, d).then((r) => {
         setBusy(false);
-        if (r.ok) {
-          setRes(r.data);
-          setError(null);
-        } else setError(r);
+        set(r);
       });
     },
-    [api, jobId],
+    [api, jobId, set],
   );
   const plan = res?.plan;
   if (!plan) return error ? <ErrorBanner error={error} title="The re-sync plan could not be loaded" /> : null;
@@ -255,7 +243,7 @@ export function ResyncPanel({ api, jobId, editable, refreshKey }: { api: ApiClie
       {plan.marks.length > 0 && (
         <>
           <h3>No longer on the page</h3>
-          {editable && <RemovedTransition api={api} value={res.removedTransition} onSaved={(v) => setRes({ ...res, removedTransition: v })} />}
+          {editable && <RemovedTransition api={api} value={res.removedTransition} onSaved={(v) => set({ ok: true, data: { ...res, removedTransition: v } })} />}
           <ul className="resync-list">
             {plan.marks.map((m) => (
               <MarkCard key={m.issueKey} m={m} res={res} editable={editable} busy={busy} decide={decide} />
