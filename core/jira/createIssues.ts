@@ -260,39 +260,96 @@ export function inMemoryLedger(ledger: CreationLedger): CreationLedger & { reado
   };
 }
 
-export async function createBreakdownInJira(options: CreateBreakdownOptions): Promise<CreationResult> {
-  const memory = inMemoryLedger(options.ledger);
-  const created = memory.created;
-  const o: CreateBreakdownOptions = { ...options, ledger: memory };
-  const startRequests = o.client.requestCount();
-  const sleep = o.sleep ?? defaultSleep;
-  const maxAttempts = o.maxCreateAttempts ?? 3;
-  const label = jobLabel(o.jobId);
-  const flat = flattenBreakdown(o.breakdown);
-  const total = flat.length;
-  const itemIds = new Set(flat.map((x) => x.item.id));
-  const relatesTo = new Map([...(o.relatesTo ?? [])].filter(([itemId]) => itemIds.has(itemId)));
-  const failed = new Map<string, string>();
-  const warnings: string[] = [];
-  const adopted: string[] = [];
-  const linked = new Set(o.ledger.linkedKeys?.() ?? []);
-  const markLinked = (k: string) => {
-    linked.add(k);
-    o.ledger.recordLinked?.(k);
-  };
-  const existing = new Map([...(o.existing ?? [])].filter(([itemId]) => itemIds.has(itemId)).map(([itemId, key]) => [itemId, { key, id: '' }]));
-  /** What exists in Jira for this breakdown: created by this job (the ledger), or matched by the reviewer. */
-  // A live view over the run's in-memory ledger: asked per item in every loop, so it copies nothing.
-  const haveView: Pick<Map<string, { key: string; id: string }>, 'get' | 'has'> = {
-    get: (itemId) => created.get(itemId) ?? existing.get(itemId),
-    has: (itemId) => created.has(itemId) || existing.has(itemId),
-  };
-  const have = () => haveView;
-  const progress = (phase: CreationProgress['phase'], message: string) =>
-    o.onProgress?.({ phase, done: flat.filter((x) => haveView.has(x.item.id)).length, total, message });
+/** Everything one creation run knows and has done so far; each phase below reads and updates it. */
+interface Run {
+  /** The caller's options, with the ledger kept in memory for the run. */
+  o: CreateBreakdownOptions & { ledger: ReturnType<typeof inMemoryLedger> };
+  startRequests: number;
+  sleep: Sleep;
+  maxAttempts: number;
+  label: string;
+  flat: FlatItem[];
+  byId: Map<string, FlatItem>;
+  itemIds: Set<string>;
+  /** Items to relate to an existing issue, limited to this breakdown. */
+  relatesTo: Map<string, string>;
+  /** Items the reviewer matched to an issue that already exists. */
+  existing: Map<string, { key: string; id: string }>;
+  /**
+   * What exists in Jira for this breakdown: created by this job (the ledger), or matched by the
+   * reviewer. A live view over the run's in-memory ledger: asked per item in every loop, so it copies nothing.
+   */
+  have: Pick<Map<string, { key: string; id: string }>, 'get' | 'has'>;
+  linked: Set<string>;
+  failed: Map<string, string>;
+  warnings: string[];
+  adopted: string[];
+  /** Items whose links Jira refused at creation: created again without, linked afterwards. */
+  noCarry: Set<string>;
+  linksAtCreation: number;
+  linksCreated: number;
+}
 
-  // 1. What the project accepts.
-  progress('metadata', `Reading issue types and fields of project ${o.projectKey}`);
+/** What the project's issue types make of this breakdown: fixed once the metadata is read. */
+interface Plan {
+  types: Record<ItemLevel, IssueTypeMeta>;
+  jiraParentOf: (x: FlatItem) => string | undefined;
+  relatedOf: RelatedOf;
+  /** Dependencies between items of this breakdown, once each (blocker blocks blocked). */
+  deps: Map<string, Dependency>;
+  depsOf: Map<string, Dependency[]>;
+}
+
+const LEVELS = ['epic', 'story', 'subtask'] as const;
+
+function openRun(options: CreateBreakdownOptions): Run {
+  const ledger = inMemoryLedger(options.ledger);
+  const created = ledger.created;
+  const o = { ...options, ledger };
+  const flat = flattenBreakdown(o.breakdown);
+  const itemIds = new Set(flat.map((x) => x.item.id));
+  const existing = new Map([...(o.existing ?? [])].filter(([itemId]) => itemIds.has(itemId)).map(([itemId, key]) => [itemId, { key, id: '' }]));
+  return {
+    o,
+    startRequests: o.client.requestCount(),
+    sleep: o.sleep ?? defaultSleep,
+    maxAttempts: o.maxCreateAttempts ?? 3,
+    label: jobLabel(o.jobId),
+    flat,
+    byId: new Map(flat.map((x) => [x.item.id, x])),
+    itemIds,
+    relatesTo: new Map([...(o.relatesTo ?? [])].filter(([itemId]) => itemIds.has(itemId))),
+    existing,
+    have: {
+      get: (itemId) => created.get(itemId) ?? existing.get(itemId),
+      has: (itemId) => created.has(itemId) || existing.has(itemId),
+    },
+    linked: new Set(ledger.linkedKeys?.() ?? []),
+    failed: new Map(),
+    warnings: [],
+    adopted: [],
+    noCarry: new Set(),
+    linksAtCreation: 0,
+    linksCreated: 0,
+  };
+}
+
+function progress(run: Run, phase: CreationProgress['phase'], message: string): void {
+  if (!run.o.onProgress) return;
+  let done = 0;
+  for (const x of run.flat) if (run.have.has(x.item.id)) done++;
+  run.o.onProgress({ phase, done, total: run.flat.length, message });
+}
+
+function markLinked(run: Run, linkKey: string): void {
+  run.linked.add(linkKey);
+  run.o.ledger.recordLinked?.(linkKey);
+}
+
+/** Phase 1: the issue types the project offers for each level, refusing what cannot be filled. */
+async function readIssueTypes(run: Run): Promise<Record<ItemLevel, IssueTypeMeta>> {
+  const { o } = run;
+  progress(run, 'metadata', `Reading issue types and fields of project ${o.projectKey}`);
   const meta = await readProjectMeta(o.client, o.projectKey, { overrides: o.mapping });
   const mapping = resolveLevelMapping(meta, o.mapping);
   const types: Record<ItemLevel, IssueTypeMeta> = {
@@ -300,26 +357,29 @@ export async function createBreakdownInJira(options: CreateBreakdownOptions): Pr
     story: issueTypeById(meta, mapping.story),
     subtask: issueTypeById(meta, mapping.subtask),
   };
-  for (const level of ['epic', 'story', 'subtask'] as const) {
-    if (!flat.some((x) => x.level === level)) continue;
+  for (const level of LEVELS) {
+    if (!run.flat.some((x) => x.level === level)) continue;
     const missing = unfillableRequiredFields(types[level]);
     if (missing.length) {
       throw new AtlassianError('bad_request', `Project ${o.projectKey} requires ${missing.map((m) => `"${m.name}" (${m.fieldId})`).join(', ')} on ${types[level].name}, which Spec2Tickets cannot fill. Make the field optional or give it a default value in Jira, or ${mappingHint(level)}. Nothing was created.`);
     }
   }
+  return types;
+}
 
+/** Phase 2: parents and relations as the project's hierarchy allows, and the dependency links to make. */
+function planRun(run: Run, types: Record<ItemLevel, IssueTypeMeta>): Plan {
   // Jira takes as parent only an issue one hierarchy level up: a sub-task mapped to a standard type
   // (a project without sub-tasks) goes under its story's epic and is related to its story instead.
-  const byId = new Map(flat.map((x) => [x.item.id, x]));
   const jiraParentOf = (x: FlatItem): string | undefined => {
     const wanted = types[x.level].hierarchyLevel + 1;
-    for (let p = x.parentId; p; p = byId.get(p)?.parentId) if (types[byId.get(p)!.level].hierarchyLevel === wanted) return p;
+    for (let p = x.parentId; p; p = run.byId.get(p)?.parentId) if (types[run.byId.get(p)!.level].hierarchyLevel === wanted) return p;
     return undefined;
   };
   const relatedOf: RelatedOf = (itemId, keyOfItem) => {
-    const x = byId.get(itemId);
+    const x = run.byId.get(itemId);
     const out: string[] = [];
-    const chosen = relatesTo.get(itemId);
+    const chosen = run.relatesTo.get(itemId);
     if (chosen) out.push(chosen);
     if (x?.parentId && jiraParentOf(x) !== x.parentId) {
       const parentKey = keyOfItem(x.parentId);
@@ -327,259 +387,286 @@ export async function createBreakdownInJira(options: CreateBreakdownOptions): Pr
     }
     return out;
   };
-  const relatedNow = (itemId: string) => relatedOf(itemId, (id) => have().get(id)?.key);
-
-  // 2. Adopt what already exists in Jira for this job.
-  const adopt = async () => {
-    progress('reconcile', `Looking for issues already created for this job (label ${label})`);
-    const r = await reconcileByLabel(o, label, itemIds, relatedOf);
-    for (const [itemId, ref] of r.found) {
-      if (have().has(itemId)) continue;
-      o.ledger.recordCreated(itemId, ref);
-      adopted.push(itemId);
-    }
-    for (const k of r.links) if (!linked.has(k)) markLinked(k);
-  };
-  /**
-   * After a bulk request whose answer never arrived: Jira may have created its items, and its search
-   * index may not show them yet. Search until every item of that request is found, a bounded
-   * number of times; what is still missing then is taken as never created.
-   */
-  const settleSearches = Math.max(1, o.settleSearches ?? 4);
-  const settlePending = async () => {
-    const pending = o.ledger.pendingBulk?.() ?? [];
-    for (let search = 1; ; search++) {
-      await adopt();
-      const missing = pending.filter((id) => itemIds.has(id) && !have().has(id));
-      if (missing.length === 0) break;
-      if (search >= settleSearches) {
-        progress('reconcile', `${missing.length} item${missing.length === 1 ? '' : 's'} of an unanswered request not found in Jira after ${search} searches; creating ${missing.length === 1 ? 'it' : 'them'}`);
-        break;
-      }
-      progress('reconcile', `Waiting for Jira's search to show ${missing.length} item${missing.length === 1 ? '' : 's'} of an unanswered request`);
-      await sleep(o.reconcileDelayMs ?? 2000, o.signal);
-    }
-    o.ledger.clearPendingBulk?.();
-  };
-  if (o.ledger.pendingBulk?.()?.length) await settlePending();
-  else await adopt();
-
-  // 3. Create level by level; parents exist before their children.
-  const buildFields = (x: FlatItem): Record<string, unknown> => {
-    const type = types[x.level];
-    const fields = type.fields ?? new Map();
-    const out: Record<string, unknown> = {
-      project: { key: o.projectKey },
-      issuetype: { id: type.id },
-      summary: x.item.title.slice(0, 255),
-      labels: [...new Set([...x.item.labels, label])],
-    };
-    if (fields.has('description')) {
-      out.description = composeIssueDescription({
-        description: x.item.description,
-        acceptanceCriteria: x.item.acceptanceCriteria,
-        source: { pageTitle: o.pageTitle, pageUrl: o.pageUrl, blockIds: x.item.sources },
-      });
-    }
-    const parentId = jiraParentOf(x);
-    if (parentId) out.parent = { key: have().get(parentId)!.key };
-    const priority = fields.get('priority');
-    if (priority && (!priority.allowedValues || priority.allowedValues.includes(x.item.priority))) out.priority = { name: x.item.priority };
-    const estimate = x.item.estimate;
-    if (estimate !== null && x.level === 'story') {
-      const sp = storyPointsField(type);
-      if (sp) out[sp.fieldId] = estimate;
-    }
-    if (estimate !== null && x.level === 'subtask' && fields.has('timetracking')) out.timetracking = { originalEstimate: `${Math.round(estimate * 60)}m` };
-    const components = fields.get('components');
-    if (components && x.item.components.length) {
-      const ok = x.item.components.filter((c) => !components.allowedValues || components.allowedValues.includes(c));
-      if (ok.length) out.components = ok.map((name) => ({ name }));
-    }
-    return out;
-  };
-
-  // Dependencies between items of this breakdown, once each (blocker blocks blocked).
   const deps = new Map<string, Dependency>();
-  for (const x of flat) {
+  for (const x of run.flat) {
     for (const dep of x.item.dependsOn) {
       if (dep === x.item.id) {
-        warnings.push(`${x.item.id} "${x.item.title}" depends on itself; no link was made for that.`);
+        run.warnings.push(`${x.item.id} "${x.item.title}" depends on itself; no link was made for that.`);
         continue;
       }
-      if (!itemIds.has(dep)) continue;
+      if (!run.itemIds.has(dep)) continue;
       // Two issues that already existed were linked (or not) when they were made; not this job's to change.
-      if (existing.has(dep) && existing.has(x.item.id)) continue;
+      if (run.existing.has(dep) && run.existing.has(x.item.id)) continue;
       const key = linkKeyFor(dep, x.item.id);
       deps.set(key, { blocker: dep, blocked: x.item.id, key });
     }
   }
   const depsOf = new Map<string, Dependency[]>();
-  for (const d of deps.values()) for (const id of [d.blocker, d.blocked]) depsOf.set(id, [...(depsOf.get(id) ?? []), d]);
-  const otherEnd = (d: Dependency, itemId: string) => (d.blocker === itemId ? d.blocked : d.blocker);
-  // An issue type takes links at creation only when Linked Issues is on its create screen.
-  const carriesLinks = (level: ItemLevel) => {
-    const f = types[level].fields?.get('issuelinks');
-    return !!f && (!f.operations || f.operations.includes('add'));
-  };
-  /** Items whose links Jira refused at creation: created again without, linked afterwards. */
-  const noCarry = new Set<string>();
-  /** The links an item can carry now: those to issues that already exist and are not linked yet. */
-  const linksToCarry = (x: FlatItem): { key: string; op: IssueLinkUpdate }[] => {
-    if (!carriesLinks(x.level) || noCarry.has(x.item.id)) return [];
-    const out: { key: string; op: IssueLinkUpdate }[] = [];
-    for (const related of relatedNow(x.item.id)) {
-      if (!linked.has(relatesKeyFor(x.item.id, related))) out.push({ key: relatesKeyFor(x.item.id, related), op: { add: { type: { name: 'Relates' }, outwardIssue: { key: related } } } });
+  for (const d of deps.values()) {
+    for (const id of [d.blocker, d.blocked]) {
+      const list = depsOf.get(id);
+      if (list) list.push(d);
+      else depsOf.set(id, [d]);
     }
-    for (const d of depsOf.get(x.item.id) ?? []) {
-      const other = have().get(otherEnd(d, x.item.id));
-      if (!other || linked.has(d.key)) continue;
-      // Seen from the new issue: the issue that blocks it is its inwardIssue ("is blocked by"),
-      // the issue it blocks is its outwardIssue ("blocks").
-      const side = d.blocked === x.item.id ? 'inwardIssue' : 'outwardIssue';
-      out.push({ key: d.key, op: { add: { type: { name: 'Blocks' }, [side]: { key: other.key } } } });
-    }
-    return out;
-  };
-  /**
-   * Up to BULK_LIMIT items, none of which still needs a link to another item of the same request
-   * (neither exists yet, so neither could name the other); those wait for a later request and then
-   * carry the link. Greedy in breakdown order: a chain of dependencies takes two requests, not one per step.
-   */
-  const nextBatch = (remaining: FlatItem[], level: ItemLevel): FlatItem[] => {
-    if (!carriesLinks(level)) return remaining.slice(0, BULK_LIMIT);
-    const batch: FlatItem[] = [];
-    const inBatch = new Set<string>();
-    for (const x of remaining) {
-      if (batch.length === BULK_LIMIT) break;
-      if ((depsOf.get(x.item.id) ?? []).some((d) => !linked.has(d.key) && inBatch.has(otherEnd(d, x.item.id)))) continue;
-      batch.push(x);
-      inBatch.add(x.item.id);
-    }
-    return batch;
-  };
+  }
+  return { types, jiraParentOf, relatedOf, deps, depsOf };
+}
 
-  let linksAtCreation = 0;
-  for (const level of ['epic', 'story', 'subtask'] as const) {
-    let remaining: FlatItem[] = [];
-    for (const x of flat.filter((f) => f.level === level)) {
-      if (have().has(x.item.id)) continue;
-      if (x.parentId && !have().has(x.parentId)) {
-        failed.set(x.item.id, `Not created because its parent ${x.parentId} could not be created.`);
+const relatedNow = (run: Run, plan: Plan, itemId: string) => plan.relatedOf(itemId, (id) => run.have.get(id)?.key);
+
+/** Phase 3: adopt what already exists in Jira for this job (label search) into the ledger. */
+async function adoptExisting(run: Run, plan: Plan): Promise<void> {
+  progress(run, 'reconcile', `Looking for issues already created for this job (label ${run.label})`);
+  const r = await reconcileByLabel(run.o, run.label, run.itemIds, plan.relatedOf);
+  for (const [itemId, ref] of r.found) {
+    if (run.have.has(itemId)) continue;
+    run.o.ledger.recordCreated(itemId, ref);
+    run.adopted.push(itemId);
+  }
+  for (const k of r.links) if (!run.linked.has(k)) markLinked(run, k);
+}
+
+/**
+ * After a bulk request whose answer never arrived: Jira may have created its items, and its search
+ * index may not show them yet. Search until every item of that request is found, a bounded
+ * number of times; what is still missing then is taken as never created.
+ */
+async function settlePending(run: Run, plan: Plan): Promise<void> {
+  const { o } = run;
+  const settleSearches = Math.max(1, o.settleSearches ?? 4);
+  const pending = o.ledger.pendingBulk?.() ?? [];
+  for (let search = 1; ; search++) {
+    await adoptExisting(run, plan);
+    const missing = pending.filter((id) => run.itemIds.has(id) && !run.have.has(id));
+    if (missing.length === 0) break;
+    if (search >= settleSearches) {
+      progress(run, 'reconcile', `${missing.length} item${missing.length === 1 ? '' : 's'} of an unanswered request not found in Jira after ${search} searches; creating ${missing.length === 1 ? 'it' : 'them'}`);
+      break;
+    }
+    progress(run, 'reconcile', `Waiting for Jira's search to show ${missing.length} item${missing.length === 1 ? '' : 's'} of an unanswered request`);
+    await run.sleep(o.reconcileDelayMs ?? 2000, o.signal);
+  }
+  o.ledger.clearPendingBulk?.();
+}
+
+/** The fields of one item's create: type, parent, description with its criteria and source, estimates. */
+function buildFields(run: Run, plan: Plan, x: FlatItem): Record<string, unknown> {
+  const { o } = run;
+  const type = plan.types[x.level];
+  const fields = type.fields ?? new Map();
+  const out: Record<string, unknown> = {
+    project: { key: o.projectKey },
+    issuetype: { id: type.id },
+    summary: x.item.title.slice(0, 255),
+    labels: [...new Set([...x.item.labels, run.label])],
+  };
+  if (fields.has('description')) {
+    out.description = composeIssueDescription({
+      description: x.item.description,
+      acceptanceCriteria: x.item.acceptanceCriteria,
+      source: { pageTitle: o.pageTitle, pageUrl: o.pageUrl, blockIds: x.item.sources },
+    });
+  }
+  const parentId = plan.jiraParentOf(x);
+  if (parentId) out.parent = { key: run.have.get(parentId)!.key };
+  const priority = fields.get('priority');
+  if (priority && (!priority.allowedValues || priority.allowedValues.includes(x.item.priority))) out.priority = { name: x.item.priority };
+  const estimate = x.item.estimate;
+  if (estimate !== null && x.level === 'story') {
+    const sp = storyPointsField(type);
+    if (sp) out[sp.fieldId] = estimate;
+  }
+  if (estimate !== null && x.level === 'subtask' && fields.has('timetracking')) out.timetracking = { originalEstimate: `${Math.round(estimate * 60)}m` };
+  const components = fields.get('components');
+  if (components && x.item.components.length) {
+    const ok = x.item.components.filter((c) => !components.allowedValues || components.allowedValues.includes(c));
+    if (ok.length) out.components = ok.map((name) => ({ name }));
+  }
+  return out;
+}
+
+const otherEnd = (d: Dependency, itemId: string) => (d.blocker === itemId ? d.blocked : d.blocker);
+
+/** An issue type takes links at creation only when Linked Issues is on its create screen. */
+function carriesLinks(plan: Plan, level: ItemLevel): boolean {
+  const f = plan.types[level].fields?.get('issuelinks');
+  return !!f && (!f.operations || f.operations.includes('add'));
+}
+
+/** The links an item can carry now: those to issues that already exist and are not linked yet. */
+function linksToCarry(run: Run, plan: Plan, x: FlatItem): { key: string; op: IssueLinkUpdate }[] {
+  if (!carriesLinks(plan, x.level) || run.noCarry.has(x.item.id)) return [];
+  const out: { key: string; op: IssueLinkUpdate }[] = [];
+  for (const related of relatedNow(run, plan, x.item.id)) {
+    if (!run.linked.has(relatesKeyFor(x.item.id, related))) out.push({ key: relatesKeyFor(x.item.id, related), op: { add: { type: { name: 'Relates' }, outwardIssue: { key: related } } } });
+  }
+  for (const d of plan.depsOf.get(x.item.id) ?? []) {
+    const other = run.have.get(otherEnd(d, x.item.id));
+    if (!other || run.linked.has(d.key)) continue;
+    // Seen from the new issue: the issue that blocks it is its inwardIssue ("is blocked by"),
+    // the issue it blocks is its outwardIssue ("blocks").
+    const side = d.blocked === x.item.id ? 'inwardIssue' : 'outwardIssue';
+    out.push({ key: d.key, op: { add: { type: { name: 'Blocks' }, [side]: { key: other.key } } } });
+  }
+  return out;
+}
+
+/**
+ * Up to BULK_LIMIT items, none of which still needs a link to another item of the same request
+ * (neither exists yet, so neither could name the other); those wait for a later request and then
+ * carry the link. Greedy in breakdown order: a chain of dependencies takes two requests, not one per step.
+ */
+function nextBatch(run: Run, plan: Plan, remaining: FlatItem[], level: ItemLevel): FlatItem[] {
+  if (!carriesLinks(plan, level)) return remaining.slice(0, BULK_LIMIT);
+  const batch: FlatItem[] = [];
+  const inBatch = new Set<string>();
+  for (const x of remaining) {
+    if (batch.length === BULK_LIMIT) break;
+    if ((plan.depsOf.get(x.item.id) ?? []).some((d) => !run.linked.has(d.key) && inBatch.has(otherEnd(d, x.item.id)))) continue;
+    batch.push(x);
+    inBatch.add(x.item.id);
+  }
+  return batch;
+}
+
+type BulkAnswer = { issues?: { id?: string; key?: string }[]; errors?: { failedElementNumber?: number; elementErrors?: unknown }[] };
+type BulkPlan = { x: FlatItem; links: { key: string; op: IssueLinkUpdate }[] }[];
+
+/**
+ * Sends one bulk create, recorded as pending first. Returns Jira's answer (a refusal of some
+ * elements included), or undefined when the outcome is unknown and the caller may try again after
+ * the items Jira did create were adopted.
+ */
+async function sendBulk(run: Run, plan: Plan, bulk: BulkPlan, attempt: number): Promise<BulkAnswer | undefined> {
+  const { o } = run;
+  o.ledger.recordPendingBulk?.(bulk.map(({ x }) => x.item.id));
+  try {
+    return await o.client.api.issues.createIssues({
+      issueUpdates: bulk.map(({ x, links }) => ({
+        fields: buildFields(run, plan, x),
+        ...(links.length ? { update: { issuelinks: links.map((l) => l.op) } } : {}),
+        properties: [{ key: ENTITY_PROPERTY_KEY, value: { jobId: o.jobId, itemId: x.item.id } }],
+      })),
+    });
+  } catch (err) {
+    const details = err instanceof AtlassianError ? (err.details as BulkAnswer | undefined) : undefined;
+    if (err instanceof AtlassianError && err.code === 'bad_request' && Array.isArray(details?.errors)) return details;
+    if (unknownOutcome(err) && attempt < run.maxAttempts) {
+      // The create may have happened: ask Jira (issues and their links) before trying again.
+      await run.sleep(o.reconcileDelayMs ?? 2000, o.signal);
+      await settlePending(run, plan);
+      return undefined;
+    }
+    // Jira answered with a refusal, so nothing was created: the record goes. Anything else
+    // (a lost answer, an abort mid-request) may have created issues and keeps it for the resume.
+    if (err instanceof AtlassianError && !unknownOutcome(err)) o.ledger.clearPendingBulk?.();
+    throw err;
+  }
+}
+
+/** Writes a bulk answer to the ledger; items whose links alone were refused go back to `remaining`. */
+function recordBulkAnswer(run: Run, bulk: BulkPlan, answer: BulkAnswer, remaining: FlatItem[]): void {
+  const failedIdx = new Map<number, unknown>();
+  for (const e of answer.errors ?? []) if (typeof e.failedElementNumber === 'number') failedIdx.set(e.failedElementNumber, e.elementErrors);
+  const createdIssues = [...(answer.issues ?? [])];
+  bulk.forEach(({ x, links }, idx) => {
+    if (failedIdx.has(idx)) {
+      const why = failedIdx.get(idx) as { errorMessages?: string[]; errors?: Record<string, string> } | undefined;
+      if (links.length && !why?.errorMessages?.length && Object.keys(why?.errors ?? {}).join() === 'issuelinks') {
+        // Jira refused only the links: create the item without them; they get their own request later.
+        run.noCarry.add(x.item.id);
+        remaining.push(x);
+        return;
+      }
+      run.failed.set(x.item.id, describeElementErrors(x, why));
+      return;
+    }
+    const issue = createdIssues.shift();
+    if (issue?.key && issue.id) {
+      run.o.ledger.recordCreated(x.item.id, { key: issue.key, id: issue.id });
+      for (const l of links) markLinked(run, l.key);
+      run.linksAtCreation += links.length;
+      run.failed.delete(x.item.id);
+    }
+  });
+  run.o.ledger.clearPendingBulk?.();
+}
+
+/** Phase 4: one level's items in bulk requests; parents exist before their children. */
+async function createLevel(run: Run, plan: Plan, level: ItemLevel): Promise<void> {
+  const { o } = run;
+  let remaining: FlatItem[] = [];
+  for (const x of run.flat) {
+    if (x.level !== level || run.have.has(x.item.id)) continue;
+    if (x.parentId && !run.have.has(x.parentId)) {
+      run.failed.set(x.item.id, `Not created because its parent ${x.parentId} could not be created.`);
+      continue;
+    }
+    remaining.push(x);
+  }
+  while (remaining.length > 0) {
+    let chunk = nextBatch(run, plan, remaining, level);
+    const taken = new Set(chunk);
+    remaining = remaining.filter((x) => !taken.has(x));
+    for (let attempt = 1; chunk.length > 0; attempt++) {
+      o.signal?.throwIfAborted();
+      const bulk: BulkPlan = chunk.map((x) => ({ x, links: linksToCarry(run, plan, x) }));
+      const carried = bulk.reduce((n, p) => n + p.links.length, 0);
+      progress(run, 'create', `Creating ${chunk.length} ${level === 'subtask' ? 'sub-task' : level}${chunk.length === 1 ? '' : 's'} in ${o.projectKey}${carried ? ` with ${carried} dependency link${carried === 1 ? '' : 's'}` : ''}`);
+      const answer = await sendBulk(run, plan, bulk, attempt);
+      if (!answer) {
+        chunk = chunk.filter((x) => !run.have.has(x.item.id));
         continue;
       }
-      remaining.push(x);
-    }
-    while (remaining.length > 0) {
-      let chunk = nextBatch(remaining, level);
-      const taken = new Set(chunk);
-      remaining = remaining.filter((x) => !taken.has(x));
-      for (let attempt = 1; chunk.length > 0; attempt++) {
-        o.signal?.throwIfAborted();
-        const plan = chunk.map((x) => ({ x, links: linksToCarry(x) }));
-        const carried = plan.reduce((n, p) => n + p.links.length, 0);
-        progress('create', `Creating ${chunk.length} ${level === 'subtask' ? 'sub-task' : level}${chunk.length === 1 ? '' : 's'} in ${o.projectKey}${carried ? ` with ${carried} dependency link${carried === 1 ? '' : 's'}` : ''}`);
-        let response: { issues?: { id?: string; key?: string }[]; errors?: { failedElementNumber?: number; elementErrors?: unknown }[] };
-        o.ledger.recordPendingBulk?.(chunk.map((x) => x.item.id));
-        try {
-          response = await o.client.api.issues.createIssues({
-            issueUpdates: plan.map(({ x, links }) => ({
-              fields: buildFields(x),
-              ...(links.length ? { update: { issuelinks: links.map((l) => l.op) } } : {}),
-              properties: [{ key: ENTITY_PROPERTY_KEY, value: { jobId: o.jobId, itemId: x.item.id } }],
-            })),
-          });
-        } catch (err) {
-          const details = err instanceof AtlassianError ? (err.details as typeof response | undefined) : undefined;
-          if (err instanceof AtlassianError && err.code === 'bad_request' && Array.isArray(details?.errors)) {
-            response = details;
-          } else if (unknownOutcome(err) && attempt < maxAttempts) {
-            // The create may have happened: ask Jira (issues and their links) before trying again.
-            await sleep(o.reconcileDelayMs ?? 2000, o.signal);
-            await settlePending();
-            chunk = chunk.filter((x) => !have().has(x.item.id));
-            continue;
-          } else {
-            // Jira answered with a refusal, so nothing was created: the record goes. Anything else
-            // (a lost answer, an abort mid-request) may have created issues and keeps it for the resume.
-            if (err instanceof AtlassianError && !unknownOutcome(err)) o.ledger.clearPendingBulk?.();
-            throw err;
-          }
-        }
-        const failedIdx = new Map<number, unknown>();
-        for (const e of response.errors ?? []) if (typeof e.failedElementNumber === 'number') failedIdx.set(e.failedElementNumber, e.elementErrors);
-        const createdIssues = [...(response.issues ?? [])];
-        plan.forEach(({ x, links }, idx) => {
-          if (failedIdx.has(idx)) {
-            const why = failedIdx.get(idx) as { errorMessages?: string[]; errors?: Record<string, string> } | undefined;
-            if (links.length && !why?.errorMessages?.length && Object.keys(why?.errors ?? {}).join() === 'issuelinks') {
-              // Jira refused only the links: create the item without them; they get their own request later.
-              noCarry.add(x.item.id);
-              remaining.push(x);
-              return;
-            }
-            failed.set(x.item.id, describeElementErrors(x, why));
-            return;
-          }
-          const issue = createdIssues.shift();
-          if (issue?.key && issue.id) {
-            o.ledger.recordCreated(x.item.id, { key: issue.key, id: issue.id });
-            for (const l of links) markLinked(l.key);
-            linksAtCreation += links.length;
-            failed.delete(x.item.id);
-          }
-        });
-        o.ledger.clearPendingBulk?.();
-        break;
-      }
+      recordBulkAnswer(run, bulk, answer, remaining);
+      break;
     }
   }
-  for (const x of flat) if (!have().has(x.item.id) && !failed.has(x.item.id)) failed.set(x.item.id, `Jira did not create ${x.level} ${x.item.id} "${x.item.title}" after ${maxAttempts} attempts; run the creation again to resume.`);
+}
 
-  // 4. Links no create could carry, as "Blocks" links of their own (the dependency blocks the item).
-  let linksCreated = linksAtCreation;
-  for (const d of deps.values()) {
-    const blocker = have().get(d.blocker);
-    const blocked = have().get(d.blocked);
-    if (linked.has(d.key) || !blocker || !blocked) continue;
-    o.signal?.throwIfAborted();
-    progress('links', `Linking ${blocker.key} blocks ${blocked.key}`);
-    try {
-      // POST /issueLink names the issue that "blocks" as inwardIssue.
-      await o.client.api.issueLinks.linkIssues({ type: { name: 'Blocks' }, inwardIssue: { key: blocker.key }, outwardIssue: { key: blocked.key } });
-      markLinked(d.key);
-      linksCreated++;
-    } catch (err) {
-      if (!(err instanceof AtlassianError) || err.code === 'unauthorized' || err.code === 'rate_limited') throw err;
-      warnings.push(`Could not link ${blocker.key} (${d.blocker}) blocks ${blocked.key} (${d.blocked}): ${err.message}`);
-    }
+/** Makes one link by a request of its own; a failure (other than auth or rate limit) becomes a warning. */
+async function linkByRequest(run: Run, linkKey: string, message: string, body: Parameters<JiraClient['api']['issueLinks']['linkIssues']>[0], failure: string): Promise<void> {
+  run.o.signal?.throwIfAborted();
+  progress(run, 'links', message);
+  try {
+    await run.o.client.api.issueLinks.linkIssues(body);
+    markLinked(run, linkKey);
+    run.linksCreated++;
+  } catch (err) {
+    if (!(err instanceof AtlassianError) || err.code === 'unauthorized' || err.code === 'rate_limited') throw err;
+    run.warnings.push(`${failure}: ${err.message}`);
   }
+}
 
-  // 4b. "Relates" links (to existing issues, or of a sub-task to its story) that no create could carry.
-  for (const [itemId, issueKey] of flat.flatMap((x) => relatedNow(x.item.id).map((k) => [x.item.id, k] as const))) {
-    const ref = have().get(itemId);
+/** Phase 5: links no create could carry, "Blocks" (the dependency blocks the item) then "Relates". */
+async function linkLeftovers(run: Run, plan: Plan): Promise<void> {
+  for (const d of plan.deps.values()) {
+    const blocker = run.have.get(d.blocker);
+    const blocked = run.have.get(d.blocked);
+    if (run.linked.has(d.key) || !blocker || !blocked) continue;
+    // POST /issueLink names the issue that "blocks" as inwardIssue.
+    await linkByRequest(run, d.key, `Linking ${blocker.key} blocks ${blocked.key}`, { type: { name: 'Blocks' }, inwardIssue: { key: blocker.key }, outwardIssue: { key: blocked.key } }, `Could not link ${blocker.key} (${d.blocker}) blocks ${blocked.key} (${d.blocked})`);
+  }
+  // "Relates" links (to existing issues, or of a sub-task to its story) that no create could carry.
+  for (const [itemId, issueKey] of run.flat.flatMap((x) => relatedNow(run, plan, x.item.id).map((k) => [x.item.id, k] as const))) {
+    const ref = run.have.get(itemId);
     const k = relatesKeyFor(itemId, issueKey);
-    if (!ref || linked.has(k)) continue;
-    o.signal?.throwIfAborted();
-    progress('links', `Linking ${ref.key} relates to ${issueKey}`);
-    try {
-      await o.client.api.issueLinks.linkIssues({ type: { name: 'Relates' }, inwardIssue: { key: ref.key }, outwardIssue: { key: issueKey } });
-      markLinked(k);
-      linksCreated++;
-    } catch (err) {
-      if (!(err instanceof AtlassianError) || err.code === 'unauthorized' || err.code === 'rate_limited') throw err;
-      warnings.push(`Could not link ${ref.key} (${itemId}) to ${issueKey} as "relates to": ${err.message}`);
-    }
+    if (!ref || run.linked.has(k)) continue;
+    await linkByRequest(run, k, `Linking ${ref.key} relates to ${issueKey}`, { type: { name: 'Relates' }, inwardIssue: { key: ref.key }, outwardIssue: { key: issueKey } }, `Could not link ${ref.key} (${itemId}) to ${issueKey} as "relates to"`);
   }
+}
 
-  // 5. A link back to the specification on each epic (globalId makes a repeat an update, not a copy).
-  for (const x of flat.filter((f) => f.level === 'epic')) {
-    const ref = have().get(x.item.id);
+/** Phase 6: a link back to the specification on each epic (globalId makes a repeat an update, not a copy). */
+async function linkEpicsToPage(run: Run): Promise<void> {
+  const { o } = run;
+  for (const x of run.flat) {
+    if (x.level !== 'epic') continue;
+    const ref = run.have.get(x.item.id);
     const k = remoteKeyFor(x.item.id);
     // An existing epic the reviewer matched already has its history; it is not this job's to annotate.
-    if (!ref || linked.has(k) || existing.has(x.item.id)) continue;
+    if (!ref || run.linked.has(k) || run.existing.has(x.item.id)) continue;
     o.signal?.throwIfAborted();
-    progress('remote-links', `Linking ${ref.key} to the specification page`);
+    progress(run, 'remote-links', `Linking ${ref.key} to the specification page`);
     try {
       await o.client.api.issueRemoteLinks.createOrUpdateRemoteIssueLink({
         issueIdOrKey: ref.key,
@@ -588,27 +675,47 @@ export async function createBreakdownInJira(options: CreateBreakdownOptions): Pr
         relationship: 'specified in',
         object: { url: o.pageUrl, title: o.pageTitle || o.pageUrl },
       });
-      markLinked(k);
+      markLinked(run, k);
     } catch (err) {
       if (!(err instanceof AtlassianError) || err.code === 'unauthorized' || err.code === 'rate_limited') throw err;
-      warnings.push(`Could not link ${ref.key} to the specification page: ${err.message}`);
+      run.warnings.push(`Could not link ${ref.key} to the specification page: ${err.message}`);
     }
   }
+}
 
-  progress('done', `${flat.filter((x) => have().has(x.item.id)).length} of ${total} items exist in ${o.projectKey}`);
+/** Phase 7: the result, every item that exists in Jira for this job and every one that does not. */
+function finish(run: Run): CreationResult {
+  const { o, flat, have } = run;
+  const exists = flat.filter((x) => have.has(x.item.id));
+  progress(run, 'done', `${exists.length} of ${flat.length} items exist in ${o.projectKey}`);
   const base = o.client.baseUrl;
   return {
-    created: flat
-      .filter((x) => have().has(x.item.id) && !existing.has(x.item.id))
+    created: exists
+      .filter((x) => !run.existing.has(x.item.id))
       .map((x) => {
-        const r = have().get(x.item.id)!;
+        const r = have.get(x.item.id)!;
         return { itemId: x.item.id, key: r.key, id: r.id, url: `${base}/browse/${r.key}` };
       }),
-    failed: [...failed].map(([itemId, message]) => ({ itemId, message })),
-    linksCreated,
-    linksAtCreation,
-    requests: o.client.requestCount() - startRequests,
-    adopted,
-    warnings,
+    failed: [...run.failed].map(([itemId, message]) => ({ itemId, message })),
+    linksCreated: run.linksCreated,
+    linksAtCreation: run.linksAtCreation,
+    requests: o.client.requestCount() - run.startRequests,
+    adopted: run.adopted,
+    warnings: run.warnings,
   };
+}
+
+export async function createBreakdownInJira(options: CreateBreakdownOptions): Promise<CreationResult> {
+  const run = openRun(options);
+  const plan = planRun(run, await readIssueTypes(run));
+  if (run.o.ledger.pendingBulk?.()?.length) await settlePending(run, plan);
+  else await adoptExisting(run, plan);
+  for (const level of LEVELS) await createLevel(run, plan, level);
+  for (const x of run.flat) {
+    if (!run.have.has(x.item.id) && !run.failed.has(x.item.id)) run.failed.set(x.item.id, `Jira did not create ${x.level} ${x.item.id} "${x.item.title}" after ${run.maxAttempts} attempts; run the creation again to resume.`);
+  }
+  run.linksCreated = run.linksAtCreation;
+  await linkLeftovers(run, plan);
+  await linkEpicsToPage(run);
+  return finish(run);
 }
