@@ -19,6 +19,9 @@ describe('the drafter over the spec corpus', () => {
       assert.deepEqual(report.findings.filter((f) => f.severity === 'error'), []);
       assert.ok(flattenBreakdown(breakdown).length <= LIMITS.itemsMax);
       assert.ok(breakdown.epics.every((e) => e.stories.length > 0), 'no empty epics');
+      // An epic titled like one of its own stories tells the reviewer nothing about the grouping.
+      const sameTitle = breakdown.epics.flatMap((e) => e.stories.filter((s) => s.title.toLocaleLowerCase() === e.title.toLocaleLowerCase()).map((s) => `${e.id}/${s.id}: ${s.title}`));
+      assert.deepEqual(sameTitle, [], 'an epic shares its title with one of its stories');
     });
   }
 });

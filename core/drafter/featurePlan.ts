@@ -9,6 +9,7 @@
 import { LIMITS } from '../breakdown/schema.ts';
 import type { Breakdown, Epic, Priority, Story, Subtask } from '../breakdown/schema.ts';
 import { isTemplateHeading } from '../breakdown/lintStory.ts';
+import { parseStoryForm } from '../breakdown/storyForm.ts';
 import { isRequirementBlock } from '../spec/types.ts';
 import type { SpecBlock, SpecDocument, SpecSection } from '../spec/types.ts';
 import type { EpicGroup } from './epicGroups.ts';
@@ -56,6 +57,20 @@ const pPriority = (p: string): Priority => (['Highest', 'High', 'Medium', 'Low',
 /** The page's title without the template's "Feature Specification:" lead-in. */
 const shortTitle = (doc: SpecDocument): string => doc.title.replace(/^(?:feature\s+)?spec(?:ification)?\s*[:–—-]\s*/i, '').trim() || doc.title;
 
+/**
+ * An unnamed feature's epic is titled by what the user story asks for ("Rechnungen vor dem Versand
+ * prüfen"), not by the story sentence itself: that sentence is the title of the feature's first
+ * story, and an epic and its story sharing one title tell the reviewer nothing.
+ */
+function capabilityTitle(lead: SpecBlock): string {
+  const form = parseStoryForm(labelled(lead).body);
+  const goal = form?.goal?.trim().replace(/^to\s+/i, '');
+  if (!form || !goal || goal.split(/\s+/).length < 2) return titleFor(lead);
+  // "reset my password" → "Reset password": the story speaks for its user, the epic names the capability.
+  const neutral = form.language === 'en' ? goal.replace(/\b(?:my|our)\s+/gi, '') : goal;
+  return neutral.charAt(0).toLocaleUpperCase() + neutral.slice(1);
+}
+
 function featureTitle(section: SpecSection, lead: SpecBlock): { title: string; priority?: Priority; number?: number } {
   const heading = section.title;
   const prio = PRIORITY_NOTE.exec(heading);
@@ -63,7 +78,7 @@ function featureTitle(section: SpecSection, lead: SpecBlock): { title: string; p
   const m = STORY_TITLE.exec(bareHeading);
   const number = Number(/(\d+)/.exec(bareHeading)?.[1] ?? NaN);
   const named = m ? (m[1] ?? m[2] ?? '').trim() : '';
-  const title = named && !/^user\s+stor/i.test(named) ? named : titleFor(lead);
+  const title = named && !/^user\s+stor/i.test(named) ? named : capabilityTitle(lead);
   return { title: clipPhrase(title, 100), ...(prio ? { priority: pPriority(prio[1]!) } : {}), ...(Number.isFinite(number) ? { number } : {}) };
 }
 
