@@ -69,3 +69,19 @@ export interface ModelClient {
   readonly parallelism: number;
   complete(request: CompletionRequest): Promise<CompletionResult>;
 }
+
+/**
+ * What a client's error carries when a complete answer does not follow the requested schema (a
+ * runtime without a grammar, e.g. a server that ignores response_format). The pipeline sends such a
+ * request once more with the problems named, as it does for an answer its own checks refuse, and
+ * fails the job when the second answer breaks the schema too.
+ */
+export interface SchemaBreakingAnswer {
+  /** What is wrong with the answer, e.g. "$.stories is missing" or "the answer is not JSON". */
+  readonly schemaProblems: readonly string[];
+}
+
+export function breaksSchema(err: unknown): err is Error & SchemaBreakingAnswer {
+  const problems = err instanceof Error ? (err as Error & Partial<SchemaBreakingAnswer>).schemaProblems : undefined;
+  return Array.isArray(problems) && problems.length > 0;
+}

@@ -7,7 +7,8 @@
 // honouring Retry-After; actionable errors for a refused key, an unknown model, a prompt too long
 // for the context; token counting through the server's tokenizer where it has one; the context size
 // from the server. Every answer is validated here: the envelope with zod, the content against the
-// schema that was asked for.
+// schema that was asked for (an answer that breaks it is a bad_answer error naming its problems,
+// which the pipeline answers by asking once more).
 //
 // The client only ever talks to the configured base URL: redirects are refused, and the API key
 // (from the secret store) is sent to that URL alone and never appears in errors or logs.
@@ -61,6 +62,8 @@ export class InferenceServerError extends Error {
     message: string,
     /** The HTTP status the server answered, when it answered. */
     readonly status?: number,
+    /** Set when a complete answer does not follow the requested schema: the pipeline asks again (SchemaBreakingAnswer). */
+    readonly schemaProblems?: readonly string[],
   ) {
     super(message);
     this.name = 'InferenceServerError';
@@ -554,7 +557,9 @@ export class OpenAiModelClient implements ModelClient {
       if (problems.length > 0) {
         throw new InferenceServerError(
           'bad_answer',
-          `The inference server's answer to a ${request.purpose ?? 'generation'} request does not follow the requested JSON schema (${problems.slice(0, 3).join('; ')}). The server may not support structured output for this model: run Test on the Models page.`,
+          `The inference server's answer to the ${request.purpose ?? 'generation'} request does not follow the requested JSON schema (${problems.slice(0, 3).join('; ')}). The server may not support structured output for this model: run Test on the Models page.`,
+          undefined,
+          problems,
         );
       }
     }

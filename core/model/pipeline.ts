@@ -4,7 +4,8 @@
 // stories and sub-tasks, citing only block aliases that exist in that chunk. Requirement blocks
 // left uncited get targeted coverage passes; what is still uncovered is drafted deterministically
 // (origin 'drafter'). Every answer is parsed and checked at this boundary; nothing here imports a
-// runtime.
+// runtime. An answer that breaks the requested schema (only a runtime without a grammar can send
+// one) takes the same re-ask as an answer the checks refuse; a second such answer fails the job.
 
 import { LIMITS, parseBreakdown } from '../breakdown/schema.ts';
 import type { Breakdown } from '../breakdown/schema.ts';
@@ -18,6 +19,7 @@ import type { SectionAnswer } from './answers.ts';
 import { buildChunks, SKIPPED_KINDS } from './chunking.ts';
 import type { Chunk } from './chunking.ts';
 import { mergeDuplicateStories } from './duplicateStories.ts';
+import { breaksSchema } from './modelClient.ts';
 import type { CompletionRequest, CompletionResult, ModelClient, Sampling } from './modelClient.ts';
 import { ModelError } from './modelStore.ts';
 import { BUDGET_CHARS_PER_TOKEN, budgetTokens, clampLimits, outlineSchema, sectionSchema, worstCaseTokens } from './outputSchema.ts';
@@ -128,6 +130,19 @@ export function formatTimeout(timeoutMs: number): string {
 }
 
 /** One generation job on one client; `stats()` can be read whether the job finished or failed. */
+/**
+ * The model's answers to one request broke the requested JSON schema even when it was asked again
+ * with the problems named: the runtime does not constrain its output, so the job stops with the
+ * runtime's own explanation (`cause`) instead of drafting the whole page around it.
+ */
+export class SchemaBrokenAgainError extends Error {
+  readonly code = 'bad_answer';
+  constructor(message: string, options: { cause: Error }) {
+    super(message, options);
+    this.name = 'SchemaBrokenAgainError';
+  }
+}
+
 export class PipelineJob {
   private readonly startedAt = performance.now();
   private readonly perRequest: RequestStats[] = [];
@@ -284,7 +299,7 @@ export class PipelineJob {
     schema: Record<string, unknown>,
     purpose: RequestStats['purpose'],
     options: { sampling?: Sampling; retry?: RequestStats['retry'] } = {},
-  ): Promise<{ value: unknown; result: CompletionResult; request: RequestStats }> {
+  ): Promise<{ value: unknown; result: CompletionResult; request: RequestStats; broken?: Error & { schemaProblems: readonly string[] } }> {
     this.signal.throwIfAborted();
     const textTokens = await this.client.countTokens(text);
     const room = this.client.contextSize() - this.sysTokens - textTokens - ANSWER_MARGIN;
@@ -309,8 +324,14 @@ export class PipelineJob {
     const started = performance.now();
     if (this.active++ === 0) this.busySince = started;
     let result: CompletionResult;
+    let broken: (Error & { schemaProblems: readonly string[] }) | undefined;
     try {
       result = await this.client.complete(request);
+    } catch (err) {
+      // A complete answer that breaks the schema is an answer to check and send back, not a failure yet.
+      if (!breaksSchema(err) || this.signal.aborted) throw err;
+      broken = err;
+      result = { text: '', stopReason: 'stop', tokensIn: 0, tokensOut: 0, ms: performance.now() - started };
     } finally {
       const ended = performance.now();
       if (--this.active === 0) this.decodeMs += ended - this.busySince;
@@ -337,16 +358,37 @@ export class PipelineJob {
     this.perRequest.push(stats);
     let value: unknown;
     try {
-      value = JSON.parse(result.text);
+      value = broken ? undefined : JSON.parse(result.text);
     } catch {
       value = undefined;
     }
-    return { value, result, request: stats };
+    return { value, result, request: stats, ...(broken ? { broken } : {}) };
+  }
+
+  /** The job stops: a second answer to the same request broke the schema too. */
+  private brokenAgain(err: Error & { schemaProblems: readonly string[] }, what: string): SchemaBrokenAgainError {
+    return new SchemaBrokenAgainError(`${err.message} The ${what} was asked again with the problems named and the answer broke the schema again, so the job stopped.`, { cause: err });
+  }
+
+  private static schemaNote(problems: readonly string[]): string {
+    return `it did not follow the requested JSON schema (${problems.slice(0, 3).join('; ')})`;
   }
 
   private async outline(): Promise<DraftEpic[]> {
     const schema = outlineSchema(this.limits);
-    const { value } = await this.ask(outlinePrompt(this.doc), schema, 'outline');
+    let { value, broken } = await this.ask(outlinePrompt(this.doc), schema, 'outline');
+    if (broken) {
+      this.answers.invalid++;
+      this.answers.retries++;
+      const again = await this.ask(
+        `${outlinePrompt(this.doc)}\n\nYour previous answer could not be used: ${PipelineJob.schemaNote(broken.schemaProblems)}. Answer again with JSON exactly in the requested shape.`,
+        schema,
+        'outline',
+        { retry: 'invalid' },
+      );
+      if (again.broken) throw this.brokenAgain(again.broken, 'outline request');
+      ({ value, broken } = again);
+    }
     const parsed = OutlineAnswer.safeParse(value);
     const epics = parsed.success ? parsed.data.epics.map((e) => ({ title: e.title, description: e.summary, stories: [] as DraftStory[] })) : [];
     if (epics.length > 0) return epics.slice(0, this.limits.epicsMax);
@@ -417,7 +459,7 @@ export class PipelineJob {
     let accepted: SectionAnswer | undefined;
     let cutOff = false;
     for (let attempt = 0; attempt < 4 && !accepted; attempt++) {
-      const { value, result, request } = await this.ask(sectionPrompt(chunk.headingPath, chunk.blocks, epics.map((e) => e.title), purpose, extra), schema, purpose, { ...(sampling ? { sampling } : {}), ...(retry ? { retry } : {}) });
+      const { value, result, request, broken } = await this.ask(sectionPrompt(chunk.headingPath, chunk.blocks, epics.map((e) => e.title), purpose, extra), schema, purpose, { ...(sampling ? { sampling } : {}), ...(retry ? { retry } : {}) });
       request.citable = aliases;
       if (purpose === 'coverage') request.pass = this.coverage.passes;
       if (retry && retry !== 'rest-after-cut-off') this.answers.retries++;
@@ -436,11 +478,13 @@ export class PipelineJob {
         break;
       }
       const parsed = check.safeParse(value);
-      const problem = !parsed.success
-        ? describeIssue(parsed.error)
-        : parsed.data.stories.length === 0 && requirementAliases.length > 0 && (parsed.data.noStory ?? []).length === 0
-          ? 'no stories were written for a part of the page with requirements'
-          : undefined;
+      const problem = broken
+        ? PipelineJob.schemaNote(broken.schemaProblems)
+        : !parsed.success
+          ? describeIssue(parsed.error)
+          : parsed.data.stories.length === 0 && requirementAliases.length > 0 && (parsed.data.noStory ?? []).length === 0
+            ? 'no stories were written for a part of the page with requirements'
+            : undefined;
       if (problem || !parsed.success) {
         this.answers.invalid++;
         request.cited = [];
@@ -450,6 +494,7 @@ export class PipelineJob {
           extra = [`Your previous answer could not be used: ${problem}. Answer again with JSON exactly in the requested shape, with at least one story that cites the requirement blocks in src.`];
           continue;
         }
+        if (broken) throw this.brokenAgain(broken, `${purpose} request for "${where}"`);
         this.warnings.push(`The model's answer for "${where}" could not be used, even when asked again (${problem}); its requirements went to the coverage pass, and what stays uncovered is drafted.`);
         return;
       }

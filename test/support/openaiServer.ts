@@ -50,6 +50,8 @@ export interface ServerFaults {
   hang: boolean;
   /** Answers ignore the requested schema (a server without structured output). */
   ignoreSchema: boolean;
+  /** The next this many answers ignore the requested schema (a server that breaks it now and then). */
+  ignoreSchemaNext: number;
 }
 
 export interface ServerStats {
@@ -150,7 +152,7 @@ export async function startOpenAiTestServer(options: OpenAiTestServerOptions = {
     else free.push(s);
   };
 
-  const faults: ServerFaults = { latencyMs: 0, failNext: [], hang: false, ignoreSchema: false };
+  const faults: ServerFaults = { latencyMs: 0, failNext: [], hang: false, ignoreSchema: false, ignoreSchemaNext: 0 };
   const freshStats = (): ServerStats => ({ requests: 0, started: 0, completed: 0, disconnected: 0, active: 0, maxActive: 0, bodies: [], authorizations: [] });
   let stats = freshStats();
   let idleWaiters: (() => void)[] = [];
@@ -192,7 +194,8 @@ export async function startOpenAiTestServer(options: OpenAiTestServerOptions = {
       const history: ChatHistoryItem[] = sys !== undefined ? [{ type: 'system', text: sys }] : [];
       for (const m of rest.slice(0, -1)) history.push(m.role === 'assistant' ? { type: 'model', response: [m.content] } : { type: 'user', text: m.content });
       session.setChatHistory(history);
-      if (g.schema && faults.ignoreSchema) {
+      if (g.schema && (faults.ignoreSchema || faults.ignoreSchemaNext > 0)) {
+        if (!faults.ignoreSchema) faults.ignoreSchemaNext--;
         // A server without structured output: a chatty answer whatever the schema asked for.
         stats.completed++;
         return { text: 'Hello! Here is a story about CSV export.', finish: 'stop', promptTokens: 20, completionTokens: 10 };
