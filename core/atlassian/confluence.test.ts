@@ -123,6 +123,24 @@ describe('Confluence page read', () => {
     assert.equal(fake.count(/users-bulk$/, 'POST') - before, 1, 'the second read answers from the cache, unknown ids included');
   });
 
+  test('a bare mention (older pages, macro parameters) is named too; one inside a named link is left alone', async () => {
+    fake.addUser({ accountId: 'older-7', displayName: 'Sam Ortiz' });
+    fake.addPage({
+      id: '5152',
+      title: 'Older page',
+      storage:
+        '<p>Owner: <ri:user ri:account-id="older-7" />, approver <ri:user ri:account-id="older-7"></ri:user>, unknown <ri:user ri:account-id="gone-2" />.</p>' +
+        '<p>Contact <ac:link><ri:user ri:account-id="older-7" /><ac:plain-text-link-body><![CDATA[Sam]]></ac:plain-text-link-body></ac:link>.</p>',
+    });
+    const page = await fetchConfluencePage(site, '5152', { userNames: new UserNameCache() });
+    assert.deepEqual(page.unresolvedMentions, ['gone-2']);
+    const doc = parseSpec(page.storage, { title: page.title });
+    assert.deepEqual(
+      doc.blocks.map((b) => b.text),
+      ['Owner: @Sam Ortiz, approver @Sam Ortiz, unknown @user.', 'Contact @Sam.'],
+    );
+  });
+
   test('a site that refuses the users lookup still gives the page, with the mentions unnamed', async () => {
     fake.failNext(/users-bulk$/, { status: 404 });
     const page = await fetchConfluencePage(site, '5151', { userNames: new UserNameCache() });
