@@ -71,7 +71,14 @@ try {
   await page.getByRole('heading', { level: 1 }).waitFor();
   await page.getByText('Reading the hardware…').waitFor({ state: 'detached' });
   await page.getByText('Reading the catalogue…').waitFor({ state: 'detached' });
+  await page.setViewportSize({ width: 1280, height: 1000 });
   await shot('models', true);
+  // The engine form on a narrow window: labels stay above their fields, fields wrap by whole columns.
+  await page.setViewportSize({ width: 900, height: 1000 });
+  await page.getByRole('heading', { name: 'Engine' }).scrollIntoViewIfNeeded();
+  await page.locator('.engine-panel').screenshot({ path: `${OUT}models-engine-900.png` });
+  console.log('wrote docs/screenshots/models-engine-900.png');
+  await page.setViewportSize({ width: 1400, height: 1000 });
 
   await page.goto(`${app.backend.adminBaseUrl}/#/keys`);
   await page.getByLabel('Name of the new key').fill('forge-production');

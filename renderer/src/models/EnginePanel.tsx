@@ -83,8 +83,8 @@ export function EnginePanel({ api, onChanged, statusKey }: { api: ApiClient; onC
     setBusy(false);
   };
 
-  const field = (id: keyof Form, label: string, props: Record<string, unknown> = {}) => (
-    <div className="inline-field">
+  const field = (id: keyof Form, label: string, props: Record<string, unknown> = {}, wide = false) => (
+    <div className={wide ? 'field field-wide' : 'field'}>
       <label htmlFor={`engine-${id}`}>{label}</label>
       <input id={`engine-${id}`} value={form[id]} disabled={busy || engine?.pinned} onChange={(e) => setForm({ ...form, [id]: e.target.value })} {...props} />
     </div>
@@ -115,13 +115,13 @@ export function EnginePanel({ api, onChanged, statusKey }: { api: ApiClient; onC
           void act('test');
         }}
       >
-        {field('baseUrl', 'Base URL', { className: 'mono', placeholder: 'http://gpu-box.internal:8000/v1' })}
-        {field('model', 'Model name', { className: 'mono', placeholder: 'Qwen/Qwen2.5-32B-Instruct' })}
+        {field('baseUrl', 'Base URL', { className: 'mono', placeholder: 'http://gpu-box.internal:8000/v1' }, true)}
+        {field('model', 'Model name', { className: 'mono', placeholder: 'Qwen/Qwen2.5-32B-Instruct' }, true)}
         {field('apiKey', 'API key', { type: 'password', autoComplete: 'off', placeholder: engine?.remote?.apiKeySet ? 'saved (leave empty to keep it)' : 'none' })}
         {field('timeoutSeconds', 'Request timeout (s)', { type: 'number', min: 5, max: 3600 })}
         {field('maxParallel', 'Parallel requests', { type: 'number', min: 1, max: 256 })}
         {field('contextSize', 'Context size (tokens)', { type: 'number', min: 512, placeholder: 'from the server' })}
-        <div className="inline-field">
+        <div className="field">
           <label htmlFor="engine-serverKind">Server type</label>
           <select id="engine-serverKind" value={form.serverKind} disabled={busy || engine?.pinned} onChange={(e) => setForm({ ...form, serverKind: e.target.value as Form['serverKind'] })}>
             {SERVER_KINDS.map((k) => (
@@ -131,7 +131,7 @@ export function EnginePanel({ api, onChanged, statusKey }: { api: ApiClient; onC
             ))}
           </select>
         </div>
-        <p>
+        <p className="form-actions">
           <button type="submit" disabled={busy || !form.baseUrl.trim() || !form.model.trim()}>
             Test
           </button>{' '}
@@ -146,13 +146,13 @@ export function EnginePanel({ api, onChanged, statusKey }: { api: ApiClient; onC
         </p>
       </form>
       {report && (
-        <div className={`banner ${report.ok ? 'banner-ok' : 'banner-warn'}`} role="status" aria-label="Server test">
+        <div className={`banner ${report.ok ? 'banner-ok' : 'banner-warning'}`} role="status" aria-label="Server test">
           <p>{report.message}</p>
           {report.models.length > 0 && <p className="small">Models: {report.models.join(', ')}</p>}
         </div>
       )}
       {privacy?.warning && (
-        <div className="banner banner-warn" role="alert" aria-label="Privacy warning">
+        <div className="banner banner-warning" role="alert" aria-label="Privacy warning">
           {privacy.warning}
         </div>
       )}
