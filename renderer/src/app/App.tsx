@@ -10,6 +10,7 @@ import { SettingsPage } from '../settings/SettingsPage.tsx';
 import { KeysPage } from '../keys/KeysPage.tsx';
 import { ModelsPage } from '../models/ModelsPage.tsx';
 import { ModelBadge } from './ModelBadge.tsx';
+import { BackgroundAlert } from './BackgroundAlert.tsx';
 import { SessionExpired } from './SessionExpired.tsx';
 import { confirmLeave } from './leaveGuard.ts';
 
@@ -111,6 +112,7 @@ export function App() {
         </div>
       </header>
       <main>
+        <BackgroundAlert report={events.background} />
         {route.page === 'queue' && <QueuePage api={api} events={events} />}
         {route.page === 'job' && <JobPage key={route.id} api={api} jobId={route.id} events={events} />}
         {route.page === 'settings' && <SettingsPage api={api} />}

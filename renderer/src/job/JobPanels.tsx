@@ -210,6 +210,8 @@ export const DuplicatesPanel = memo(function DuplicatesPanel(p: {
   decisions: DuplicateDecision[];
   noLongerOnPage: IssueNoLongerOnPage[];
   searchedAt: string | null;
+  /** The newest search of Jira failed: why and when. */
+  lastFailure?: { message: string; at: string } | null;
   canDecide: boolean;
   busy: boolean;
   onSearch: () => void;
@@ -219,6 +221,11 @@ export const DuplicatesPanel = memo(function DuplicatesPanel(p: {
   const decisionOf = (itemId: string) => p.decisions.find((d) => d.itemId === itemId);
   return (
     <div className="duplicates">
+      {p.lastFailure && (
+        <p className="error-text" role="alert">
+          The last search of Jira for duplicates failed ({when(p.lastFailure.at)}): {p.lastFailure.message}. What is listed below may be incomplete.
+        </p>
+      )}
       <p className="muted small">
         {p.searchedAt ? `Compared with Jira and earlier breakdowns of this page ${when(p.searchedAt)}.` : 'Jira has not been searched for this job yet.'}{' '}
         {p.canDecide && (

@@ -31,7 +31,7 @@ export function ReviewPanels(p: { detail: JobDetailResponse; draft: Breakdown; s
         <DiffPanel diff={detail.breakdown.diff} before={(detail.breakdown.generated?.body ?? null) as Breakdown | null} after={p.saved} onSelect={a.showInEditor} />
       </section>
 
-      {(inReview || data.duplicates.length > 0) && (
+      {(inReview || data.duplicates.length > 0 || detail.duplicates.lastFailure) && (
         <section className="panel" aria-labelledby="dup-title">
           <h2 id="dup-title">Possible duplicates in Jira</h2>
           <DuplicatesPanel
@@ -39,6 +39,7 @@ export function ReviewPanels(p: { detail: JobDetailResponse; draft: Breakdown; s
             decisions={detail.duplicates.decisions}
             noLongerOnPage={detail.duplicates.noLongerOnPage ?? []}
             searchedAt={detail.duplicates.searchedAt}
+            lastFailure={detail.duplicates.lastFailure ?? null}
             canDecide={inReview}
             busy={p.busy}
             onSearch={a.onSearch}

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { loadTestConfig } from '../../e2e/support/inProcess.ts';
+import { loadTestConfig, RELAXED_RATE } from '../../e2e/support/inProcess.ts';
 import { MemorySecretStore } from '../../../core/secrets/secretStore.ts';
 import { startBackend, type Backend } from '../../../core/server/backend.ts';
 import { productParts } from '../../../core/server/productParts.ts';
@@ -41,7 +41,7 @@ export interface ReviewApp {
   close(): Promise<void>;
 }
 
-export async function startReviewApp(o: { engine?: BreakdownEngine } = {}): Promise<ReviewApp> {
+export async function startReviewApp(o: { engine?: BreakdownEngine; retentionSweepIntervalMs?: number } = {}): Promise<ReviewApp> {
   const temp = mkdtempSync(join(tmpdir(), 's2t-ui-'));
   const rendererDir = join(temp, 'renderer');
   const dataDir = join(temp, 'data');
@@ -54,13 +54,15 @@ export async function startReviewApp(o: { engine?: BreakdownEngine } = {}): Prom
     await buildRenderer(rendererDir);
     const fake = await startFakeAtlassian();
     cleanups.push(() => fake.close());
-    const loaded = loadTestConfig(fake, dataDir, {}, temp);
+    // The tests poll far faster than the Forge macro does; the per-key limit has tests of its own.
+    const loaded = loadTestConfig(fake, dataDir, RELAXED_RATE, temp);
     const backend = await startBackend({
       loaded,
       secrets: new MemorySecretStore({ atlassianApiToken: fake.apiToken }),
       engine: o.engine ?? new DrafterEngine(),
       parts: productParts(),
       rendererDir,
+      ...(o.retentionSweepIntervalMs ? { retentionSweepIntervalMs: o.retentionSweepIntervalMs } : {}),
     });
     cleanups.push(() => backend.close());
     const { key: apiKey } = await backend.apiKeys.create('forge-ui-test', 'test');
