@@ -16,7 +16,7 @@ import ts from 'typescript';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The contract's exported types, in the order they are written. */
-export const CONTRACT_TYPES = ['CreateJobRequest', 'CreateJobResponse', 'JobStatusResponse', 'HealthResponse', 'ApiErrorBody'];
+export const CONTRACT_TYPES = ['CreateJobRequest', 'CreateJobResponse', 'ResyncRequest', 'ResyncRequestResponse', 'JobStatusResponse', 'HealthResponse', 'ApiErrorBody'];
 
 /** Builds the text of the Forge copy from the backend's publicApi.ts. */
 export function generateContract(sourceFile = resolve(root, 'core/server/publicApi.ts')) {

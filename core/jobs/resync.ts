@@ -469,7 +469,7 @@ export interface PageBreakdownStatus {
   changedSince: boolean | null;
 }
 
-export async function pageBreakdownStatus(store: JobStore, job: JobRecord, currentVersion?: number): Promise<PageBreakdownStatus> {
+export async function pageBreakdownStatus(store: JobStore, job: Pick<JobRecord, 'pageId' | 'siteUrl'>, currentVersion?: number): Promise<PageBreakdownStatus> {
   let last: PageBreakdownStatus['lastBreakdown'] = null;
   let newest: number | null = currentVersion ?? null;
   for (const j of await store.listJobs({ pageId: job.pageId, limit: 500 })) {

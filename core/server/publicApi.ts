@@ -7,7 +7,7 @@ import type { JobStatusView } from './jobView.ts';
 import { hasUnsafeCharacters, UNSAFE_TEXT_MESSAGE } from './freeText.ts';
 import type { HealthReport } from './health.ts';
 import type { PublicBackgroundView } from './backgroundTasks.ts';
-import type { PageBreakdownStatus } from '../jobs/resync.ts';
+import type { PageBreakdownStatus, ResyncCounts } from '../jobs/resync.ts';
 
 export const CreateJobRequestSchema = z
   .object({
@@ -25,6 +25,22 @@ export const CreateJobRequestSchema = z
   })
   .strict();
 export type CreateJobRequest = z.input<typeof CreateJobRequestSchema>;
+
+/**
+ * A request to update the Jira issues of a page from its current version (POST /v1/resync). It only
+ * asks: the backend breaks the version down, proposes the updates, and a reviewer approves them in
+ * Spec2Tickets before anything changes in Jira.
+ */
+export const ResyncRequestSchema = z
+  .object({
+    pageId: CreateJobRequestSchema.shape.pageId,
+    siteUrl: CreateJobRequestSchema.shape.siteUrl,
+    requestedBy: CreateJobRequestSchema.shape.requestedBy,
+    /** The page version to update the issues from (the one the requester sees). */
+    pageVersion: z.number().int().min(1, 'must be a positive whole number'),
+  })
+  .strict();
+export type ResyncRequest = z.input<typeof ResyncRequestSchema>;
 
 export interface CreateJobResponse {
   jobId: string;
@@ -44,7 +60,26 @@ export type JobStatusResponse = JobStatusView & {
    * so the macro can offer "update the Jira issues from this version".
    */
   page?: PageBreakdownStatus;
+  /** Present when this job updates issues an earlier breakdown of the page put into Jira (a re-sync). */
+  resync?: ResyncStatus;
 };
+/** The answer to POST /v1/resync: the job that breaks the new version down, and the breakdown it updates. */
+export type ResyncRequestResponse = CreateJobResponse & {
+  /** The page's last breakdown that reached Jira: the issues it made are the ones to update. */
+  resyncOf: { jobId: string; version: number | null };
+};
+
+/** A re-sync job's side of the status: which issues it updates and what approval will do or did. */
+export interface ResyncStatus {
+  /** The page versions the issues were written from, and the version this job reads (null until read). */
+  fromVersions: number[];
+  toVersion: number | null;
+  /** Null until the plan is built (after drafting); then what approval will do, the reviewer's decisions included. */
+  counts: ResyncCounts | null;
+  /** Once done: how many issues were updated, marked as no longer on the page, and left alone because they changed in Jira. */
+  applied: { updated: number; marked: number; held: number } | null;
+}
+
 /** The health answer as Forge sees it: background tasks say whether they work, not why they failed. */
 export type HealthResponse = Omit<HealthReport, 'background'> & { background: PublicBackgroundView };
 

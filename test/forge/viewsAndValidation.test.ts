@@ -138,6 +138,39 @@ describe('macro job view', () => {
     assert.equal(same.canRequest, false);
   });
 
+  const page = (over: Partial<NonNullable<JobStatusResponse['page']>> = {}): NonNullable<JobStatusResponse['page']> => ({
+    lastBreakdown: { jobId: 'j1', version: 3, at: '2026-01-01T00:00:00.000Z' },
+    latestKnownVersion: 5,
+    changedSince: true,
+    ...over,
+  });
+
+  test('a page changed since its issues reached Jira offers the update once nothing is under way, with the versions', () => {
+    const offered = macroJobView(job({ state: 'done', page: page() }), { currentPageVersion: 5, canEdit: true });
+    assert.deepEqual(offered.resyncOffer, { from: 3, to: 5 });
+    assert.equal(offered.resync, null, 'this job is the first breakdown, not an update');
+    for (const state of ['queued', 'generating', 'awaiting_review', 'creating'] as const) {
+      assert.equal(macroJobView(job({ state, page: page() }), { currentPageVersion: 5, canEdit: true }).resyncOffer, null, `${state}: a job under way is the answer already`);
+    }
+    assert.equal(macroJobView(job({ state: 'done', page: page({ changedSince: false, latestKnownVersion: 3 }) }), { currentPageVersion: 3, canEdit: true }).resyncOffer, null, 'unchanged page');
+    assert.equal(macroJobView(job({ state: 'failed', page: page({ lastBreakdown: null, changedSince: null }) }), { currentPageVersion: 5, canEdit: true }).resyncOffer, null, 'nothing in Jira to update');
+    // A rejected update leaves the page still ahead of Jira: offered again.
+    const rejected = macroJobView(job({ state: 'rejected', pageVersion: 5, page: page(), resync: { fromVersions: [3], toVersion: 5, counts: null, applied: null } }), { currentPageVersion: 5, canEdit: true });
+    assert.deepEqual(rejected.resyncOffer, { from: 3, to: 5 });
+  });
+
+  test('a re-sync job says which versions it connects, what review will change, and what it did', () => {
+    const review = macroJobView(job({ state: 'awaiting_review', pageVersion: 5, resync: { fromVersions: [1, 3], toVersion: 5, counts: { create: 1, update: 2, mark: 1, unchanged: 4, held: 1, declined: 0 }, applied: null } }));
+    assert.deepEqual(review.resync, { from: 3, to: 5 });
+    assert.equal(review.summary, 'Update ready for review (to update: 2, to mark as no longer on the page: 1, to create: 1). A reviewer approves it in Spec2Tickets before anything changes in Jira.');
+    assert.equal(review.pollAfterMs, 10_000);
+    const planning = macroJobView(job({ state: 'awaiting_review', resync: { fromVersions: [3], toVersion: 5, counts: null, applied: null } }));
+    assert.match(planning.summary, /working out which Jira issues it changes/);
+    const done = macroJobView(job({ state: 'done', issues: [{ itemId: 'S9', key: 'PAY-9', url: 'https://acme.atlassian.net/browse/PAY-9' }], resync: { fromVersions: [3], toVersion: 5, counts: null, applied: { updated: 1, marked: 1, held: 1 } } }));
+    assert.equal(done.summary, 'Jira issues updated from the page: 1 updated, 1 marked as no longer on the page, 1 created; 1 left as they are because someone changed them in Jira.');
+    assert.equal(done.summaryKey, 'resyncDoneHeld');
+  });
+
   test('every summary has a translation in English and German that uses exactly its values', () => {
     const locales = ['en-US', 'de-DE'].map((l) => JSON.parse(readFileSync(new URL(`../../forge/locales/${l}.json`, import.meta.url), 'utf8')) as { macro: { summary: Record<string, string> } });
     const samples = [
@@ -146,10 +179,14 @@ describe('macro job view', () => {
       job({ state: 'generating' }),
       job({ state: 'generating', progress: { section: 1, sections: 2 } }),
       job({ state: 'awaiting_review', counts: { epics: 1, stories: 2, subtasks: 3 } }),
+      job({ state: 'awaiting_review', resync: { fromVersions: [1], toVersion: 2, counts: null, applied: null } }),
+      job({ state: 'awaiting_review', resync: { fromVersions: [1], toVersion: 2, counts: { create: 1, update: 2, mark: 1, unchanged: 3, held: 0, declined: 0 }, applied: null } }),
       job({ state: 'approved' }),
       job({ state: 'creating' }),
       job({ state: 'creating', progress: { done: 1, total: 4 } }),
       job({ state: 'done' }),
+      job({ state: 'done', resync: { fromVersions: [1], toVersion: 2, counts: null, applied: { updated: 1, marked: 1, held: 0 } } }),
+      job({ state: 'done', resync: { fromVersions: [1], toVersion: 2, counts: null, applied: { updated: 1, marked: 0, held: 1 } } }),
       job({ state: 'rejected' }),
       job({ state: 'rejected', rejectionReason: 'why' }),
       job({ state: 'failed', error: { code: 'x', message: 'broken' } }),

@@ -1,9 +1,9 @@
-// The Forge side of the public /v1 API: creates jobs, reads a job's status and the backend's
-// health with the API key, and turns every way a call can go wrong (unreachable host, timeout, a
+// The Forge side of the public /v1 API: creates jobs, requests a re-sync of a changed page, reads a
+// job's status and the backend's health with the API key, and turns every way a call can go wrong (unreachable host, timeout, a
 // refused key, a proxy error page, a backend error body) into a problem a person can act on.
 // The request and response types are imported from the backend, so the contract is typed once.
 
-import type { ApiErrorBody, CreateJobRequest, CreateJobResponse, HealthResponse, JobStatusResponse } from '#src/contract/publicApi';
+import type { ApiErrorBody, CreateJobRequest, CreateJobResponse, HealthResponse, JobStatusResponse, ResyncRequest, ResyncRequestResponse } from '#src/contract/publicApi';
 
 /** The subset of `fetch` the client needs; @forge/api's fetch in Forge, the global one in tests. */
 export type FetchLike = (url: string, init?: { method?: string; headers?: Record<string, string>; body?: string; signal?: AbortSignal }) => Promise<{
@@ -46,7 +46,10 @@ export interface BackendClientOptions {
 
 export interface BackendClient {
   createJob(body: CreateJobRequest): Promise<BackendResult<CreateJobResponse>>;
-  getJob(jobId: string): Promise<BackendResult<JobStatusResponse>>;
+  /** Asks for the page's Jira issues to be updated from a newer version; a reviewer approves the updates in Spec2Tickets. */
+  requestResync(body: ResyncRequest): Promise<BackendResult<ResyncRequestResponse>>;
+  /** The job's status; with the page version the user sees, "changed since" is measured against it. */
+  getJob(jobId: string, pageVersion?: number): Promise<BackendResult<JobStatusResponse>>;
   health(): Promise<BackendResult<HealthResponse>>;
 }
 
@@ -54,7 +57,8 @@ export function createBackendClient(o: BackendClientOptions): BackendClient {
   const call = <T>(method: 'GET' | 'POST', path: string, body?: unknown) => request<T>(o, method, path, body);
   return {
     createJob: (body) => call<CreateJobResponse>('POST', '/v1/jobs', body),
-    getJob: (jobId) => call<JobStatusResponse>('GET', `/v1/jobs/${encodeURIComponent(jobId)}`),
+    requestResync: (body) => call<ResyncRequestResponse>('POST', '/v1/resync', body),
+    getJob: (jobId, pageVersion) => call<JobStatusResponse>('GET', `/v1/jobs/${encodeURIComponent(jobId)}${pageVersion !== undefined ? `?pageVersion=${pageVersion}` : ''}`),
     health: () => call<HealthResponse>('GET', '/v1/health'),
   };
 }

@@ -19,6 +19,27 @@ export type CreateJobResponse = {
   created: boolean;
 };
 
+export type ResyncRequest = {
+  pageId: string | number;
+  siteUrl: string;
+  requestedBy: string;
+  /** The page version to update the issues from (the one the requester sees). */
+  pageVersion: number;
+};
+
+/** The answer to POST /v1/resync: the job that breaks the new version down, and the breakdown it updates. */
+export type ResyncRequestResponse = {
+  jobId: string;
+  state: 'queued' | 'fetching' | 'generating' | 'awaiting_review' | 'approved' | 'creating' | 'done' | 'rejected' | 'failed' | 'cancelled';
+  /** False when an open job for the same page, version, requester and project already existed. */
+  created: boolean;
+  /** The page's last breakdown that reached Jira: the issues it made are the ones to update. */
+  resyncOf: {
+    jobId: string;
+    version: number | null;
+  };
+};
+
 /** A job's status as the Forge app reads it. `rejectionReason` is present when a reviewer rejected the breakdown and said why, so the macro can tell the requester. */
 export type JobStatusResponse = {
   jobId: string;
@@ -62,6 +83,28 @@ export type JobStatusResponse = {
     latestKnownVersion: number | null;
     /** Null when no breakdown of the page reached Jira yet. */
     changedSince: boolean | null;
+  };
+  /** Present when this job updates issues an earlier breakdown of the page put into Jira (a re-sync). */
+  resync?: {
+    /** The page versions the issues were written from, and the version this job reads (null until read). */
+    fromVersions: number[];
+    toVersion: number | null;
+    /** Null until the plan is built (after drafting); then what approval will do, the reviewer's decisions included. */
+    counts: {
+      create: number;
+      update: number;
+      mark: number;
+      unchanged: number;
+      /** Updates left alone because the issue changed in Jira and nobody chose to overwrite it. */
+      held: number;
+      declined: number;
+    } | null;
+    /** Once done: how many issues were updated, marked as no longer on the page, and left alone because they changed in Jira. */
+    applied: {
+      updated: number;
+      marked: number;
+      held: number;
+    } | null;
   };
 };
 

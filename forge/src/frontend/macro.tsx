@@ -2,8 +2,10 @@
 // breakdown, then the job's status as the resolver words it, polled with backoff (polling.ts) so a
 // failed or rejected call shows a message and retries instead of spinning forever, with a Refresh
 // button once polling stops, the reviewer's rejection reason, a note when the page has changed
-// since the breakdown, and links to the created issues. The macro's own words are translations
-// (locales/*.json); the status sentences come from the resolver.
+// since the breakdown, and links to the created issues. When the page changed since its issues were
+// made in Jira, it says so and offers "Update the Jira issues from this version", which only asks the
+// backend: a reviewer approves the updates in Spec2Tickets, and the status follows that job. The
+// macro's own words are translations (locales/*.json); the status sentences come from the resolver.
 
 import React, { useCallback, useEffect, useRef, useState } from 'react';
 import ForgeReconciler, { Button, I18nProvider, Inline, Link, List, ListItem, Lozenge, ProgressBar, SectionMessage, Spinner, Stack, Strong, Text, useTranslation } from '@forge/react';
@@ -106,10 +108,10 @@ function App() {
     void refresh(jobId);
   };
 
-  const request = async () => {
+  const request = async (kind: 'requestBreakdown' | 'requestResync') => {
     setRequesting(true);
     const res = await safely(
-      () => invoke('requestBreakdown', {}),
+      () => invoke(kind, {}),
       (message) => ({ ok: false as const, code: 'invoke_failed', message: t('macro.invokeFailed', 'Spec2Tickets did not answer in time.') + ` (${message})` }),
     );
     setRequesting(false);
@@ -120,7 +122,8 @@ function App() {
 
   if (loading) return <Spinner label={t('macro.loading', 'Loading Spec2Tickets status')} />;
   const finished = job === null || job.pollAfterMs === null;
-  const offerNew = finished || job.pageChanged !== null;
+  // A page whose issues are in Jira is updated, not broken down from scratch.
+  const offerNew = !job?.resyncOffer && (finished || job.pageChanged !== null);
   return (
     <Stack space="space.100">
       {problem && (
@@ -130,7 +133,23 @@ function App() {
         </SectionMessage>
       )}
       {job && <JobStatus job={job} projectKey={projectKey} />}
-      {job?.pageChanged && (
+      {job?.resync && job.resync.from !== null && job.resync.to !== null && (
+        <Text>{phrase(t, 'macro.resyncOf', `Updates the Jira issues made from version ${job.resync.from} with version ${job.resync.to} of the page.`, { from: job.resync.from, to: job.resync.to })}</Text>
+      )}
+      {job?.resyncOffer && (
+        <SectionMessage appearance="information" title={t('macro.resyncOfferTitle', 'The page has changed since its Jira issues were made')}>
+          <Text>{phrase(t, 'macro.resyncOffer', `The Jira issues were made from version ${job.resyncOffer.from}; the page is now at version ${job.resyncOffer.to}. A reviewer approves every change in Spec2Tickets before Jira is updated.`, job.resyncOffer)}</Text>
+          {job.canRequest && (
+            <Inline space="space.100" alignBlock="center">
+              <Button appearance="primary" onClick={() => void request('requestResync')} isDisabled={requesting}>
+                {t('macro.resyncRequest', 'Update the Jira issues from this version')}
+              </Button>
+              {requesting && <Spinner size="small" label={t('macro.requesting', 'Requesting')} />}
+            </Inline>
+          )}
+        </SectionMessage>
+      )}
+      {job?.pageChanged && !job.resyncOffer && (
         <SectionMessage appearance="information" title={t('macro.pageChangedTitle', 'The page has changed')}>
           <Text>{phrase(t, 'macro.pageChanged', `This breakdown was made from version ${job.pageChanged.from}; the page is now at version ${job.pageChanged.to}.`, job.pageChanged)}</Text>
         </SectionMessage>
@@ -143,7 +162,7 @@ function App() {
       )}
       {offerNew && (job === null || job.canRequest) && (
         <Inline space="space.100" alignBlock="center">
-          <Button appearance="primary" onClick={() => void request()} isDisabled={requesting}>
+          <Button appearance="primary" onClick={() => void request('requestBreakdown')} isDisabled={requesting}>
             {job ? (job.pageChanged ? t('macro.requestForChanged', 'Generate a breakdown of the changed page') : t('macro.requestAgain', 'Generate a new Jira breakdown')) : t('macro.request', 'Generate Jira breakdown')}
           </Button>
           {requesting && <Spinner size="small" label={t('macro.requesting', 'Requesting')} />}

@@ -1,6 +1,7 @@
 // What the macro shows for a job: the backend's status turned into words and numbers a page
-// reader understands (state, a progress line, counts, created issues with links, the error), and
-// when to ask again. The macro renders this as it is; all the wording lives here.
+// reader understands (state, a progress line, counts, created issues with links, the error, what a
+// re-sync changes in Jira), whether to offer updating the Jira issues because the page changed since
+// they were made, and when to ask again. The macro renders this as it is; all the wording lives here.
 
 import type { JobStatusResponse } from '#src/contract/publicApi';
 
@@ -28,6 +29,16 @@ export interface MacroJobView {
   rejectionReason: string | null;
   /** Set when the page has a newer version than the one this breakdown was made from. */
   pageChanged: { from: number; to: number } | null;
+  /**
+   * Set when this job updates the issues an earlier breakdown put into Jira (a re-sync): the version
+   * those issues were made from (the newest, when several) and the version this job reads.
+   */
+  resync: { from: number | null; to: number | null } | null;
+  /**
+   * Set when the page changed since its last breakdown that reached Jira and nothing is under way:
+   * the macro offers "Update the Jira issues from this version" (from: the issues' version, to: now).
+   */
+  resyncOffer: { from: number; to: number } | null;
   /** Whether this user may request a new breakdown (they can edit the page). */
   canRequest: boolean;
   /** When to poll again; null once the job cannot change on its own any more. */
@@ -60,6 +71,12 @@ export interface PageNow {
 
 export function macroJobView(s: JobStatusResponse, page: PageNow = { currentPageVersion: null, canEdit: false }): MacroJobView {
   const [label, tone] = LABELS[s.state];
+  const pollAfterMs = pollAfter(s.state);
+  const resync = s.resync ? { from: s.resync.fromVersions.length > 0 ? Math.max(...s.resync.fromVersions) : null, to: s.resync.toVersion ?? s.pageVersion } : null;
+  const last = s.page?.lastBreakdown ?? null;
+  const now = page.currentPageVersion ?? s.page?.latestKnownVersion ?? null;
+  // Only once this job stopped: a re-sync under way (or a draft in review) is the answer already.
+  const resyncOffer = pollAfterMs === null && s.page?.changedSince === true && last !== null && last.version !== null && now !== null && now > last.version ? { from: last.version, to: now } : null;
   const pageChanged = s.pageVersion !== null && page.currentPageVersion !== null && page.currentPageVersion > s.pageVersion ? { from: s.pageVersion, to: page.currentPageVersion } : null;
   const rejectionReason = s.state === 'rejected' && typeof s.rejectionReason === 'string' && s.rejectionReason.trim() !== '' ? s.rejectionReason.trim() : null;
   const counts = s.counts ? { epics: s.counts.epics, stories: s.counts.stories, subtasks: s.counts.subtasks } : null;
@@ -76,8 +93,10 @@ export function macroJobView(s: JobStatusResponse, page: PageNow = { currentPage
     error: s.error ? s.error.message : null,
     rejectionReason,
     pageChanged,
+    resync,
+    resyncOffer,
     canRequest: page.canEdit,
-    pollAfterMs: pollAfter(s.state),
+    pollAfterMs,
     updatedAt: s.updatedAt,
   };
 }
@@ -110,7 +129,25 @@ function countsText(c: MacroJobView['counts']): string {
 }
 
 /** The summary sentences, each a key of macro.summary in the translations. */
-export const SUMMARY_KEYS = ['queued', 'fetching', 'generating', 'generatingSection', 'awaitingReview', 'approved', 'creating', 'creatingCount', 'done', 'rejected', 'rejectedReason', 'failed', 'cancelled'] as const;
+export const SUMMARY_KEYS = [
+  'queued',
+  'fetching',
+  'generating',
+  'generatingSection',
+  'awaitingReview',
+  'resyncPlanning',
+  'resyncReview',
+  'approved',
+  'creating',
+  'creatingCount',
+  'done',
+  'resyncDone',
+  'resyncDoneHeld',
+  'rejected',
+  'rejectedReason',
+  'failed',
+  'cancelled',
+] as const;
 export type SummaryKey = (typeof SUMMARY_KEYS)[number];
 
 type Summary = Pick<MacroJobView, 'summary' | 'summaryKey' | 'summaryParams'>;
@@ -129,6 +166,15 @@ function summarise(s: JobStatusResponse, counts: MacroJobView['counts'], rejecti
       return section && sections ? say('generatingSection', `Drafting the breakdown: section ${section} of ${sections}.`, { section, sections }) : say('generating', 'Drafting the breakdown.');
     }
     case 'awaiting_review':
+      if (s.resync) {
+        const c = s.resync.counts;
+        if (!c) return say('resyncPlanning', 'Draft ready; Spec2Tickets is working out which Jira issues it changes. A reviewer approves the changes before anything changes in Jira.');
+        return say(
+          'resyncReview',
+          `Update ready for review (to update: ${c.update}, to mark as no longer on the page: ${c.mark}, to create: ${c.create}). A reviewer approves it in Spec2Tickets before anything changes in Jira.`,
+          { update: c.update, mark: c.mark, create: c.create },
+        );
+      }
       return say('awaitingReview', `Draft ready (${countsText(counts)}). A reviewer approves it in Spec2Tickets before anything is created in Jira.`, {
         epics: counts?.epics ?? 0,
         stories: counts?.stories ?? 0,
@@ -145,6 +191,18 @@ function summarise(s: JobStatusResponse, counts: MacroJobView['counts'], rejecti
       return done !== null && total ? say('creatingCount', text, { done, total }) : say('creating', text);
     }
     case 'done':
+      if (s.resync?.applied) {
+        const a = s.resync.applied;
+        const created = s.issues.length;
+        return a.held > 0
+          ? say('resyncDoneHeld', `Jira issues updated from the page: ${a.updated} updated, ${a.marked} marked as no longer on the page, ${created} created; ${a.held} left as they are because someone changed them in Jira.`, {
+              updated: a.updated,
+              marked: a.marked,
+              created,
+              held: a.held,
+            })
+          : say('resyncDone', `Jira issues updated from the page: ${a.updated} updated, ${a.marked} marked as no longer on the page, ${created} created.`, { updated: a.updated, marked: a.marked, created });
+      }
       return say('done', `Created ${s.issues.length} Jira ${s.issues.length === 1 ? 'issue' : 'issues'}.`, { count: s.issues.length });
     case 'rejected':
       return rejectionReason

@@ -25,6 +25,11 @@ export interface HealthSummary {
 export type MacroDefinitions = {
   /** Asks the backend for a breakdown of the page the macro is on (its current version, read from Confluence); answers as soon as the job exists. */
   requestBreakdown: (payload: Record<string, never>) => { ok: true; jobId: string; created: boolean; state: MacroJobView['state'] } | Failure;
+  /**
+   * Asks the backend to update the Jira issues of the page from its current version (read from
+   * Confluence): a new job whose updates a reviewer approves in Spec2Tickets. Answers at once.
+   */
+  requestResync: (payload: Record<string, never>) => { ok: true; jobId: string; created: boolean; state: MacroJobView['state']; from: number | null; to: number } | Failure;
   /** The job's status; without a jobId, the job this macro requested last (null when none). */
   getJobStatus: (payload: { jobId?: string }) => { ok: true; job: MacroJobView | null; jiraProjectKey: string | null } | Failure;
 };

@@ -2,8 +2,10 @@
 // invocation context Forge supplies, not from the browser's payload, so a macro can only ask for
 // the page it sits on and only read the status of jobs for that page. Only a user who can edit the
 // page may start a breakdown (it uses the backend's GPU and creates work for reviewers), and the
-// page's version is read from Confluence as that user, never taken from the browser. Each call is
-// one short backend request: the backend answers with a job id at once and the macro polls.
+// page's version is read from Confluence as that user, never taken from the browser. The same holds
+// for a re-sync ("update the Jira issues from this version"): it only asks the backend, which drafts
+// the new version and proposes the updates for a reviewer to approve. Each call is one short backend
+// request: the backend answers with a job id at once and the macro polls.
 
 import { makeResolver } from '@forge/resolver';
 import { createBackendClient, type FetchLike } from '#src/backend/backendClient';
@@ -67,6 +69,24 @@ export function macroResolver(deps: MacroResolverDeps) {
       return { ok: true as const, jobId: res.value.jobId, created: res.value.created, state: res.value.state };
     }, 'request a breakdown'),
 
+    requestResync: guarded(async ({ context }) => {
+      const ctx = macroContext(context);
+      if (!ctx.ok) return ctx.failure;
+      const conn = await readConnection(deps.kvs);
+      if (!conn.ok) return failure('not_configured', conn.message);
+      const page = await deps.confluence.page(ctx.value.pageId);
+      if (page === null) return failure('page_not_visible', 'Confluence does not show you this page any more; reload it, and ask its owner for access if you should have it.');
+      if (!page.canEdit) {
+        return failure('not_allowed_resync', 'Only people who can edit this page can ask for its Jira issues to be updated. Ask the page owner for edit access, or ask someone who has it.');
+      }
+      const client = createBackendClient({ baseUrl: conn.backendUrl, apiKey: conn.apiKey, fetch: deps.fetch, timeoutMs });
+      const res = await client.requestResync({ pageId: ctx.value.pageId, siteUrl: ctx.value.siteUrl, requestedBy: ctx.value.accountId, pageVersion: page.version });
+      if (!res.ok) return failure(res.problem.backendCode === 'nothing_to_resync' || res.problem.backendCode === 'page_unchanged' ? res.problem.backendCode : res.problem.code, res.problem.message);
+      const remembered: RememberedJob = { jobId: res.value.jobId, requestedAt: now().toISOString(), requestedBy: ctx.value.accountId };
+      await deps.kvs.set(macroJobKey(ctx.value.pageId, ctx.value.localId), remembered);
+      return { ok: true as const, jobId: res.value.jobId, created: res.value.created, state: res.value.state, from: res.value.resyncOf.version, to: page.version };
+    }, 'request an update of the Jira issues'),
+
     getJobStatus: guarded(async ({ payload, context }) => {
       const ctx = macroContext(context);
       if (!ctx.ok) return ctx.failure;
@@ -77,12 +97,12 @@ export function macroResolver(deps: MacroResolverDeps) {
       const jobId = asked ?? (await deps.kvs.get<RememberedJob>(macroJobKey(ctx.value.pageId, ctx.value.localId)))?.jobId ?? null;
       if (jobId === null) return { ok: true as const, job: null, jiraProjectKey: conn.jiraProjectKey };
       const client = createBackendClient({ baseUrl: conn.backendUrl, apiKey: conn.apiKey, fetch: deps.fetch, timeoutMs });
-      const res = await client.getJob(jobId);
+      // Whether the page moved on since this breakdown, and since the one in Jira; if Confluence cannot say right now, the status still shows.
+      const current = await deps.confluence.page(ctx.value.pageId).catch(() => null);
+      const res = await client.getJob(jobId, current?.version);
       if (!res.ok) return failure(res.problem.code, res.problem.message);
       // Job ids are not secrets; this keeps one page's macro from showing another page's job.
       if (res.value.pageId !== ctx.value.pageId) return failure('job_not_for_this_page', 'That job belongs to another page.');
-      // Whether the page moved on since this breakdown; if Confluence cannot say right now, the status still shows.
-      const current = await deps.confluence.page(ctx.value.pageId).catch(() => null);
       const view = macroJobView(res.value, { currentPageVersion: current?.version ?? null, canEdit: current?.canEdit ?? false });
       // The job's own project: a reviewer may have changed it, and older jobs may have none.
       return { ok: true as const, job: view, jiraProjectKey: res.value.projectKey ?? conn.jiraProjectKey };
