@@ -61,7 +61,9 @@ export class DocumentBuilder {
   readonly blocks: PendingBlock[] = [];
   private readonly sections: PendingSection[] = [{ title: '', level: 0, headingPath: [] }];
   private readonly sectionStack: number[] = [0];
-  private readonly warnings = new Map<string, WarningEntry>();
+  /** In the order first raised. */
+  private readonly warnings: WarningEntry[] = [];
+  private readonly warningIndex = new Map<string, Map<string, WarningEntry>>();
   private firstH1: string | undefined;
 
   get sectionIndex(): number {
@@ -120,10 +122,17 @@ export class DocumentBuilder {
 
   /** Records a warning once per (code, subject); repeats only raise its count. */
   warn(code: string, subject: string, message: (count: number) => string): void {
-    const key = `${code}\u0000${subject}`;
-    const entry = this.warnings.get(key);
-    if (entry) entry.count++;
-    else this.warnings.set(key, { code, subject, count: 1, message });
+    // Looked up by code, then subject (no composed key string): a hostile page repeats one warning 100,000 times.
+    let bySubject = this.warningIndex.get(code);
+    if (!bySubject) this.warningIndex.set(code, (bySubject = new Map()));
+    const entry = bySubject.get(subject);
+    if (entry) {
+      entry.count++;
+      return;
+    }
+    const created = { code, subject, count: 1, message };
+    bySubject.set(subject, created);
+    this.warnings.push(created);
   }
 
   finish(options: { format: SpecFormat; title?: string }): SpecDocument {
@@ -142,10 +151,13 @@ export class DocumentBuilder {
     });
 
     // First the final kind and text of every block, so that twins (blocks with the same id key) are known
-    // before any id is handed out.
-    const finals: ({ kind: BlockKind; text: string; done: boolean | undefined; key: string } | undefined)[] = new Array(this.blocks.length);
+    // before any id is handed out. They are written back onto the pending block (no object per block);
+    // `keys` holds each kept block's id key.
+    const keys: (string | undefined)[] = new Array(this.blocks.length);
     const keyCount = new Map<string, number>();
+    let maxDepth = 0;
     for (const p of this.blocks) {
+      if (p.depth !== undefined && p.depth > maxDepth) maxDepth = p.depth;
       if (p.dropped) continue;
       let text = p.text ?? (p.kind === 'code' ? normaliseCode(p.parts.join('')) : normaliseText(p.parts.join('')));
       let kind = p.kind;
@@ -163,7 +175,10 @@ export class DocumentBuilder {
         continue;
       }
       const key = idKey(kind, p.idText ?? text);
-      finals[p.index] = { kind, text, done, key };
+      p.kind = kind;
+      p.text = text;
+      p.done = done;
+      keys[p.index] = key;
       keyCount.set(key, (keyCount.get(key) ?? 0) + 1);
     }
 
@@ -173,31 +188,39 @@ export class DocumentBuilder {
     const blocks: SpecBlock[] = [];
     // Given/When/Then steps continue a scenario across siblings (items of one list, or consecutive
     // paragraphs), even with nested items in between; a paragraph after a scenario list starts afresh.
-    const gherkinBySibling = new Map<string, boolean>();
+    const siblings = new SiblingFlags(this.blocks.length, maxDepth);
+    // The joined heading path of each section, made once: twins are keyed by it.
+    const sectionPaths: (string | undefined)[] = new Array(sections.length);
     for (const p of this.blocks) {
       const parent = p.parentIndex;
       const effectiveParent =
         parent === undefined ? undefined : idOf[parent] !== undefined ? parent : keptParent[parent];
       keptParent[p.index] = effectiveParent;
-      const final = finals[p.index];
-      if (p.dropped || !final) continue;
-      const { kind, text, done, key } = final;
+      const key = keys[p.index];
+      if (p.dropped || key === undefined) continue;
+      const { kind, done } = p;
+      const text = p.text!;
       const section = sections[p.sectionIndex] ?? sections[0]!;
       // Twins are told apart by their heading path first, so a twin added in one section leaves the
       // twins of other sections alone; only twins within one section fall back to page order.
-      const twinKey = (keyCount.get(key) ?? 0) > 1 ? `${key}\u0000${section.headingPath.join('\u0000')}` : key;
+      let twinKey = key;
+      if ((keyCount.get(key) ?? 0) > 1) {
+        const sectionIndex = sections[p.sectionIndex] ? p.sectionIndex : 0;
+        const path = (sectionPaths[sectionIndex] ??= section.headingPath.join('\u0000'));
+        twinKey = `${key}\u0000${path}`;
+      }
       const id = blockIds.next(twinKey);
       idOf[p.index] = id;
-      const siblingKey = `${p.sectionIndex}/${effectiveParent ?? ''}/${p.depth ?? ''}`;
+      const siblingKey = siblings.key(p.sectionIndex, p.depth);
       const { tags, requirementId } = tagRequirement({
         kind,
         text,
         done,
         headingPath: section.headingPath,
         underAcceptanceLeadIn: p.underAcceptanceLeadIn,
-        previousWasGherkin: gherkinBySibling.get(siblingKey) ?? false,
+        previousWasGherkin: siblings.get(effectiveParent, siblingKey),
       });
-      gherkinBySibling.set(siblingKey, tags.includes('gherkin'));
+      siblings.set(effectiveParent, siblingKey, tags.includes('gherkin'));
       const block: SpecBlock = { id, kind, text, headingPath: section.headingPath, sectionId: section.id, tags };
       if (requirementId) block.requirementId = requirementId;
       if (p.depth !== undefined) block.depth = p.depth;
@@ -215,16 +238,64 @@ export class DocumentBuilder {
     if (!blocks.some((b) => b.kind !== 'image' && b.kind !== 'status' && b.kind !== 'jiraIssue')) {
       this.warn('no_text_content', '', () => 'The page has no text content (only images or macros), so there is nothing to break down.');
     }
-    const warnings: ParseWarning[] = [...this.warnings.values()].map((w) => ({ code: w.code, message: w.message(w.count) }));
+    const warnings: ParseWarning[] = this.warnings.map((w) => ({ code: w.code, message: w.message(w.count) }));
     const title = options.title?.trim() || this.firstH1 || UNTITLED;
     sections[0]!.title = title;
     return {
       title,
       format: options.format,
-      language: detectLanguage(blocks.filter((b) => b.kind !== 'code').map((b) => b.text)),
+      language: detectLanguage(proseTexts(blocks)),
       sections,
       blocks,
       warnings,
     };
+  }
+}
+
+/** The texts of the blocks other than code, read only as far as language detection reads. */
+function* proseTexts(blocks: readonly SpecBlock[]): Generator<string> {
+  for (const b of blocks) if (b.kind !== 'code') yield b.text;
+}
+
+/**
+ * Whether the previous sibling (same section, same surviving parent, same depth) read as a
+ * Given/When/Then step. A number per (section, depth) and one slot per parent instead of a map of
+ * composed strings: a page of 100,000 nested items has 100,000 parents, nearly all with one group.
+ */
+class SiblingFlags {
+  /** The (section, depth) key each parent's children were last seen with; -1 for none. Slot 0: no parent. */
+  private readonly slotKey: Float64Array;
+  private readonly slotFlag: Uint8Array;
+  /** Parents whose children span more than one (section, depth). */
+  private readonly more = new Map<number, Map<number, boolean>>();
+  private readonly depthSpan: number;
+
+  constructor(blockCount: number, maxDepth: number) {
+    this.slotKey = new Float64Array(blockCount + 1).fill(-1);
+    this.slotFlag = new Uint8Array(blockCount + 1);
+    this.depthSpan = maxDepth + 2;
+  }
+
+  key(sectionIndex: number, depth: number | undefined): number {
+    return sectionIndex * this.depthSpan + (depth === undefined ? 0 : depth + 1);
+  }
+
+  get(parent: number | undefined, key: number): boolean {
+    const slot = parent === undefined ? 0 : parent + 1;
+    if (this.slotKey[slot] === key) return this.slotFlag[slot] === 1;
+    return this.more.get(slot)?.get(key) ?? false;
+  }
+
+  set(parent: number | undefined, key: number, flag: boolean): void {
+    const slot = parent === undefined ? 0 : parent + 1;
+    const current = this.slotKey[slot];
+    if (current === -1 || current === key) {
+      this.slotKey[slot] = key;
+      this.slotFlag[slot] = flag ? 1 : 0;
+      return;
+    }
+    let groups = this.more.get(slot);
+    if (!groups) this.more.set(slot, (groups = new Map()));
+    groups.set(key, flag);
   }
 }

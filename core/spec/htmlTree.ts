@@ -8,7 +8,8 @@
 import { Tokenizer, type TokenizerCallbacks } from 'htmlparser2';
 
 export interface HtmlTreeHandler {
-  onopentag(name: string, attrs: Record<string, string>): void;
+  /** `attrs` is read-only: elements without attributes all share one empty object. */
+  onopentag(name: string, attrs: Readonly<Record<string, string>>): void;
   onclosetag(name: string, isImplied: boolean): void;
   ontext(text: string): void;
 }
@@ -47,6 +48,12 @@ const VOID = new Set([
   'link', 'meta', 'param', 'source', 'track', 'wbr',
 ]);
 
+/**
+ * The attributes of every element that has none (most of them): one shared empty object instead of
+ * one per element, which a 100,000-element page would otherwise make and throw away.
+ */
+const NO_ATTRIBUTES: Readonly<Record<string, string>> = Object.freeze(Object.create(null) as Record<string, string>);
+
 const Foreign = { None: 0, Svg: 1, MathML: 2 } as const;
 type Foreign = (typeof Foreign)[keyof typeof Foreign];
 const FOREIGN_ROOTS = new Set(['svg', 'math']);
@@ -77,7 +84,8 @@ class TreeBuilder implements TokenizerCallbacks {
   private readonly openCount = new Map<string, number>();
   private readonly foreign: Foreign[] = [Foreign.None];
   private tagName = '';
-  private attrs: Record<string, string> | null = null;
+  /** The opening tag's attributes so far; null while a tag is being ignored (a second <form>). */
+  private attrs: Readonly<Record<string, string>> | null = null;
   private attrName = '';
   private attrValue = '';
 
@@ -115,7 +123,11 @@ class TreeBuilder implements TokenizerCallbacks {
   }
 
   onattribend(): void {
-    if (this.attrs && !Object.hasOwn(this.attrs, this.attrName)) this.attrs[this.attrName] = this.attrValue;
+    if (this.attrs && !Object.hasOwn(this.attrs, this.attrName)) {
+      const attrs = this.attrs === NO_ATTRIBUTES ? (Object.create(null) as Record<string, string>) : (this.attrs as Record<string, string>);
+      attrs[this.attrName] = this.attrValue;
+      this.attrs = attrs;
+    }
     this.attrValue = '';
   }
 
@@ -133,7 +145,7 @@ class TreeBuilder implements TokenizerCallbacks {
     const name = this.tagNameAt(start, end);
     if (VOID.has(name)) {
       if (name === 'br') {
-        this.handler.onopentag('br', Object.create(null) as Record<string, string>);
+        this.handler.onopentag('br', NO_ATTRIBUTES);
         this.handler.onclosetag('br', false);
       }
       return;
@@ -199,7 +211,7 @@ class TreeBuilder implements TokenizerCallbacks {
       else if (name === 'math') this.foreign.push(Foreign.MathML);
       else if (INTEGRATION_POINTS.has(name)) this.foreign.push(Foreign.None);
     }
-    this.attrs = Object.create(null) as Record<string, string>;
+    this.attrs = NO_ATTRIBUTES;
   }
 
   private endOpenTag(): void {

@@ -6,6 +6,7 @@
 const SPACES = /(?: [ \t\f\v\r\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]|[\t\f\v\r\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000])[ \t\f\v\r\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]*/g;
 const INVISIBLE = /[\u200b-\u200d\u2060\ufeff\u00ad]/g;
 const NON_ASCII = /[^\x00-\x7f]/;
+const NEWLINES = /\n/g;
 
 /** Collapses runs of spaces, trims every line and drops empty lines; newlines (from <br>, paragraphs) stay. */
 export function normaliseText(raw: string): string {
@@ -22,7 +23,8 @@ export function normaliseText(raw: string): string {
 
 /** One-line form (table cells): line breaks become spaces. */
 export function normaliseInline(raw: string): string {
-  return normaliseText(raw).replace(/\n/g, ' ');
+  const text = normaliseText(raw);
+  return text.includes('\n') ? text.replace(NEWLINES, ' ') : text;
 }
 
 /** Code keeps its indentation; only line endings and surrounding blank lines are normalised. */
@@ -34,5 +36,6 @@ export function normaliseCode(raw: string): string {
 export function idKey(kind: string, text: string): string {
   // Block text is already whitespace-normalised; NFKC only matters (and only costs) beyond ASCII.
   const folded = NON_ASCII.test(text) ? text.normalize('NFKC') : text;
-  return `${kind}\u0000${folded.toLowerCase().replace(/\n/g, ' ')}`;
+  const lower = folded.toLowerCase();
+  return `${kind}\u0000${lower.includes('\n') ? lower.replace(NEWLINES, ' ') : lower}`;
 }

@@ -79,22 +79,29 @@ export function tagRequirement(ctx: TagContext): TagResult {
   const { text } = ctx;
   const id = REQUIREMENT_ID.exec(text)?.[1];
   if (id) tags.push('id');
-  if (MODAL.some((re) => re.test(text))) tags.push('modal');
-  if (USER_STORY.some((re) => re.test(text))) tags.push('userStory');
+  // Loops rather than .some(callback): this runs once per block, and a page can have 100,000 of them.
+  if (anyMatches(MODAL, text)) tags.push('modal');
+  if (anyMatches(USER_STORY, text)) tags.push('userStory');
   if (GIVEN_LINE.test(text) || INLINE_SCENARIO.test(text) || (ctx.previousWasGherkin && FOLLOW_LINE.test(text))) {
     tags.push('gherkin');
   }
-  if (
-    (ctx.kind === 'listItem' || ctx.kind === 'task') &&
-    (ctx.underAcceptanceLeadIn || ctx.headingPath.some((h) => ACCEPTANCE_HEADING.test(h)))
-  ) {
+  if ((ctx.kind === 'listItem' || ctx.kind === 'task') && (ctx.underAcceptanceLeadIn || matchesAny(ACCEPTANCE_HEADING, ctx.headingPath))) {
     tags.push('acceptanceCriteria');
   }
   if (ctx.kind === 'task' && ctx.done === false) tags.push('openTask');
-  const inSection = (re: RegExp): boolean => ctx.headingPath.some((h) => re.test(h));
-  if ((id && SUCCESS_ID.test(id)) || (ctx.kind !== 'task' && inSection(SUCCESS_HEADING))) tags.push('successCriterion');
-  else if (ctx.kind !== 'task' && inSection(EDGE_CASE_HEADING)) tags.push('edgeCase');
+  if ((id && SUCCESS_ID.test(id)) || (ctx.kind !== 'task' && matchesAny(SUCCESS_HEADING, ctx.headingPath))) tags.push('successCriterion');
+  else if (ctx.kind !== 'task' && matchesAny(EDGE_CASE_HEADING, ctx.headingPath)) tags.push('edgeCase');
   return id ? { tags, requirementId: id } : { tags };
+}
+
+function anyMatches(patterns: readonly RegExp[], text: string): boolean {
+  for (const re of patterns) if (re.test(text)) return true;
+  return false;
+}
+
+function matchesAny(pattern: RegExp, texts: readonly string[]): boolean {
+  for (const t of texts) if (pattern.test(t)) return true;
+  return false;
 }
 
 /** Whether a lead-in ("Acceptance criteria:", a bold paragraph, the text of a parent item) introduces criteria. */

@@ -44,6 +44,9 @@ const SILENT_MACROS = new Set([
 const SKIPPED_SILENTLY = new Set(['script', 'style', 'ac:placeholder', 'ac:task-id', 'ac:task-uuid', 'ac:task-assignee', 'ac:adf-fallback']);
 const RESOURCE_ELEMENTS = new Set(['ri:page', 'ri:blog-post', 'ri:user', 'ri:attachment', 'ri:space', 'ri:url', 'ri:content-entity', 'ri:shortcut']);
 
+// Regular expressions the hot paths use live here: a literal inside a function is a new object each call.
+const HAS_TEXT = /\S/;
+
 type Flatten = 'all' | 'listItem';
 
 /** Where text currently goes: a block (or table cell) being written, or a side buffer (link body, parameter). */
@@ -89,9 +92,8 @@ interface ResourceConsumer {
   caption?: string;
 }
 
+/** What an open element must do when it closes; most elements need nothing, and get no frame kept. */
 interface Frame {
-  name: string;
-  hadContent: boolean;
   onClose?: () => void;
   /** A block target this element ends (data instead of a closure: deep pages hold one per level). */
   finishes?: Target;
@@ -121,19 +123,53 @@ export interface StorageReaderOptions {
  */
 const LEAD_IN_TAIL = 2048;
 
-/** The last `max` characters (or more, up to a part boundary) of the text in `parts`. */
-function tailOf(parts: string[], max: number): { text: string; whole: boolean } {
-  const pieces: string[] = [];
+/**
+ * The last line (after normalisation) of the last `max` characters, or more up to a part boundary, of
+ * the text in `parts`; undefined when that line starts before the tail (it is longer than any lead-in).
+ */
+function lastLineOfTail(parts: readonly string[], max: number): string | undefined {
   let length = 0;
   let from = parts.length;
+  let cut = false;
   while (from > 0 && length < max) {
     const part = parts[--from]!;
-    const room = max - length;
-    pieces.push(part.length > room ? part.slice(part.length - room) : part);
-    length += Math.min(part.length, room);
-    if (part.length > room) return { text: pieces.reverse().join(''), whole: false };
+    if (part.length > max - length) {
+      cut = true;
+      break;
+    }
+    length += part.length;
   }
-  return { text: pieces.reverse().join(''), whole: from === 0 };
+  let text: string;
+  if (cut) {
+    const part = parts[from]!;
+    const head = part.slice(part.length - (max - length));
+    text = from + 1 === parts.length ? head : head + parts.slice(from + 1).join('');
+  } else {
+    text = from + 1 === parts.length ? parts[from]! : parts.slice(from).join('');
+  }
+  if (!text) return '';
+  const normalised = normaliseText(text);
+  const newline = normalised.lastIndexOf('\n');
+  // A tail that does not reach back to the start, read as one line: that line began before the tail.
+  const whole = !cut && from === 0;
+  if (!whole && newline < 0) return undefined;
+  return newline < 0 ? normalised : normalised.slice(newline + 1);
+}
+
+const unclosedMessages = new Map<string, (count: number) => string>();
+
+/** The message for unclosed <name> elements, made once per name (a page may leave 100,000 open). */
+function unclosedMessage(name: string): (count: number) => string {
+  let message = unclosedMessages.get(name);
+  if (!message) {
+    message = (n) =>
+      n === 1
+        ? `The element <${name}> was not closed properly; its text was kept.`
+        : `The element <${name}> was not closed properly ${n} times; the text was kept.`;
+    // Element names come from the page: keep the cache to names seen often, not every invented one.
+    if (unclosedMessages.size < 256) unclosedMessages.set(name, message);
+  }
+  return message;
 }
 
 function fileNameOf(src: string): string {
@@ -152,7 +188,10 @@ export function readStorage(source: string, builder: DocumentBuilder, options: S
 }
 
 class StorageReader {
-  private readonly frames: Frame[] = [];
+  /** One entry per open element, innermost last: its frame, or undefined when closing it does nothing. */
+  private readonly frames: (Frame | undefined)[] = [];
+  /** Beside `frames`: whether each open element has had text or child elements (for the unclosed-tag warning). */
+  private readonly hadContent: boolean[] = [];
   private readonly targets: Target[] = [];
   /** The targets with `flatten` set (block-level text sinks), innermost last: a subsequence of `targets`. */
   private readonly sinks: Target[] = [];
@@ -174,21 +213,25 @@ class StorageReader {
 
   // ---- tree events -------------------------------------------------------------------------
 
-  onopentag(name: string, attrs: Record<string, string>): void {
+  onopentag(name: string, attrs: Readonly<Record<string, string>>): void {
     if (this.skip) {
       this.skip.depth++;
       if (this.skip.kind === 'extension') this.sniffOpen(name, attrs);
       return;
     }
-    const parent = this.frames[this.frames.length - 1];
-    if (parent) parent.hadContent = true;
-    const frame: Frame = { name, hadContent: false, onClose: undefined, finishes: undefined, list: undefined, macro: undefined, resource: undefined };
+    const depth = this.frames.length;
+    const parent = depth > 0 ? this.frames[depth - 1] : undefined;
+    if (depth > 0) this.hadContent[depth - 1] = true;
+    const frame: Frame = { onClose: undefined, finishes: undefined, list: undefined, macro: undefined, resource: undefined };
     if (BLOCK_LEVEL.has(name)) {
       if (this.heading) this.endHeading();
       this.closeImplicitParagraph();
     }
     if (!this.open(name, attrs, frame, parent)) return;
-    this.frames.push(frame);
+    // Only frames with work to do stay alive: a page of 100,000 unclosed elements keeps 100,000 open.
+    const needed = frame.onClose !== undefined || frame.finishes !== undefined || frame.list !== undefined || frame.macro !== undefined || frame.resource !== undefined;
+    this.frames.push(needed ? frame : undefined);
+    this.hadContent.push(false);
   }
 
   onclosetag(name: string, isImplied: boolean): void {
@@ -198,20 +241,18 @@ class StorageReader {
       else if (this.skip.sniffKey && name === 'ac:adf-attribute') this.skip.sniffKey = undefined;
       return;
     }
+    if (this.frames.length === 0) return;
     const frame = this.frames.pop();
-    if (!frame) return;
+    const hadContent = this.hadContent.pop()!;
     while (this.targets.length > 0) {
       const top = this.targets[this.targets.length - 1]!;
       if (top.implicitBelow !== undefined && this.frames.length < top.implicitBelow) this.finishTarget(top);
       else break;
     }
-    if (isImplied && frame.hadContent && !VOID.has(name) && !OPTIONAL_END.has(name)) {
-      this.doc.warn('unclosed_tag', name, (n) =>
-        n === 1
-          ? `The element <${name}> was not closed properly; its text was kept.`
-          : `The element <${name}> was not closed properly ${n} times; the text was kept.`,
-      );
+    if (isImplied && hadContent && !VOID.has(name) && !OPTIONAL_END.has(name)) {
+      this.doc.warn('unclosed_tag', name, unclosedMessage(name));
     }
+    if (!frame) return;
     if (frame.finishes) this.finishTarget(frame.finishes);
     if (frame.list && this.lists[this.lists.length - 1] === frame.list) this.lists.pop();
     frame.onClose?.();
@@ -222,8 +263,7 @@ class StorageReader {
       if (this.skip.sniffKey) this.skip.sniffed[this.skip.sniffKey] = (this.skip.sniffed[this.skip.sniffKey] ?? '') + text;
       return;
     }
-    const top = this.frames[this.frames.length - 1];
-    if (top) top.hadContent = true;
+    if (this.hadContent.length > 0) this.hadContent[this.hadContent.length - 1] = true;
     this.append(text, true);
   }
 
@@ -234,7 +274,7 @@ class StorageReader {
   // ---- element dispatch ----------------------------------------------------------------------
 
   /** Sets up a frame for an opening element; returns false when the element's subtree is skipped. */
-  private open(name: string, attrs: Record<string, string>, frame: Frame, parent: Frame | undefined): boolean {
+  private open(name: string, attrs: Readonly<Record<string, string>>, frame: Frame, parent: Frame | undefined): boolean {
     const level = HEADING_LEVEL[name];
     if (level !== undefined) return this.openHeading(level, frame);
     switch (name) {
@@ -428,13 +468,9 @@ class StorageReader {
       const last = this.doc.blocks[this.doc.blocks.length - 1];
       if (last && !last.dropped && last.kind === 'paragraph') parts = last.parts;
     }
-    if (!parts) return false;
-    const { text, whole } = tailOf(parts, LEAD_IN_TAIL);
-    if (!text) return false;
-    const lines = normaliseText(text).split('\n');
-    // A cut tail whose last line starts at the cut: that line is longer than any lead-in.
-    if (!whole && lines.length === 1) return false;
-    return isAcceptanceLeadIn(lines[lines.length - 1] ?? '');
+    if (!parts || parts.length === 0) return false;
+    const line = lastLineOfTail(parts, LEAD_IN_TAIL);
+    return line !== undefined && isAcceptanceLeadIn(line);
   }
 
   /** Inside a sink whose nested blocks become line breaks (a paragraph, quote, task body…), an item is a bullet line. */
@@ -585,7 +621,7 @@ class StorageReader {
     return true;
   }
 
-  private openImage(frame: Frame, attrs: Record<string, string>): boolean {
+  private openImage(frame: Frame, attrs: Readonly<Record<string, string>>): boolean {
     const resource: ResourceConsumer = {};
     frame.resource = resource;
     const block = this.doc.reserve('image', { panel: this.currentPanel() });
@@ -606,7 +642,7 @@ class StorageReader {
     block.text = description && description !== label ? `${base} (${description})` : base;
   }
 
-  private resource(name: string, attrs: Record<string, string>, parent: Frame | undefined): void {
+  private resource(name: string, attrs: Readonly<Record<string, string>>, parent: Frame | undefined): void {
     const consumer = parent?.resource;
     const ref =
       attrs['ri:content-title'] ??
@@ -625,7 +661,7 @@ class StorageReader {
     if (name === 'ri:user') this.append('@user', true);
   }
 
-  private openMacro(frame: Frame, attrs: Record<string, string>): boolean {
+  private openMacro(frame: Frame, attrs: Readonly<Record<string, string>>): boolean {
     const name = (attrs['ac:name'] ?? '').toLowerCase();
     if (name.includes('forge')) return this.startSkip('extension', name);
     const macro: MacroContext = { name, params: {}, body: [] };
@@ -732,14 +768,14 @@ class StorageReader {
   private append(text: string, prose: boolean): void {
     let target = this.targets[this.targets.length - 1];
     if (!target) {
-      if (!/\S/.test(text)) return;
+      if (!HAS_TEXT.test(text)) return;
       // Loose text outside any block (between macros, in a layout cell): a paragraph of its own.
       const block = this.doc.reserve('paragraph', { panel: this.currentPanel() });
       target = { parts: block.parts, flatten: 'all', block, prose: false, implicitBelow: this.frames.length };
       this.pushTarget(target);
     }
     target.parts.push(text);
-    if (prose && !target.prose && /\S/.test(text)) {
+    if (prose && !target.prose && HAS_TEXT.test(text)) {
       target.prose = true;
       if (target.block) target.block.prose = true;
     }
@@ -789,7 +825,7 @@ class StorageReader {
     return false;
   }
 
-  private sniffOpen(name: string, attrs: Record<string, string>): void {
+  private sniffOpen(name: string, attrs: Readonly<Record<string, string>>): void {
     const skip = this.skip!;
     if (name === 'ac:adf-attribute' && attrs.key) skip.sniffKey = attrs.key;
     else if (name === 'ac:adf-node' && attrs.type && !skip.sniffed.type) skip.sniffed.type = attrs.type;
