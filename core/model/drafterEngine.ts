@@ -1,8 +1,9 @@
 // The engine used when no model is configured: the deterministic drafter behind the same
 // BreakdownEngine contract, so the pipeline and the review queue work without a GPU or model file.
+// Drafting runs on the drafter thread (core/drafter/draftOffThread.ts), off the event loop.
 
 import type { Breakdown } from '../breakdown/schema.ts';
-import { draftBreakdown } from '../drafter/index.ts';
+import { sharedDrafterThread, type DrafterThread } from '../drafter/draftOffThread.ts';
 import type { SpecDocument } from '../spec/types.ts';
 import { ModelError } from './modelStore.ts';
 import { StatusHub } from './statusHub.ts';
@@ -14,7 +15,10 @@ export class DrafterEngine implements BreakdownEngine {
   readonly name = 'drafter';
   private readonly hub: StatusHub;
 
-  constructor(message = 'No model configured: breakdowns are drafted from the page structure. Download or import a Qwen 2.5 model in Settings → Model.') {
+  constructor(
+    message = 'No model configured: breakdowns are drafted from the page structure. Download or import a Qwen 2.5 model in Settings → Model.',
+    private readonly drafts: DrafterThread = sharedDrafterThread(),
+  ) {
     this.hub = new StatusHub({ state: 'absent', message });
   }
 
@@ -29,7 +33,8 @@ export class DrafterEngine implements BreakdownEngine {
   async generate(doc: SpecDocument, options: GenerateOptions = {}): Promise<Breakdown> {
     if (options.signal?.aborted) throw new ModelError('cancelled', 'Generation cancelled.');
     options.onProgress?.({ phase: 'sections', section: 1, sections: 1, tokens: 0 });
-    const breakdown = draftBreakdown(doc);
+    const breakdown = await this.drafts.draftBreakdown(doc);
+    if (options.signal?.aborted) throw new ModelError('cancelled', 'Generation cancelled.');
     // The drafter reuses the page's own sentences; it cannot write in another language, so the
     // reviewer is told rather than left to wonder why the setting had no effect.
     const wanted = options.language;

@@ -7,6 +7,7 @@ import type { SettingsService } from '../config/settings.ts';
 import { checkBreakdown } from '../breakdown/checkBreakdown.ts';
 import { parseSpec } from '../spec/index.ts';
 import { PageParserThread } from '../spec/parseOffThread.ts';
+import { sharedDrafterThread } from '../drafter/draftOffThread.ts';
 import { join } from 'node:path';
 import type { BreakdownEngine } from '../model/types.ts';
 import { MODEL_CATALOGUE } from '../model/catalogue.ts';
@@ -116,6 +117,8 @@ export function productParts(o: ProductPartsOptions = {}): (ctx: { settings: Set
     };
     const parse = (snap: { title: string; body: string }) => parseSpec(snap.body, { format: 'storage', title: snap.title });
     const parserThread = new PageParserThread(log);
+    // The drafter engine and the model pipeline's gap drafting share one drafter thread; say here if it cannot start.
+    sharedDrafterThread().useLog(log);
     const resyncStore = resyncStoreOf(store);
     const resync = resyncStore
       ? resyncSteps({

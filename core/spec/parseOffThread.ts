@@ -130,12 +130,18 @@ function parseHere(snapshot: { title: string; body: string }): SpecDocument {
 
 /**
  * The worker's entry. From source (TypeScript run through tsx) the thread needs tsx's loader, which
- * workers do not inherit; a built copy loads the compiled module beside this one.
+ * workers do not inherit; a built copy (a bundle, .mjs or .js) loads the worker module built beside it
+ * under the same extension.
  */
 function bootstrap(): string {
-  const here = import.meta.url;
-  const entry = new URL(here.endsWith('.ts') ? './parseThread.ts' : './parseThread.js', here).href;
-  if (!here.endsWith('.ts')) return `import(${JSON.stringify(entry)});`;
+  return workerBootstrap(import.meta.url, 'parseThread');
+}
+
+/** Code for `new Worker(code, { eval: true })` that loads the module `name` beside `here` (a module URL). */
+export function workerBootstrap(here: string, name: string): string {
+  const extension = /\.(ts|mjs|js)$/.exec(new URL(here).pathname)?.[1] ?? 'js';
+  const entry = new URL(`./${name}.${extension}`, here).href;
+  if (extension !== 'ts') return `import(${JSON.stringify(entry)});`;
   const tsx = import.meta.resolve('tsx/esm/api');
   return `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`;
 }
