@@ -10,7 +10,7 @@
 import { LIMITS, parseBreakdown } from '../breakdown/schema.ts';
 import type { Breakdown } from '../breakdown/schema.ts';
 import { computeCoverage } from '../breakdown/coverage.ts';
-import { draftItemsForBlocks } from '../drafter/index.ts';
+import { sharedDrafterThread } from '../drafter/draftOffThread.ts';
 import type { SpecDocument } from '../spec/types.ts';
 import { assemble, resolveCitations } from './assemble.ts';
 import type { DraftEpic, DraftStory } from './assemble.ts';
@@ -273,7 +273,8 @@ export class PipelineJob {
       }
       if (uncovered.length > 0) {
         this.coverage.drafted = uncovered;
-        breakdown = draftItemsForBlocks(doc, uncovered, breakdown);
+        // On the drafter thread: a page with thousands of uncovered blocks must not pause the event loop.
+        breakdown = await sharedDrafterThread().draftItemsForBlocks(doc, uncovered, breakdown);
         breakdown.generator = {
           kind: 'mixed',
           model,
