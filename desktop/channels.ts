@@ -33,6 +33,7 @@ const httpUrl = z.url({ protocol: /^https?$/ }).max(2_000);
 const percent = z.number().min(0).max(100);
 const secretName = z.enum(SECRET_NAMES);
 
+const remote = z.object({ host: z.string().min(1).max(300), server: z.string().min(1).max(100) }).strict().optional();
 export const ModelStatusSchema = z.discriminatedUnion('state', [
   z.object({ state: z.literal('absent'), message: z.string().max(10_000).optional() }),
   z.object({
@@ -43,9 +44,9 @@ export const ModelStatusSchema = z.discriminatedUnion('state', [
     etaSeconds: z.number().nonnegative().optional(),
   }),
   z.object({ state: z.literal('loading'), model: text, percent }),
-  z.object({ state: z.literal('ready'), model: text, gpu: z.union([z.string().max(200), z.literal(false)]), note: z.string().max(10_000).optional() }),
-  z.object({ state: z.literal('generating'), model: text, queueDepth: z.number().int().nonnegative(), tokensPerSecond: z.number().nonnegative() }),
-  z.object({ state: z.literal('error'), message: text }),
+  z.object({ state: z.literal('ready'), model: text, gpu: z.union([z.string().max(200), z.literal(false)]), note: z.string().max(10_000).optional(), remote }),
+  z.object({ state: z.literal('generating'), model: text, queueDepth: z.number().int().nonnegative(), tokensPerSecond: z.number().nonnegative(), remote }),
+  z.object({ state: z.literal('error'), message: text, remote }),
 ]) satisfies z.ZodType<ModelStatus>;
 
 const secretsSchema = z.partialRecord(secretName, z.string().min(1).max(10_000)).transform((r) => r as Partial<Record<SecretName, string>>);

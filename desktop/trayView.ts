@@ -1,5 +1,7 @@
 // What the tray shows for the backend and its model: one status line (tooltip and the first,
-// disabled menu entry) and a colour for the icon. Pure, so every state is tested without a tray.
+// disabled menu entry) and a colour for the icon. A model on a remote inference server is shown as
+// "Remote: <host>" with the server's state (never its URL path or key). Pure, so every state is
+// tested without a tray.
 
 import type { ModelStatus } from '../core/model/types.ts';
 import type { SupervisorState } from './supervisor.ts';
@@ -17,6 +19,12 @@ const pct = (n: number) => `${Math.floor(n)}%`;
 const clip = (s: string, max = 120) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
 
 export function modelLine(m: ModelStatus): { text: string; colour: TrayColour } {
+  if ((m.state === 'ready' || m.state === 'generating' || m.state === 'error') && m.remote) {
+    const where = `Remote: ${clip(m.remote.host, 60)}`;
+    if (m.state === 'ready') return { text: `${where} — ${clip(m.remote.server, 40)} ready (${clip(m.model, 60)})`, colour: 'green' };
+    if (m.state === 'generating') return { text: `${where} — generating (${m.queueDepth} queued, ${Math.round(m.tokensPerSecond)} tok/s)`, colour: 'amber' };
+    return { text: `${where} — error: ${clip(m.message)}`, colour: 'red' };
+  }
   switch (m.state) {
     case 'absent':
       return { text: 'no model (drafter writes breakdowns)', colour: 'grey' };

@@ -46,7 +46,8 @@ describe('engine selection and switching', () => {
       assert.equal(view.remote?.connected, true);
       assert.equal(view.remote?.detected, 'llama-server');
       assert.equal(view.remote?.contextTokens, 2048);
-      assert.deepEqual(engine.status(), { state: 'ready', model: server.modelName, gpu: `llama-server at ${new URL(server.url).host}` });
+      const host = new URL(server.url).host;
+      assert.deepEqual(engine.status(), { state: 'ready', model: server.modelName, gpu: `llama-server at ${host}`, remote: { host, server: 'llama-server' } });
       assert.equal(engine.name, server.modelName);
       assert.equal(await secrets.get('inferenceApiKey'), 'sk-switch-secret');
       const file = join(dataDir, 'engine.json');

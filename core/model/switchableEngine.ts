@@ -22,7 +22,7 @@ import type { PipelineConfig } from './pipeline.ts';
 import type { PipelineEngine } from './pipelineEngine.ts';
 import type { HardwareInfo, LlamaRuntime } from './runtime.ts';
 import { StatusHub } from './statusHub.ts';
-import type { BreakdownEngine, GenerateOptions, ModelStatus } from './types.ts';
+import type { BreakdownEngine, GenerateOptions, ModelStatus, RemoteServerLabel } from './types.ts';
 
 export const DRAFTER_MESSAGE = 'No model loaded: breakdowns are drafted from the page structure. Download or import a Qwen 2.5 model on the Models page.';
 
@@ -67,6 +67,40 @@ interface RemoteEngine {
 }
 
 const KIND_LABEL: Record<ServerKind, string> = { vllm: 'vLLM', 'llama-server': 'llama-server', ollama: 'Ollama', openai: 'OpenAI-compatible server' };
+const remoteLabel = (client: OpenAiModelClient): RemoteServerLabel => ({ host: client.root.host, server: KIND_LABEL[client.server.kind] });
+
+/** The server's label on the statuses that concern it (ready, generating, error); the others pass as they are. */
+function withRemote(s: ModelStatus, remote: RemoteServerLabel): ModelStatus {
+  return s.state === 'ready' || s.state === 'generating' || s.state === 'error' ? { ...s, remote } : s;
+}
+
+/** The status hub a remote engine reports to: every status it sets says which server it is. */
+class RemoteStatusHub extends StatusHub {
+  constructor(
+    private readonly target: StatusHub,
+    private readonly remote: RemoteServerLabel,
+  ) {
+    super(target.get());
+  }
+  override get(): ModelStatus {
+    return this.target.get();
+  }
+  override set(next: ModelStatus): void {
+    this.target.set(withRemote(next, this.remote));
+  }
+  override subscribe(listener: (s: ModelStatus) => void): () => void {
+    return this.target.subscribe(listener);
+  }
+}
+
+/** The host of a configured base URL, for the status (undefined when it is not a URL). */
+function hostOf(baseUrl: string): string | undefined {
+  try {
+    return new URL(baseUrl).host || undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export class SwitchableEngine implements BreakdownEngine {
   readonly hub: StatusHub;
@@ -232,7 +266,7 @@ export class SwitchableEngine implements BreakdownEngine {
 
   /** The 'ready' status of a remote engine: the server kind and host stand where the GPU would. */
   private remoteReady(r: RemoteEngine): ModelStatus {
-    return { state: 'ready', model: r.client.model, gpu: `${KIND_LABEL[r.client.server.kind]} at ${r.client.root.host}` };
+    return { state: 'ready', model: r.client.model, gpu: `${KIND_LABEL[r.client.server.kind]} at ${r.client.root.host}`, remote: remoteLabel(r.client) };
   }
 
   private async apiKey(given: string | null | undefined): Promise<string | undefined> {
@@ -276,13 +310,14 @@ export class SwitchableEngine implements BreakdownEngine {
         client = await OpenAiModelClient.connect(clientConfig(settings, await this.apiKey(options.apiKey), this.options.remoteFetch));
       } catch (err) {
         const message = `The inference server cannot be used: ${err instanceof Error ? err.message : String(err)}${this.current === this.drafter ? ' Breakdowns are drafted from the page structure meanwhile.' : ''}`;
-        this.hub.set({ state: 'error', message });
+        const host = hostOf(settings.baseUrl);
+        this.hub.set({ state: 'error', message, ...(host ? { remote: { host, server: 'inference server' } } : {}) });
         throw err;
       }
       const remote: RemoteEngine = {
         settings,
         client,
-        engine: createPipelineEngine(client, { parallelSections: settings.maxParallel, ...this.options.remote }, { status: this.hub, readyStatus: () => this.remoteReady(remote), name: () => client.model }),
+        engine: createPipelineEngine(client, { parallelSections: settings.maxParallel, ...this.options.remote }, { status: new RemoteStatusHub(this.hub, remoteLabel(client)), readyStatus: () => this.remoteReady(remote), name: () => client.model }),
       };
       if (this.llama && this.current === this.llama) await this.llama.runtime.unload();
       this.remote = remote;

@@ -6,13 +6,23 @@ import type { Breakdown } from '../breakdown/schema.ts';
 import type { SpecDocument } from '../spec/types.ts';
 import type { SwitchableEngine } from './switchableEngine.ts';
 
+/**
+ * The OpenAI-compatible inference server the engine uses, as people may see it: its host (never
+ * the URL's path or credentials, never the API key) and what kind of server it is ("vLLM").
+ */
+export interface RemoteServerLabel {
+  host: string;
+  server: string;
+}
+
+/** `remote`: the model runs on that inference server, not on this machine (the tray and logs say so). */
 export type ModelStatus =
   | { state: 'absent'; message?: string }
   | { state: 'downloading'; model: string; percent: number; bytesPerSecond?: number; etaSeconds?: number }
   | { state: 'loading'; model: string; percent: number }
-  | { state: 'ready'; model: string; gpu: string | false; /** What had to give way to fit memory (fewer GPU layers, smaller context). */ note?: string }
-  | { state: 'generating'; model: string; queueDepth: number; tokensPerSecond: number }
-  | { state: 'error'; message: string };
+  | { state: 'ready'; model: string; gpu: string | false; /** What had to give way to fit memory (fewer GPU layers, smaller context). */ note?: string; remote?: RemoteServerLabel }
+  | { state: 'generating'; model: string; queueDepth: number; tokensPerSecond: number; remote?: RemoteServerLabel }
+  | { state: 'error'; message: string; remote?: RemoteServerLabel };
 
 export interface GenerationProgress {
   /** 1-based index of the section being generated, and how many there are. */
