@@ -4,10 +4,16 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { fork, spawnSync } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
+import { build } from 'esbuild';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildDesktop } from '../build/build-desktop.mjs';
+import { parseSpec } from '../core/spec/index.ts';
+import { draftBreakdown } from '../core/drafter/index.ts';
+import type { ParseReply } from '../core/spec/parseThread.ts';
+import type { DraftMessage, DraftReply } from '../core/drafter/draftThread.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 's2t-desktop-bundle-'));
@@ -108,4 +114,88 @@ test('the bundled backend runs end to end over a parent port: hello, start, read
   } finally {
     child.kill();
   }
+});
+
+const PAGE = '<h1>Sign-in</h1><h2>Accounts</h2><ul><li>The system must let users sign in with their e-mail address.</li><li>Users should reset a forgotten password.</li></ul><p>As an admin I want to lock an account.</p>';
+
+/** Sends one message to a built worker file and returns its first answer. */
+async function askWorker<T>(file: string, messages: unknown[]): Promise<T> {
+  const worker = new Worker(pathToFileURL(file));
+  try {
+    const answer = new Promise<T>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`the worker ${file} ended (exit code ${code}) without answering`)));
+    });
+    for (const m of messages) worker.postMessage(m);
+    return await answer;
+  } finally {
+    await worker.terminate();
+  }
+}
+
+test('the backend\'s worker threads are bundles beside it that parse and draft a page', async () => {
+  const files = await buildDesktop({ outdir: out });
+  const parseThread = join(out, 'parseThread.mjs');
+  const draftThread = join(out, 'draftThread.mjs');
+  for (const f of [parseThread, draftThread]) assert.ok(files.includes(f) && existsSync(f), `${f} written (written: ${files.join(', ')})`);
+  const backendCode = readFileSync(join(out, 'backendProcess.mjs'), 'utf8');
+  for (const name of ['parseThread', 'draftThread']) assert.ok(backendCode.includes(`"${name}"`), `the backend bundle starts ${name} from beside itself`);
+
+  const expected = parseSpec(PAGE, { format: 'storage', title: 'Sign-in' });
+  const parsed = await askWorker<ParseReply>(parseThread, [{ id: 1, title: 'Sign-in', body: PAGE }]);
+  assert.ok(parsed.ok, JSON.stringify(parsed));
+  assert.deepEqual(parsed.doc, expected);
+
+  const { sections, blocks, ...rest } = expected;
+  const drafted = await askWorker<DraftReply>(draftThread, [
+    { id: 1, part: 'sections', sections },
+    { id: 1, part: 'blocks', blocks },
+    { id: 1, part: 'request', doc: rest, op: 'breakdown' },
+  ] satisfies DraftMessage[]);
+  assert.ok(drafted.ok, JSON.stringify(drafted));
+  assert.deepEqual(drafted.breakdown, draftBreakdown(expected));
+});
+
+test('bundled like the backend, parsing and drafting run on those worker files, and without them fall back to the main thread', async () => {
+  await buildDesktop({ outdir: out });
+  // The backend's own thread clients, bundled with the backend's settings into the same folder.
+  const probeSource = join(tmp, 'threads-probe.ts');
+  writeFileSync(
+    probeSource,
+    `import { PageParserThread } from ${JSON.stringify(join(root, 'core/spec/parseOffThread.ts'))};
+import { DrafterThread } from ${JSON.stringify(join(root, 'core/drafter/draftOffThread.ts'))};
+const warnings = [];
+const log = { info() {}, warn: (m) => warnings.push(m), error: (m) => warnings.push(m) };
+const parser = new PageParserThread(log);
+const drafts = new DrafterThread({ log });
+const doc = await parser.parse({ title: 'Sign-in', body: ${JSON.stringify(PAGE)} });
+const breakdown = await drafts.draftBreakdown(doc);
+console.log(JSON.stringify({ warnings, blocks: doc.blocks.length, stories: breakdown.epics.flatMap((e) => e.stories).length }));
+await parser.close();
+await drafts.close();
+`,
+  );
+  await build({ entryPoints: [probeSource], outfile: join(out, 'threadsProbe.mjs'), bundle: true, platform: 'node', format: 'esm', target: 'node22', packages: 'external', logLevel: 'warning' });
+  const probe = () => {
+    const r = spawnSync(process.execPath, [join(out, 'threadsProbe.mjs')], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout.trim().split('\n').pop()!) as { warnings: string[]; blocks: number; stories: number };
+  };
+  const expected = parseSpec(PAGE, { format: 'storage', title: 'Sign-in' });
+  const onThreads = probe();
+  assert.deepEqual(onThreads.warnings, [], 'no fallback to the main thread');
+  assert.equal(onThreads.blocks, expected.blocks.length);
+  assert.ok(onThreads.stories > 0);
+
+  // The same bundle without the worker files still answers, on the main thread, and says so.
+  rmSync(join(out, 'parseThread.mjs'));
+  rmSync(join(out, 'draftThread.mjs'));
+  const fallback = probe();
+  assert.equal(fallback.blocks, expected.blocks.length);
+  assert.deepEqual(fallback.warnings, [
+    'pages are parsed on the main thread: the parser thread could not start',
+    'breakdowns are drafted on the main thread: the drafter thread could not start',
+  ]);
+  await buildDesktop({ outdir: out });
 });
