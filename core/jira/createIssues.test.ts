@@ -140,6 +140,71 @@ describe('creating a breakdown in Jira', () => {
     assertNoDuplicates('job-ledger-reads', breakdown);
   });
 
+  test('a bulk request of slow items is built and recorded in slices: the event loop turns in between, not only once per request', async () => {
+    const breakdown = sampleBreakdown(2, BULK_LIMIT / 2, 0);
+    const stories = breakdown.epics.flatMap((e) => e.stories);
+    for (const s of stories) s.dependsOn = [];
+    // A loop turn counter: one step per turn of the event loop while creation runs.
+    let turns = 0;
+    let spinning = true;
+    const spin = () => {
+      if (!spinning) return;
+      turns++;
+      setImmediate(spin);
+    };
+    setImmediate(spin);
+    // Each story costs 1 ms of synchronous work when its description is read (building the
+    // request) and when it is recorded (a slow disk): 50 ms per request if nothing lets the loop in.
+    const busy = () => {
+      const end = performance.now() + 1;
+      while (performance.now() < end);
+    };
+    const atBuild = new Map<string, number>();
+    const atRecord = new Map<string, number>();
+    for (const s of stories) {
+      const text = s.description;
+      Object.defineProperty(s, 'description', {
+        get: () => {
+          busy();
+          atBuild.set(s.id, turns);
+          return text;
+        },
+      });
+    }
+    const stored = new MemoryLedger();
+    const slow: CreationLedger = {
+      createdItems: () => stored.createdItems(),
+      recordCreated: (id, issue) => {
+        if (id.startsWith('S')) {
+          busy();
+          atRecord.set(id, turns);
+        }
+        stored.recordCreated(id, issue);
+      },
+      recordLinked: (k) => stored.recordLinked(k),
+      linkedKeys: () => stored.linkedKeys(),
+      recordPendingBulk: (ids) => stored.recordPendingBulk(ids),
+      pendingBulk: () => stored.pendingBulk(),
+      clearPendingBulk: () => stored.clearPendingBulk(),
+    };
+    const bulkBefore = fake.count(/\/issue\/bulk$/);
+    try {
+      const res = await run(breakdown, slow, 'job-slices');
+      assert.equal(res.created.length, 2 + BULK_LIMIT);
+    } finally {
+      spinning = false;
+    }
+    assert.equal(fake.count(/\/issue\/bulk$/) - bulkBefore, 2, 'the epics, then all stories in one request');
+    const spread = (m: Map<string, number>) => Math.max(...m.values()) - Math.min(...m.values());
+    assert.equal(atBuild.size, BULK_LIMIT);
+    assert.equal(atRecord.size, BULK_LIMIT);
+    // 50 ms of work in slices of SLICE_MS: about a dozen turns each; all in one go would be none.
+    assert.ok(spread(atBuild) >= 5, `the loop turned ${spread(atBuild)} times while the request was built`);
+    assert.ok(spread(atRecord) >= 5, `the loop turned ${spread(atRecord)} times while the answer was recorded`);
+    assert.equal(stored.items.size, 2 + BULK_LIMIT);
+    assert.equal(stored.pendingBulk(), undefined);
+  });
+
   test('items matched to existing issues are not created: their children go under those issues, with no second link between two of them', async () => {
     const b = sampleBreakdown(1, 2, 1);
     const first = await run(b, new MemoryLedger(), 'exista01');

@@ -29,6 +29,12 @@ import type { IssueTypeMeta, LevelMapping } from './projectMeta.ts';
 
 export const ENTITY_PROPERTY_KEY = 'spec2tickets';
 export const BULK_LIMIT = 50;
+/**
+ * The longest stretch of synchronous work while a bulk request is built or its answer recorded
+ * before the event loop gets a turn: a request of 50 items (descriptions turned into ADF, 50
+ * ledger writes) would otherwise hold the loop that serves both listeners for tens of milliseconds.
+ */
+export const SLICE_MS = 4;
 
 export interface CreationLedger {
   createdItems(): Map<string, { key: string; id: string }>;
@@ -301,6 +307,18 @@ interface Plan {
 }
 
 const LEVELS = ['epic', 'story', 'subtask'] as const;
+const LEVEL_NAMES: Record<ItemLevel, [string, string]> = { epic: ['epic', 'epics'], story: ['story', 'stories'], subtask: ['sub-task', 'sub-tasks'] };
+
+/** Lets the event loop turn once SLICE_MS of synchronous work has run since its last turn. */
+class LoopSlices {
+  private since = performance.now();
+
+  async pause(): Promise<void> {
+    if (performance.now() - this.since < SLICE_MS) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.since = performance.now();
+  }
+}
 
 function openRun(options: CreateBreakdownOptions): Run {
   const ledger = inMemoryLedger(options.ledger);
@@ -530,7 +548,23 @@ function nextBatch(run: Run, plan: Plan, remaining: FlatItem[], level: ItemLevel
 }
 
 type BulkAnswer = { issues?: { id?: string; key?: string }[]; errors?: { failedElementNumber?: number; elementErrors?: unknown }[] };
+type BulkRequest = Parameters<JiraClient['api']['issues']['createIssues']>[0];
 type BulkPlan = { x: FlatItem; links: { key: string; op: IssueLinkUpdate }[] }[];
+
+/** The body of one bulk create, built a slice at a time so the event loop keeps turning. */
+async function bulkBody(run: Run, plan: Plan, bulk: BulkPlan): Promise<BulkRequest> {
+  const slices = new LoopSlices();
+  const issueUpdates: NonNullable<BulkRequest['issueUpdates']> = [];
+  for (const { x, links } of bulk) {
+    issueUpdates.push({
+      fields: buildFields(run, plan, x),
+      ...(links.length ? { update: { issuelinks: links.map((l) => l.op) } } : {}),
+      properties: [{ key: ENTITY_PROPERTY_KEY, value: { jobId: run.o.jobId, itemId: x.item.id } }],
+    });
+    await slices.pause();
+  }
+  return { issueUpdates };
+}
 
 /**
  * Sends one bulk create, recorded as pending first. Returns Jira's answer (a refusal of some
@@ -539,15 +573,11 @@ type BulkPlan = { x: FlatItem; links: { key: string; op: IssueLinkUpdate }[] }[]
  */
 async function sendBulk(run: Run, plan: Plan, bulk: BulkPlan, attempt: number): Promise<BulkAnswer | undefined> {
   const { o } = run;
+  const body = await bulkBody(run, plan, bulk);
+  o.signal?.throwIfAborted();
   o.ledger.recordPendingBulk?.(bulk.map(({ x }) => x.item.id));
   try {
-    return await o.client.api.issues.createIssues({
-      issueUpdates: bulk.map(({ x, links }) => ({
-        fields: buildFields(run, plan, x),
-        ...(links.length ? { update: { issuelinks: links.map((l) => l.op) } } : {}),
-        properties: [{ key: ENTITY_PROPERTY_KEY, value: { jobId: o.jobId, itemId: x.item.id } }],
-      })),
-    });
+    return await o.client.api.issues.createIssues(body);
   } catch (err) {
     const details = err instanceof AtlassianError ? (err.details as BulkAnswer | undefined) : undefined;
     if (err instanceof AtlassianError && err.code === 'bad_request' && Array.isArray(details?.errors)) return details;
@@ -564,22 +594,27 @@ async function sendBulk(run: Run, plan: Plan, bulk: BulkPlan, attempt: number): 
   }
 }
 
-/** Writes a bulk answer to the ledger; items whose links alone were refused go back to `remaining`. */
-function recordBulkAnswer(run: Run, bulk: BulkPlan, answer: BulkAnswer, remaining: FlatItem[]): void {
+/**
+ * Writes a bulk answer to the ledger, a slice at a time (each record is committed on its own, and
+ * the pending record stays until the last, so a kill in between loses nothing); items whose links
+ * alone were refused go back to `remaining`.
+ */
+async function recordBulkAnswer(run: Run, bulk: BulkPlan, answer: BulkAnswer, remaining: FlatItem[]): Promise<void> {
   const failedIdx = new Map<number, unknown>();
   for (const e of answer.errors ?? []) if (typeof e.failedElementNumber === 'number') failedIdx.set(e.failedElementNumber, e.elementErrors);
   const createdIssues = [...(answer.issues ?? [])];
-  bulk.forEach(({ x, links }, idx) => {
+  const slices = new LoopSlices();
+  for (const [idx, { x, links }] of bulk.entries()) {
     if (failedIdx.has(idx)) {
       const why = failedIdx.get(idx) as { errorMessages?: string[]; errors?: Record<string, string> } | undefined;
       if (links.length && !why?.errorMessages?.length && Object.keys(why?.errors ?? {}).join() === 'issuelinks') {
         // Jira refused only the links: create the item without them; they get their own request later.
         run.noCarry.add(x.item.id);
         remaining.push(x);
-        return;
+      } else {
+        run.failed.set(x.item.id, describeElementErrors(x, why));
       }
-      run.failed.set(x.item.id, describeElementErrors(x, why));
-      return;
+      continue;
     }
     const issue = createdIssues.shift();
     if (issue?.key && issue.id) {
@@ -588,7 +623,8 @@ function recordBulkAnswer(run: Run, bulk: BulkPlan, answer: BulkAnswer, remainin
       run.linksAtCreation += links.length;
       run.failed.delete(x.item.id);
     }
-  });
+    await slices.pause();
+  }
   run.o.ledger.clearPendingBulk?.();
 }
 
@@ -612,13 +648,13 @@ async function createLevel(run: Run, plan: Plan, level: ItemLevel): Promise<void
       o.signal?.throwIfAborted();
       const bulk: BulkPlan = chunk.map((x) => ({ x, links: linksToCarry(run, plan, x) }));
       const carried = bulk.reduce((n, p) => n + p.links.length, 0);
-      progress(run, 'create', `Creating ${chunk.length} ${level === 'subtask' ? 'sub-task' : level}${chunk.length === 1 ? '' : 's'} in ${o.projectKey}${carried ? ` with ${carried} dependency link${carried === 1 ? '' : 's'}` : ''}`);
+      progress(run, 'create', `Creating ${chunk.length} ${LEVEL_NAMES[level][chunk.length === 1 ? 0 : 1]} in ${o.projectKey}${carried ? ` with ${carried} dependency link${carried === 1 ? '' : 's'}` : ''}`);
       const answer = await sendBulk(run, plan, bulk, attempt);
       if (!answer) {
         chunk = chunk.filter((x) => !run.have.has(x.item.id));
         continue;
       }
-      recordBulkAnswer(run, bulk, answer, remaining);
+      await recordBulkAnswer(run, bulk, answer, remaining);
       break;
     }
   }
