@@ -14,9 +14,16 @@ export interface PanelRef {
   title?: string;
 }
 
+/**
+ * The parts of a block with no text yet: shared and frozen, replaced by a block's own array on its
+ * first piece of text (an empty array grows room for 16 pieces on its first push; most blocks of a
+ * hostile page hold one).
+ */
+export const NO_PARTS: string[] = Object.freeze([]) as unknown as string[];
+
 export interface PendingBlock {
   kind: BlockKind;
-  /** Raw text pieces; normalised when the document is finished. Ignored when `text` is set. */
+  /** Raw text pieces; normalised when the document is finished. Ignored when `text` is set. NO_PARTS until the first. */
   parts: string[];
   /** Final text, for blocks whose reader composes it (rows, images, macros). */
   text?: string;
@@ -82,7 +89,7 @@ export class DocumentBuilder {
     // Every pending block gets the same shape (all fields present), which keeps property access fast.
     const block: PendingBlock = {
       kind,
-      parts: [],
+      parts: NO_PARTS,
       text: undefined,
       idText: undefined,
       prose: false,
@@ -221,10 +228,7 @@ export class DocumentBuilder {
         previousWasGherkin: siblings.get(effectiveParent, siblingKey),
       });
       siblings.set(effectiveParent, siblingKey, tags.includes('gherkin'));
-      const block: SpecBlock = { id, kind, text, headingPath: section.headingPath, sectionId: section.id, tags };
-      if (requirementId) block.requirementId = requirementId;
-      if (p.depth !== undefined) block.depth = p.depth;
-      if (effectiveParent !== undefined) block.parentBlockId = idOf[effectiveParent];
+      const block = newBlock(id, kind, text, section, tags, requirementId || undefined, p.depth, effectiveParent === undefined ? NO_PARENT : idOf[effectiveParent]);
       if (kind === 'task') block.done = done ?? false;
       if (p.language) block.language = p.language;
       if (p.panel) block.panel = p.panel.title ? { kind: p.panel.kind, title: p.panel.title } : { kind: p.panel.kind };
@@ -297,5 +301,46 @@ class SiblingFlags {
     let groups = this.more.get(slot);
     if (!groups) this.more.set(slot, (groups = new Map()));
     groups.set(key, flag);
+  }
+}
+
+/** Marks "no parentBlockId property" (a parent's id is a string, or in theory undefined). */
+const NO_PARENT = Symbol('no parent');
+
+/**
+ * A block with its optional requirementId, depth and parentBlockId made in one object literal (in
+ * that order, each only when present): adding them one by one gives each nested item a separate
+ * property store, and a hostile page has 100,000 of them.
+ */
+function newBlock(
+  id: string,
+  kind: BlockKind,
+  text: string,
+  section: SpecSection,
+  tags: SpecBlock['tags'],
+  requirementId: string | undefined,
+  depth: number | undefined,
+  parent: string | undefined | typeof NO_PARENT,
+): SpecBlock {
+  const { headingPath, id: sectionId } = section;
+  const shape = (requirementId !== undefined ? 4 : 0) | (depth !== undefined ? 2 : 0) | (parent !== NO_PARENT ? 1 : 0);
+  const parentBlockId = parent === NO_PARENT ? undefined : parent;
+  switch (shape) {
+    case 0:
+      return { id, kind, text, headingPath, sectionId, tags };
+    case 1:
+      return { id, kind, text, headingPath, sectionId, tags, parentBlockId };
+    case 2:
+      return { id, kind, text, headingPath, sectionId, tags, depth };
+    case 3:
+      return { id, kind, text, headingPath, sectionId, tags, depth, parentBlockId };
+    case 4:
+      return { id, kind, text, headingPath, sectionId, tags, requirementId };
+    case 5:
+      return { id, kind, text, headingPath, sectionId, tags, requirementId, parentBlockId };
+    case 6:
+      return { id, kind, text, headingPath, sectionId, tags, requirementId, depth };
+    default:
+      return { id, kind, text, headingPath, sectionId, tags, requirementId, depth, parentBlockId };
   }
 }

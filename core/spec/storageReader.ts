@@ -8,7 +8,7 @@
 // so parsing time grows with page size only.
 
 import { parseHtmlTree } from './htmlTree.ts';
-import type { DocumentBuilder, PanelRef, PendingBlock } from './documentBuilder.ts';
+import { NO_PARTS, type DocumentBuilder, type PanelRef, type PendingBlock } from './documentBuilder.ts';
 import type { PanelKind } from './types.ts';
 import { emoticonText } from './emoticons.ts';
 import { normaliseCode, normaliseInline, normaliseText } from './normaliseText.ts';
@@ -172,6 +172,25 @@ function unclosedMessage(name: string): (count: number) => string {
   return message;
 }
 
+function isFrame(entry: Frame | Target | ListContext): entry is Frame {
+  return 'onClose' in entry;
+}
+
+function isTarget(entry: Target | ListContext): entry is Target {
+  return 'parts' in entry;
+}
+
+/** Adds text to a target (and the block it writes): a block's first piece gets an array of its own. */
+function addPart(target: Target, text: string): void {
+  if (target.parts !== NO_PARTS) {
+    target.parts.push(text);
+    return;
+  }
+  const parts = [text];
+  target.parts = parts;
+  if (target.block) target.block.parts = parts;
+}
+
 function fileNameOf(src: string): string {
   const name = src.split(/[?#]/)[0]!.split('/').pop() ?? '';
   try {
@@ -188,10 +207,16 @@ export function readStorage(source: string, builder: DocumentBuilder, options: S
 }
 
 class StorageReader {
-  /** One entry per open element, innermost last: its frame, or undefined when closing it does nothing. */
-  private readonly frames: (Frame | undefined)[] = [];
-  /** Beside `frames`: whether each open element has had text or child elements (for the unclosed-tag warning). */
-  private readonly hadContent: boolean[] = [];
+  /**
+   * One entry per open element, innermost last: what closing it does — its frame, or the block target
+   * or list it only ends (no frame object kept for those), or undefined when closing it does nothing.
+   */
+  private readonly frames: (Frame | Target | ListContext | undefined)[] = [];
+  /**
+   * Beside `frames`, at the same index: 1 when that open element has had text or child elements (for
+   * the unclosed-tag warning). Bytes, not an array of booleans: nothing for the garbage collector to trace.
+   */
+  private hadContent = new Uint8Array(256);
   private readonly targets: Target[] = [];
   /** The targets with `flatten` set (block-level text sinks), innermost last: a subsequence of `targets`. */
   private readonly sinks: Target[] = [];
@@ -220,18 +245,28 @@ class StorageReader {
       return;
     }
     const depth = this.frames.length;
-    const parent = depth > 0 ? this.frames[depth - 1] : undefined;
-    if (depth > 0) this.hadContent[depth - 1] = true;
+    const above = depth > 0 ? this.frames[depth - 1] : undefined;
+    const parent = above !== undefined && isFrame(above) ? above : undefined;
+    if (depth > 0) this.hadContent[depth - 1] = 1;
     const frame: Frame = { onClose: undefined, finishes: undefined, list: undefined, macro: undefined, resource: undefined };
     if (BLOCK_LEVEL.has(name)) {
       if (this.heading) this.endHeading();
       this.closeImplicitParagraph();
     }
     if (!this.open(name, attrs, frame, parent)) return;
-    // Only frames with work to do stay alive: a page of 100,000 unclosed elements keeps 100,000 open.
-    const needed = frame.onClose !== undefined || frame.finishes !== undefined || frame.list !== undefined || frame.macro !== undefined || frame.resource !== undefined;
-    this.frames.push(needed ? frame : undefined);
-    this.hadContent.push(false);
+    // Only what closing needs stays alive: a page of 100,000 unclosed elements keeps 100,000 open.
+    let entry: Frame | Target | ListContext | undefined = frame;
+    if (frame.onClose === undefined && frame.macro === undefined && frame.resource === undefined) {
+      if (frame.finishes === undefined) entry = frame.list;
+      else if (frame.list === undefined) entry = frame.finishes;
+    }
+    this.frames.push(entry);
+    if (depth === this.hadContent.length) {
+      const grown = new Uint8Array(depth * 2);
+      grown.set(this.hadContent);
+      this.hadContent = grown;
+    }
+    this.hadContent[depth] = 0;
   }
 
   onclosetag(name: string, isImplied: boolean): void {
@@ -243,7 +278,7 @@ class StorageReader {
     }
     if (this.frames.length === 0) return;
     const frame = this.frames.pop();
-    const hadContent = this.hadContent.pop()!;
+    const hadContent = this.hadContent[this.frames.length] === 1;
     while (this.targets.length > 0) {
       const top = this.targets[this.targets.length - 1]!;
       if (top.implicitBelow !== undefined && this.frames.length < top.implicitBelow) this.finishTarget(top);
@@ -253,6 +288,11 @@ class StorageReader {
       this.doc.warn('unclosed_tag', name, unclosedMessage(name));
     }
     if (!frame) return;
+    if (!isFrame(frame)) {
+      if (isTarget(frame)) this.finishTarget(frame);
+      else if (this.lists[this.lists.length - 1] === frame) this.lists.pop();
+      return;
+    }
     if (frame.finishes) this.finishTarget(frame.finishes);
     if (frame.list && this.lists[this.lists.length - 1] === frame.list) this.lists.pop();
     frame.onClose?.();
@@ -263,7 +303,7 @@ class StorageReader {
       if (this.skip.sniffKey) this.skip.sniffed[this.skip.sniffKey] = (this.skip.sniffed[this.skip.sniffKey] ?? '') + text;
       return;
     }
-    if (this.hadContent.length > 0) this.hadContent[this.hadContent.length - 1] = true;
+    if (this.frames.length > 0) this.hadContent[this.frames.length - 1] = 1;
     this.append(text, true);
   }
 
@@ -774,7 +814,7 @@ class StorageReader {
       target = { parts: block.parts, flatten: 'all', block, prose: false, implicitBelow: this.frames.length };
       this.pushTarget(target);
     }
-    target.parts.push(text);
+    addPart(target, text);
     if (prose && !target.prose && HAS_TEXT.test(text)) {
       target.prose = true;
       if (target.block) target.block.prose = true;
@@ -783,7 +823,7 @@ class StorageReader {
 
   private separator(text: string): void {
     const target = this.targets[this.targets.length - 1];
-    if (target) target.parts.push(text);
+    if (target) addPart(target, text);
   }
 
   private openCapture(frame: Frame, done: (text: string) => void): boolean {
