@@ -15,6 +15,12 @@
 // An item the reviewer decided to "link" to an existing issue (a likely duplicate that is related
 // rather than the same) gets a "Relates" link to it the same way: at creation where the create
 // screen has Linked Issues, else by a request of its own; the label search reads those links too.
+//
+// A run goes in phases (createBreakdownInJira at the end reads as the list): the project's issue
+// types, the plan (parents, relations, dependencies), adopting what Jira already has, the bulk
+// creates level by level, the links no create carried, the links to the page, the result. The
+// synchronous work of a bulk request (its body, the ledger writes of its answer) is cut into
+// slices so the event loop that serves the listeners keeps turning.
 
 import { flattenBreakdown } from '../breakdown/schema.ts';
 import type { Breakdown, FlatItem, ItemLevel } from '../breakdown/schema.ts';
