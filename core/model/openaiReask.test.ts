@@ -13,6 +13,7 @@ import { OpenAiModelClient } from './openaiClient.ts';
 import { SchemaBrokenAgainError } from './pipeline.ts';
 import { createPipelineEngine } from './pipelineEngine.ts';
 import { parseSpec } from '../spec/index.ts';
+import { startHarness } from '../../test/e2e/support/inProcess.ts';
 
 const PAGE = '<h1>Export</h1><p>FR-1: Users must export orders as CSV.</p><p>FR-2: The export must include the order date.</p>';
 
@@ -130,6 +131,35 @@ describe('a schema-breaking answer from an OpenAI-compatible server', () => {
       });
       assert.equal(server.stats.requests, 3, 'the outline, the section request and one re-ask');
     } finally {
+      await e.dispose();
+    }
+  });
+
+  test('as jobs: a server that breaks the schema once still gets the page to review; one that always breaks it fails the job saying so', async () => {
+    reset();
+    const e = await engine();
+    const h = await startHarness({ engine: e });
+    try {
+      h.fake.addPage({ id: '7101', title: 'Export', storage: PAGE, version: 1 });
+      const submit = async (requestedBy: string) => {
+        const res = await h.pub('/v1/jobs', { json: { pageId: '7101', siteUrl: h.fake.url, requestedBy } });
+        assert.equal(res.status, 202, await res.clone().text());
+        return ((await res.json()) as { jobId: string }).jobId;
+      };
+      server.faults.ignoreSchemaNext = 1;
+      const once = await h.poll(await submit('once'), (j) => j.state === 'awaiting_review' || j.state === 'failed', 120_000);
+      assert.equal(once.state, 'awaiting_review', JSON.stringify(once.error));
+      assert.ok(once.counts && once.counts.stories > 0);
+
+      server.faults.ignoreSchema = true;
+      const before = server.stats.requests;
+      const always = await h.poll(await submit('always'), (j) => j.state === 'awaiting_review' || j.state === 'failed', 120_000);
+      assert.equal(always.state, 'failed');
+      assert.match(always.error?.code ?? '', /bad_answer/);
+      assert.match(always.error?.message ?? '', /does not follow the requested JSON schema.*run Test on the Models page.*broke the schema again, so the job stopped/);
+      assert.equal(server.stats.requests - before, 2, 'bounded: the outline request and one re-ask');
+    } finally {
+      await h.close();
       await e.dispose();
     }
   });
