@@ -22,17 +22,21 @@ const WORD = /[\p{L}]+/gu;
 
 /** "en", "de", "fr", "es", … or "und" (undetermined) when the text has no recognisable words. */
 export function detectLanguage(texts: Iterable<string>): string {
-  const counts = new Map<string, number>();
+  // The sample as one string (texts apart by a line break, which no word spans): one scan, however
+  // many short texts a page has.
+  const samples: string[] = [];
   let budget = SAMPLE_CHARS;
   for (const text of texts) {
     if (budget <= 0) break;
     const sample = text.length > budget ? text.slice(0, budget) : text;
     budget -= sample.length;
-    for (const m of sample.toLowerCase().matchAll(WORD)) {
-      const langs = LOOKUP.get(m[0]);
-      if (!langs) continue;
-      for (const l of langs) counts.set(l, (counts.get(l) ?? 0) + 1);
-    }
+    samples.push(sample);
+  }
+  const counts = new Map<string, number>();
+  for (const m of samples.join('\n').toLowerCase().matchAll(WORD)) {
+    const langs = LOOKUP.get(m[0]);
+    if (!langs) continue;
+    for (const l of langs) counts.set(l, (counts.get(l) ?? 0) + 1);
   }
   let best = 'und';
   let bestCount = 0;

@@ -230,6 +230,8 @@ class StorageReader {
   private readonly lineBreakOnClose = (): void => this.separator('\n');
   /** The heading being read; a block element inside it (an unclosed <h1>) ends it early. */
   private heading: { target: Target; level: number } | undefined;
+  /** The frame open() fills in for each opening element. */
+  private readonly scratch: Frame = { onClose: undefined, finishes: undefined, list: undefined, macro: undefined, resource: undefined };
 
   constructor(
     private readonly doc: DocumentBuilder,
@@ -248,17 +250,24 @@ class StorageReader {
     const above = depth > 0 ? this.frames[depth - 1] : undefined;
     const parent = above !== undefined && isFrame(above) ? above : undefined;
     if (depth > 0) this.hadContent[depth - 1] = 1;
-    const frame: Frame = { onClose: undefined, finishes: undefined, list: undefined, macro: undefined, resource: undefined };
+    // Filled in by open(); copied only when the element needs a frame of its own (no closure keeps it).
+    const frame = this.scratch;
+    frame.onClose = undefined;
+    frame.finishes = undefined;
+    frame.list = undefined;
+    frame.macro = undefined;
+    frame.resource = undefined;
     if (BLOCK_LEVEL.has(name)) {
       if (this.heading) this.endHeading();
       this.closeImplicitParagraph();
     }
     if (!this.open(name, attrs, frame, parent)) return;
     // Only what closing needs stays alive: a page of 100,000 unclosed elements keeps 100,000 open.
-    let entry: Frame | Target | ListContext | undefined = frame;
-    if (frame.onClose === undefined && frame.macro === undefined && frame.resource === undefined) {
-      if (frame.finishes === undefined) entry = frame.list;
-      else if (frame.list === undefined) entry = frame.finishes;
+    let entry: Frame | Target | ListContext | undefined;
+    if (frame.onClose === undefined && frame.macro === undefined && frame.resource === undefined && (frame.finishes === undefined || frame.list === undefined)) {
+      entry = frame.finishes ?? frame.list;
+    } else {
+      entry = { onClose: frame.onClose, finishes: frame.finishes, list: frame.list, macro: frame.macro, resource: frame.resource };
     }
     this.frames.push(entry);
     if (depth === this.hadContent.length) {
