@@ -422,11 +422,18 @@ export class PipelineJob {
   private async runChunks(chunks: Chunk[], epics: DraftEpic[], purpose: SectionPurpose): Promise<void> {
     let next = 0;
     let done = 0;
+    // Once one request fails the job (an unusable server, a schema broken twice), the others take no new chunk.
+    let failed = false;
     const worker = async (): Promise<void> => {
-      while (next < chunks.length) {
+      while (!failed && next < chunks.length) {
         const chunk = chunks[next++]!;
         this.signal.throwIfAborted();
-        await this.answerChunk(chunk, epics, purpose, this.chunkCount++, false);
+        try {
+          await this.answerChunk(chunk, epics, purpose, this.chunkCount++, false);
+        } catch (err) {
+          failed = true;
+          throw err;
+        }
         done++;
         this.progress({ phase: purpose === 'coverage' ? 'coverage' : 'sections', section: done, sections: chunks.length });
       }
