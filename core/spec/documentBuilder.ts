@@ -112,6 +112,17 @@ export class DocumentBuilder {
     return block;
   }
 
+  /** reserve('listItem', …) without an options object: one per list item, and a page may have 100,000. */
+  reserveListItem(depth: number, parentIndex: number | undefined, underAcceptanceLeadIn: boolean, panel: PanelRef | undefined, mayBeTask: boolean): PendingBlock {
+    const block = this.reserve('listItem');
+    block.depth = depth;
+    block.parentIndex = parentIndex;
+    block.underAcceptanceLeadIn = underAcceptanceLeadIn;
+    block.panel = panel;
+    block.mayBeTask = mayBeTask;
+    return block;
+  }
+
   openSection(level: number, rawTitle: string): void {
     const title = normaliseText(rawTitle).replace(/\n/g, ' ');
     if (!title) return;

@@ -533,13 +533,7 @@ class StorageReader {
   private openListItem(frame: Frame): boolean {
     if (this.bulletInFlattenedText(frame)) return true;
     const list = this.lists[this.lists.length - 1];
-    const block = this.doc.reserve('listItem', {
-      depth: list?.depth ?? 0,
-      parentIndex: list?.parentIndex,
-      underAcceptanceLeadIn: list?.acceptance ?? false,
-      panel: this.currentPanel(),
-      mayBeTask: this.options.listItemTasks === true,
-    });
+    const block = this.doc.reserveListItem(list?.depth ?? 0, list?.parentIndex, list?.acceptance ?? false, this.currentPanel(), this.options.listItemTasks === true);
     const target: Target = { parts: block.parts, flatten: 'listItem', block, prose: false };
     this.pushTarget(target);
     frame.finishes = target;
