@@ -283,6 +283,28 @@ describe('review workspace in Chromium', () => {
 
   test('a 1,000-item breakdown renders only the rows in view, filters, searches and collapses, and opens the last item from the keyboard', async () => {
     const jobId = await startBigJob(app);
+    // The search of Jira for duplicates that follows generation changes the job (and a changed job is
+    // read again, rightly); let it end first.
+    const deadline = Date.now() + 30_000;
+    while (!(await app.adminJson<JobDetailResponse>(`/api/jobs/${jobId}`)).duplicates.searchedAt) {
+      assert.ok(Date.now() < deadline, 'the duplicate search did not end');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    // Opened by its address in a new tab: the job's detail is read once (at start, while the session
+    // is checked), not again when the event stream's first message repeats the job as it is.
+    const tab = await app.browser.newPage();
+    const detailReads: string[] = [];
+    tab.on('request', (r) => {
+      if (new URL(r.url()).pathname === `/api/jobs/${jobId}`) detailReads.push(r.url());
+    });
+    await tab.goto(`${app.backend.adminBaseUrl}/#/jobs/${jobId}`);
+    await tab.locator('.tree [data-item-id]').first().waitFor();
+    await tab.locator('.live', { hasText: 'Live' }).waitFor();
+    await tab.locator('.page-view').waitFor();
+    await tab.waitForTimeout(300);
+    await tab.close();
+    assert.equal(detailReads.length, 1, detailReads.join('\n'));
+
     await page.goto(`${app.backend.adminBaseUrl}/#/jobs/${jobId}`);
     await page.getByRole('heading', { level: 1, name: 'Shop requirements (1,000 items)' }).waitFor();
     await page.getByText(`${BIG_ITEMS} items shown`).waitFor();
@@ -303,6 +325,17 @@ describe('review workspace in Chromium', () => {
     await page.getByLabel('Show').selectOption('story');
     await page.getByRole('button', { name: 'Expand all' }).click();
     await page.getByText(`${25 + 25 * 13} items shown`).waitFor();
+
+    // The changes against the generated version: the first 60 entries, the rest on request.
+    const diff = page.locator('.diff');
+    const entries = diff.locator(':scope > ul > li');
+    await entries.first().waitFor();
+    assert.equal(await entries.count(), 60, 'a long diff is cut until asked for');
+    const summary = await diff.locator(':scope > p').first().innerText();
+    const total = [...summary.matchAll(/(\d+) (added|removed|changed)/g)].reduce((n, m) => n + Number(m[1]), 0);
+    assert.ok(total > 60, summary);
+    await diff.getByRole('button', { name: `Show all ${total} changes (${total - 60} more)` }).click();
+    await page.waitForFunction((n) => document.querySelectorAll('.diff > ul > li').length === n, total);
   });
 });
 

@@ -60,7 +60,28 @@ export class ApiClient {
     this.onSessionLost = o.onSessionLost ?? (() => {});
   }
 
-  private async call<T>(method: string, path: string, body?: unknown): Promise<ApiResult<T>> {
+  /** GETs started ahead of need (see warm), each handed to the first call that asks for the same path. */
+  private readonly warmed = new Map<string, Promise<ApiResult<unknown>>>();
+
+  /**
+   * Starts a GET now so its answer is on its way before the screen that needs it asks: the job page
+   * opened by address starts loading the job while the session is still being checked. The next
+   * `call('GET', path)` takes this answer (once); a 401 reports the lost session as any call does.
+   */
+  warm(path: string): void {
+    if (!this.warmed.has(path)) this.warmed.set(path, this.request('GET', path));
+  }
+
+  private call<T>(method: string, path: string, body?: unknown): Promise<ApiResult<T>> {
+    const early = method === 'GET' ? this.warmed.get(path) : undefined;
+    if (early) {
+      this.warmed.delete(path);
+      return early as Promise<ApiResult<T>>;
+    }
+    return this.request<T>(method, path, body);
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown): Promise<ApiResult<T>> {
     let res: Response;
     try {
       res = await this.fetchFn(`${this.base}/api${path}`, {

@@ -1,8 +1,8 @@
 // The shell of the review queue: session check, navigation (hash routes, so any static server and
 // the desktop window can host the page), the live event stream and the model status badge.
 
-import { useCallback, useEffect, useMemo, useState } from 'react';
-import { ApiClient } from '../api/client.ts';
+import { useCallback, useEffect, useState } from 'react';
+import { ApiClient, type ApiFailure } from '../api/client.ts';
 import { useServerEvents } from '../api/useServerEvents.ts';
 import { QueuePage } from '../queue/QueuePage.tsx';
 import { JobPage } from '../job/JobPage.tsx';
@@ -48,19 +48,46 @@ function useRoute(): Route {
 
 type Session = 'checking' | 'ok' | 'lost';
 
+interface Boot {
+  api: ApiClient;
+  sessionCheck: ReturnType<ApiClient['session']>;
+  /** Where a lost session is reported once the app listens; until then it is kept in lostEarly. */
+  onLost: ((f: ApiFailure) => void) | null;
+  lostEarly: ApiFailure | null;
+}
+let started: Boot | null = null;
+
+/**
+ * The one API client of the page, made on the first render and never again (a render React throws
+ * away must not start the requests twice). The session check goes first (the backend answers it at
+ * once); a job opened by its address loads while the session is checked, not after.
+ */
+function boot(): Boot {
+  if (started) return started;
+  const api = new ApiClient({
+    onSessionLost: (f) => {
+      if (started?.onLost) started.onLost(f);
+      else if (started) started.lostEarly = f;
+    },
+  });
+  started = { api, sessionCheck: api.session(), onLost: null, lostEarly: null };
+  const start = parseRoute(window.location.hash);
+  if (start.page === 'job') api.warm(`/jobs/${encodeURIComponent(start.id)}`);
+  return started;
+}
+
 export function App() {
   const [session, setSession] = useState<Session>('checking');
   const [lostMessage, setLostMessage] = useState('');
-  const api = useMemo(
-    () =>
-      new ApiClient({
-        onSessionLost: (f) => {
-          setLostMessage(f.message);
-          setSession('lost');
-        },
-      }),
-    [],
-  );
+  const { api, sessionCheck } = boot();
+  useEffect(() => {
+    const lost = (f: ApiFailure) => {
+      setLostMessage(f.message);
+      setSession('lost');
+    };
+    started!.onLost = lost;
+    if (started!.lostEarly) lost(started!.lostEarly);
+  }, []);
   const route = useRoute();
 
   useEffect(() => {
@@ -70,10 +97,10 @@ export function App() {
       url.searchParams.delete('token');
       window.history.replaceState(null, '', url.pathname + url.search + url.hash);
     }
-    void api.session().then((r) => {
+    void sessionCheck.then((r) => {
       if (r.ok) setSession('ok');
     });
-  }, [api]);
+  }, [sessionCheck]);
 
   const onStreamClosed = useCallback(() => {
     // EventSource gives no status; ask the API whether the session is what closed the stream.
