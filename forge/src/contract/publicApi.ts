@@ -134,16 +134,28 @@ export type HealthResponse = {
       model: string;
       gpu: string | false;
       note?: string;
+      remote?: {
+        host: string;
+        server: string;
+      };
     }
     | {
       state: 'generating';
       model: string;
       queueDepth: number;
       tokensPerSecond: number;
+      remote?: {
+        host: string;
+        server: string;
+      };
     }
     | {
       state: 'error';
       message: string;
+      remote?: {
+        host: string;
+        server: string;
+      };
     };
   jira: {
     ok: boolean;
