@@ -4,7 +4,8 @@
 
 import type { JobDetailResponse } from '../../../core/server/admin.ts';
 import type { Breakdown } from '../../../core/breakdown/schema.ts';
-import { DiffPanel, DuplicatesPanel, QualityPanel } from './JobPanels.tsx';
+import { DuplicatesPanel, QualityPanel } from './JobPanels.tsx';
+import { DiffPanel } from './DiffPanel.tsx';
 import type { JobActions } from './useJobActions.ts';
 import type { WorkspaceData } from './useWorkspaceData.ts';
 
