@@ -107,17 +107,18 @@ bench(
 // Nesting: time per MB of the flat generated page against a 5,000-deep list and pages of 100,000
 // alternating elements never closed (the shapes a hostile page uses). Goal: the worst within 3× of flat.
 {
-  // CPU time (this process, all threads: GC included), which a busy machine distorts far less than wall-clock.
+  // CPU time (this process, all threads: GC included), which a busy machine distorts far less than
+  // wall-clock; the best of 5, since other processes only ever add to it (cache misses, GC helpers waiting).
   const perMb = (page: string) => {
     parseSpec(page, { format: 'storage' });
     const times: number[] = [];
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 5; i++) {
       const cpu0 = process.cpuUsage();
       parseSpec(page, { format: 'storage' });
       const cpu = process.cpuUsage(cpu0);
       times.push((cpu.user + cpu.system) / 1000);
     }
-    return median(times) / (Buffer.byteLength(page) / MB);
+    return Math.min(...times) / (Buffer.byteLength(page) / MB);
   };
   const flat = perMb(largePage);
   // Each shape beside its twin with every element closed right away (same elements and blocks, no
@@ -130,7 +131,7 @@ bench(
     ["'<div><span>x' × 100,000", '<div><span>x'.repeat(100_000), '<div><span>x</span></div>'.repeat(100_000)],
     ["'<table><tr><td>x' × 100,000", '<table><tr><td>x'.repeat(100_000), '<table><tr><td>x</td></tr></table>'.repeat(100_000)],
   ];
-  console.log(`nesting (CPU ms per MB, median of 3): flat 1 MB page ${flat.toFixed(0)} ms/MB`);
+  console.log(`nesting (CPU ms per MB, best of 5): flat 1 MB page ${flat.toFixed(0)} ms/MB`);
   let worst = 0;
   let worstNesting = 0;
   for (const [label, page, closed] of shapes) {
@@ -143,7 +144,10 @@ bench(
         `${(cost / flat).toFixed(2)}× the flat page, ${(cost / closedCost).toFixed(2)}× the same elements closed (${closedCost.toFixed(0)} ms/MB)`,
     );
   }
-  console.log(`nesting: worst/flat ratio ${(worst / flat).toFixed(2)}; worst nested/closed ratio ${worstNesting.toFixed(2)} (goal ≤ 3)`);
+  const ratio = worst / flat;
+  console.log(
+    `nesting: worst/flat ratio ${ratio.toFixed(2)} (goal ≤ 3: ${ratio <= 3 ? 'met' : 'not met'}); worst nested/closed ratio ${worstNesting.toFixed(2)}`,
+  );
 }
 
 bench('markdown ~1 MB page', repeatTo(loadCorpusPage('release-plan').content + '\n\n', MB), 'markdown');
