@@ -14,8 +14,8 @@ const drafts = new DrafterThread();
 after(() => drafts.close());
 
 function corpusDoc(name: string): SpecDocument {
-  const page = loadCorpusPage(name);
-  return parseSpec(page.content, { format: page.format });
+  const { page, content } = loadCorpusPage(name);
+  return parseSpec(content, { format: page.format });
 }
 
 test('a page drafted on the drafter thread equals the same page drafted here', async () => {
