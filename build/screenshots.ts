@@ -10,6 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { startReviewApp } from '../test/ui/support/reviewApp.ts';
 import { loadCorpusPage } from '../test/corpus/index.ts';
 import { SwitchableEngine } from '../core/model/switchableEngine.ts';
+import { flattenBreakdown, parseBreakdown } from '../core/breakdown/schema.ts';
+import type { JobDetailResponse } from '../core/server/admin.ts';
+import type { JobPageResponse } from '../core/server/reviewRoutes.ts';
 
 const OUT = fileURLToPath(new URL('../docs/screenshots/', import.meta.url));
 mkdirSync(OUT, { recursive: true });
@@ -58,9 +61,27 @@ try {
   await shot('review-workspace');
   await page.setViewportSize({ width: 1400, height: 1000 });
   await page.getByRole('button', { name: 'Discard edits' }).click();
+
+  // The approval of a breakdown with a gap: the refunds job with FR-2 cited by no item.
+  const admin = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${app.backend.adminBaseUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${app.backend.sessionToken}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+    return res.json() as Promise<unknown>;
+  };
+  const refundPage = ((await admin('GET', `/api/jobs/${second}/page`)) as JobPageResponse).page!;
+  const fr2 = refundPage.blocks.find((b) => b.requirementId === 'FR-2')!.id;
+  const gap = parseBreakdown(((await admin('GET', `/api/jobs/${second}`)) as JobDetailResponse).breakdown.latest!.body);
+  for (const x of flattenBreakdown(gap)) x.item.sources = x.item.sources.filter((id) => id !== fr2);
+  await admin('PUT', `/api/jobs/${second}/breakdown`, { breakdown: gap, author: 'dana@example.com' });
+  await page.goto(`${app.backend.adminBaseUrl}/#/jobs/${second}`);
+  await page.locator('.page-view').waitFor();
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.getByRole('button', { name: 'Approve and create in Jira' }).click();
-  await page.getByRole('dialog', { name: 'Approve and create in Jira' }).waitFor();
+  await page.getByRole('dialog', { name: 'Approve and create in Jira' }).getByRole('list', { name: 'Requirements not covered' }).waitFor();
   await shot('approve-summary');
 
   await page.goto(`${app.backend.adminBaseUrl}/#/settings`);

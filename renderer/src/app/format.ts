@@ -32,7 +32,8 @@ export function when(iso: string): string {
 
 export function countsText(c: JobStatusView['counts']): string {
   if (!c) return '—';
-  const parts = [`${c.epics} epics`, `${c.stories} stories`, `${c.subtasks} sub-tasks`];
+  const n = (k: number, one: string, many: string) => `${k} ${k === 1 ? one : many}`;
+  const parts = [n(c.epics, 'epic', 'epics'), n(c.stories, 'story', 'stories'), n(c.subtasks, 'sub-task', 'sub-tasks')];
   if (c.created !== undefined) parts.push(`${c.created} created`);
   return parts.join(' · ');
 }
