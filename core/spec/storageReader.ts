@@ -228,6 +228,14 @@ class StorageReader {
   private depthWarned = false;
   /** One shared close action for the many elements that only end a line (no closure per element). */
   private readonly lineBreakOnClose = (): void => this.separator('\n');
+  /** The frame of every element that only ends a line when it closes: one, kept as often as needed. */
+  private readonly lineBreakFrame: Frame = { onClose: this.lineBreakOnClose, finishes: undefined, list: undefined, macro: undefined, resource: undefined };
+  /**
+   * What links nested too deep to capture (their text flows to the enclosing one) name as their
+   * resource: only ever written (a mention inside still belongs to a link), so one serves them all.
+   */
+  private readonly deepLinkResource: ResourceConsumer = {};
+  private readonly deepLinkFrame: Frame = { onClose: undefined, finishes: undefined, list: undefined, macro: undefined, resource: this.deepLinkResource };
   /** The heading being read; a block element inside it (an unclosed <h1>) ends it early. */
   private heading: { target: Target; level: number } | undefined;
   /** The frame open() fills in for each opening element. */
@@ -266,6 +274,11 @@ class StorageReader {
     let entry: Frame | Target | ListContext | undefined;
     if (frame.onClose === undefined && frame.macro === undefined && frame.resource === undefined && (frame.finishes === undefined || frame.list === undefined)) {
       entry = frame.finishes ?? frame.list;
+    } else if (frame.finishes === undefined && frame.list === undefined && frame.macro === undefined && (
+      (frame.onClose === this.lineBreakOnClose && frame.resource === undefined) ||
+      (frame.onClose === undefined && frame.resource === this.deepLinkResource)
+    )) {
+      entry = frame.resource === undefined ? this.lineBreakFrame : this.deepLinkFrame;
     } else {
       entry = { onClose: frame.onClose, finishes: frame.finishes, list: frame.list, macro: frame.macro, resource: frame.resource };
     }
@@ -648,9 +661,12 @@ class StorageReader {
   }
 
   private openLink(frame: Frame, ref: string): boolean {
+    if (this.capturesTooDeep()) {
+      frame.resource = this.deepLinkResource;
+      return true;
+    }
     const resource: ResourceConsumer = { ref: ref || undefined };
     frame.resource = resource;
-    if (this.capturesTooDeep()) return true;
     const target: Target = { parts: [], prose: false };
     this.pushTarget(target);
     frame.onClose = () => {
