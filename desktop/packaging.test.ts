@@ -102,7 +102,7 @@ test('the staged app has its own package.json and a node_modules without build t
   }
   assert.deepEqual(readdirSync(join(outdir, 'node_modules', '@node-llama-cpp')), [`${process.platform === 'linux' ? 'linux' : process.platform}-${process.arch}`]);
   assert.ok(!existsSync(join(outdir, 'node_modules', 'node-llama-cpp', 'llama', 'gitRelease.bundle')), 'llama.cpp sources are left out');
-  for (const f of ['main.mjs', 'backendProcess.mjs', 'renderer/index.html', 'icons/tray-green.png', 'icons/trayTemplate.png']) assert.ok(existsSync(join(outdir, f)), f);
+  for (const f of ['main.mjs', 'backendProcess.mjs', 'parseThread.mjs', 'draftThread.mjs', 'renderer/index.html', 'icons/tray-green.png', 'icons/trayTemplate.png']) assert.ok(existsSync(join(outdir, f)), f);
   // Not rebuilt: the check reports better-sqlite3 with Node's ABI, and the size is printed.
   assert.equal(r.abi, 150);
   assert.ok(r.problems.some((p) => /^better-sqlite3 .* native ABI 115/.test(p)), r.problems.join('\n'));
