@@ -49,7 +49,8 @@ describe('review queue in Chromium', () => {
     // No reload from here on: the row must arrive through /api/events.
     const jobId = await app.createJob('1001', 'alice@example.com');
     await app.waitForJob(jobId, (j) => j.state === 'awaiting_review');
-    const row = page.getByRole('row', { name: /Checkout revamp PRD/ });
+    // The row may show an earlier state for a moment: wait for the event that says it awaits review.
+    const row = page.getByRole('row', { name: /Checkout revamp PRD/ }).filter({ hasText: 'Awaiting review' });
     await row.waitFor();
     assert.match(await row.innerText(), /Awaiting review[\s\S]*alice@example\.com[\s\S]*2 epics · 6 stories/);
     await page.screenshot({ path: SCREENSHOT_QUEUE });
