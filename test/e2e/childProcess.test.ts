@@ -199,7 +199,8 @@ describe('the backend as a child process', () => {
       })
     ).json()) as { jobId: string };
     await pollJob(b, key, jobId, (j) => j.state === 'awaiting_review');
-    await adminFetch(b, `/api/jobs/${jobId}/approve`, {});
+    const approved = await adminFetch(b, `/api/jobs/${jobId}/approve`, {});
+    assert.equal(approved.status, 200, await approved.clone().text());
     const done = await pollJob(b, key, jobId, (j) => j.state === 'done' || j.state === 'failed');
     assert.equal(done.state, 'done', JSON.stringify(done.error));
     assert.ok(done.issues.length > 0);

@@ -29,6 +29,9 @@ export function backendEnv(o: { dataDir: string; siteUrl: string; email: string;
     SPEC2TICKETS_ATLASSIAN_API_TOKEN: o.apiToken,
     SPEC2TICKETS_JIRA_PROJECT: 'PAY',
     SPEC2TICKETS_NO_KEYCHAIN: '1',
+    // The tests poll far faster than the Forge macro does; the per-key limit has tests of its own.
+    SPEC2TICKETS_RATE_LIMIT_PER_MINUTE: '100000',
+    SPEC2TICKETS_RATE_LIMIT_BURST: '10000',
     ...o.extra,
   };
 }
