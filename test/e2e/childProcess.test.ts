@@ -71,7 +71,11 @@ const KILL_POINTS: KillPoint[] = [
   {
     name: 'during link creation (links by requests of their own)',
     projectKey: 'TEAM',
-    arm: (fake, waitFor) => waitFor('the first link made', () => answered(fake, /\/issueLink$/)),
+    // The remote links come next: they are held until the kill, so the kill cannot land after them.
+    arm: (fake, waitFor) => {
+      fake.hangNext(/\/remotelink$/, { method: 'POST', times: 1000 });
+      return waitFor('the first link made', () => answered(fake, /\/issueLink$/));
+    },
     atKill: ({ fake, items }) => {
       assert.equal(fake.issues.length, items, 'every issue exists');
       assert.ok(fake.links.length > 0, 'a link was made before the kill');
@@ -139,6 +143,7 @@ describe('the backend as a child process', () => {
       b.child.kill('SIGKILL');
       await b.exited;
       fake.setLatency(0);
+      fake.clearFaults();
       const db = new Database(join(dataDir, 'spec2tickets.db'), { readonly: true });
       const ledgered = (db.prepare('SELECT COUNT(*) AS n FROM created_issues WHERE job_id = ?').get(jobId) as { n: number }).n;
       const stateAtKill = (db.prepare('SELECT state FROM jobs WHERE id = ?').get(jobId) as { state: string }).state;
