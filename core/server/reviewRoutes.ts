@@ -59,9 +59,9 @@ export interface UncoveredRequirement {
   text: string;
 }
 
-/** 409 body of an approval refused for gaps the request did not acknowledge. */
+/** 409 body of an approval refused for gaps the request did not acknowledge (or a summary that did not list them all). */
 export interface ApprovalGapsError {
-  code: 'uncovered_requirements' | 'error_findings';
+  code: 'uncovered_requirements' | 'error_findings' | 'uncovered_changed';
   message: string;
   uncovered: UncoveredRequirement[];
   /** The error findings of the latest breakdown, in words. */
@@ -196,6 +196,20 @@ export function reviewRoutes(deps: ReviewRouteDeps): Router {
               ...gaps,
             };
       return sendError(res, 409, body.code, body.message, { uncovered: body.uncovered, errors: body.errors });
+    }
+    if (gaps && summary) {
+      // The reviewer confirmed the gaps listed in the dialog; a gap they were not shown (the breakdown
+      // changed since, in another window) needs a fresh look, not this confirmation.
+      const seen = new Set(summary.uncovered);
+      const unseen = gaps.uncovered.filter((u) => !seen.has(u.blockId));
+      if (unseen.length > 0) {
+        const n = unseen.length;
+        const message = `${n} uncovered requirement${n === 1 ? ' was' : 's were'} not in the approval you confirmed (${unseen
+          .slice(0, QUOTED)
+          .map((u) => `"${u.text || u.blockId}"`)
+          .join('; ')}): the breakdown changed since. Reload the job and look at the gaps again.`;
+        return sendError(res, 409, 'uncovered_changed', message, { uncovered: gaps.uncovered, errors: gaps.errors });
+      }
     }
     const next = await deps.runner.approve(job.id, who);
     if (gaps) {

@@ -107,6 +107,25 @@ describe('approving a breakdown with gaps needs approveAnyway', () => {
     await h.poll(job.jobId, (j) => j.state === 'done' || j.state === 'failed');
   });
 
+  test('a confirmation that did not list every uncovered requirement is refused with uncovered_changed', async () => {
+    const job = await refundsJob();
+    const [b1, b3] = [job.block('FR-1'), job.block('FR-3')];
+    const gap = structuredClone(job.breakdown);
+    for (const x of flattenBreakdown(gap)) x.item.sources = x.item.sources.filter((s) => s !== b1 && s !== b3);
+    await save(job.jobId, gap);
+    const summary = { toCreate: { epics: 1, stories: 1, subtasks: 0 }, skipped: { epics: 0, stories: 0, subtasks: 0 }, targetProject: 'PAY', coverage: 2 / 3, errors: 0, uncovered: [b3], approvedAnyway: true };
+    const refused = await h.admin(`/api/jobs/${job.jobId}/approve`, { json: { summary, approveAnyway: true } });
+    assert.equal(refused.status, 409);
+    const err = (await refused.json()) as ApprovalGapsError;
+    assert.equal(err.code, 'uncovered_changed');
+    assert.match(err.message, /FR-1: The shop must refund/);
+    assert.deepEqual(err.uncovered.map((u) => u.blockId).sort(), [b1, b3].sort());
+    assert.equal((await detailOf(job.jobId)).job.state, 'awaiting_review');
+    const ok = await h.admin(`/api/jobs/${job.jobId}/approve`, { json: { summary: { ...summary, uncovered: [b1, b3] }, approveAnyway: true } });
+    assert.equal(ok.status, 200, await ok.clone().text());
+    await h.poll(job.jobId, (j) => j.state === 'done' || j.state === 'failed');
+  });
+
   test('an error finding without uncovered requirements: 409 error_findings naming it', async () => {
     const job = await refundsJob();
     const broken = structuredClone(job.breakdown);

@@ -122,7 +122,11 @@ export function useJobActions(p: {
   };
   const approve = async (summary: ApprovalSummary) => {
     dispatch({ type: 'busy' });
-    await afterAction(await api.approve(jobId, summary));
+    const r = await api.approve(jobId, summary);
+    await afterAction(r);
+    // Refused for gaps the dialog did not show (the breakdown changed meanwhile): read the job again so
+    // the dialog lists them, keeping any unsaved edits.
+    if (!r.ok && ['uncovered_requirements', 'error_findings', 'uncovered_changed'].includes(r.code)) await reload(true);
   };
   const searchDuplicates = useCallback(async () => {
     dispatch({ type: 'busy' });
