@@ -32,7 +32,11 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** Backend configuration for tests: loopback ports chosen by the OS, the fake site, project PAY. */
+/**
+ * Backend configuration for tests: loopback ports chosen by the OS, the fake site, project PAY, and a
+ * per-key rate no test's polling reaches (tests poll far faster than the Forge macro; the tests of
+ * the limit itself set their own figures in `env`).
+ */
 export function loadTestConfig(fake: FakeAtlassian, dataDir: string, env: Record<string, string> = {}, cwd = dataDir) {
   return loadConfig({
     cwd,
@@ -43,6 +47,7 @@ export function loadTestConfig(fake: FakeAtlassian, dataDir: string, env: Record
       SPEC2TICKETS_SITE_URL: fake.url,
       SPEC2TICKETS_ATLASSIAN_EMAIL: fake.email,
       SPEC2TICKETS_JIRA_PROJECT: 'PAY',
+      ...RELAXED_RATE,
       ...env,
     },
   });
@@ -62,9 +67,7 @@ export async function startHarness(
 ): Promise<Harness> {
   const fake = await startFakeAtlassian(o.fake);
   const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 's2t-e2e-'));
-  // Tests poll far faster than the Forge macro does, so the per-key rate limit is relaxed here;
-  // the tests of the limit itself set their own figures.
-  const loaded = loadTestConfig(fake, dataDir, { ...RELAXED_RATE, ...o.env });
+  const loaded = loadTestConfig(fake, dataDir, o.env);
   const backend = await startBackend({
     loaded,
     secrets: new MemorySecretStore({ atlassianApiToken: fake.apiToken }),
