@@ -1,6 +1,6 @@
 // Page parsing on a worker thread, so a large or hostile page (up to 5 MB) never pauses the event
 // loop that serves both listeners: health checks, job status and the admin screens keep answering
-// while it is parsed. One worker, started on first use and ended after a minute idle; pages queue
+// while it is parsed, and while its document comes back (a slice at a time, see parseThread.ts). One worker, started on first use and ended after a minute idle; pages queue
 // in order. A worker that dies (out of memory on a hostile page) fails only the pages it held and
 // is replaced on the next parse. Where no worker can be started (a bundle without the thread's
 // module), pages are parsed on the calling thread, as before, and that is logged once.
@@ -9,12 +9,15 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from '../jobs/runner.ts';
 import { parseSpec } from './index.ts';
 import { SpecInputError, type SpecDocument } from './types.ts';
-import type { ParseReply, ParseRequest } from './parseThread.ts';
+import type { ParseAck, ParseReply, ParseRequest } from './parseThread.ts';
 
 const IDLE_MS = 60_000;
 
 interface Pending {
   snapshot: { title: string; body: string };
+  /** The document's pieces as they arrive. */
+  sections: SpecDocument['sections'];
+  blocks: SpecDocument['blocks'];
   resolve: (doc: SpecDocument) => void;
   reject: (err: Error) => void;
 }
@@ -38,7 +41,7 @@ export class PageParserThread {
     this.idle = undefined;
     worker.ref();
     return new Promise<SpecDocument>((resolve, reject) => {
-      this.pending.set(id, { snapshot, resolve, reject });
+      this.pending.set(id, { snapshot, sections: [], blocks: [], resolve, reject });
       worker.postMessage({ id, title: snapshot.title, body: snapshot.body } satisfies ParseRequest);
     });
   }
@@ -93,8 +96,20 @@ export class PageParserThread {
   private answer(reply: ParseReply): void {
     const p = this.pending.get(reply.id);
     if (!p) return;
+    if (reply.ok && reply.part !== 'done') {
+      if (reply.part === 'sections') for (const s of reply.sections) p.sections.push(s);
+      else for (const b of reply.blocks) p.blocks.push(b);
+      // Ask for the next slice once the event loop has had a turn.
+      const worker = this.worker;
+      setImmediate(() => worker?.postMessage({ id: reply.id, ack: true } satisfies ParseAck));
+      return;
+    }
     this.pending.delete(reply.id);
-    if (reply.ok) p.resolve(reply.doc);
+    if (reply.ok) {
+      // In the parser's own key order (a stored document reads the same whichever thread parsed it).
+      const { title, format, language, warnings } = reply.doc;
+      p.resolve({ title, format, language, sections: p.sections, blocks: p.blocks, warnings });
+    }
     else p.reject(reply.error.input ? new SpecInputError(reply.error.code, reply.error.message) : new Error(reply.error.message));
     if (this.pending.size === 0 && this.worker) {
       const worker = this.worker;
