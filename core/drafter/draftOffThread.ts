@@ -93,7 +93,13 @@ export class DrafterThread {
     worker.ref();
     return new Promise<Breakdown>((resolve, reject) => {
       this.pending.set(id, { ask, resolve, reject });
-      void this.send(worker, id, ask);
+      this.send(worker, id, ask).catch((err: unknown) => {
+        // A document that cannot be copied (never one the parser made): fail this request alone.
+        const p = this.pending.get(id);
+        this.pending.delete(id);
+        p?.reject(new DraftThreadError('drafter_failed', `The breakdown could not be drafted: the page could not be sent to the drafter thread (${(err as Error)?.message ?? String(err)}).`));
+        this.idleIfDone();
+      });
     });
   }
 
@@ -163,6 +169,11 @@ export class DrafterThread {
     this.pending.delete(reply.id);
     if (reply.ok) p.resolve(reply.breakdown);
     else p.reject(new DraftThreadError('drafter_failed', `The breakdown could not be drafted: ${reply.error.message}`));
+    this.idleIfDone();
+  }
+
+  /** With nothing left to draft, the worker no longer keeps the process alive and ends after a minute. */
+  private idleIfDone(): void {
     if (this.pending.size === 0 && this.worker) {
       const worker = this.worker;
       worker.unref();
