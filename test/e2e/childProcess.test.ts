@@ -10,28 +10,9 @@ import { flattenBreakdown, parseBreakdown } from '../../core/breakdown/schema.ts
 import { startFakeAtlassian, type FakeAtlassian } from '../fakes/atlassian/server.ts';
 import Database from 'better-sqlite3';
 import { addSubtasksAndDependency } from './support/reviewEdits.ts';
-import { backendEnv, createKeyViaCli, startChildBackend, type ChildBackend } from './support/childBackend.ts';
-import type { JobStatusView } from '../../core/server/jobView.ts';
+import { adminFetch, backendEnv, createKeyViaCli, pollJob, startChildBackend } from './support/childBackend.ts';
 
 const noEgress = fileURLToPath(new URL('./support/noEgress.mjs', import.meta.url));
-
-async function pollJob(b: ChildBackend, key: string, jobId: string, until: (j: JobStatusView) => boolean, timeoutMs = 30_000): Promise<JobStatusView> {
-  const end = Date.now() + timeoutMs;
-  let last: JobStatusView | undefined;
-  while (Date.now() < end) {
-    last = (await (await fetch(`${b.publicUrl}/v1/jobs/${jobId}`, { headers: { authorization: `Bearer ${key}` } })).json()) as JobStatusView;
-    if (until(last)) return last;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`job did not reach the expected state; last: ${JSON.stringify(last)}`);
-}
-
-const adminFetch = (b: ChildBackend, path: string, body?: unknown) =>
-  fetch(`${b.adminBaseUrl}${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { authorization: `Bearer ${b.token}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
 
 type KillPoint = {
   name: string;
@@ -131,7 +112,7 @@ describe('the backend as a child process', () => {
 
       // Slow enough that the kill lands between two requests of the backend.
       fake.setLatency(150);
-      assert.equal((await adminFetch(b, `/api/jobs/${jobId}/approve`, { by: 'lead' })).status, 200);
+      assert.equal((await adminFetch(b, `/api/jobs/${jobId}/approve`, { body: { by: 'lead' } })).status, 200);
       const waitFor = async (what: string, cond: () => boolean) => {
         const deadline = Date.now() + 30_000;
         while (!cond()) {
@@ -204,7 +185,7 @@ describe('the backend as a child process', () => {
       })
     ).json()) as { jobId: string };
     await pollJob(b, key, jobId, (j) => j.state === 'awaiting_review');
-    const approved = await adminFetch(b, `/api/jobs/${jobId}/approve`, {});
+    const approved = await adminFetch(b, `/api/jobs/${jobId}/approve`, { body: {} });
     assert.equal(approved.status, 200, await approved.clone().text());
     const done = await pollJob(b, key, jobId, (j) => j.state === 'done' || j.state === 'failed');
     assert.equal(done.state, 'done', JSON.stringify(done.error));

@@ -14,28 +14,9 @@ import { loadCorpusPage } from '../corpus/index.ts';
 import { flattenBreakdown, parseBreakdown } from '../../core/breakdown/schema.ts';
 import { startFakeAtlassian } from '../fakes/atlassian/server.ts';
 import { addSubtasksAndDependency } from './support/reviewEdits.ts';
-import { backendEnv, createKeyViaCli, startChildBackend, type ChildBackend } from './support/childBackend.ts';
-import type { JobStatusView } from '../../core/server/jobView.ts';
+import { adminFetch, backendEnv, createKeyViaCli, pollJob, startChildBackend } from './support/childBackend.ts';
 
 const killAfterBulk = fileURLToPath(new URL('./support/killAfterBulkAnswer.mjs', import.meta.url));
-
-async function pollJob(b: ChildBackend, key: string, jobId: string, until: (j: JobStatusView) => boolean, timeoutMs = 60_000): Promise<JobStatusView> {
-  const end = Date.now() + timeoutMs;
-  let last: JobStatusView | undefined;
-  while (Date.now() < end) {
-    last = (await (await fetch(`${b.publicUrl}/v1/jobs/${jobId}`, { headers: { authorization: `Bearer ${key}` } })).json()) as JobStatusView;
-    if (until(last)) return last;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`job did not reach the expected state; last: ${JSON.stringify(last)}`);
-}
-
-const adminFetch = (b: ChildBackend, path: string, init: { method?: string; body?: unknown } = {}) =>
-  fetch(`${b.adminBaseUrl}${path}`, {
-    method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
-    headers: { authorization: `Bearer ${b.token}`, 'content-type': 'application/json' },
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-  });
 
 test('a backend killed after Jira answered a bulk create and before the ledger write adopts those issues on restart: one issue per item, none twice', async (t) => {
   const fake = await startFakeAtlassian();

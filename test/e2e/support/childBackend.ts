@@ -3,6 +3,7 @@
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { JobStatusView } from '../../../core/server/jobView.ts';
 
 const entry = fileURLToPath(new URL('../../../core/cli/main.ts', import.meta.url));
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -67,4 +68,25 @@ export async function startChildBackend(env: NodeJS.ProcessEnv, nodeArgs: string
   const adminUrl = /Admin .*: (\S+)/.exec(out)![1]!;
   const u = new URL(adminUrl);
   return { child, publicUrl, adminUrl, adminBaseUrl: u.origin, token: u.searchParams.get('token')!, stdout: () => out, stderr: () => err, exited };
+}
+
+/** Polls the child's public job status with the API key until `until` holds. */
+export async function pollJob(b: ChildBackend, key: string, jobId: string, until: (j: JobStatusView) => boolean, timeoutMs = 60_000): Promise<JobStatusView> {
+  const end = Date.now() + timeoutMs;
+  let last: JobStatusView | undefined;
+  while (Date.now() < end) {
+    last = (await (await fetch(`${b.publicUrl}/v1/jobs/${jobId}`, { headers: { authorization: `Bearer ${key}` } })).json()) as JobStatusView;
+    if (until(last)) return last;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`job did not reach the expected state; last: ${JSON.stringify(last)}`);
+}
+
+/** A request to the child's admin listener with its session token: GET without a body, else POST (or `method`) with JSON. */
+export function adminFetch(b: ChildBackend, path: string, init: { method?: string; body?: unknown } = {}): Promise<Response> {
+  return fetch(`${b.adminBaseUrl}${path}`, {
+    method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+    headers: { authorization: `Bearer ${b.token}`, 'content-type': 'application/json' },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
 }
