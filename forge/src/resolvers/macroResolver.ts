@@ -42,48 +42,50 @@ export function macroResolver(deps: MacroResolverDeps) {
   const now = deps.now ?? (() => new Date());
   const timeoutMs = deps.timeoutMs ?? 10_000;
 
+  /**
+   * What both requests of an editor need: the macro's page, the saved connection, and that Confluence
+   * shows the user the page and lets them edit it (read as that user); else the failure to show.
+   */
+  const asEditor = async (context: Record<string, unknown>, notAllowed: Failure) => {
+    const ctx = macroContext(context);
+    if (!ctx.ok) return ctx;
+    const conn = await readConnection(deps.kvs);
+    if (!conn.ok) return { ok: false as const, failure: failure('not_configured', conn.message) };
+    const page = await deps.confluence.page(ctx.value.pageId);
+    if (page === null) return { ok: false as const, failure: failure('page_not_visible', 'Confluence does not show you this page any more; reload it, and ask its owner for access if you should have it.') };
+    if (!page.canEdit) return { ok: false as const, failure: notAllowed };
+    const client = createBackendClient({ baseUrl: conn.backendUrl, apiKey: conn.apiKey, fetch: deps.fetch, timeoutMs });
+    return { ok: true as const, ctx: ctx.value, conn, page, client };
+  };
+
   return makeResolver<MacroDefinitions>({
     requestBreakdown: guarded(async ({ context }) => {
-      const ctx = macroContext(context);
-      if (!ctx.ok) return ctx.failure;
-      const conn = await readConnection(deps.kvs);
-      if (!conn.ok) return failure('not_configured', conn.message);
-      const page = await deps.confluence.page(ctx.value.pageId);
-      if (page === null) return failure('page_not_visible', 'Confluence does not show you this page any more; reload it, and ask its owner for access if you should have it.');
-      if (!page.canEdit) {
-        return failure('not_allowed', 'Only people who can edit this page can request a Jira breakdown of it. Ask the page owner for edit access, or ask someone who has it.');
-      }
+      const editor = await asEditor(context, failure('not_allowed', 'Only people who can edit this page can request a Jira breakdown of it. Ask the page owner for edit access, or ask someone who has it.'));
+      if (!editor.ok) return editor.failure;
+      const { ctx, conn, page, client } = editor;
       const version = page.version;
-      const client = createBackendClient({ baseUrl: conn.backendUrl, apiKey: conn.apiKey, fetch: deps.fetch, timeoutMs });
       const res = await client.createJob({
-        pageId: ctx.value.pageId,
-        siteUrl: ctx.value.siteUrl,
-        requestedBy: ctx.value.accountId,
+        pageId: ctx.pageId,
+        siteUrl: ctx.siteUrl,
+        requestedBy: ctx.accountId,
         pageVersion: version,
         // The project chosen on the admin page; the backend may restrict which ones it accepts.
         ...(conn.jiraProjectKey ? { projectKey: conn.jiraProjectKey } : {}),
       });
       if (!res.ok) return failure(res.problem.code, res.problem.message);
-      const remembered: RememberedJob = { jobId: res.value.jobId, requestedAt: now().toISOString(), requestedBy: ctx.value.accountId };
-      await deps.kvs.set(macroJobKey(ctx.value.pageId, ctx.value.localId), remembered);
+      const remembered: RememberedJob = { jobId: res.value.jobId, requestedAt: now().toISOString(), requestedBy: ctx.accountId };
+      await deps.kvs.set(macroJobKey(ctx.pageId, ctx.localId), remembered);
       return { ok: true as const, jobId: res.value.jobId, created: res.value.created, state: res.value.state };
     }, 'request a breakdown'),
 
     requestResync: guarded(async ({ context }) => {
-      const ctx = macroContext(context);
-      if (!ctx.ok) return ctx.failure;
-      const conn = await readConnection(deps.kvs);
-      if (!conn.ok) return failure('not_configured', conn.message);
-      const page = await deps.confluence.page(ctx.value.pageId);
-      if (page === null) return failure('page_not_visible', 'Confluence does not show you this page any more; reload it, and ask its owner for access if you should have it.');
-      if (!page.canEdit) {
-        return failure('not_allowed_resync', 'Only people who can edit this page can ask for its Jira issues to be updated. Ask the page owner for edit access, or ask someone who has it.');
-      }
-      const client = createBackendClient({ baseUrl: conn.backendUrl, apiKey: conn.apiKey, fetch: deps.fetch, timeoutMs });
-      const res = await client.requestResync({ pageId: ctx.value.pageId, siteUrl: ctx.value.siteUrl, requestedBy: ctx.value.accountId, pageVersion: page.version });
+      const editor = await asEditor(context, failure('not_allowed_resync', 'Only people who can edit this page can ask for its Jira issues to be updated. Ask the page owner for edit access, or ask someone who has it.'));
+      if (!editor.ok) return editor.failure;
+      const { ctx, page, client } = editor;
+      const res = await client.requestResync({ pageId: ctx.pageId, siteUrl: ctx.siteUrl, requestedBy: ctx.accountId, pageVersion: page.version });
       if (!res.ok) return failure(res.problem.backendCode === 'nothing_to_resync' || res.problem.backendCode === 'page_unchanged' ? res.problem.backendCode : res.problem.code, res.problem.message);
-      const remembered: RememberedJob = { jobId: res.value.jobId, requestedAt: now().toISOString(), requestedBy: ctx.value.accountId };
-      await deps.kvs.set(macroJobKey(ctx.value.pageId, ctx.value.localId), remembered);
+      const remembered: RememberedJob = { jobId: res.value.jobId, requestedAt: now().toISOString(), requestedBy: ctx.accountId };
+      await deps.kvs.set(macroJobKey(ctx.pageId, ctx.localId), remembered);
       return { ok: true as const, jobId: res.value.jobId, created: res.value.created, state: res.value.state, from: res.value.resyncOf.version, to: page.version };
     }, 'request an update of the Jira issues'),
 
