@@ -44,11 +44,6 @@ export class BackgroundTasks {
     return { retention: this.get('retention') };
   }
 
-  /** True while any task's newest outcome is a failure. */
-  get failing(): boolean {
-    return Object.values(this.report()).some((t) => t.state === 'failed');
-  }
-
   onChange(listener: (report: BackgroundReport) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

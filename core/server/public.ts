@@ -81,17 +81,21 @@ export function createPublicApp(deps: PublicDeps): Express {
     next();
   };
 
+  /** The configured site, when the request names it; else why the request cannot be served. */
+  const servedSite = async (siteUrl: string): Promise<string> => {
+    const configured = await deps.siteUrl();
+    if (!configured) throw new ApiError(503, 'not_configured', 'This backend has no Atlassian site configured yet; the admin must set it in Spec2Tickets Settings');
+    if (!sameSite(siteUrl, configured)) throw new ApiError(400, 'site_mismatch', `This backend serves ${configured}, not ${siteUrl}`, ['siteUrl']);
+    return configured;
+  };
+
   const v1 = express.Router();
   v1.use(auth);
   v1.use(express.json({ limit: PUBLIC_BODY_LIMIT, type: () => true }));
 
   v1.post('/jobs', async (req, res) => {
     const body = validate(CreateJobRequestSchema, req.body);
-    const configured = await deps.siteUrl();
-    if (!configured) throw new ApiError(503, 'not_configured', 'This backend has no Atlassian site configured yet; the admin must set it in Spec2Tickets Settings');
-    if (!sameSite(body.siteUrl, configured)) {
-      throw new ApiError(400, 'site_mismatch', `This backend serves ${configured}, not ${body.siteUrl}`, ['siteUrl']);
-    }
+    const configured = await servedSite(body.siteUrl);
     if (body.projectKey !== undefined) {
       const allowed = await deps.allowedProjects();
       if (allowed.length > 0 && !allowed.includes(body.projectKey)) {
@@ -114,11 +118,7 @@ export function createPublicApp(deps: PublicDeps): Express {
 
   v1.post('/resync', async (req, res) => {
     const body = validate(ResyncRequestSchema, req.body);
-    const configured = await deps.siteUrl();
-    if (!configured) throw new ApiError(503, 'not_configured', 'This backend has no Atlassian site configured yet; the admin must set it in Spec2Tickets Settings');
-    if (!sameSite(body.siteUrl, configured)) {
-      throw new ApiError(400, 'site_mismatch', `This backend serves ${configured}, not ${body.siteUrl}`, ['siteUrl']);
-    }
+    const configured = await servedSite(body.siteUrl);
     const { lastBreakdown } = await pageBreakdownStatus(deps.store, { pageId: body.pageId, siteUrl: configured });
     if (!lastBreakdown) {
       throw new ApiError(409, 'nothing_to_resync', `No breakdown of page ${body.pageId} has reached Jira yet, so there are no issues to update; request a breakdown instead.`);

@@ -9,16 +9,7 @@ import { startHarness, type Harness } from './support/inProcess.ts';
 import { flattenBreakdown, parseBreakdown, type Breakdown } from '../../core/breakdown/schema.ts';
 import type { JobDetailResponse } from '../../core/server/admin.ts';
 import type { ApprovalGapsError, JobPageResponse } from '../../core/server/reviewRoutes.ts';
-
-const REFUNDS = [
-  '<h1>Refunds</h1>',
-  '<p>FR-1: The shop must refund a cancelled order within 14 days.</p>',
-  '<p>FR-2: The support agent must be able to refund part of an order.</p>',
-  '<h2>Limits</h2>',
-  '<ul><li>FR-3: A refund must never exceed the amount the customer paid for the order.</li></ul>',
-  '<p>Refunds were handled by e-mail until now.</p>',
-].join('');
-const FR3 = 'FR-3: A refund must never exceed the amount the customer paid for the order.';
+import { FR3, REFUNDS } from './support/refundsPage.ts';
 
 describe('approving a breakdown with gaps needs approveAnyway', () => {
   let h: Harness;

@@ -17,7 +17,7 @@ import type { HealthResponse } from '../../core/server/publicApi.ts';
 import type { JobDetailResponse } from '../../core/server/admin.ts';
 import { startFakeAtlassian } from '../fakes/atlassian/server.ts';
 import { loadCorpusPage } from '../corpus/index.ts';
-import { loadTestConfig, RELAXED_RATE, startHarness } from './support/inProcess.ts';
+import { loadTestConfig, startHarness } from './support/inProcess.ts';
 
 async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
   const end = Date.now() + ms;
@@ -36,7 +36,7 @@ test('a failing retention sweep is reported by both health answers until a later
   const dataDir = mkdtempSync(join(tmpdir(), 's2t-background-'));
   t.after(() => rmSync(dataDir, { recursive: true, force: true }));
   const backend = await startBackend({
-    loaded: loadTestConfig(fake, dataDir, RELAXED_RATE),
+    loaded: loadTestConfig(fake, dataDir),
     secrets: new MemorySecretStore({ atlassianApiToken: fake.apiToken }),
     engine: new DrafterEngine(),
     parts: productParts(),

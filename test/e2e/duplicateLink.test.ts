@@ -13,8 +13,7 @@ import type { DuplicateDecision } from '../../core/store/types.ts';
 describe('a likely duplicate the reviewer links instead of skipping', () => {
   let h: Harness;
   before(async () => {
-    // Polling three jobs goes past the default per-key burst.
-    h = await startHarness({ env: { SPEC2TICKETS_RATE_LIMIT_PER_MINUTE: '100000', SPEC2TICKETS_RATE_LIMIT_BURST: '10000' } });
+    h = await startHarness();
     h.fake.addPage({ id: '801', title: 'Onboarding stories', storage: loadCorpusPage('user-stories-onboarding').content, version: 1 });
   });
   after(() => h.close());

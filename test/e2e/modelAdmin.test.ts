@@ -32,7 +32,6 @@ const ENGINE: SwitchableEngineOptions = {
 };
 
 // Job polling every 50 ms would trip the public API's rate limit during a model generation.
-const RELAXED_RATE = { SPEC2TICKETS_RATE_LIMIT_PER_MINUTE: '100000', SPEC2TICKETS_RATE_LIMIT_BURST: '10000' };
 
 /** A model host on loopback serving the tiny GGUF with Range support; /slow/ trickles so a download can be cancelled. */
 function startModelHost(data: Buffer): Promise<{ server: Server; url: (p: string) => string }> {
@@ -105,7 +104,7 @@ describe('model management over the admin API (tiny Qwen, real runtime)', () => 
   before(async () => {
     temp = mkdtempSync(join(tmpdir(), 's2t-model-admin-'));
     engine = new SwitchableEngine(ENGINE);
-    h = await startHarness({ engine, dataDir: join(temp, 'data'), env: RELAXED_RATE });
+    h = await startHarness({ engine, dataDir: join(temp, 'data') });
     h.fake.addPage({ id: '501', title: 'Order export', storage: PAGE });
     h.fake.addPage({ id: '502', title: 'Order export, second draft', storage: PAGE });
     host = await startModelHost(readFileSync(tiny));
@@ -252,7 +251,7 @@ describe('model management over the admin API (tiny Qwen, real runtime)', () => 
     await h.close();
     await engine.dispose();
     engine = new SwitchableEngine(ENGINE);
-    h = await startHarness({ engine, dataDir: join(temp, 'data'), env: RELAXED_RATE });
+    h = await startHarness({ engine, dataDir: join(temp, 'data') });
     const m = await waitFor(model, (x) => x.status.state === 'ready', 'model ready after restart');
     assert.equal(m.engine, 'tiny-qwen.gguf');
     assert.ok(existsSync(join(h.dataDir, 'models', 'tiny-qwen.gguf')));

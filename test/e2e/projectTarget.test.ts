@@ -120,7 +120,7 @@ describe('a job names the Jira project its issues go to', () => {
 describe('duplicate decisions follow the job\'s project', () => {
   let h: Harness;
   before(async () => {
-    h = await startHarness({ env: { SPEC2TICKETS_RATE_LIMIT_PER_MINUTE: '100000', SPEC2TICKETS_RATE_LIMIT_BURST: '10000' } });
+    h = await startHarness();
     h.fake.addPage({ id: '702', title: 'Onboarding stories', storage: loadCorpusPage('user-stories-onboarding').content, version: 1 });
   });
   after(() => h.close());

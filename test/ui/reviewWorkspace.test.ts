@@ -12,15 +12,7 @@ import { BIG_ITEMS, startBigJob } from './support/bigJob.ts';
 import { parseBreakdown, flattenBreakdown, type Breakdown } from '../../core/breakdown/schema.ts';
 import type { JobDetailResponse } from '../../core/server/admin.ts';
 import type { JobPageResponse } from '../../core/server/reviewRoutes.ts';
-
-const REFUNDS = [
-  '<h1>Refunds</h1>',
-  '<p>FR-1: The shop must refund a cancelled order within 14 days.</p>',
-  '<p>FR-2: The support agent must be able to refund part of an order.</p>',
-  '<h2>Limits</h2>',
-  '<ul><li>FR-3: A refund must never exceed the amount the customer paid for the order.</li></ul>',
-  '<p>Refunds were handled by e-mail until now.</p>',
-].join('');
+import { REFUNDS } from '../e2e/support/refundsPage.ts';
 
 describe('review workspace in Chromium', () => {
   let app: ReviewApp;

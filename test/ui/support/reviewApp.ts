@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { loadTestConfig, RELAXED_RATE } from '../../e2e/support/inProcess.ts';
+import { loadTestConfig } from '../../e2e/support/inProcess.ts';
 import { MemorySecretStore } from '../../../core/secrets/secretStore.ts';
 import { startBackend, type Backend } from '../../../core/server/backend.ts';
 import { productParts } from '../../../core/server/productParts.ts';
@@ -54,8 +54,7 @@ export async function startReviewApp(o: { engine?: BreakdownEngine; retentionSwe
     await buildRenderer(rendererDir);
     const fake = await startFakeAtlassian();
     cleanups.push(() => fake.close());
-    // The tests poll far faster than the Forge macro does; the per-key limit has tests of its own.
-    const loaded = loadTestConfig(fake, dataDir, RELAXED_RATE, temp);
+    const loaded = loadTestConfig(fake, dataDir, {}, temp);
     const backend = await startBackend({
       loaded,
       secrets: new MemorySecretStore({ atlassianApiToken: fake.apiToken }),
