@@ -43,7 +43,10 @@ test('background failures in Chromium: the retention banner comes and goes; a fa
   await page.goto(`${app.backend.adminBaseUrl}/#/jobs/${jobId}`);
   const failure = page.getByRole('alert').filter({ hasText: 'The last search of Jira for duplicates failed' });
   await failure.waitFor();
-  assert.match(await failure.innerText(), /Could not search Jira for duplicates: .*may be incomplete/s);
+  assert.match(await failure.innerText(), /failed \(.*\): Atlassian refused the request .*\(400\)/s);
+  // A failed search does not claim that nothing looks like a duplicate.
+  assert.equal(await page.getByText('No existing issue looks like an item of this breakdown.').count(), 0);
+  await page.getByText('Nothing could be compared yet.').waitFor();
 
   app.fake.clearFaults();
   await page.getByRole('button', { name: 'Search Jira again' }).click();

@@ -148,11 +148,17 @@ export const DuplicatesPanel = memo(function DuplicatesPanel(p: {
     <div className="duplicates">
       {p.lastFailure && (
         <p className="error-text" role="alert">
-          The last search of Jira for duplicates failed ({when(p.lastFailure.at)}): {p.lastFailure.message}. What is listed below may be incomplete.
+          The last search of Jira for duplicates failed ({when(p.lastFailure.at)}): {p.lastFailure.message.replace(/^Could not search Jira for duplicates:\s*/, '')}
         </p>
       )}
       <p className="muted small">
-        {p.searchedAt ? `Compared with Jira and earlier breakdowns of this page ${when(p.searchedAt)}.` : 'Jira has not been searched for this job yet.'}{' '}
+        {p.lastFailure
+          ? p.searchedAt
+            ? `What is listed comes from the search ${when(p.searchedAt)} and may be out of date.`
+            : 'Nothing could be compared yet.'
+          : p.searchedAt
+            ? `Compared with Jira and earlier breakdowns of this page ${when(p.searchedAt)}.`
+            : 'Jira has not been searched for this job yet.'}{' '}
         {p.canDecide && (
           <button type="button" className="small-button" disabled={p.busy} onClick={p.onSearch}>
             Search Jira again
@@ -160,7 +166,7 @@ export const DuplicatesPanel = memo(function DuplicatesPanel(p: {
         )}
       </p>
       {p.items.length === 0 ? (
-        <p className="muted">No existing issue looks like an item of this breakdown.</p>
+        !p.lastFailure && <p className="muted">No existing issue looks like an item of this breakdown.</p>
       ) : (
         <ul className="dup-list">
           {p.items.map((it) => {
