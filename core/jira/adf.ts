@@ -1,6 +1,7 @@
 // Atlassian Document Format for Jira descriptions. Markdown is converted by marklassian (a
 // maintained converter); this module composes one issue description from an item's text, its
-// acceptance criteria and a note pointing back to the specification page.
+// acceptance criteria and a note pointing back to the specification page, and reads a document back
+// as plain text (the form creation records and re-sync compares).
 
 import { markdownToAdf as convert } from 'marklassian';
 
@@ -63,4 +64,18 @@ export function composeIssueDescription(parts: DescriptionParts): AdfDoc {
   }
   if (content.length === 0) content.push(paragraph());
   return { version: 1, type: 'doc', content };
+}
+
+/** Plain text of an ADF document: its text nodes, whitespace collapsed (Jira may re-shape the nodes, never the words). */
+export function adfText(doc: unknown): string {
+  const out: string[] = [];
+  const walk = (n: unknown, depth: number) => {
+    if (!n || typeof n !== 'object' || depth > 50) return;
+    const node = n as AdfNode;
+    if (node.type === 'text' && typeof node.text === 'string') out.push(node.text);
+    if (Array.isArray(node.content)) for (const c of node.content) walk(c, depth + 1);
+    out.push(' ');
+  };
+  walk(doc, 0);
+  return out.join('').replace(/\s+/g, ' ').trim();
 }

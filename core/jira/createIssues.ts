@@ -18,7 +18,9 @@
 //
 // A run goes in phases (createBreakdownInJira at the end reads as the list): the project's issue
 // types, the plan (parents, relations, dependencies), adopting what Jira already has, the bulk
-// creates level by level, the links no create carried, the links to the page, the result. The
+// creates level by level, the links no create carried, the links to the page, Jira's `updated` of
+// the issues read back (batched), the result. The ledger keeps, with each issue, what its create
+// carried for summary and description: the baseline a later re-sync measures edits in Jira by. The
 // synchronous work of a bulk request (its body, the ledger writes of its answer) is cut into
 // slices so the event loop that serves the listeners keeps turning.
 
@@ -28,7 +30,8 @@ import { AtlassianError } from '../atlassian/site.ts';
 import type { AtlassianSite } from '../atlassian/site.ts';
 import { defaultSleep } from '../atlassian/transport.ts';
 import type { Sleep } from '../atlassian/transport.ts';
-import { composeIssueDescription } from './adf.ts';
+import { adfText, composeIssueDescription } from './adf.ts';
+import type { AdfDoc } from './adf.ts';
 import type { JiraClient } from './client.ts';
 import { issueTypeById, mappingHint, readProjectMeta, resolveLevelMapping, storyPointsField, unfillableRequiredFields } from './projectMeta.ts';
 import type { IssueTypeMeta, LevelMapping } from './projectMeta.ts';
@@ -42,9 +45,18 @@ export const BULK_LIMIT = 50;
  */
 export const SLICE_MS = 4;
 
+/** What a create request carried for an item, as re-sync compares it with Jira (description as its ADF's text; '' when not sent). */
+export interface SentText {
+  summary: string;
+  descriptionText: string;
+}
+
 export interface CreationLedger {
   createdItems(): Map<string, { key: string; id: string }>;
-  recordCreated(itemId: string, issue: { key: string; id: string }): void;
+  /** `sent`: what the create carried (absent when unknown); written with the record, in the same row. */
+  recordCreated(itemId: string, issue: { key: string; id: string; sent?: SentText }): void;
+  /** Jira's `updated` of created issues (item id → timestamp), once this run's own writes to them are over. */
+  recordJiraUpdated?(updated: ReadonlyMap<string, string>): void;
   recordLinked?(linkKey: string): void;
   linkedKeys?(): Set<string>;
   /**
@@ -241,8 +253,9 @@ export function inMemoryLedger(ledger: CreationLedger): CreationLedger & { reado
     createdItems: () => new Map(created),
     recordCreated: (itemId, issue) => {
       ledger.recordCreated(itemId, issue);
-      created.set(itemId, issue);
+      created.set(itemId, { key: issue.key, id: issue.id });
     },
+    ...(ledger.recordJiraUpdated ? { recordJiraUpdated: (updated: ReadonlyMap<string, string>) => ledger.recordJiraUpdated!(updated) } : {}),
     ...(ledger.recordLinked
       ? {
           recordLinked: (linkKey: string) => {
@@ -444,7 +457,9 @@ async function adoptExisting(run: Run, plan: Plan): Promise<void> {
   const r = await reconcileByLabel(run.o, run.label, run.itemIds, plan.relatedOf);
   for (const [itemId, ref] of r.found) {
     if (run.have.has(itemId)) continue;
-    run.o.ledger.recordCreated(itemId, ref);
+    // Its create's answer was lost: what it carried is what the same item's create carries (the
+    // approved breakdown and the project's create screens do not change within a job).
+    run.o.ledger.recordCreated(itemId, { ...ref, sent: sentText(issueText(run, plan, run.byId.get(itemId)!)) });
     run.adopted.push(itemId);
   }
   for (const k of r.links) if (!run.linked.has(k)) markLinked(run, k);
@@ -473,24 +488,35 @@ async function settlePending(run: Run, plan: Plan): Promise<void> {
   o.ledger.clearPendingBulk?.();
 }
 
+/** An item's summary and, when its type's create screen has Description, its description with criteria and source. */
+function issueText(run: Run, plan: Plan, x: FlatItem): { summary: string; description?: AdfDoc } {
+  const { o } = run;
+  const summary = x.item.title.slice(0, 255);
+  if (!plan.types[x.level].fields?.has('description')) return { summary };
+  return {
+    summary,
+    description: composeIssueDescription({
+      description: x.item.description,
+      acceptanceCriteria: x.item.acceptanceCriteria,
+      source: { pageTitle: o.pageTitle, pageUrl: o.pageUrl, blockIds: x.item.sources },
+    }),
+  };
+}
+
+const sentText = (t: { summary: string; description?: AdfDoc }): SentText => ({ summary: t.summary, descriptionText: t.description ? adfText(t.description) : '' });
+
 /** The fields of one item's create: type, parent, description with its criteria and source, estimates. */
-function buildFields(run: Run, plan: Plan, x: FlatItem): Record<string, unknown> {
+function buildFields(run: Run, plan: Plan, x: FlatItem, text = issueText(run, plan, x)): Record<string, unknown> {
   const { o } = run;
   const type = plan.types[x.level];
   const fields = type.fields ?? new Map();
   const out: Record<string, unknown> = {
     project: { key: o.projectKey },
     issuetype: { id: type.id },
-    summary: x.item.title.slice(0, 255),
+    summary: text.summary,
     labels: [...new Set([...x.item.labels, run.label])],
   };
-  if (fields.has('description')) {
-    out.description = composeIssueDescription({
-      description: x.item.description,
-      acceptanceCriteria: x.item.acceptanceCriteria,
-      source: { pageTitle: o.pageTitle, pageUrl: o.pageUrl, blockIds: x.item.sources },
-    });
-  }
+  if (text.description) out.description = text.description;
   const parentId = plan.jiraParentOf(x);
   if (parentId) out.parent = { key: run.have.get(parentId)!.key };
   const priority = fields.get('priority');
@@ -555,15 +581,19 @@ function nextBatch(run: Run, plan: Plan, remaining: FlatItem[], level: ItemLevel
 
 type BulkAnswer = { issues?: { id?: string; key?: string }[]; errors?: { failedElementNumber?: number; elementErrors?: unknown }[] };
 type BulkRequest = Parameters<JiraClient['api']['issues']['createIssues']>[0];
-type BulkPlan = { x: FlatItem; links: { key: string; op: IssueLinkUpdate }[] }[];
+/** `sent` is filled in as the request's body is built. */
+type BulkPlan = { x: FlatItem; links: { key: string; op: IssueLinkUpdate }[]; sent?: SentText }[];
 
 /** The body of one bulk create, built a slice at a time so the event loop keeps turning. */
 async function bulkBody(run: Run, plan: Plan, bulk: BulkPlan): Promise<BulkRequest> {
   const slices = new LoopSlices();
   const issueUpdates: NonNullable<BulkRequest['issueUpdates']> = [];
-  for (const { x, links } of bulk) {
+  for (const entry of bulk) {
+    const { x, links } = entry;
+    const text = issueText(run, plan, x);
+    entry.sent = sentText(text);
     issueUpdates.push({
-      fields: buildFields(run, plan, x),
+      fields: buildFields(run, plan, x, text),
       ...(links.length ? { update: { issuelinks: links.map((l) => l.op) } } : {}),
       properties: [{ key: ENTITY_PROPERTY_KEY, value: { jobId: run.o.jobId, itemId: x.item.id } }],
     });
@@ -610,7 +640,7 @@ async function recordBulkAnswer(run: Run, bulk: BulkPlan, answer: BulkAnswer, re
   for (const e of answer.errors ?? []) if (typeof e.failedElementNumber === 'number') failedIdx.set(e.failedElementNumber, e.elementErrors);
   const createdIssues = [...(answer.issues ?? [])];
   const slices = new LoopSlices();
-  for (const [idx, { x, links }] of bulk.entries()) {
+  for (const [idx, { x, links, sent }] of bulk.entries()) {
     if (failedIdx.has(idx)) {
       const why = failedIdx.get(idx) as { errorMessages?: string[]; errors?: Record<string, string> } | undefined;
       if (links.length && !why?.errorMessages?.length && Object.keys(why?.errors ?? {}).join() === 'issuelinks') {
@@ -624,7 +654,7 @@ async function recordBulkAnswer(run: Run, bulk: BulkPlan, answer: BulkAnswer, re
     }
     const issue = createdIssues.shift();
     if (issue?.key && issue.id) {
-      run.o.ledger.recordCreated(x.item.id, { key: issue.key, id: issue.id });
+      run.o.ledger.recordCreated(x.item.id, { key: issue.key, id: issue.id, ...(sent ? { sent } : {}) });
       for (const l of links) markLinked(run, l.key);
       run.linksAtCreation += links.length;
       run.failed.delete(x.item.id);
@@ -725,7 +755,50 @@ async function linkEpicsToPage(run: Run): Promise<void> {
   }
 }
 
-/** Phase 7: the result, every item that exists in Jira for this job and every one that does not. */
+/** Issues per read of Jira's `updated` after creation: Jira reconciles at most 50 ids per search. */
+const READ_BACK_LIMIT = 50;
+
+/**
+ * Phase 7: Jira's `updated` of this job's issues, read once this run's own writes to them (creates,
+ * links, page links) are over, one search per 50 issues, into the ledger: a later re-sync tells an
+ * edit made in Jira since (any field) from ours by it. Only a ledger that keeps the times is asked.
+ * A read that fails leaves them unknown (re-sync then compares summary and description only) with
+ * a warning; a kill before the record just means the next run reads them again.
+ */
+async function readBackUpdated(run: Run): Promise<void> {
+  const { o } = run;
+  if (!o.ledger.recordJiraUpdated) return;
+  const mine = [...o.ledger.created].filter(([itemId]) => run.itemIds.has(itemId));
+  for (let i = 0; i < mine.length; i += READ_BACK_LIMIT) {
+    const chunk = mine.slice(i, i + READ_BACK_LIMIT);
+    const itemOfKey = new Map(chunk.map(([itemId, ref]) => [ref.key, itemId]));
+    o.signal?.throwIfAborted();
+    let issues: { key?: string; fields?: unknown }[];
+    try {
+      const page = await o.client.api.issueSearch.searchAndReconsileIssuesUsingJql({
+        jql: `key in (${chunk.map(([, ref]) => jqlString(ref.key)).join(', ')})`,
+        fields: ['updated'],
+        maxResults: READ_BACK_LIMIT,
+        // Just created: Jira's search index may not show them yet unless asked to.
+        reconcileIssues: chunk.map(([, ref]) => Number(ref.id)).filter(Number.isFinite),
+      });
+      issues = page.issues ?? [];
+    } catch (err) {
+      if (!(err instanceof AtlassianError)) throw err;
+      run.warnings.push(`Could not read when Jira last updated ${chunk.length} created issue${chunk.length === 1 ? '' : 's'} (${err.message}); a later re-sync compares ${chunk.length === 1 ? 'its' : 'their'} summary and description only.`);
+      continue;
+    }
+    const updated = new Map<string, string>();
+    for (const issue of issues) {
+      const itemId = issue.key ? itemOfKey.get(issue.key) : undefined;
+      const at = (issue.fields as { updated?: unknown } | undefined)?.updated;
+      if (itemId && typeof at === 'string') updated.set(itemId, at);
+    }
+    if (updated.size) o.ledger.recordJiraUpdated(updated);
+  }
+}
+
+/** Phase 8: the result, every item that exists in Jira for this job and every one that does not. */
 function finish(run: Run): CreationResult {
   const { o, flat, have } = run;
   const exists = flat.filter((x) => have.has(x.item.id));
@@ -759,5 +832,6 @@ export async function createBreakdownInJira(options: CreateBreakdownOptions): Pr
   run.linksCreated = run.linksAtCreation;
   await linkLeftovers(run, plan);
   await linkEpicsToPage(run);
+  await readBackUpdated(run);
   return finish(run);
 }

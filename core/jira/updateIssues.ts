@@ -14,9 +14,12 @@
 import { AtlassianError } from '../atlassian/site.ts';
 import type { ItemLevel } from '../breakdown/schema.ts';
 import type { ResyncStepName, WrittenFields } from '../jobs/resyncStore.ts';
-import { composeIssueDescription, type AdfDoc, type AdfNode } from './adf.ts';
+import { adfText, composeIssueDescription, type AdfDoc, type AdfNode } from './adf.ts';
 import type { JiraClient } from './client.ts';
 import { jobLabel } from './createIssues.ts';
+
+/** Re-exported: re-sync compares descriptions by their text. */
+export { adfText };
 
 export const REMOVED_LABEL = 'spec-removed';
 
@@ -36,20 +39,6 @@ export interface IssueState {
   labels: string[];
   status: string | null;
   updated: string | null;
-}
-
-/** Plain text of an ADF document: its text nodes, whitespace collapsed (Jira may re-shape the nodes, never the words). */
-export function adfText(doc: unknown): string {
-  const out: string[] = [];
-  const walk = (n: unknown, depth: number) => {
-    if (!n || typeof n !== 'object' || depth > 50) return;
-    const node = n as AdfNode;
-    if (node.type === 'text' && typeof node.text === 'string') out.push(node.text);
-    if (Array.isArray(node.content)) for (const c of node.content) walk(c, depth + 1);
-    out.push(' ');
-  };
-  walk(doc, 0);
-  return out.join('').replace(/\s+/g, ' ').trim();
 }
 
 /** Jira's timestamps ("2026-12-02T10:00:00.000+0000") as milliseconds; NaN when unreadable. */

@@ -9,6 +9,7 @@
 
 import { flattenBreakdown, parseBreakdown, type FlatItem, type ItemLevel, type WorkItem } from '../breakdown/schema.ts';
 import type { SpecDocument } from '../spec/types.ts';
+import type { SentText } from '../store/ledger.ts';
 import type { JobRecord, JobStore } from '../store/types.ts';
 import type { JiraClient } from '../jira/client.ts';
 import {
@@ -121,6 +122,8 @@ interface Baseline {
   version: number;
   source: SourceNote;
   jiraUpdated: string | null;
+  /** What creation sent for summary and description (absent: re-derived from the item, as for issues created before it was kept). */
+  sent?: SentText;
   parentKey?: string;
 }
 
@@ -148,7 +151,7 @@ async function baselines(deps: ResyncDeps, job: JobRecord): Promise<Baseline[]> 
       continue;
     }
     const keyOfItem = new Map<string, string>([...decisions.filter((d) => d.decision === 'skip').map((d) => [d.itemId, d.issueKey] as const), ...created.map((c) => [c.itemId, c.key] as const)]);
-    const add = (itemId: string, key: string, url: string, written?: WrittenFields, jiraUpdated: string | null = null) => {
+    const add = (itemId: string, key: string, url: string, written?: WrittenFields, jiraUpdated: string | null = null, sent?: SentText | null) => {
       const x = flat.get(itemId);
       if (!x || marked.has(key)) return;
       out.set(key, {
@@ -163,10 +166,17 @@ async function baselines(deps: ResyncDeps, job: JobRecord): Promise<Baseline[]> 
         version: snapshot.version,
         source: { pageTitle: snapshot.title, pageUrl: snapshot.webUrl, blockIds: x.item.sources },
         jiraUpdated,
+        ...(sent ? { sent } : {}),
         ...(x.parentId && keyOfItem.get(x.parentId) ? { parentKey: keyOfItem.get(x.parentId) } : {}),
       });
     };
-    for (const c of created) add(c.itemId, c.key, c.url);
+    // Creation's own record: what it sent (a project without Description on its create screen got
+    // none) and Jira's `updated` after it. Older records have neither: the item's text stands in.
+    const recorded = deps.resync.createdBaselines(earlier.id);
+    for (const c of created) {
+      const r = recorded.get(c.itemId);
+      add(c.itemId, c.key, c.url, undefined, r?.jiraUpdated ?? null, r?.sent);
+    }
     const plan = deps.resync.plan(earlier.id)?.body as ResyncPlan | null | undefined;
     for (const u of plan?.updates ?? []) {
       const edit = deps.resync.step(earlier.id, u.issueKey, 'edit');
@@ -249,7 +259,8 @@ export async function buildResyncPlan(deps: ResyncDeps, jobId: string, signal: A
   const taken = new Set<string>();
   const itemFor = new Map<string, string>(); // issue key → new item id
   const checks: Parameters<typeof checkJira>[1] = [];
-  const baselineOf = (b: Baseline): WrittenBaseline => ({ summary: b.written.summary, descriptionText: adfText(describeFields(b.written, b.source)), jiraUpdated: b.jiraUpdated });
+  const baselineOf = (b: Baseline): WrittenBaseline =>
+    b.sent ? { summary: b.sent.summary, descriptionText: b.sent.descriptionText, jiraUpdated: b.jiraUpdated } : { summary: b.written.summary, descriptionText: adfText(describeFields(b.written, b.source)), jiraUpdated: b.jiraUpdated };
   for (const b of earlier) {
     if (b.sources.length === 0) continue; // an epic from a heading: follows its children (below)
     const lineage = lineageOf(b);

@@ -2,11 +2,13 @@
 // issues the page already put into Jira), the reviewer's decision per issue, and every Jira step of
 // applying it — written as pending before the request goes out and as done the moment Jira answers,
 // synchronously, so after a kill -9 the resume knows which steps may have happened and checks Jira
-// for those instead of repeating them.
+// for those instead of repeating them. It also reads what the creation ledger kept of each created
+// issue (migration 7): what the create sent and Jira's `updated` after it.
 
 import type Database from 'better-sqlite3';
 import { SqliteJobStore } from '../store/sqliteStore.ts';
 import type { JobStore } from '../store/types.ts';
+import type { SentText } from '../store/ledger.ts';
 
 export type ResyncStepName = 'edit' | 'comment' | 'label' | 'transition';
 export type ResyncDecisionKind = 'update' | 'mark';
@@ -48,6 +50,14 @@ export interface ResyncStepRecord {
   /** Jira's `updated` of the issue right after the step. */
   jiraUpdated: string | null;
   at: string;
+}
+
+/** What creation recorded of an issue it made: the baseline "changed in Jira" is measured against. */
+export interface CreatedBaseline {
+  /** What the create sent (summary, description as text); null for records kept before creation noted it. */
+  sent: SentText | null;
+  /** Jira's `updated` once creation's own writes to the issue were over; null when not read. */
+  jiraUpdated: string | null;
 }
 
 type Row = Record<string, unknown>;
@@ -138,6 +148,19 @@ export class ResyncStore {
       .prepare(`SELECT * FROM resync_steps WHERE issue_key = ? AND step = 'edit' AND state = 'done' ORDER BY at DESC, rowid DESC LIMIT 1`)
       .get(issueKey) as Row | undefined;
     return r ? this.toStep(r) : undefined;
+  }
+
+  /** What creation recorded of each issue a job created, by item id. */
+  createdBaselines(jobId: string): Map<string, CreatedBaseline> {
+    const out = new Map<string, CreatedBaseline>();
+    for (const r of this.db.prepare('SELECT item_id, sent, jira_updated FROM created_issues WHERE job_id = ?').all(jobId) as Row[]) {
+      const sent = parse<Partial<SentText> | null>(r.sent, null);
+      out.set(r.item_id as string, {
+        sent: sent && typeof sent.summary === 'string' && typeof sent.descriptionText === 'string' ? { summary: sent.summary, descriptionText: sent.descriptionText } : null,
+        jiraUpdated: (r.jira_updated as string | null) ?? null,
+      });
+    }
+    return out;
   }
 
   /** Issues already marked as removed from the page (labelled by an earlier re-sync). */

@@ -6,9 +6,18 @@ export interface LedgerIssue {
   id: string;
 }
 
+/** What creation sent for an issue, in the form re-sync compares with Jira's (description as its ADF's text; '' when not sent). */
+export interface SentText {
+  summary: string;
+  descriptionText: string;
+}
+
 export interface CreationLedger {
   createdItems(): Map<string, LedgerIssue>;
-  recordCreated(itemId: string, issue: LedgerIssue): void;
+  /** `sent`: what the create request carried for the item (absent: not known, e.g. a record from before it was kept). */
+  recordCreated(itemId: string, issue: LedgerIssue & { sent?: SentText }): void;
+  /** Jira's `updated` of created issues (item id → timestamp), read once creation's own writes to them are over. */
+  recordJiraUpdated(updated: ReadonlyMap<string, string>): void;
   /** Issue links (and remote links) already made, by the key creation gives them. */
   recordLinked(linkKey: string): void;
   linkedKeys(): Set<string>;

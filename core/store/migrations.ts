@@ -172,4 +172,12 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX resync_steps_by_issue ON resync_steps (issue_key, state);
     `,
   },
+  {
+    version: 7,
+    name: 'what creation sent for each issue (summary, description as text) and Jira\'s `updated` after it: the baseline re-sync measures changes in Jira against (null on rows written before)',
+    sql: `
+      ALTER TABLE created_issues ADD COLUMN sent TEXT;
+      ALTER TABLE created_issues ADD COLUMN jira_updated TEXT;
+    `,
+  },
 ];

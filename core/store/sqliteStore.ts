@@ -22,7 +22,7 @@ import type {
   PageSnapshot,
   TransitionOptions,
 } from './types.ts';
-import type { CreationLedger } from './ledger.ts';
+import type { CreationLedger, SentText } from './ledger.ts';
 
 export interface SqliteStoreOptions {
   /** Folder holding spec2tickets.db; created if missing. ':memory:' for a throw-away store. */
@@ -330,9 +330,9 @@ export class SqliteJobStore implements JobStore {
   /** Prepared once: Jira creation records every issue the moment it exists, a thousand in a run. */
   private insertCreated: Database.Statement | undefined;
 
-  private recordCreatedSync(i: Omit<CreatedIssue, 'createdAt'>): void {
-    this.insertCreated ??= this.db.prepare('INSERT OR IGNORE INTO created_issues (job_id, item_id, issue_key, issue_id, url, created_at) VALUES (?, ?, ?, ?, ?, ?)');
-    this.insertCreated.run(i.jobId, i.itemId, i.key, i.id, i.url, this.iso());
+  private recordCreatedSync(i: Omit<CreatedIssue, 'createdAt'>, sent?: SentText): void {
+    this.insertCreated ??= this.db.prepare('INSERT OR IGNORE INTO created_issues (job_id, item_id, issue_key, issue_id, url, created_at, sent) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.insertCreated.run(i.jobId, i.itemId, i.key, i.id, i.url, this.iso(), sent ? json({ summary: sent.summary, descriptionText: sent.descriptionText }) : null);
   }
 
   async recordCreatedIssue(i: Omit<CreatedIssue, 'createdAt'>): Promise<void> {
@@ -360,7 +360,13 @@ export class SqliteJobStore implements JobStore {
         const rows = this.db.prepare('SELECT item_id, issue_key, issue_id FROM created_issues WHERE job_id = ?').all(jobId) as Row[];
         return new Map(rows.map((r) => [r.item_id as string, { key: r.issue_key as string, id: r.issue_id as string }]));
       },
-      recordCreated: (itemId, issue) => this.recordCreatedSync({ jobId, itemId, key: issue.key, id: issue.id, url: issueUrl(issue.key) }),
+      recordCreated: (itemId, issue) => this.recordCreatedSync({ jobId, itemId, key: issue.key, id: issue.id, url: issueUrl(issue.key) }, issue.sent),
+      recordJiraUpdated: (updated) => {
+        const set = this.db.prepare('UPDATE created_issues SET jira_updated = ? WHERE job_id = ? AND item_id = ?');
+        this.db.transaction(() => {
+          for (const [itemId, at] of updated) set.run(at, jobId, itemId);
+        })();
+      },
       recordLinked: (linkKey) => {
         this.db.prepare('INSERT OR IGNORE INTO created_links (job_id, link_key, created_at) VALUES (?, ?, ?)').run(jobId, linkKey, this.iso());
       },
@@ -502,10 +508,11 @@ export class SqliteJobStore implements JobStore {
     this.db.prepare('UPDATE page_snapshots SET body = NULL WHERE job_id = ?').run(id);
     this.db.prepare('UPDATE breakdown_versions SET body = NULL WHERE job_id = ?').run(id);
     this.db.prepare('UPDATE duplicate_candidates SET body = NULL WHERE job_id = ?').run(id);
-    // Re-sync proposals and the values written quote the page and the reviewer's edits.
+    // Re-sync proposals, the values written and what creation sent quote the page and the reviewer's edits.
     this.db.prepare('UPDATE resync_plans SET body = NULL WHERE job_id = ?').run(id);
     this.db.prepare(`UPDATE resync_decisions SET body = '{}' WHERE job_id = ?`).run(id);
     this.db.prepare('UPDATE resync_steps SET written = NULL WHERE job_id = ?').run(id);
+    this.db.prepare('UPDATE created_issues SET sent = NULL WHERE job_id = ?').run(id);
     const row = this.db.prepare('SELECT error FROM jobs WHERE id = ?').get(id) as Row | undefined;
     const error = parseJson<JobError | null>(row?.error, null);
     if (error && !keep) this.db.prepare('UPDATE jobs SET error = ? WHERE id = ?').run(json(redactedError(error)), id);

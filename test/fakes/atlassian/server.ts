@@ -219,6 +219,15 @@ function defaultProjects(): FakeProject[] {
         { id: '10304', name: 'Sub-task', hierarchyLevel: -1, fields: [...common, f.parent] },
       ],
     },
+    // No Description on any create screen: issues are created with summary, labels and parent only.
+    {
+      id: '10400', key: 'LEAN', name: 'Lean intake', teamManaged: false, nextNumber: 1,
+      issueTypes: [
+        { id: '10401', name: 'Epic', hierarchyLevel: 1, fields: [f.summary, f.issuetype, f.project, f.labels, f.priority] },
+        { id: '10402', name: 'Story', hierarchyLevel: 0, fields: [f.summary, f.issuetype, f.project, f.labels, f.parent, f.priority] },
+        { id: '10403', name: 'Sub-task', hierarchyLevel: -1, fields: [f.summary, f.issuetype, f.project, f.labels, f.parent] },
+      ],
+    },
   ];
 }
 

@@ -1,0 +1,126 @@
+// Re-sync measures "changed in Jira" for issues made by creation against what creation recorded:
+// the summary and description the create request carried, and Jira's `updated` read back once
+// creation's own writes were over. Into a project whose create screens have no Description the
+// issues are made without one, and a re-sync of the same page finds nothing changed; an edit in
+// Jira that leaves summary and description alone (another field) is still seen, and the update it
+// would have overwritten is held.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startHarness, type Harness } from './support/inProcess.ts';
+import type { JobDetailResponse } from '../../core/server/admin.ts';
+import type { ResyncResponse } from '../../core/server/resyncRoutes.ts';
+import type { JobStatusView } from '../../core/server/jobView.ts';
+import { resyncStoreOf } from '../../core/jobs/resyncStore.ts';
+import { PAGE_ID, V1, V2, v1Keys } from './support/resyncScenario.ts';
+
+async function settle(h: Harness, jobId: string, until: (state: string) => boolean): Promise<JobStatusView> {
+  const end = Date.now() + 60_000;
+  let last: JobStatusView | undefined;
+  while (Date.now() < end) {
+    last = ((await (await h.admin(`/api/jobs/${jobId}`)).json()) as JobDetailResponse).job;
+    if (until(last.state)) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`job ${jobId} did not reach the expected state; last: ${JSON.stringify(last)}`);
+}
+
+async function breakDown(h: Harness, requestedBy: string): Promise<string> {
+  const res = await h.pub('/v1/jobs', { json: { pageId: PAGE_ID, siteUrl: h.fake.url, requestedBy } });
+  assert.equal(res.status, 202, await res.clone().text());
+  const { jobId } = (await res.json()) as { jobId: string };
+  await settle(h, jobId, (s) => s === 'awaiting_review');
+  return jobId;
+}
+
+async function createdInJira(h: Harness, requestedBy: string): Promise<string> {
+  const jobId = await breakDown(h, requestedBy);
+  await h.admin(`/api/jobs/${jobId}/approve`, { json: { by: 'lead' } });
+  const done = await settle(h, jobId, (s) => s === 'done' || s === 'failed');
+  assert.equal(done.state, 'done', JSON.stringify(done.error));
+  return jobId;
+}
+
+async function plannedResync(h: Harness, jobId: string): Promise<ResyncResponse> {
+  for (const end = Date.now() + 60_000; Date.now() < end; ) {
+    const r = (await (await h.admin(`/api/jobs/${jobId}/resync`)).json()) as ResyncResponse;
+    if (r.builtAt) return r;
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  throw new Error('the re-sync plan was never built');
+}
+
+const writes = (h: Harness) => h.fake.requests.filter((r) => (r.method === 'PUT' && /^\/rest\/api\/3\/issue\/[^/]+$/.test(r.path)) || /\/comment$|\/transitions$/.test(r.path)).length;
+
+test('issues created in a project without Description on its create screens are not "changed in Jira" when the same page is broken down again', async (t) => {
+  const h = await startHarness({ env: { SPEC2TICKETS_JIRA_PROJECT: 'LEAN' } });
+  t.after(() => h.close());
+  h.fake.addPage({ id: PAGE_ID, title: 'Payments', storage: V1, version: 1 });
+  const first = await createdInJira(h, 'first');
+  const keys = v1Keys(h.fake);
+  assert.ok(h.fake.issues.length >= 5 && h.fake.issues.every((i) => i.projectKey === 'LEAN' && i.fields.description === undefined), 'created without descriptions');
+
+  // What creation recorded: the summary it sent, no description, Jira's `updated` after its writes.
+  const recorded = resyncStoreOf(h.backend.store)!.createdBaselines(first);
+  assert.equal(recorded.size, h.fake.issues.length);
+  const created = await h.backend.store.createdIssues(first);
+  for (const c of created) {
+    const issue = h.fake.issues.find((i) => i.key === c.key)!;
+    assert.deepEqual(recorded.get(c.itemId), { sent: { summary: issue.fields.summary, descriptionText: '' }, jiraUpdated: issue.updated }, c.key);
+  }
+
+  const before = { issues: h.fake.issues.length, writes: writes(h) };
+  const second = await breakDown(h, 'second');
+  const r = await plannedResync(h, second);
+  const plan = r.plan!;
+  assert.equal(plan.jiraCheck, 'ok');
+  assert.deepEqual([plan.updates.length, plan.marks.length], [0, 0], 'the page did not change');
+  assert.deepEqual(plan.unchanged.map((u) => u.issueKey).sort(), [keys.fr1, keys.fr2, keys.fr3, keys.fr4].sort());
+  assert.deepEqual(plan.unchanged.filter((u) => u.changedInJira).map((u) => `${u.issueKey}: ${u.changedInJira!.message}`), [], 'nothing flagged "changed in Jira"');
+  assert.deepEqual([r.counts.held, r.counts.update, r.counts.mark, r.counts.create], [0, 0, 0, 0]);
+
+  await h.admin(`/api/jobs/${second}/approve`, { json: { by: 'lead' } });
+  const done = await settle(h, second, (s) => s === 'done' || s === 'failed');
+  assert.equal(done.state, 'done', JSON.stringify(done.error));
+  assert.equal(done.progress.held ?? 0, 0, 'nothing held');
+  assert.deepEqual({ issues: h.fake.issues.length, writes: writes(h) }, before, 'nothing created, edited or commented');
+  h.fake.assertNoViolations();
+});
+
+test('an issue edited in Jira in a field other than summary and description after creation is flagged, and its update is held', async (t) => {
+  const h = await startHarness();
+  t.after(() => h.close());
+  h.fake.addPage({ id: PAGE_ID, title: 'Payments', storage: V1, version: 1 });
+  await createdInJira(h, 'first');
+  const keys = v1Keys(h.fake);
+
+  // Someone raises FR-2's priority and labels FR-4; summaries and descriptions stay as written.
+  h.fake.editIssue(keys.fr2, { priority: { id: '2', name: 'High' } });
+  const fr4 = h.fake.issues.find((i) => i.key === keys.fr4)!;
+  h.fake.editIssue(keys.fr4, { labels: [...fr4.labels, 'finance-review'] });
+  h.fake.addPage({ id: PAGE_ID, title: 'Payments', storage: V2, version: 2 });
+  const second = await breakDown(h, 'second');
+  const r = await plannedResync(h, second);
+  const plan = r.plan!;
+  assert.equal(plan.jiraCheck, 'ok');
+
+  const fr2 = plan.updates.find((u) => u.issueKey === keys.fr2)!;
+  assert.ok(fr2, 'FR-2 was reworded on the page: an update is proposed');
+  assert.deepEqual(fr2.changedInJira?.fields, ['updated']);
+  assert.match(fr2.changedInJira!.message, /Changed in Jira since Spec2Tickets wrote it \(updated, last updated /);
+  assert.equal(r.actions[keys.fr2]!.action, 'hold');
+  const unchanged = new Map(plan.unchanged.map((u) => [u.issueKey, u]));
+  assert.deepEqual(unchanged.get(keys.fr4)?.changedInJira?.fields, ['updated'], 'FR-4 (moved on the page) was labelled in Jira');
+  assert.equal(unchanged.get(keys.fr1)?.changedInJira, null, 'FR-1 nobody touched');
+  assert.equal(plan.marks.find((m) => m.issueKey === keys.fr3)?.changedInJira, null, 'FR-3 nobody touched');
+  assert.equal(r.counts.held, 1);
+
+  await h.admin(`/api/jobs/${second}/approve`, { json: { by: 'lead' } });
+  const done = await settle(h, second, (s) => s === 'done' || s === 'failed');
+  assert.equal(done.state, 'done', JSON.stringify(done.error));
+  const issue = h.fake.issues.find((i) => i.key === keys.fr2)!;
+  assert.match(String(issue.fields.summary), /^FR-2: The customer must receive an email when the refund is issued/, 'the held issue keeps its text');
+  assert.equal(h.fake.requests.filter((x) => x.method === 'PUT' && x.path === `/rest/api/3/issue/${keys.fr2}`).length, 0, 'FR-2 not edited');
+  assert.equal(issue.comments.length, 0);
+  h.fake.assertNoViolations();
+});
