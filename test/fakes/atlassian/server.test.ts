@@ -121,6 +121,28 @@ describe('the fake Atlassian checks the contract', () => {
     }
   });
 
+  test('a project without Description on its create screens lists no such field and refuses a description at creation', async () => {
+    const fake = await startFakeAtlassian();
+    try {
+      const h = { Authorization: auth(fake.email, fake.apiToken), 'Content-Type': 'application/json' };
+      const types = (await (await fetch(`${fake.url}/rest/api/3/issue/createmeta/LEAN/issuetypes`, { headers: h })).json()) as { issueTypes: { id: string; name: string }[] };
+      assert.deepEqual(types.issueTypes.map((t) => t.name), ['Epic', 'Story', 'Sub-task']);
+      for (const t of types.issueTypes) {
+        const meta = (await (await fetch(`${fake.url}/rest/api/3/issue/createmeta/LEAN/issuetypes/${t.id}`, { headers: h })).json()) as { fields: { fieldId: string }[] };
+        assert.ok(meta.fields.some((f) => f.fieldId === 'summary') && !meta.fields.some((f) => f.fieldId === 'description'), `${t.name}: ${meta.fields.map((f) => f.fieldId).join()}`);
+      }
+      const fields = { project: { key: 'LEAN' }, issuetype: { id: '10402' }, summary: 'A story' };
+      const refused = await fetch(`${fake.url}/rest/api/3/issue`, { method: 'POST', headers: h, body: JSON.stringify({ fields: { ...fields, description: { version: 1, type: 'doc', content: [] } } }) });
+      assert.equal(refused.status, 400);
+      assert.match(((await refused.json()) as { errors: { description: string } }).errors.description, /not on the appropriate screen/);
+      const made = await fetch(`${fake.url}/rest/api/3/issue`, { method: 'POST', headers: h, body: JSON.stringify({ fields }) });
+      assert.equal(made.status, 201);
+      fake.assertNoViolations();
+    } finally {
+      await fake.close();
+    }
+  });
+
   test('the JQL subset parses quotes, escapes, OR, parentheses and ORDER BY', () => {
     assert.deepEqual(parseJql('project = "PAY" AND (summary ~ "a\\"b" OR labels in (x, "y z")) ORDER BY key ASC'), {
       kind: 'and',
