@@ -121,7 +121,7 @@ export function describeFields(w: Pick<WrittenFields, 'description' | 'acceptanc
 export interface WrittenBaseline {
   summary: string;
   descriptionText: string;
-  /** Jira's `updated` right after our last write, when known (issues edited by re-sync). */
+  /** Jira's `updated` right after our last write, when known (issues edited by re-sync, or created since creation reads it back). */
   jiraUpdated: string | null;
 }
 

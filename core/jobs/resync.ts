@@ -4,7 +4,10 @@
 // → unchanged; some reworded → a proposed update of the issue from the new item that carries those
 // blocks (before/after per field); all gone → a proposal to mark it removed. Each issue is also read
 // from Jira: one whose summary or description is no longer what we wrote, or that was updated after
-// our last edit, is flagged "changed in Jira" and is never overwritten without the reviewer's say.
+// our last write, is flagged "changed in Jira" and is never overwritten without the reviewer's say.
+// What we wrote is the last re-sync edit's record, or for an issue creation made, what the create
+// sent and Jira's `updated` after creation as the creation ledger kept them (older ledger rows:
+// re-derived from the item, without `updated`).
 // The reviewer decides per issue; applying runs after creation, step by step through the ledger.
 
 import { flattenBreakdown, parseBreakdown, type FlatItem, type ItemLevel, type WorkItem } from '../breakdown/schema.ts';
