@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { loadCorpusPage } from '../corpus/index.ts';
 import { flattenBreakdown, parseBreakdown } from '../../core/breakdown/schema.ts';
+import { adfText } from '../../core/jira/adf.ts';
 import { startFakeAtlassian } from '../fakes/atlassian/server.ts';
 import { addSubtasksAndDependency } from './support/reviewEdits.ts';
 import { adminFetch, backendEnv, createKeyViaCli, pollJob, startChildBackend } from './support/childBackend.ts';
@@ -84,6 +85,15 @@ test('a backend killed after Jira answered a bulk create and before the ledger w
   assert.deepEqual(done.issues.map((i) => i.key).sort(), [...itemOf.keys()].sort(), 'the job reports the issues Jira holds');
   const blocks = fake.links.filter((l) => l.type === 'Blocks').map((l) => `${itemOf.get(l.inwardKey)} blocks ${itemOf.get(l.outwardKey)}`).sort();
   assert.deepEqual(blocks, dependencies, 'one Blocks link per dependency, none twice');
+  // What a later re-sync measures Jira against is on record for every issue, the adopted stories too.
+  const after = new Database(join(dataDir, 'spec2tickets.db'), { readonly: true });
+  const records = after.prepare('SELECT issue_key, sent, jira_updated FROM created_issues WHERE job_id = ?').all(jobId) as { issue_key: string; sent: string | null; jira_updated: string | null }[];
+  after.close();
+  assert.equal(records.length, items.length);
+  for (const r of records) {
+    const issue = fake.issues.find((i) => i.key === r.issue_key)!;
+    assert.deepEqual([JSON.parse(r.sent ?? 'null'), r.jira_updated], [{ summary: issue.fields.summary, descriptionText: adfText(issue.fields.description) }, issue.updated], r.issue_key);
+  }
   fake.assertNoViolations();
   b.child.kill('SIGTERM');
   assert.equal(await b.exited, 0, 'SIGTERM shuts down cleanly');
