@@ -135,7 +135,12 @@ export interface JobDetailResponse {
   snapshot: { version: number; title: string; webUrl: string; fetchedAt: string; bytes: number | null; purged: boolean } | null;
   breakdown: {
     latest: BreakdownVersion | null;
-    generated: BreakdownVersion | null;
+    /**
+     * The newest generated version without its body: only the diff panel shows that, and it reads it
+     * from GET /api/jobs/:id/generated when the reviewer opens the changes (a 1,000-item job's body
+     * would be a third of this answer, read again on every pushed event).
+     */
+    generated: Omit<BreakdownVersion, 'body'> | null;
     versions: Omit<BreakdownVersion, 'body'>[];
     /** Latest against generated; null while nobody has edited. */
     diff: BreakdownDiff | null;
@@ -182,6 +187,8 @@ function storedComparison(body: unknown): { candidates: ItemDuplicates[] | null;
   const o = body as Partial<StoredComparison> | null | undefined;
   return { candidates: Array.isArray(o?.items) ? o.items : null, noLongerOnPage: Array.isArray(o?.noLongerOnPage) ? o.noLongerOnPage : [] };
 }
+
+const withoutBody = ({ body: _b, ...v }: BreakdownVersion): Omit<BreakdownVersion, 'body'> => v;
 
 export function createAdminApp(deps: AdminDeps): Express {
   const app = express();
@@ -285,16 +292,17 @@ export function createAdminApp(deps: AdminDeps): Express {
 
   api.get('/jobs/:id', async (req, res) => {
     const job = await jobOr404(String(req.params.id));
-    const [snapshot, versions, latest, generated, decisions, candidates, audit, issues] = await Promise.all([
+    const [snapshot, versions, decisions, candidates, audit, issues] = await Promise.all([
       deps.store.latestSnapshot(job.id),
       deps.store.breakdownVersions(job.id),
-      deps.store.latestBreakdown(job.id),
-      deps.store.generatedBreakdown(job.id),
       deps.store.duplicateDecisions(job.id),
       deps.store.duplicateCandidates(job.id),
       deps.store.auditLog(job.id),
       deps.store.createdIssues(job.id),
     ]);
+    // One read of the versions (each body parsed once) gives the latest and the generated one.
+    const latest = versions.at(-1);
+    const generated = versions.findLast((v) => v.kind === 'generated');
     const report = reportOf(job.id, snapshot ?? null, latest ?? null);
     let diff: BreakdownDiff | null = null;
     if (generated?.body && latest?.body && latest.versionNo !== generated.versionNo) {
@@ -311,8 +319,8 @@ export function createAdminApp(deps: AdminDeps): Express {
         : null,
       breakdown: {
         latest: latest ?? null,
-        generated: generated ?? null,
-        versions: versions.map(({ body: _b, ...v }) => v),
+        generated: generated ? withoutBody(generated) : null,
+        versions: versions.map(withoutBody),
         diff,
       },
       report,

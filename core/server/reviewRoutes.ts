@@ -1,12 +1,13 @@
 // Admin routes of the review workspace: the parsed page of a job (sections and blocks, for the page
-// view beside the breakdown) and approval as a recorded decision (what it creates, what it skips and
-// which gaps the reviewer accepted). A page snapshot never changes once stored, so its parse is
+// view beside the breakdown), the generated version of its breakdown (read only by the diff panel, so
+// the job detail leaves its body out) and approval as a recorded decision (what it creates, what it
+// skips and which gaps the reviewer accepted). A page snapshot never changes once stored, so its parse is
 // cached per job and snapshot: the page view and the quality report do not re-parse it per request.
 
 import express, { type Router } from 'express';
 import { z } from 'zod';
 import type { SpecDocument } from '../spec/types.ts';
-import type { JobStore, PageSnapshot } from '../store/types.ts';
+import type { BreakdownVersion, JobStore, PageSnapshot } from '../store/types.ts';
 import type { JobRunner } from '../jobs/runner.ts';
 import type { BreakdownReport } from '../breakdown/checkBreakdown.ts';
 import { ApiError, sendError, validate } from './httpErrors.ts';
@@ -19,6 +20,16 @@ export interface JobPageResponse {
   page: SpecDocument | null;
   /** Why there is no page, in words; null when there is one. */
   reason: string | null;
+}
+
+/**
+ * GET /api/jobs/:id/generated: the breakdown as the engine generated it (its newest generated
+ * version), for the diff panel's "Generated" column. The job detail carries only this version's
+ * number and author; `body` is null once retention has purged it.
+ */
+export interface GeneratedBreakdownResponse {
+  jobId: string;
+  generated: BreakdownVersion;
 }
 
 /**
@@ -153,6 +164,14 @@ export function reviewRoutes(deps: ReviewRouteDeps): Router {
     }
     // The snapshot of a version never changes; the browser may keep it while the job lives.
     res.setHeader('Cache-Control', 'private, max-age=60');
+    res.json(body);
+  });
+
+  r.get('/jobs/:id/generated', async (req, res) => {
+    const job = await jobOr404(String(req.params.id));
+    const generated = await deps.store.generatedBreakdown(job.id);
+    if (!generated) throw new ApiError(404, 'not_generated', `Job ${job.id} has no generated breakdown (it is ${job.state.replace('_', ' ')})`);
+    const body: GeneratedBreakdownResponse = { jobId: job.id, generated };
     res.json(body);
   });
 

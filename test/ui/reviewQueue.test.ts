@@ -11,6 +11,7 @@ import type { Page } from 'playwright-core';
 import { approveFromScreen, startReviewApp, type ReviewApp } from './support/reviewApp.ts';
 import { loadCorpusPage } from '../corpus/index.ts';
 import type { JobDetailResponse } from '../../core/server/admin.ts';
+import type { GeneratedBreakdownResponse } from '../../core/server/reviewRoutes.ts';
 import { flattenBreakdown, parseBreakdown } from '../../core/breakdown/schema.ts';
 
 const PRD = loadCorpusPage('prd-checkout').content;
@@ -38,6 +39,12 @@ describe('review queue in Chromium', () => {
     await page.getByRole('heading', { level: 1, name: title }).waitFor();
   };
   const titleInput = () => page.getByLabel('Title', { exact: true });
+  /** Opens the changes against the generated version (closed until asked for: only then is the generated version read). */
+  const openDiff = async () => {
+    const section = page.locator('details.diff-section');
+    await section.waitFor();
+    if ((await section.getAttribute('open')) === null) await section.locator('summary').click();
+  };
 
   test('the printed admin URL opens the queue, drops the token from the address bar, and a new job appears live', async () => {
     await page.goto(app.backend.adminUrl);
@@ -66,7 +73,14 @@ describe('review queue in Chromium', () => {
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByText('Saved as version 2.').waitFor();
     await page.getByLabel('Breakdown version').filter({ hasText: /Version 2 \(edited by admin/ }).waitFor();
-    await page.locator('.diff-changed', { hasText: 'S1.1' }).filter({ hasText: 'title' }).waitFor();
+    await openDiff();
+    const change = page.locator('.diff-changed', { hasText: 'S1.1' }).filter({ hasText: 'title' });
+    await change.waitFor();
+    // The "Generated" column comes from the generated version, read when the diff was opened.
+    const generated = await app.adminJson<GeneratedBreakdownResponse>(`/api/jobs/${await jobIdOf('1001')}/generated`);
+    const generatedTitle = flattenBreakdown(parseBreakdown(generated.generated.body)).find((x) => x.item.id === 'S1.1')!.item.title;
+    assert.equal(await change.locator('.diff-before').first().innerText(), generatedTitle);
+    assert.equal(await change.locator('.diff-after').first().innerText(), 'Saved cards come first at checkout');
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     assert.ok(statSync(SCREENSHOT).size > 10_000, 'a screenshot of the job detail was written');
 
@@ -135,6 +149,7 @@ describe('review queue in Chromium', () => {
     await page.getByRole('button', { name: 'Delete S2.1' }).click();
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByText('Saved as version 2.').waitFor();
+    await openDiff();
     await page.locator('.diff-added', { hasText: 'S1.5' }).waitFor();
 
     const detail = await app.adminJson<JobDetailResponse>(`/api/jobs/${jobId}`);

@@ -11,7 +11,7 @@ import { startReviewApp, type ReviewApp } from './support/reviewApp.ts';
 import { BIG_ITEMS, startBigJob } from './support/bigJob.ts';
 import { parseBreakdown, flattenBreakdown, type Breakdown } from '../../core/breakdown/schema.ts';
 import type { JobDetailResponse } from '../../core/server/admin.ts';
-import type { JobPageResponse } from '../../core/server/reviewRoutes.ts';
+import type { GeneratedBreakdownResponse, JobPageResponse } from '../../core/server/reviewRoutes.ts';
 import { REFUNDS } from '../e2e/support/refundsPage.ts';
 
 describe('review workspace in Chromium', () => {
@@ -273,7 +273,7 @@ describe('review workspace in Chromium', () => {
     await page.getByText('Saved as version 2.').waitFor();
   });
 
-  test('a 1,000-item breakdown renders only the rows in view, filters, searches and collapses, and opens the last item from the keyboard', async () => {
+  test('a 1,000-item breakdown renders only the rows in view, filters, searches and collapses, opens the last item from the keyboard, and reads the generated version only once the diff is opened', async () => {
     const jobId = await startBigJob(app);
     // The search of Jira for duplicates that follows generation changes the job (and a changed job is
     // read again, rightly); let it end first.
@@ -297,6 +297,14 @@ describe('review workspace in Chromium', () => {
     await tab.close();
     assert.equal(detailReads.length, 1, detailReads.join('\n'));
 
+    // The generated version is read only when the reviewer opens the changes, then once per version.
+    const generatedReads: string[] = [];
+    const jobReads: string[] = [];
+    page.on('request', (r) => {
+      const path = new URL(r.url()).pathname;
+      if (path === `/api/jobs/${jobId}/generated`) generatedReads.push(r.url());
+      if (path === `/api/jobs/${jobId}`) jobReads.push(r.url());
+    });
     await page.goto(`${app.backend.adminBaseUrl}/#/jobs/${jobId}`);
     await page.getByRole('heading', { level: 1, name: 'Shop requirements (1,000 items)' }).waitFor();
     await page.getByText(`${BIG_ITEMS} items shown`).waitFor();
@@ -318,16 +326,56 @@ describe('review workspace in Chromium', () => {
     await page.getByRole('button', { name: 'Expand all' }).click();
     await page.getByText(`${25 + 25 * 13} items shown`).waitFor();
 
-    // The changes against the generated version: the first 60 entries, the rest on request.
+    // The changes against the generated version: closed, the section counts them without having read
+    // the generated version; opened, it reads it and shows the first 60 entries, the rest on request.
+    const expected = (await app.adminJson<JobDetailResponse>(`/api/jobs/${jobId}`)).breakdown.diff!;
+    const section = page.locator('details.diff-section');
+    const heading = section.locator('summary');
+    await heading.getByText(`(${expected.added.length} added · ${expected.removed.length} removed · ${expected.changed.length} changed)`).waitFor();
+    assert.equal(await section.getAttribute('open'), null, 'the changes are closed until asked for');
+    assert.equal(await page.locator('.diff').count(), 0);
+    assert.deepEqual(generatedReads, [], 'nothing read the generated version before the diff was opened');
+    await heading.click();
     const diff = page.locator('.diff');
     const entries = diff.locator(':scope > ul > li');
     await entries.first().waitFor();
+    assert.equal(generatedReads.length, 1, 'opening the diff read the generated version');
     assert.equal(await entries.count(), 60, 'a long diff is cut until asked for');
     const summary = await diff.locator(':scope > p').first().innerText();
     const total = [...summary.matchAll(/(\d+) (added|removed|changed)/g)].reduce((n, m) => n + Number(m[1]), 0);
+    assert.equal(total, expected.added.length + expected.removed.length + expected.changed.length, summary);
     assert.ok(total > 60, summary);
     await diff.getByRole('button', { name: `Show all ${total} changes (${total - 60} more)` }).click();
     await page.waitForFunction((n) => document.querySelectorAll('.diff > ul > li').length === n, total);
+    // A changed title: "Generated" is the generated version's text, "Now" the saved one's.
+    const retitled = expected.changed.find((c) => c.fields.includes('title'));
+    assert.ok(retitled, 'the big breakdown retitles generated items');
+    const generated = await app.adminJson<GeneratedBreakdownResponse>(`/api/jobs/${jobId}/generated`);
+    const was = flattenBreakdown(parseBreakdown(generated.generated.body)).find((x) => x.item.id === retitled.itemId)!.item.title;
+    const titleRow = page.getByRole('table', { name: `Changes to ${retitled.itemId}` }).locator('tbody tr').filter({ has: page.getByRole('rowheader', { name: 'Title', exact: true }) });
+    assert.equal(await titleRow.locator('.diff-before').innerText(), was);
+    assert.notEqual(await titleRow.locator('.diff-after').innerText(), was);
+
+    // Closed and opened again: the version read is kept, not read again.
+    await heading.click();
+    await page.locator('.diff').waitFor({ state: 'detached' });
+    await heading.click();
+    await entries.first().waitFor();
+    assert.equal(generatedReads.length, 1, 'the generated version is kept per job and version');
+
+    // A pushed event about the job (a new duplicate search) reloads the detail; the open diff stays
+    // and the generated version, unchanged, is not read again.
+    const readsBefore = jobReads.length;
+    await admin('POST', `/api/jobs/${jobId}/duplicates/search`, {});
+    const until = Date.now() + 10_000;
+    while (jobReads.length === readsBefore) {
+      assert.ok(Date.now() < until, 'the pushed event did not reload the job');
+      await page.waitForTimeout(100);
+    }
+    await page.waitForTimeout(300);
+    assert.equal(await section.getAttribute('open'), '', 'the diff stays open across a reload of the job');
+    assert.ok((await entries.count()) > 0);
+    assert.equal(generatedReads.length, 1, 'a reload of the job does not read the generated version again');
   });
 });
 

@@ -5,7 +5,7 @@
 
 import type { JobDetailResponse, JobListResponse, ModelResponse, ProjectChangeResponse } from '../../../core/server/admin.ts';
 import type { JobStatusView } from '../../../core/server/jobView.ts';
-import type { ApproveRequest, JobPageResponse } from '../../../core/server/reviewRoutes.ts';
+import type { ApproveRequest, GeneratedBreakdownResponse, JobPageResponse } from '../../../core/server/reviewRoutes.ts';
 import type { ConnectionTestResponse } from '../../../core/server/connectionRoutes.ts';
 import type { DuplicateDecision, DuplicateDecisionKind } from '../../../core/store/types.ts';
 import type { SettingsView, SettingsUpdate } from '../../../core/config/settings.ts';
@@ -128,6 +128,10 @@ export class ApiClient {
   /** The job's page, parsed: sections and blocks for the page view. */
   page(id: string) {
     return this.call<JobPageResponse>('GET', `/jobs/${encodeURIComponent(id)}/page`);
+  }
+  /** The breakdown as generated (the job detail leaves its body out): what the diff panel compares with. */
+  generated(id: string) {
+    return this.call<GeneratedBreakdownResponse>('GET', `/jobs/${encodeURIComponent(id)}/generated`);
   }
   /** Approves with what the reviewer saw; a summary with gaps carries the reviewer's "approve anyway" (the API refuses gaps without it). */
   approve(id: string, summary: ApproveRequest['summary']) {

@@ -1,11 +1,16 @@
 // The changes of the saved breakdown against the generated version: items added, removed and
 // changed, each changed field with its generated and current text. A 1,000-item job's diff is
-// thousands of rows, so the first DIFF_SHOWN entries show until the reviewer asks for all.
+// thousands of rows, so the first DIFF_SHOWN entries show until the reviewer asks for all. The
+// section opens on request: only then is the generated version read (the job detail carries the
+// counts, not the generated breakdown), once per job and version.
 
 import { memo, useMemo, useState } from 'react';
 import { flattenBreakdown, type Breakdown, type WorkItem } from '../../../core/breakdown/schema.ts';
 import type { BreakdownDiff } from '../../../core/jobs/breakdownDiff.ts';
+import type { BreakdownVersion } from '../../../core/store/types.ts';
+import type { ApiClient } from '../api/client.ts';
 import { ItemRef } from './JobPanels.tsx';
+import { useGeneratedBreakdown } from './useJobData.ts';
 
 const FIELD_LABELS: Record<string, string> = {
   title: 'Title',
@@ -103,3 +108,44 @@ export const DiffPanel = memo(function DiffPanel({ diff, before, after, onSelect
     </div>
   );
 });
+
+const countsText = (d: BreakdownDiff) => `${d.added.length} added · ${d.removed.length} removed · ${d.changed.length} changed`;
+
+/**
+ * The diff as a section of the job page: closed, it says how much changed; opened, it reads the
+ * generated version (unless this window already has it) and lists the changes.
+ */
+export function DiffSection(p: { api: ApiClient; jobId: string; diff: BreakdownDiff | null; generated: Omit<BreakdownVersion, 'body'> | null; saved: Breakdown | null; onSelect: (id: string) => void }) {
+  const [open, setOpen] = useState(false);
+  const { state, retry } = useGeneratedBreakdown(p.api, p.jobId, p.generated?.versionNo ?? null, open && p.diff !== null);
+  if (!p.diff) {
+    return (
+      <section className="panel" aria-labelledby="diff-title">
+        <h2 id="diff-title">Changes against the generated version</h2>
+        <DiffPanel diff={null} before={null} after={p.saved} onSelect={p.onSelect} />
+      </section>
+    );
+  }
+  return (
+    <details className="panel diff-section" open={open} onToggle={(e) => setOpen(e.currentTarget.open)}>
+      <summary>
+        <h2 id="diff-title">Changes against the generated version</h2> <span className="muted small">({countsText(p.diff)})</span>
+      </summary>
+      {open &&
+        (state.status === 'ready' ? (
+          <DiffPanel diff={p.diff} before={state.body} after={p.saved} onSelect={p.onSelect} />
+        ) : state.status === 'failed' ? (
+          <p className="banner banner-warning" role="alert">
+            The generated version could not be loaded, so the changes cannot be shown: {state.message}{' '}
+            <button type="button" className="small-button" onClick={retry}>
+              Try again
+            </button>
+          </p>
+        ) : (
+          <p className="muted" role="status">
+            Loading the generated version…
+          </p>
+        ))}
+    </details>
+  );
+}

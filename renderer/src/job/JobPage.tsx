@@ -155,7 +155,7 @@ export function JobPage({ api, jobId, events }: { api: ApiClient; jobId: string;
         </section>
       )}
 
-      {draft && settled && <ReviewPanels detail={detail} draft={draft} saved={state.saved} inReview={inReview} busy={busy} data={data} actions={a} />}
+      {draft && settled && <ReviewPanels api={api} jobId={jobId} detail={detail} draft={draft} saved={state.saved} inReview={inReview} busy={busy} data={data} actions={a} />}
 
       {draft && <ResyncPanel api={api} jobId={jobId} editable={inReview} resync={resync} />}
 

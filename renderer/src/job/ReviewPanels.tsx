@@ -1,15 +1,16 @@
 // The panels below the workspace that a reviewer reads before deciding: coverage and findings (with
-// the generator's warnings), the changes against the generated version, and possible duplicates in
-// Jira. They mount once the tree has painted.
+// the generator's warnings), the changes against the generated version (opened on request), and
+// possible duplicates in Jira. They mount once the tree has painted.
 
 import type { JobDetailResponse } from '../../../core/server/admin.ts';
 import type { Breakdown } from '../../../core/breakdown/schema.ts';
+import type { ApiClient } from '../api/client.ts';
 import { DuplicatesPanel, QualityPanel } from './JobPanels.tsx';
-import { DiffPanel } from './DiffPanel.tsx';
+import { DiffSection } from './DiffPanel.tsx';
 import type { JobActions } from './useJobActions.ts';
 import type { WorkspaceData } from './useWorkspaceData.ts';
 
-export function ReviewPanels(p: { detail: JobDetailResponse; draft: Breakdown; saved: Breakdown | null; inReview: boolean; busy: boolean; data: WorkspaceData; actions: JobActions }) {
+export function ReviewPanels(p: { api: ApiClient; jobId: string; detail: JobDetailResponse; draft: Breakdown; saved: Breakdown | null; inReview: boolean; busy: boolean; data: WorkspaceData; actions: JobActions }) {
   const { detail, draft, inReview, data, actions: a } = p;
   return (
     <>
@@ -27,10 +28,7 @@ export function ReviewPanels(p: { detail: JobDetailResponse; draft: Breakdown; s
         )}
       </section>
 
-      <section className="panel" aria-labelledby="diff-title">
-        <h2 id="diff-title">Changes against the generated version</h2>
-        <DiffPanel diff={detail.breakdown.diff} before={(detail.breakdown.generated?.body ?? null) as Breakdown | null} after={p.saved} onSelect={a.showInEditor} />
-      </section>
+      <DiffSection api={p.api} jobId={p.jobId} diff={detail.breakdown.diff} generated={detail.breakdown.generated} saved={p.saved} onSelect={a.showInEditor} />
 
       {(inReview || data.duplicates.length > 0 || detail.duplicates.lastFailure) && (
         <section className="panel" aria-labelledby="dup-title">

@@ -1,10 +1,13 @@
 // Loading what the job page shows: the job detail (again on every pushed event for the job, keeping
-// unsaved edits) and the parsed page (once per job and page snapshot; a snapshot never changes).
+// unsaved edits), the parsed page (once per job and page snapshot; a snapshot never changes) and, only
+// once the reviewer opens the changes, the generated version of the breakdown (kept per job and
+// version: a version never changes, and the detail's reloads on pushed events do not read it again).
 
 import { useCallback, useEffect, useRef, useState, type Dispatch } from 'react';
 import type { ApiClient } from '../api/client.ts';
 import type { ServerEvents } from '../api/useServerEvents.ts';
 import type { JobPageResponse } from '../../../core/server/reviewRoutes.ts';
+import type { Breakdown } from '../../../core/breakdown/schema.ts';
 import type { JobAction } from './jobReducer.ts';
 
 /** Loads the job; `reload(keepDraft)` reads it again. */
@@ -67,4 +70,54 @@ export function useJobPage(api: ApiClient, jobId: string, version: number | null
     };
   }, [api, jobId, version]);
   return page;
+}
+
+/** The generated breakdown as the diff panel needs it: not asked for, on its way, there (null once purged), or why not. */
+export type GeneratedState = { status: 'idle' } | { status: 'loading' } | { status: 'ready'; body: Breakdown | null } | { status: 'failed'; message: string };
+
+/** Generated versions read in this window, by job and version number; a few jobs' worth (a 1,000-item one is ~180 KiB of JSON). */
+const generatedCache = new Map<string, Breakdown | null>();
+const GENERATED_KEPT = 4;
+const generatedKey = (jobId: string, versionNo: number) => `${jobId}\u0000${versionNo}`;
+
+function keepGenerated(key: string, body: Breakdown | null): void {
+  generatedCache.delete(key);
+  generatedCache.set(key, body);
+  if (generatedCache.size > GENERATED_KEPT) generatedCache.delete(generatedCache.keys().next().value!);
+}
+
+/**
+ * The job's generated breakdown, version `versionNo` (the job detail's `breakdown.generated`), read
+ * only while `wanted` (the diff is open) and at most once per job and version in this window.
+ * `retry` asks again after a failure.
+ */
+export function useGeneratedBreakdown(api: ApiClient, jobId: string, versionNo: number | null, wanted: boolean): { state: GeneratedState; retry: () => void } {
+  const key = versionNo === null ? null : generatedKey(jobId, versionNo);
+  const [fetched, setFetched] = useState<{ key: string; state: GeneratedState } | null>(null);
+  const [attempt, setAttempt] = useState(0);
+  const cached = key !== null && generatedCache.has(key);
+  useEffect(() => {
+    if (!wanted || key === null || generatedCache.has(key)) return;
+    let stale = false;
+    setFetched({ key, state: { status: 'loading' } });
+    void api.generated(jobId).then((r) => {
+      if (stale) return;
+      if (!r.ok) return setFetched({ key, state: { status: 'failed', message: r.message } });
+      const body = (r.data.generated.body ?? null) as Breakdown | null;
+      // Kept under the version the answer is (a retried job may have generated a newer one since the detail was read).
+      keepGenerated(generatedKey(jobId, r.data.generated.versionNo), body);
+      setFetched({ key, state: { status: 'ready', body } });
+    });
+    return () => {
+      stale = true;
+    };
+  }, [api, jobId, key, wanted, attempt]);
+  const retry = useCallback(() => setAttempt((n) => n + 1), []);
+  let state: GeneratedState = { status: 'idle' };
+  if (key !== null && wanted) {
+    if (cached) state = { status: 'ready', body: generatedCache.get(key) ?? null };
+    else if (fetched?.key === key) state = fetched.state;
+    else state = { status: 'loading' };
+  }
+  return { state, retry };
 }
