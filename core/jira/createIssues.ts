@@ -57,6 +57,12 @@ export interface CreationLedger {
   recordCreated(itemId: string, issue: { key: string; id: string; sent?: SentText }): void;
   /** Jira's `updated` of created issues (item id → timestamp), once this run's own writes to them are over. */
   recordJiraUpdated?(updated: ReadonlyMap<string, string>): void;
+  /**
+   * Issues from before this job that its creates and links changed (a link is in both issues'
+   * history): Jira's `updated` before the run and after it. A recorded baseline still at `before`
+   * moves to `after`, so our own writes do not read as a change made in Jira.
+   */
+  recordOwnWrites?(changes: readonly { key: string; before: string; after: string }[]): void;
   recordLinked?(linkKey: string): void;
   linkedKeys?(): Set<string>;
   /**
@@ -256,6 +262,7 @@ export function inMemoryLedger(ledger: CreationLedger): CreationLedger & { reado
       created.set(itemId, { key: issue.key, id: issue.id });
     },
     ...(ledger.recordJiraUpdated ? { recordJiraUpdated: (updated: ReadonlyMap<string, string>) => ledger.recordJiraUpdated!(updated) } : {}),
+    ...(ledger.recordOwnWrites ? { recordOwnWrites: (changes: readonly { key: string; before: string; after: string }[]) => ledger.recordOwnWrites!(changes) } : {}),
     ...(ledger.recordLinked
       ? {
           recordLinked: (linkKey: string) => {
@@ -311,6 +318,8 @@ interface Run {
   adopted: string[];
   /** Items whose links Jira refused at creation: created again without, linked afterwards. */
   noCarry: Set<string>;
+  /** Issues from before this job that this run writes next to: Jira's `updated` before its first create. */
+  touchedBefore: Map<string, string>;
   linksAtCreation: number;
   linksCreated: number;
 }
@@ -366,6 +375,7 @@ function openRun(options: CreateBreakdownOptions): Run {
     warnings: [],
     adopted: [],
     noCarry: new Set(),
+    touchedBefore: new Map(),
     linksAtCreation: 0,
     linksCreated: 0,
   };
@@ -755,46 +765,77 @@ async function linkEpicsToPage(run: Run): Promise<void> {
   }
 }
 
-/** Issues per read of Jira's `updated` after creation: Jira reconciles at most 50 ids per search. */
+/** Issues per read of Jira's `updated`: Jira reconciles at most 50 ids per search. */
 const READ_BACK_LIMIT = 50;
 
+/** Jira's `updated` of these issues by key, one search per 50; a search Jira did not answer is in `failed` (how many issues, why). */
+async function readUpdated(run: Run, refs: readonly { key: string; id: string }[]): Promise<{ updated: Map<string, string>; failed: { count: number; message: string }[] }> {
+  const { o } = run;
+  const updated = new Map<string, string>();
+  const failed: { count: number; message: string }[] = [];
+  for (let i = 0; i < refs.length; i += READ_BACK_LIMIT) {
+    const chunk = refs.slice(i, i + READ_BACK_LIMIT);
+    const keys = new Set(chunk.map((r) => r.key));
+    o.signal?.throwIfAborted();
+    try {
+      const page = await o.client.api.issueSearch.searchAndReconsileIssuesUsingJql({
+        jql: `key in (${chunk.map((r) => jqlString(r.key)).join(', ')})`,
+        fields: ['updated'],
+        maxResults: READ_BACK_LIMIT,
+        // Just created: Jira's search index may not show them yet unless asked to.
+        reconcileIssues: chunk.map((r) => Number(r.id)).filter((n) => Number.isInteger(n) && n > 0),
+      });
+      for (const issue of page.issues ?? []) {
+        const at = (issue.fields as { updated?: unknown } | undefined)?.updated;
+        if (issue.key && keys.has(issue.key) && typeof at === 'string') updated.set(issue.key, at);
+      }
+    } catch (err) {
+      if (!(err instanceof AtlassianError)) throw err;
+      failed.push({ count: chunk.length, message: err.message });
+    }
+  }
+  return { updated, failed };
+}
+
 /**
- * Phase 7: Jira's `updated` of this job's issues, read once this run's own writes to them (creates,
- * links, page links) are over, one search per 50 issues, into the ledger: a later re-sync tells an
- * edit made in Jira since (any field) from ours by it. Only a ledger that keeps the times is asked.
- * A read that fails leaves them unknown (re-sync then compares summary and description only) with
- * a warning; a kill before the record just means the next run reads them again.
+ * Issues that existed before this job (the reviewer's matches its children go under, the issues
+ * to relate to) and that this run's creates and links write next to: Jira's `updated` before the
+ * first create, so their baselines can follow our own writes (below). Only when the ledger keeps them.
+ */
+async function noteTouchedBefore(run: Run): Promise<void> {
+  if (!run.o.ledger.recordOwnWrites) return;
+  const keys = new Set([...[...run.existing.values()].map((r) => r.key), ...run.relatesTo.values()]);
+  if (keys.size === 0) return;
+  run.touchedBefore = (await readUpdated(run, [...keys].map((key) => ({ key, id: '' })))).updated;
+}
+
+/**
+ * Phase 8: Jira's `updated` of this job's issues, read once this run's own writes to them (creates,
+ * links, page links) are over, into the ledger: a later re-sync tells an edit made in Jira since
+ * (any field) from ours by it. Only a ledger that keeps the times is asked. A read that fails leaves
+ * them unknown (re-sync then compares summary and description only) with a warning; a kill before
+ * the record just means the next run reads them again. The issues from before this job it wrote
+ * next to are read again too: a baseline that was their `updated` before this run follows it.
  */
 async function readBackUpdated(run: Run): Promise<void> {
   const { o } = run;
   if (!o.ledger.recordJiraUpdated) return;
   const mine = [...o.ledger.created].filter(([itemId]) => run.itemIds.has(itemId));
-  for (let i = 0; i < mine.length; i += READ_BACK_LIMIT) {
-    const chunk = mine.slice(i, i + READ_BACK_LIMIT);
-    const itemOfKey = new Map(chunk.map(([itemId, ref]) => [ref.key, itemId]));
-    o.signal?.throwIfAborted();
-    let issues: { key?: string; fields?: unknown }[];
-    try {
-      const page = await o.client.api.issueSearch.searchAndReconsileIssuesUsingJql({
-        jql: `key in (${chunk.map(([, ref]) => jqlString(ref.key)).join(', ')})`,
-        fields: ['updated'],
-        maxResults: READ_BACK_LIMIT,
-        // Just created: Jira's search index may not show them yet unless asked to.
-        reconcileIssues: chunk.map(([, ref]) => Number(ref.id)).filter(Number.isFinite),
-      });
-      issues = page.issues ?? [];
-    } catch (err) {
-      if (!(err instanceof AtlassianError)) throw err;
-      run.warnings.push(`Could not read when Jira last updated ${chunk.length} created issue${chunk.length === 1 ? '' : 's'} (${err.message}); a later re-sync compares ${chunk.length === 1 ? 'its' : 'their'} summary and description only.`);
-      continue;
-    }
-    const updated = new Map<string, string>();
-    for (const issue of issues) {
-      const itemId = issue.key ? itemOfKey.get(issue.key) : undefined;
-      const at = (issue.fields as { updated?: unknown } | undefined)?.updated;
-      if (itemId && typeof at === 'string') updated.set(itemId, at);
-    }
-    if (updated.size) o.ledger.recordJiraUpdated(updated);
+  const itemOfKey = new Map(mine.map(([itemId, ref]) => [ref.key, itemId]));
+  const { updated, failed } = await readUpdated(run, mine.map(([, ref]) => ref));
+  for (const f of failed) {
+    run.warnings.push(`Could not read when Jira last updated ${f.count} created issue${f.count === 1 ? '' : 's'} (${f.message}); a later re-sync compares ${f.count === 1 ? 'its' : 'their'} summary and description only.`);
+  }
+  const byItem = new Map<string, string>();
+  for (const [key, at] of updated) byItem.set(itemOfKey.get(key)!, at);
+  if (byItem.size) o.ledger.recordJiraUpdated(byItem);
+  if (run.touchedBefore.size && o.ledger.recordOwnWrites) {
+    const after = (await readUpdated(run, [...run.touchedBefore.keys()].map((key) => ({ key, id: '' })))).updated;
+    const changes = [...run.touchedBefore].flatMap(([key, before]) => {
+      const now = after.get(key);
+      return now && now !== before ? [{ key, before, after: now }] : [];
+    });
+    if (changes.length) o.ledger.recordOwnWrites(changes);
   }
 }
 
@@ -825,6 +866,7 @@ export async function createBreakdownInJira(options: CreateBreakdownOptions): Pr
   const plan = planRun(run, await readIssueTypes(run));
   if (run.o.ledger.pendingBulk?.()?.length) await settlePending(run, plan);
   else await adoptExisting(run, plan);
+  await noteTouchedBefore(run);
   for (const level of LEVELS) await createLevel(run, plan, level);
   for (const x of run.flat) {
     if (!run.have.has(x.item.id) && !run.failed.has(x.item.id)) run.failed.set(x.item.id, `Jira did not create ${x.level} ${x.item.id} "${x.item.title}" after ${run.maxAttempts} attempts; run the creation again to resume.`);

@@ -20,6 +20,7 @@ import {
   applyIssueUpdate,
   changedInJira,
   describeFields,
+  jiraTime,
   markIssueRemoved,
   readIssueStates,
   type IssueState,
@@ -418,6 +419,17 @@ export interface ResyncOutcome {
   warnings: string[];
 }
 
+/**
+ * The plan's baseline, moved on past this job's own creation: a link (or child) it made to the issue
+ * moved Jira's `updated`, and the record followed only if nobody had changed the issue before.
+ */
+function ownWritesSince(deps: ResyncDeps, job: JobRecord, p: UpdateProposal): WrittenBaseline {
+  const planned = p.writtenBaseline;
+  if (!planned.jiraUpdated) return planned;
+  const recorded = deps.resync.recordedUpdated(job.siteUrl, p.issueKey);
+  return recorded && jiraTime(recorded) > jiraTime(planned.jiraUpdated) ? { ...planned, jiraUpdated: recorded } : planned;
+}
+
 /** Applies the accepted proposals of an approved job in Jira; safe to run again after any interruption. */
 export async function applyResync(deps: ResyncDeps, job: JobRecord, signal: AbortSignal, onProgress?: (message: string) => void): Promise<ResyncOutcome> {
   const outcome: ResyncOutcome = { updated: [], marked: [], held: [], warnings: [] };
@@ -454,7 +466,7 @@ export async function applyResync(deps: ResyncDeps, job: JobRecord, signal: Abor
       changes: a.values,
       result,
       source: p.source,
-      baseline: p.writtenBaseline,
+      baseline: ownWritesSince(deps, job, p),
       overwriteJira: a.overwriteJira,
       ...(a.fields.includes('estimate') ? { estimateField: await estimateField(p.level) } : {}),
     };

@@ -9,6 +9,7 @@ import type Database from 'better-sqlite3';
 import { SqliteJobStore } from '../store/sqliteStore.ts';
 import type { JobStore } from '../store/types.ts';
 import type { SentText } from '../store/ledger.ts';
+import { jiraTime } from '../jira/updateIssues.ts';
 
 export type ResyncStepName = 'edit' | 'comment' | 'label' | 'transition';
 export type ResyncDecisionKind = 'update' | 'mark';
@@ -161,6 +162,26 @@ export class ResyncStore {
       });
     }
     return out;
+  }
+
+  /**
+   * The newest Jira `updated` on record for an issue of a site, from its creation or a re-sync edit:
+   * a record only moves on with our own writes (see CreationLedger.recordOwnWrites).
+   */
+  recordedUpdated(siteUrl: string, issueKey: string): string | null {
+    const r = this.db
+      .prepare(
+        `SELECT jira_updated FROM created_issues WHERE issue_key = ? AND jira_updated IS NOT NULL AND job_id IN (SELECT id FROM jobs WHERE site_url = ?)
+         UNION ALL
+         SELECT jira_updated FROM resync_steps WHERE issue_key = ? AND step = 'edit' AND state = 'done' AND jira_updated IS NOT NULL AND job_id IN (SELECT id FROM jobs WHERE site_url = ?)`,
+      )
+      .all(issueKey, siteUrl, issueKey, siteUrl) as Row[];
+    let newest: string | null = null;
+    for (const x of r) {
+      const at = x.jira_updated as string;
+      if (newest === null || jiraTime(at) > jiraTime(newest)) newest = at;
+    }
+    return newest;
   }
 
   /** Issues already marked as removed from the page (labelled by an earlier re-sync). */

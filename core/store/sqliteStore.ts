@@ -367,6 +367,18 @@ export class SqliteJobStore implements JobStore {
           for (const [itemId, at] of updated) set.run(at, jobId, itemId);
         })();
       },
+      recordOwnWrites: (changes) => {
+        // Only baselines on this job's site that still hold the time Jira had before our writes.
+        const site = `(SELECT id FROM jobs WHERE site_url = (SELECT site_url FROM jobs WHERE id = ?))`;
+        const created = this.db.prepare(`UPDATE created_issues SET jira_updated = ? WHERE issue_key = ? AND jira_updated = ? AND job_id IN ${site}`);
+        const edited = this.db.prepare(`UPDATE resync_steps SET jira_updated = ? WHERE issue_key = ? AND step = 'edit' AND state = 'done' AND jira_updated = ? AND job_id IN ${site}`);
+        this.db.transaction(() => {
+          for (const c of changes) {
+            created.run(c.after, c.key, c.before, jobId);
+            edited.run(c.after, c.key, c.before, jobId);
+          }
+        })();
+      },
       recordLinked: (linkKey) => {
         this.db.prepare('INSERT OR IGNORE INTO created_links (job_id, link_key, created_at) VALUES (?, ?, ?)').run(jobId, linkKey, this.iso());
       },

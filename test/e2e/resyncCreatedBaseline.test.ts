@@ -12,6 +12,7 @@ import type { JobDetailResponse } from '../../core/server/admin.ts';
 import type { ResyncResponse } from '../../core/server/resyncRoutes.ts';
 import type { JobStatusView } from '../../core/server/jobView.ts';
 import { resyncStoreOf } from '../../core/jobs/resyncStore.ts';
+import { flattenBreakdown, parseBreakdown } from '../../core/breakdown/schema.ts';
 import { PAGE_ID, V1, V2, v1Keys } from './support/resyncScenario.ts';
 
 async function settle(h: Harness, jobId: string, until: (state: string) => boolean): Promise<JobStatusView> {
@@ -122,5 +123,62 @@ test('an issue edited in Jira in a field other than summary and description afte
   assert.match(String(issue.fields.summary), /^FR-2: The customer must receive an email when the refund is issued/, 'the held issue keeps its text');
   assert.equal(h.fake.requests.filter((x) => x.method === 'PUT' && x.path === `/rest/api/3/issue/${keys.fr2}`).length, 0, 'FR-2 not edited');
   assert.equal(issue.comments.length, 0);
+  h.fake.assertNoViolations();
+});
+
+/** Job 2 breaks version 2 down with FR-5's new issue related to an issue job 1 created, and is approved. */
+async function relateNewRequirementTo(h: Harness, issueKey: string): Promise<{ second: string; done: JobStatusView }> {
+  h.fake.addPage({ id: PAGE_ID, title: 'Payments', storage: V2, version: 2 });
+  const second = await breakDown(h, 'second');
+  await plannedResync(h, second);
+  const detail = (await (await h.admin(`/api/jobs/${second}`)).json()) as JobDetailResponse;
+  const fr5 = flattenBreakdown(parseBreakdown(detail.breakdown.latest!.body)).find((x) => /^FR-5/.test(x.item.title))!;
+  const decided = await h.admin(`/api/jobs/${second}/duplicates/${fr5.item.id}`, { method: 'PUT', json: { issueKey, decision: 'link', by: 'lead' } });
+  assert.equal(decided.status, 200, await decided.text());
+  await h.admin(`/api/jobs/${second}/approve`, { json: { by: 'lead' } });
+  const done = await settle(h, second, (s) => s === 'done' || s === 'failed');
+  assert.equal(done.state, 'done', JSON.stringify(done.error));
+  const fr5Issue = h.fake.issues.find((i) => /^FR-5/.test(String(i.fields.summary)))!;
+  assert.equal(h.fake.links.filter((l) => l.type === 'Relates' && [l.inwardKey, l.outwardKey].sort().join() === [fr5Issue.key, issueKey].sort().join()).length, 1, 'FR-5 relates to it');
+  return { second, done };
+}
+
+test('a link a later job makes to an issue an earlier job created is not a change made in Jira: the next re-sync flags nothing', async (t) => {
+  const h = await startHarness();
+  t.after(() => h.close());
+  h.fake.addPage({ id: PAGE_ID, title: 'Payments', storage: V1, version: 1 });
+  const first = await createdInJira(h, 'first');
+  const keys = v1Keys(h.fake);
+  const fr4Before = h.fake.issues.find((i) => i.key === keys.fr4)!.updated;
+  await relateNewRequirementTo(h, keys.fr4);
+  const fr4 = h.fake.issues.find((i) => i.key === keys.fr4)!;
+  assert.ok(fr4.updated > fr4Before, 'the link moved FR-4\'s updated in Jira');
+  const fr4Item = (await h.backend.store.createdIssues(first)).find((c) => c.key === keys.fr4)!.itemId;
+  assert.equal(resyncStoreOf(h.backend.store)!.createdBaselines(first).get(fr4Item)?.jiraUpdated, fr4.updated, 'its baseline followed our own link');
+
+  // The same page broken down again: nobody changed anything in Jira.
+  const third = await breakDown(h, 'third');
+  const plan = (await plannedResync(h, third)).plan!;
+  assert.equal(plan.jiraCheck, 'ok');
+  const all = [...plan.updates, ...plan.marks, ...plan.unchanged];
+  assert.ok(all.some((p) => p.issueKey === keys.fr4));
+  assert.deepEqual(all.filter((p) => p.changedInJira).map((p) => `${p.issueKey}: ${p.changedInJira!.message}`), [], 'nothing flagged "changed in Jira"');
+
+  // Someone edits FR-4 now: that is seen.
+  h.fake.editIssue(keys.fr4, { priority: { id: '1', name: 'Highest' } });
+  const again = (await (await h.admin(`/api/jobs/${third}/resync/rebuild`, { method: 'POST', json: {} })).json()) as ResyncResponse;
+  assert.deepEqual([...again.plan!.unchanged, ...again.plan!.updates].find((p) => p.issueKey === keys.fr4)?.changedInJira?.fields, ['updated']);
+  h.fake.assertNoViolations();
+});
+
+test('the update of an issue this job\'s own creation linked to is applied, not held as changed in Jira', async (t) => {
+  const h = await startHarness();
+  t.after(() => h.close());
+  h.fake.addPage({ id: PAGE_ID, title: 'Payments', storage: V1, version: 1 });
+  await createdInJira(h, 'first');
+  const keys = v1Keys(h.fake);
+  const { done } = await relateNewRequirementTo(h, keys.fr2);
+  assert.deepEqual([done.progress.updated, done.progress.held], [1, 0], 'FR-2 updated, nothing held');
+  assert.equal(h.fake.issues.find((i) => i.key === keys.fr2)!.fields.summary, 'FR-2: The customer must receive an email and a text message when the refund is paid');
   h.fake.assertNoViolations();
 });

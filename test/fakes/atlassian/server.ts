@@ -19,7 +19,7 @@ export interface FakeIssue {
   parentKey?: string;
   labels: string[];
   properties: Record<string, unknown>;
-  /** Jira timestamps ("2026-12-02T10:00:00.000+0000"); `updated` moves on every edit, comment and transition. */
+  /** Jira timestamps ("2026-12-02T10:00:00.000+0000"); `updated` moves on every edit, comment, transition and link (on both issues). */
   created: string;
   updated: string;
   /** Workflow status name (see FAKE_TRANSITIONS). */
@@ -381,6 +381,8 @@ export async function startFakeAtlassian(options: FakeAtlassianOptions = {}): Pr
       // The new issue sees the other as inwardIssue ("is blocked by" it) or as outwardIssue ("blocks" it).
       const [inwardKey, outwardKey] = l.otherIs === 'inward' ? [l.other.key, issue.key] : [issue.key, l.other.key];
       links.push({ id: String(nextLinkId++), type: l.type, inwardKey, outwardKey, createdWith: 'create' });
+      // A link is in both issues' history, as in Jira: the issue linked to is updated too.
+      l.other.updated = stamp();
     }
     return { issue, errors, errorMessages };
   }
@@ -694,6 +696,7 @@ export async function startFakeAtlassian(options: FakeAtlassianOptions = {}): Pr
       const outward = issueOr404(b.outwardIssue?.key ?? b.outwardIssue?.id ?? '');
       if (!LINK_TYPES.includes(b.type?.name ?? '')) throw new HttpFailure(404, { errorMessages: [`No issue link type with name '${b.type?.name}' found.`], errors: {} });
       links.push({ id: String(nextLinkId++), type: b.type!.name!, inwardKey: inward.key, outwardKey: outward.key, createdWith: 'issueLink' });
+      inward.updated = outward.updated = stamp();
       return { status: 201 };
     }],
     ['POST', /^\/rest\/api\/3\/issue\/([^/]+)\/remotelink$/, (m, _q, body) => {
