@@ -19,7 +19,7 @@ import type { HealthReport } from './health.ts';
 import type { BackgroundReport } from './backgroundTasks.ts';
 import type { ItemDuplicates } from '../jira/findDuplicates.ts';
 import { isJobState, type JobState } from '../jobs/states.ts';
-import { diffBreakdowns, type BreakdownDiff } from '../jobs/breakdownDiff.ts';
+import { diffBreakdowns } from '../jobs/breakdownDiff.ts';
 import { childCount } from '../jobs/skipItems.ts';
 import { SettingsUpdateSchema, type SettingsService } from '../config/settings.ts';
 import { SecretStoreReadOnlyError } from '../secrets/secretStore.ts';
@@ -35,7 +35,7 @@ import { modelRoutes } from './modelRoutes.ts';
 import { resyncRoutes } from './resyncRoutes.ts';
 import { ProjectKeySchema } from '../jira/projectKey.ts';
 import type { BreakdownReport } from '../breakdown/checkBreakdown.ts';
-import { DerivedCache, ParsedPageCache, reviewRoutes } from './reviewRoutes.ts';
+import { DerivedCache, ParsedPageCache, reviewRoutes, summariseDiff, type BreakdownDiffSummary } from './reviewRoutes.ts';
 import { adminSecurityHeaders, sameOriginWrites, sessionCookieName } from './adminGuard.ts';
 import { stripUnsafeCharacters } from './freeText.ts';
 
@@ -142,8 +142,8 @@ export interface JobDetailResponse {
      */
     generated: Omit<BreakdownVersion, 'body'> | null;
     versions: Omit<BreakdownVersion, 'body'>[];
-    /** Latest against generated; null while nobody has edited. */
-    diff: BreakdownDiff | null;
+    /** Latest against generated, counted (the entries: diffBreakdowns of the generated and latest bodies); null while nobody has edited. */
+    diff: BreakdownDiffSummary | null;
   };
   /** checkBreakdown's report for the latest version, or { error } when it could not be checked. */
   report: BreakdownReport | { error: string } | null;
@@ -242,7 +242,7 @@ export function createAdminApp(deps: AdminDeps): Express {
   api.use(express.json({ limit: ADMIN_BODY_LIMIT }));
   const pages = new ParsedPageCache(deps.parse);
   const reports = new DerivedCache<BreakdownReport>();
-  const diffs = new DerivedCache<BreakdownDiff>();
+  const diffs = new DerivedCache<BreakdownDiffSummary>();
   /** The latest breakdown's report against the latest snapshot, computed once per version (shared by the detail and approval). */
   const reportOf = (jobId: string, snapshot: PageSnapshot | null, latest: { versionNo: number; body: unknown } | null): JobDetailResponse['report'] => {
     if (!snapshot?.body || !latest?.body) return null;
@@ -304,9 +304,9 @@ export function createAdminApp(deps: AdminDeps): Express {
     const latest = versions.at(-1);
     const generated = versions.findLast((v) => v.kind === 'generated');
     const report = reportOf(job.id, snapshot ?? null, latest ?? null);
-    let diff: BreakdownDiff | null = null;
+    let diff: BreakdownDiffSummary | null = null;
     if (generated?.body && latest?.body && latest.versionNo !== generated.versionNo) {
-      diff = diffs.get(`${job.id}\u0000${generated.versionNo}\u0000${latest.versionNo}`, () => diffBreakdowns(parseBreakdown(generated.body), parseBreakdown(latest.body)));
+      diff = diffs.get(`${job.id}\u0000${generated.versionNo}\u0000${latest.versionNo}`, () => summariseDiff(diffBreakdowns(parseBreakdown(generated.body), parseBreakdown(latest.body))));
     }
     const defaultProject = (await deps.settings.current()).config.jiraProjectKey;
     const body: JobDetailResponse = {

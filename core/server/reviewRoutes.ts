@@ -10,6 +10,7 @@ import type { SpecDocument } from '../spec/types.ts';
 import type { BreakdownVersion, JobStore, PageSnapshot } from '../store/types.ts';
 import type { JobRunner } from '../jobs/runner.ts';
 import type { BreakdownReport } from '../breakdown/checkBreakdown.ts';
+import type { BreakdownDiff } from '../jobs/breakdownDiff.ts';
 import { ApiError, sendError, validate } from './httpErrors.ts';
 import { jobStatusView, type JobStatusView } from './jobView.ts';
 
@@ -24,12 +25,32 @@ export interface JobPageResponse {
 
 /**
  * GET /api/jobs/:id/generated: the breakdown as the engine generated it (its newest generated
- * version), for the diff panel's "Generated" column. The job detail carries only this version's
- * number and author; `body` is null once retention has purged it.
+ * version), which the diff panel compares with the saved version (core/jobs/breakdownDiff.ts). The
+ * job detail carries only this version's number and author, and the diff's counts; `body` is null
+ * once retention has purged it.
  */
 export interface GeneratedBreakdownResponse {
   jobId: string;
   generated: BreakdownVersion;
+}
+
+/**
+ * The job detail's account of the latest version against the generated one: how many items were
+ * added, removed, changed or kept, and which ones the tree marks. The entries themselves (titles,
+ * changed fields) are shown only when the reviewer opens the diff, which computes them from the
+ * generated version.
+ */
+export interface BreakdownDiffSummary {
+  added: number;
+  removed: number;
+  changed: number;
+  unchanged: number;
+  /** Items added or changed since generation, in the latest version's order. */
+  marked: string[];
+}
+
+export function summariseDiff(d: BreakdownDiff): BreakdownDiffSummary {
+  return { added: d.added.length, removed: d.removed.length, changed: d.changed.length, unchanged: d.unchanged, marked: [...d.added.map((a) => a.itemId), ...d.changed.map((c) => c.itemId)] };
 }
 
 /**

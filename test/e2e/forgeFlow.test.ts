@@ -41,9 +41,9 @@ describe('a Forge request becomes reviewed Jira issues', () => {
     assert.equal(put.status, 200, await put.clone().text());
     assert.equal(((await put.json()) as { versionNo: number }).versionNo, 2);
 
-    const edited = (await (await h.admin(`/api/jobs/${jobId}`)).json()) as { breakdown: { diff: { added: unknown[]; changed: { itemId: string; fields: string[] }[] } } };
-    assert.ok(edited.breakdown.diff.added.length > 0, 'the added sub-tasks show in the review diff');
-    assert.ok(edited.breakdown.diff.changed.some((c) => c.itemId === breakdown.epics[0]!.id && c.fields.includes('title')));
+    const edited = (await (await h.admin(`/api/jobs/${jobId}`)).json()) as { breakdown: { diff: { added: number; changed: number; marked: string[] } } };
+    assert.ok(edited.breakdown.diff.added > 0, 'the added sub-tasks show in the review diff');
+    assert.ok(edited.breakdown.diff.marked.includes(breakdown.epics[0]!.id), 'the retitled epic is marked as changed');
 
     const approve = await h.admin(`/api/jobs/${jobId}/approve`, { json: { by: 'reviewer-ann' } });
     assert.equal(approve.status, 200, await approve.clone().text());

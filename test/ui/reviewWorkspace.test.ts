@@ -10,6 +10,7 @@ import type { Dialog, Page } from 'playwright-core';
 import { startReviewApp, type ReviewApp } from './support/reviewApp.ts';
 import { BIG_ITEMS, startBigJob } from './support/bigJob.ts';
 import { parseBreakdown, flattenBreakdown, type Breakdown } from '../../core/breakdown/schema.ts';
+import { diffBreakdowns } from '../../core/jobs/breakdownDiff.ts';
 import type { JobDetailResponse } from '../../core/server/admin.ts';
 import type { GeneratedBreakdownResponse, JobPageResponse } from '../../core/server/reviewRoutes.ts';
 import { REFUNDS } from '../e2e/support/refundsPage.ts';
@@ -328,10 +329,12 @@ describe('review workspace in Chromium', () => {
 
     // The changes against the generated version: closed, the section counts them without having read
     // the generated version; opened, it reads it and shows the first 60 entries, the rest on request.
-    const expected = (await app.adminJson<JobDetailResponse>(`/api/jobs/${jobId}`)).breakdown.diff!;
+    const saved = (await app.adminJson<JobDetailResponse>(`/api/jobs/${jobId}`)).breakdown;
+    const counts = saved.diff!;
     const section = page.locator('details.diff-section');
     const heading = section.locator('summary');
-    await heading.getByText(`(${expected.added.length} added · ${expected.removed.length} removed · ${expected.changed.length} changed)`).waitFor();
+    await heading.getByText(`(${counts.added} added · ${counts.removed} removed · ${counts.changed} changed)`).waitFor();
+    assert.equal(counts.marked.length, counts.added + counts.changed, 'the tree marks every added and changed item');
     assert.equal(await section.getAttribute('open'), null, 'the changes are closed until asked for');
     assert.equal(await page.locator('.diff').count(), 0);
     assert.deepEqual(generatedReads, [], 'nothing read the generated version before the diff was opened');
@@ -343,16 +346,18 @@ describe('review workspace in Chromium', () => {
     assert.equal(await entries.count(), 60, 'a long diff is cut until asked for');
     const summary = await diff.locator(':scope > p').first().innerText();
     const total = [...summary.matchAll(/(\d+) (added|removed|changed)/g)].reduce((n, m) => n + Number(m[1]), 0);
-    assert.equal(total, expected.added.length + expected.removed.length + expected.changed.length, summary);
+    assert.equal(total, counts.added + counts.removed + counts.changed, summary);
     assert.ok(total > 60, summary);
     await diff.getByRole('button', { name: `Show all ${total} changes (${total - 60} more)` }).click();
     await page.waitForFunction((n) => document.querySelectorAll('.diff > ul > li').length === n, total);
     // A changed title: "Generated" is the generated version's text, "Now" the saved one's.
+    const generated = await app.adminJson<GeneratedBreakdownResponse>(`/api/jobs/${jobId}/generated`);
+    const expected = diffBreakdowns(parseBreakdown(generated.generated.body), parseBreakdown(saved.latest!.body));
+    assert.deepEqual([...expected.added, ...expected.changed].map((x) => x.itemId), counts.marked, 'the counts and marks are those of the full diff');
     const retitled = expected.changed.find((c) => c.fields.includes('title'));
     assert.ok(retitled, 'the big breakdown retitles generated items');
-    const generated = await app.adminJson<GeneratedBreakdownResponse>(`/api/jobs/${jobId}/generated`);
     const was = flattenBreakdown(parseBreakdown(generated.generated.body)).find((x) => x.item.id === retitled.itemId)!.item.title;
-    const titleRow = page.getByRole('table', { name: `Changes to ${retitled.itemId}` }).locator('tbody tr').filter({ has: page.getByRole('rowheader', { name: 'Title', exact: true }) });
+    const titleRow = page.getByRole('table', { name: `Changes to ${retitled.itemId}`, exact: true }).locator('tbody tr').filter({ has: page.getByRole('rowheader', { name: 'Title', exact: true }) });
     assert.equal(await titleRow.locator('.diff-before').innerText(), was);
     assert.notEqual(await titleRow.locator('.diff-after').innerText(), was);
 
@@ -363,16 +368,16 @@ describe('review workspace in Chromium', () => {
     await entries.first().waitFor();
     assert.equal(generatedReads.length, 1, 'the generated version is kept per job and version');
 
-    // A pushed event about the job (a new duplicate search) reloads the detail; the open diff stays
-    // and the generated version, unchanged, is not read again.
+    // A pushed event about the job (rejected from elsewhere, here the API) reloads the detail; the
+    // open diff stays and the generated version, unchanged, is not read again.
     const readsBefore = jobReads.length;
-    await admin('POST', `/api/jobs/${jobId}/duplicates/search`, {});
+    await admin('POST', `/api/jobs/${jobId}/reject`, { reason: 'Rejected from another window' });
     const until = Date.now() + 10_000;
     while (jobReads.length === readsBefore) {
       assert.ok(Date.now() < until, 'the pushed event did not reload the job');
       await page.waitForTimeout(100);
     }
-    await page.waitForTimeout(300);
+    await page.getByText('Rejected: Rejected from another window').waitFor();
     assert.equal(await section.getAttribute('open'), '', 'the diff stays open across a reload of the job');
     assert.ok((await entries.count()) > 0);
     assert.equal(generatedReads.length, 1, 'a reload of the job does not read the generated version again');

@@ -2,12 +2,13 @@
 // changed, each changed field with its generated and current text. A 1,000-item job's diff is
 // thousands of rows, so the first DIFF_SHOWN entries show until the reviewer asks for all. The
 // section opens on request: only then is the generated version read (the job detail carries the
-// counts, not the generated breakdown), once per job and version.
+// counts, not the generated breakdown), once per job and version, and compared here with the saved one.
 
 import { memo, useMemo, useState } from 'react';
 import { flattenBreakdown, type Breakdown, type WorkItem } from '../../../core/breakdown/schema.ts';
-import type { BreakdownDiff } from '../../../core/jobs/breakdownDiff.ts';
+import { diffBreakdowns, type BreakdownDiff } from '../../../core/jobs/breakdownDiff.ts';
 import type { BreakdownVersion } from '../../../core/store/types.ts';
+import type { BreakdownDiffSummary } from '../../../core/server/reviewRoutes.ts';
 import type { ApiClient } from '../api/client.ts';
 import { ItemRef } from './JobPanels.tsx';
 import { useGeneratedBreakdown } from './useJobData.ts';
@@ -109,15 +110,18 @@ export const DiffPanel = memo(function DiffPanel({ diff, before, after, onSelect
   );
 });
 
-const countsText = (d: BreakdownDiff) => `${d.added.length} added · ${d.removed.length} removed · ${d.changed.length} changed`;
+const countsText = (d: BreakdownDiffSummary) => `${d.added} added · ${d.removed} removed · ${d.changed} changed`;
 
 /**
- * The diff as a section of the job page: closed, it says how much changed; opened, it reads the
- * generated version (unless this window already has it) and lists the changes.
+ * The diff as a section of the job page: closed, it says how much changed (the detail's counts);
+ * opened, it reads the generated version (unless this window already has it) and lists the changes
+ * of the saved version against it.
  */
-export function DiffSection(p: { api: ApiClient; jobId: string; diff: BreakdownDiff | null; generated: Omit<BreakdownVersion, 'body'> | null; saved: Breakdown | null; onSelect: (id: string) => void }) {
+export function DiffSection(p: { api: ApiClient; jobId: string; diff: BreakdownDiffSummary | null; generated: Omit<BreakdownVersion, 'body'> | null; saved: Breakdown | null; onSelect: (id: string) => void }) {
   const [open, setOpen] = useState(false);
   const { state, retry } = useGeneratedBreakdown(p.api, p.jobId, p.generated?.versionNo ?? null, open && p.diff !== null);
+  const before = state.status === 'ready' ? state.body : null;
+  const entries = useMemo(() => (before && p.saved ? diffBreakdowns(before, p.saved) : null), [before, p.saved]);
   if (!p.diff) {
     return (
       <section className="panel" aria-labelledby="diff-title">
@@ -133,7 +137,11 @@ export function DiffSection(p: { api: ApiClient; jobId: string; diff: BreakdownD
       </summary>
       {open &&
         (state.status === 'ready' ? (
-          <DiffPanel diff={p.diff} before={state.body} after={p.saved} onSelect={p.onSelect} />
+          entries ? (
+            <DiffPanel diff={entries} before={before} after={p.saved} onSelect={p.onSelect} />
+          ) : (
+            <p className="muted">The generated version was deleted by the retention policy: the changes can no longer be listed.</p>
+          )
         ) : state.status === 'failed' ? (
           <p className="banner banner-warning" role="alert">
             The generated version could not be loaded, so the changes cannot be shown: {state.message}{' '}

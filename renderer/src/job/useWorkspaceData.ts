@@ -91,8 +91,7 @@ export function useWorkspaceData(state: JobViewState, page: SpecDocument | null)
   const stableUnsaved = useKeyed([...unsaved].join(','), () => unsaved);
   const invalidIds = useMemo(() => new Set(invalid.keys()), [invalid]);
   const marks: TreeMarks = useMemo(() => {
-    const diff = detail?.breakdown.diff;
-    const changed = new Set<string>([...(diff?.added ?? []).map((a) => a.itemId), ...(diff?.changed ?? []).map((c) => c.itemId)]);
+    const changed = new Set<string>(detail?.breakdown.diff?.marked ?? []);
     const errors = new Set<string>();
     const warnings = new Set<string>();
     for (const [id, fs] of findingsByItem) {
