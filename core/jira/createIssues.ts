@@ -19,10 +19,10 @@
 // A run goes in phases (createBreakdownInJira at the end reads as the list): the project's issue
 // types, the plan (parents, relations, dependencies), adopting what Jira already has, the bulk
 // creates level by level, the links no create carried, the links to the page, Jira's `updated` of
-// the issues read back (batched), the result. The ledger keeps, with each issue, what its create
-// carried for summary and description: the baseline a later re-sync measures edits in Jira by. The
-// synchronous work of a bulk request (its body, the ledger writes of its answer) is cut into
-// slices so the event loop that serves the listeners keeps turning.
+// the issues read back (one search per 100), the result. The ledger keeps, with each issue, what
+// its create carried for summary and description: the baseline a later re-sync measures edits in
+// Jira by. The synchronous work of a bulk request (its body, the ledger writes of its answer) is
+// cut into slices so the event loop that serves the listeners keeps turning.
 
 import { flattenBreakdown } from '../breakdown/schema.ts';
 import type { Breakdown, FlatItem, ItemLevel } from '../breakdown/schema.ts';
@@ -765,16 +765,22 @@ async function linkEpicsToPage(run: Run): Promise<void> {
   }
 }
 
-/** Issues per read of Jira's `updated`: Jira reconciles at most 50 ids per search. */
-const READ_BACK_LIMIT = 50;
+/** Issues per read of Jira's `updated`; of each, Jira reconciles at most 50 ids with its search index. */
+const READ_BACK_LIMIT = 100;
+const RECONCILE_LIMIT = 50;
 
-/** Jira's `updated` of these issues by key, one search per 50; a search Jira did not answer is in `failed` (how many issues, why). */
+/**
+ * Jira's `updated` of these issues by key: one search per 100, asking Jira to reconcile the 50 newest
+ * of each (just created, its index may not show them yet); any it still left out get one more search
+ * per 50, all reconciled. A search Jira did not answer is in `failed` (how many issues, why).
+ */
 async function readUpdated(run: Run, refs: readonly { key: string; id: string }[]): Promise<{ updated: Map<string, string>; failed: { count: number; message: string }[] }> {
   const { o } = run;
   const updated = new Map<string, string>();
   const failed: { count: number; message: string }[] = [];
-  for (let i = 0; i < refs.length; i += READ_BACK_LIMIT) {
-    const chunk = refs.slice(i, i + READ_BACK_LIMIT);
+  const idOf = (r: { id: string }) => (/^[1-9][0-9]*$/.test(r.id) ? Number(r.id) : 0);
+  const ordered = [...refs].sort((a, b) => idOf(a) - idOf(b));
+  const search = async (chunk: readonly { key: string; id: string }[]) => {
     const keys = new Set(chunk.map((r) => r.key));
     o.signal?.throwIfAborted();
     try {
@@ -782,18 +788,25 @@ async function readUpdated(run: Run, refs: readonly { key: string; id: string }[
         jql: `key in (${chunk.map((r) => jqlString(r.key)).join(', ')})`,
         fields: ['updated'],
         maxResults: READ_BACK_LIMIT,
-        // Just created: Jira's search index may not show them yet unless asked to.
-        reconcileIssues: chunk.map((r) => Number(r.id)).filter((n) => Number.isInteger(n) && n > 0),
+        reconcileIssues: chunk.map(idOf).filter((n) => n > 0).slice(-RECONCILE_LIMIT),
       });
       for (const issue of page.issues ?? []) {
         const at = (issue.fields as { updated?: unknown } | undefined)?.updated;
         if (issue.key && keys.has(issue.key) && typeof at === 'string') updated.set(issue.key, at);
       }
+      return true;
     } catch (err) {
       if (!(err instanceof AtlassianError)) throw err;
       failed.push({ count: chunk.length, message: err.message });
+      return false;
     }
+  };
+  const missed: { key: string; id: string }[] = [];
+  for (let i = 0; i < ordered.length; i += READ_BACK_LIMIT) {
+    const chunk = ordered.slice(i, i + READ_BACK_LIMIT);
+    if (await search(chunk)) missed.push(...chunk.filter((r) => !updated.has(r.key) && idOf(r) > 0));
   }
+  for (let i = 0; i < missed.length; i += RECONCILE_LIMIT) await search(missed.slice(i, i + RECONCILE_LIMIT));
   return { updated, failed };
 }
 
@@ -810,12 +823,13 @@ async function noteTouchedBefore(run: Run): Promise<void> {
 }
 
 /**
- * Phase 8: Jira's `updated` of this job's issues, read once this run's own writes to them (creates,
- * links, page links) are over, into the ledger: a later re-sync tells an edit made in Jira since
- * (any field) from ours by it. Only a ledger that keeps the times is asked. A read that fails leaves
- * them unknown (re-sync then compares summary and description only) with a warning; a kill before
- * the record just means the next run reads them again. The issues from before this job it wrote
- * next to are read again too: a baseline that was their `updated` before this run follows it.
+ * Phase 7: Jira's `updated` of this job's issues, read once this run's own writes to them (creates,
+ * links, page links) are over (one search per 100), into the ledger: a later re-sync tells an edit
+ * made in Jira since (any field) from ours by it. Only a ledger that keeps the times is asked. A
+ * read that fails leaves them unknown (re-sync then compares summary and description only) with a
+ * warning; a kill before the record just means the next run reads them again. The issues from
+ * before this job it wrote next to are read again too: a baseline that was their `updated` before
+ * this run follows it.
  */
 async function readBackUpdated(run: Run): Promise<void> {
   const { o } = run;

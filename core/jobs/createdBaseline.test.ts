@@ -81,8 +81,22 @@ describe('what creation records of each issue for re-sync', () => {
     assert.deepEqual(resumed.failed, []);
     assert.deepEqual([...resumed.adopted].sort(), [...adopted].sort());
     assertRecordsMatchJira(store, job.id, breakdown);
-    // The label search that adopts, and one read of `updated` for the job's 20 issues (≤ 50 per search).
+    // The label search that adopts, and one read of `updated` for the job's 20 issues (≤ 100 per search).
     assert.equal(fake.count(/\/search\/jql$/) - searches, 2);
+  });
+
+  test('issues Jira\'s search does not show yet are read with their ids reconciled: the 50 newest at once, the rest in one more search', async (t) => {
+    const store = new SqliteJobStore({ dataDir: ':memory:' });
+    t.after(() => store.close());
+    const { job } = await store.createOrFindOpenJob(newJob, 'acc-1');
+    const breakdown = sampleBreakdown(1, 6, 10); // 67 issues: one read of 67 keys, 50 of them reconciled
+    fake.setSearchLag(600_000);
+    t.after(() => fake.setSearchLag(0));
+    const searches = fake.count(/\/search\/jql$/);
+    const res = await run(store, job.id, breakdown);
+    assert.deepEqual(res.failed, []);
+    assertRecordsMatchJira(store, job.id, breakdown);
+    assert.equal(fake.count(/\/search\/jql$/) - searches, 1 + 2, 'the label search, then two reads of `updated`');
   });
 
   test('in a project without Description on its create screens the record says no description was sent', async (t) => {
