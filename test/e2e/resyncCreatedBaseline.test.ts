@@ -3,7 +3,8 @@
 // creation's own writes were over. Into a project whose create screens have no Description the
 // issues are made without one, and a re-sync of the same page finds nothing changed; an edit in
 // Jira that leaves summary and description alone (another field) is still seen, and the update it
-// would have overwritten is held.
+// would have overwritten is held. Our own later writes are not such an edit: a later job's new issue
+// related to an earlier one moves that issue's `updated` in Jira, and its baseline moves with it.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
