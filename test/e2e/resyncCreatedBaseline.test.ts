@@ -89,17 +89,22 @@ test('issues created in a project without Description on its create screens are 
   h.fake.assertNoViolations();
 });
 
-test('an issue edited in Jira in a field other than summary and description after creation is flagged, and its update is held', async (t) => {
+test('an issue edited in Jira in a field other than summary and description, or only in its formatting, after creation is flagged, and its update is held', async (t) => {
   const h = await startHarness();
   t.after(() => h.close());
   h.fake.addPage({ id: PAGE_ID, title: 'Payments', storage: V1, version: 1 });
   await createdInJira(h, 'first');
   const keys = v1Keys(h.fake);
 
-  // Someone raises FR-2's priority and labels FR-4; summaries and descriptions stay as written.
+  // Someone raises FR-2's priority, labels FR-4 and puts FR-1's description in bold; summaries and
+  // the descriptions' words stay as written.
   h.fake.editIssue(keys.fr2, { priority: { id: '2', name: 'High' } });
   const fr4 = h.fake.issues.find((i) => i.key === keys.fr4)!;
   h.fake.editIssue(keys.fr4, { labels: [...fr4.labels, 'finance-review'] });
+  const bold = (n: { type?: string; marks?: unknown[]; content?: unknown[] }): unknown =>
+    n.type === 'text' ? { ...n, marks: [...(n.marks ?? []), { type: 'strong' }] } : { ...n, ...(n.content ? { content: n.content.map((c) => bold(c as typeof n)) } : {}) };
+  const fr1 = h.fake.issues.find((i) => i.key === keys.fr1)!;
+  h.fake.editIssue(keys.fr1, { description: bold(fr1.fields.description as { content: unknown[] }) });
   h.fake.addPage({ id: PAGE_ID, title: 'Payments', storage: V2, version: 2 });
   const second = await breakDown(h, 'second');
   const r = await plannedResync(h, second);
@@ -113,7 +118,7 @@ test('an issue edited in Jira in a field other than summary and description afte
   assert.equal(r.actions[keys.fr2]!.action, 'hold');
   const unchanged = new Map(plan.unchanged.map((u) => [u.issueKey, u]));
   assert.deepEqual(unchanged.get(keys.fr4)?.changedInJira?.fields, ['updated'], 'FR-4 (moved on the page) was labelled in Jira');
-  assert.equal(unchanged.get(keys.fr1)?.changedInJira, null, 'FR-1 nobody touched');
+  assert.deepEqual(unchanged.get(keys.fr1)?.changedInJira?.fields, ['updated'], 'FR-1\'s formatting changed, not its words');
   assert.equal(plan.marks.find((m) => m.issueKey === keys.fr3)?.changedInJira, null, 'FR-3 nobody touched');
   assert.equal(r.counts.held, 1);
 
