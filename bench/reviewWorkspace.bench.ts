@@ -5,14 +5,17 @@
 // goes (HTML, bundle, the job's detail request, rows), and the latency of one keystroke in the title
 // field (keydown until the frame after React has rendered the change). Goals: tree < 1 s, keystroke
 // < 50 ms. The keystroke is followed by React's own share, which a busy machine inflates less.
+// Also: the job detail's size by part, against what it weighed while it carried the generated
+// breakdown's body (now read by the diff section when opened), and the time to open the diff.
 //
 //   npm run bench -- reviewWorkspace      (BENCH_LOADS / BENCH_KEYS override the repetitions;
-//                                          BENCH_TRACE=1 prints each load's requests and the job
-//                                          detail's size by part)
+//                                          BENCH_TRACE=1 prints each load's requests)
 
 import { loadavg, cpus } from 'node:os';
 import { startReviewApp } from '../test/ui/support/reviewApp.ts';
 import { BIG_ITEMS, startBigJob } from '../test/ui/support/bigJob.ts';
+import { parseBreakdown } from '../core/breakdown/schema.ts';
+import { diffBreakdowns } from '../core/jobs/breakdownDiff.ts';
 
 const LOADS = Number(process.env.BENCH_LOADS ?? 5);
 const KEYS = Number(process.env.BENCH_KEYS ?? 40);
@@ -101,6 +104,29 @@ try {
     await trace(at);
     cold.push(await phaseOf(at));
   }
+  // The diff section, opened by the reviewer: its first entries on screen, timed from the click.
+  // Opening reads the generated version (once per job and version); opening again uses the one read.
+  const openDiff = () =>
+    page.evaluate(async () => {
+      const summary = document.querySelector<HTMLElement>('details.diff-section > summary');
+      if (!summary) throw new Error('the job page has no diff section');
+      const t0 = performance.now();
+      summary.click();
+      while (!document.querySelector('.diff > ul > li')) await new Promise((r) => requestAnimationFrame(r));
+      return performance.now() - t0;
+    });
+  const diffFirst: number[] = [];
+  const diffAgain: number[] = [];
+  for (let i = 0; i < LOADS; i++) {
+    await page.reload();
+    await rowsOnScreen();
+    await page.locator('details.diff-section').waitFor();
+    diffFirst.push(await openDiff());
+    await page.locator('details.diff-section > summary').click();
+    await page.locator('.diff').waitFor({ state: 'detached' });
+    diffAgain.push(await openDiff());
+  }
+
   // One keystroke in the title: from keydown to the next frame after the input's value changed.
   await page.locator('.tree [data-item-id="S1.1"]').click();
   const title = page.getByLabel('Title', { exact: true });
@@ -132,6 +158,26 @@ try {
   const work = await page.evaluate(() => (window as unknown as { __reactWork: number[] }).__reactWork);
   if (keys.length < KEYS) throw new Error(`only ${keys.length} of ${KEYS} keystrokes were measured`);
 
+  // The detail by part, and as it was while it carried the generated breakdown's body and the diff's
+  // entries (the same answer with the body GET /api/jobs/:id/generated serves, and the diff the
+  // diff section computes from it, put back).
+  const adminText = async (path: string) => {
+    const res = await fetch(app.backend.adminBaseUrl + path, { headers: { authorization: `Bearer ${app.backend.sessionToken}` } });
+    if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
+    return res.text();
+  };
+  const detailText = await adminText(`/api/jobs/${jobId}`);
+  const generatedText = await adminText(`/api/jobs/${jobId}/generated`);
+  const detail = JSON.parse(detailText) as Record<string, unknown> & { breakdown: Record<string, unknown> & { latest: { body: unknown } } };
+  const generated = (JSON.parse(generatedText) as { generated: { body: unknown } }).generated;
+  const bytes = (x: unknown) => Buffer.byteLength(typeof x === 'string' ? x : JSON.stringify(x));
+  const detailNow = bytes(detailText);
+  const diff = diffBreakdowns(parseBreakdown(generated.body), parseBreakdown(detail.breakdown.latest.body));
+  const detailBefore = bytes({ ...detail, breakdown: { ...detail.breakdown, generated, diff } });
+  const parts = [...Object.entries(detail).filter(([k]) => k !== 'breakdown'), ...Object.entries(detail.breakdown).map(([k, v]) => [`breakdown.${k}`, v] as const)]
+    .map(([k, v]) => [k, bytes(v)] as const)
+    .sort((a, b) => b[1] - a[1]);
+
   const med = (xs: Phase[], f: (p: Phase) => number) => quantile(xs.map(f), 0.5);
   const treeMedian = med(reloads, (p) => p.rows);
   const queueMedian = quantile(fromQueue, 0.5);
@@ -150,6 +196,11 @@ try {
   const coldRows = med(cold, (p) => p.rows);
   const coldStart = med(cold, (p) => p.script - p.html);
   console.log(`  tree first render, new window  median ${ms(coldRows)}, of which ${ms(coldStart)} between the HTML's arrival and the bundle's (Chromium starting the page's process)`);
+  console.log(
+    `  job detail                     ${kib(detailNow)}, was ${kib(detailBefore)} with the generated breakdown's body and the diff's entries (${(detailNow / detailBefore).toFixed(2)}×, ${kib(detailBefore - detailNow)} less); ${last.detailWire < last.detailBytes ? `${kib(last.detailWire)} on the wire` : 'sent uncompressed'}`,
+  );
+  console.log(`    by part: ${parts.map(([k, n]) => `${k} ${n < 1024 ? `${n} B` : kib(n)}`).join(' · ')}`);
+  console.log(`  diff opened                    median ${ms(quantile(diffFirst, 0.5))} to its first entries (max ${ms(Math.max(...diffFirst))}), reading the generated version (${kib(bytes(generatedText))}); opened again ${ms(quantile(diffAgain, 0.5))} (kept, not read again)`);
   console.log(`  title keystroke                median ${ms(keyMedian)}, p95 ${ms(keyP95)} (${keys.length} keys)  goal < ${KEY_GOAL_MS} ms (p95)  ${keyP95 < KEY_GOAL_MS ? 'met' : 'MISSED'}`);
   console.log(`    React's render of the change: median ${ms(quantile(work, 0.5))}, p95 ${ms(quantile(work, 0.95))}`);
 } finally {
