@@ -134,6 +134,9 @@ export function changedInJira(state: IssueState, baseline: WrittenBaseline): str
   return out;
 }
 
+/** What changedInJira found, in words: `updated` alone means another field (or the formatting) was edited. */
+export const driftWords = (fields: readonly string[]): string => fields.map((f) => (f === 'updated' ? 'another field or the formatting' : f)).join(', ');
+
 const para = (...content: AdfNode[]): AdfNode => ({ type: 'paragraph', content });
 const txt = (text: string, href?: string): AdfNode => (href ? { type: 'text', text, marks: [{ type: 'link', attrs: { href } }] } : { type: 'text', text });
 
@@ -265,7 +268,7 @@ export async function applyIssueUpdate(o: { client: JiraClient; ledger: ResyncSt
     } else {
       const drift = changedInJira(state, u.baseline);
       if (drift.length > 0 && !u.overwriteJira) {
-        return { status: 'held', message: `${key} was changed in Jira since Spec2Tickets wrote it (${drift.join(', ')}); not overwritten. Choose "overwrite" for it to apply the page's version.` };
+        return { status: 'held', message: `${key} was changed in Jira since Spec2Tickets wrote it (${driftWords(drift)}); not overwritten. Choose "overwrite" for it to apply the page's version.` };
       }
       ledger.stepPending(jobId, key, 'edit');
       try {

@@ -20,6 +20,7 @@ import {
   applyIssueUpdate,
   changedInJira,
   describeFields,
+  driftWords,
   jiraTime,
   markIssueRemoved,
   readIssueStates,
@@ -233,7 +234,7 @@ async function checkJira(deps: ResyncDeps, list: { key: string; baseline: Writte
       continue;
     }
     const fields = changedInJira(state, x.baseline);
-    x.set(fields.length ? { fields, updated: state.updated, message: `Changed in Jira since Spec2Tickets wrote it (${fields.join(', ')}${state.updated ? `, last updated ${state.updated}` : ''})` } : null);
+    x.set(fields.length ? { fields, updated: state.updated, message: `Changed in Jira since Spec2Tickets wrote it (${driftWords(fields)}${state.updated ? `, last updated ${state.updated}` : ''})` } : null);
   }
   return problems.length ? `Some issues could not be read from Jira, so they are not checked for changes there: ${problems.slice(0, 3).join('; ')}` : 'ok';
 }
