@@ -8,19 +8,38 @@
 /** Two lower-case hex digits for each byte value. */
 const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
-/** 32-bit FNV-1a over UTF-16 code units, as 8 hex digits. Fast, stable across runs and platforms. */
-export function shortHash(text: string): string {
-  let h = 0x811c9dc5;
+const FNV_OFFSET = 0x811c9dc5;
+
+/** FNV-1a state after `text` (UTF-16 code units), continuing from `h`: hashes a key built of parts without building it. */
+export function hashMore(h: number, text: string): number {
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
+  return h;
+}
+
+/** hashMore for one code unit. */
+export function hashUnit(h: number, unit: number): number {
+  return Math.imul(h ^ unit, 0x01000193);
+}
+
+/** The start state of a hash. */
+export const hashStart = (): number => FNV_OFFSET;
+
+function hex(h: number): string {
   return HEX_BYTE[(h >>> 24) & 255]! + HEX_BYTE[(h >>> 16) & 255]! + HEX_BYTE[(h >>> 8) & 255]! + HEX_BYTE[h & 255]!;
+}
+
+/** 32-bit FNV-1a over UTF-16 code units, as 8 hex digits. Fast, stable across runs and platforms. */
+export function shortHash(text: string): string {
+  return hex(hashMore(FNV_OFFSET, text));
 }
 
 /** Hands out `prefix-hash` ids, adding `-2`, `-3`, … to later duplicates of the same key. */
 export class IdAllocator {
-  private readonly seen = new Map<string, number>();
+  /** How many ids each hash has been given (keyed by the hash: the same key always has the same hash). */
+  private readonly seen = new Map<number, number>();
   private readonly dash: string;
 
   constructor(prefix: string) {
@@ -28,9 +47,15 @@ export class IdAllocator {
   }
 
   next(key: string): string {
-    const base = this.dash + shortHash(key);
-    const n = (this.seen.get(base) ?? 0) + 1;
-    this.seen.set(base, n);
+    return this.nextForHash(hashMore(FNV_OFFSET, key));
+  }
+
+  /** next() for a key already hashed (hashStart/hashMore over the key's text). */
+  nextForHash(hash: number): string {
+    const h = hash >>> 0;
+    const n = (this.seen.get(h) ?? 0) + 1;
+    this.seen.set(h, n);
+    const base = this.dash + hex(h);
     return n === 1 ? base : `${base}-${n}`;
   }
 }

@@ -4,10 +4,10 @@
 // fill it in when it closes.
 
 import type { BlockKind, PanelKind, ParseWarning, SpecBlock, SpecDocument, SpecFormat, SpecSection } from './types.ts';
-import { IdAllocator } from './blockIds.ts';
+import { IdAllocator, hashMore, hashStart, hashUnit } from './blockIds.ts';
 import { detectLanguage } from './language.ts';
-import { idKey, normaliseCode, normaliseText } from './normaliseText.ts';
-import { tagRequirement } from './requirements.ts';
+import { idKeyText, normaliseCode, normaliseText } from './normaliseText.ts';
+import { RequirementTagger, TAG_BIT, sectionTagging, tagList, type SectionTagging } from './requirements.ts';
 
 export interface PanelRef {
   kind: PanelKind;
@@ -15,37 +15,149 @@ export interface PanelRef {
 }
 
 /**
- * The parts of a block with no text yet: shared and frozen, replaced by a block's own array on its
- * first piece of text (an empty array grows room for 16 pieces on its first push; most blocks of a
- * hostile page hold one).
+ * Raw text pieces: one piece as a string (most blocks of a dense page hold one), more as an array,
+ * and past CHUNK pieces a TextChunks. '' before the first.
  */
-export const NO_PARTS: string[] = Object.freeze([]) as unknown as string[];
+export type TextParts = string | string[] | TextChunks;
 
-export interface PendingBlock {
-  kind: BlockKind;
-  /** Raw text pieces; normalised when the document is finished. Ignored when `text` is set. NO_PARTS until the first. */
-  parts: string[];
-  /** Final text, for blocks whose reader composes it (rows, images, macros). */
-  text?: string;
-  /** What the id is hashed from when it is not the text: a table row's own cells, without the column headers. */
+/** Pieces joined per this many: arrays stay small, and each character is copied once before the final join. */
+const CHUNK = 1024;
+
+/**
+ * The text of a target that has collected many pieces (a hostile page can pour 300,000 into one link
+ * or table cell): the older pieces joined per CHUNK, the newest still apart. A single huge array of
+ * pieces costs far more to grow and to join than its characters do.
+ */
+export class TextChunks {
+  constructor(
+    readonly chunks: string[],
+    public parts: string[],
+  ) {}
+
+  /** The pieces, newest first (a reader of the tail stops when it has enough). */
+  *fromEnd(): Generator<string> {
+    for (let i = this.parts.length - 1; i >= 0; i--) yield this.parts[i]!;
+    for (let i = this.chunks.length - 1; i >= 0; i--) yield this.chunks[i]!;
+  }
+}
+
+/** Adds a piece of text to `parts`, returning the parts to keep (an array only from the second piece on). */
+export function addTextPart(parts: TextParts, text: string): TextParts {
+  if (typeof parts === 'string') return parts === '' ? text : [parts, text];
+  if (Array.isArray(parts)) {
+    if (parts.length < CHUNK) {
+      parts.push(text);
+      return parts;
+    }
+    return new TextChunks([parts.join('')], [text]);
+  }
+  parts.parts.push(text);
+  if (parts.parts.length === CHUNK) {
+    parts.chunks.push(parts.parts.join(''));
+    parts.parts = [];
+  }
+  return parts;
+}
+
+/** All the pieces as one string. */
+export function joinParts(parts: TextParts): string {
+  if (typeof parts === 'string') return parts;
+  if (Array.isArray(parts)) return parts.join('');
+  return parts.chunks.join('') + parts.parts.join('');
+}
+
+/** The pieces, newest first (lastLineOfTail reads only a tail). */
+export function* partsFromEnd(parts: TextParts): Generator<string> {
+  if (typeof parts === 'string') yield parts;
+  else if (Array.isArray(parts)) for (let i = parts.length - 1; i >= 0; i--) yield parts[i]!;
+  else yield* parts.fromEnd();
+}
+
+/** Fields few blocks have, kept apart so that the many blocks without them stay small. */
+interface BlockExtra {
   idText?: string;
-  /** Some of the text is the author's prose (not only status lozenges, Jira keys or emoticons). */
-  prose: boolean;
-  dropped: boolean;
-  sectionIndex: number;
-  depth?: number;
-  parentIndex?: number;
-  done?: boolean;
   language?: string;
-  panel?: PanelRef;
   issueKey?: string;
   status?: { title: string; colour?: string };
   cells?: { header?: string; text: string }[];
-  underAcceptanceLeadIn: boolean;
-  /** Markdown/plain-text list item that may turn out to be a "[ ] task". */
-  mayBeTask?: boolean;
-  index: number;
 }
+
+/**
+ * A block being read: reserved when its element opens (so parents precede children in document
+ * order), filled in when it closes. A class with every field set in its constructor: one shape for
+ * all, and no more than a page of 100,000 nested items needs to keep per item.
+ */
+export class PendingBlock {
+  /** Raw text pieces; normalised when the document is finished. Ignored when `text` is set. */
+  parts: TextParts = '';
+  /** Final text, for blocks whose reader composes it (rows, images, macros). */
+  text: string | undefined = undefined;
+  /** Some of the text is the author's prose (not only status lozenges, Jira keys or emoticons). */
+  prose = false;
+  dropped = false;
+  depth: number | undefined = undefined;
+  parentIndex: number | undefined = undefined;
+  done: boolean | undefined = undefined;
+  panel: PanelRef | undefined = undefined;
+  underAcceptanceLeadIn = false;
+  /** Markdown/plain-text list item that may turn out to be a "[ ] task". */
+  mayBeTask = false;
+  /**
+   * The storage reader's bookkeeping while the block collects text (it is then the reader's text
+   * target, with no object of its own): how nested blocks flatten into it, the element-stack length
+   * below which it closes (a paragraph opened by loose text), and its place on the target stack.
+   */
+  flatten: 'all' | 'listItem' | undefined = undefined;
+  implicitBelow = -1;
+  at = -1;
+  private extra: BlockExtra | undefined = undefined;
+
+  constructor(
+    public kind: BlockKind,
+    readonly sectionIndex: number,
+    readonly index: number,
+  ) {}
+
+  /** What the id is hashed from when it is not the text: a table row's own cells, without the column headers. */
+  get idText(): string | undefined {
+    return this.extra?.idText;
+  }
+  set idText(value: string | undefined) {
+    this.setExtra('idText', value);
+  }
+  get language(): string | undefined {
+    return this.extra?.language;
+  }
+  set language(value: string | undefined) {
+    this.setExtra('language', value);
+  }
+  get issueKey(): string | undefined {
+    return this.extra?.issueKey;
+  }
+  set issueKey(value: string | undefined) {
+    this.setExtra('issueKey', value);
+  }
+  get status(): BlockExtra['status'] {
+    return this.extra?.status;
+  }
+  set status(value: BlockExtra['status']) {
+    this.setExtra('status', value);
+  }
+  get cells(): BlockExtra['cells'] {
+    return this.extra?.cells;
+  }
+  set cells(value: BlockExtra['cells']) {
+    this.setExtra('cells', value);
+  }
+
+  private setExtra<K extends keyof BlockExtra>(key: K, value: BlockExtra[K]): void {
+    if (value === undefined && this.extra === undefined) return;
+    (this.extra ??= {})[key] = value;
+  }
+}
+
+/** What reserve() may set on a new block. */
+export type BlockInit = Partial<Pick<PendingBlock, 'text' | 'idText' | 'done' | 'language' | 'panel' | 'issueKey' | 'status' | 'underAcceptanceLeadIn'>>;
 
 interface PendingSection {
   title: string;
@@ -62,6 +174,7 @@ interface WarningEntry {
 }
 
 const TASK_MARKER = /^\[([ xX])\]\s+/;
+
 const UNTITLED = 'Untitled page';
 
 export class DocumentBuilder {
@@ -85,28 +198,8 @@ export class DocumentBuilder {
     return this.sections.length - 1;
   }
 
-  reserve(kind: BlockKind, init?: Partial<PendingBlock>): PendingBlock {
-    // Every pending block gets the same shape (all fields present), which keeps property access fast.
-    const block: PendingBlock = {
-      kind,
-      parts: NO_PARTS,
-      text: undefined,
-      idText: undefined,
-      prose: false,
-      dropped: false,
-      sectionIndex: this.sectionIndex,
-      depth: undefined,
-      parentIndex: undefined,
-      done: undefined,
-      language: undefined,
-      panel: undefined,
-      issueKey: undefined,
-      status: undefined,
-      cells: undefined,
-      underAcceptanceLeadIn: false,
-      mayBeTask: false,
-      index: this.blocks.length,
-    };
+  reserve(kind: BlockKind, init?: BlockInit): PendingBlock {
+    const block = new PendingBlock(kind, this.sectionIndex, this.blocks.length);
     if (init) Object.assign(block, init);
     this.blocks.push(block);
     return block;
@@ -170,14 +263,16 @@ export class DocumentBuilder {
 
     // First the final kind and text of every block, so that twins (blocks with the same id key) are known
     // before any id is handed out. They are written back onto the pending block (no object per block);
-    // `keys` holds each kept block's id key.
+    // `keys` holds each kept block's id key text and `hashes` the hash of its whole id key (kind, NUL,
+    // text: the same as hashing idKey(), without building that string).
     const keys: (string | undefined)[] = new Array(this.blocks.length);
-    const keyCount = new Map<string, number>();
+    const hashes = new Int32Array(this.blocks.length);
+    const keyCounts = new Map<string, Map<string, number>>();
     let maxDepth = 0;
     for (const p of this.blocks) {
       if (p.depth !== undefined && p.depth > maxDepth) maxDepth = p.depth;
       if (p.dropped) continue;
-      let text = p.text ?? (p.kind === 'code' ? normaliseCode(p.parts.join('')) : normaliseText(p.parts.join('')));
+      let text = p.text ?? (p.kind === 'code' ? normaliseCode(joinParts(p.parts)) : normaliseText(joinParts(p.parts)));
       let kind = p.kind;
       let done = p.done;
       if (p.mayBeTask) {
@@ -192,12 +287,15 @@ export class DocumentBuilder {
         p.dropped = true;
         continue;
       }
-      const key = idKey(kind, p.idText ?? text);
+      const key = idKeyText(p.idText ?? text);
       p.kind = kind;
       p.text = text;
       p.done = done;
       keys[p.index] = key;
-      keyCount.set(key, (keyCount.get(key) ?? 0) + 1);
+      hashes[p.index] = hashMore(hashUnit(hashMore(hashStart(), kind), 0), key);
+      let counts = keyCounts.get(kind);
+      if (!counts) keyCounts.set(kind, (counts = new Map()));
+      counts.set(key, (counts.get(key) ?? 0) + 1);
     }
 
     const idOf: (string | undefined)[] = new Array(this.blocks.length);
@@ -207,8 +305,9 @@ export class DocumentBuilder {
     // Given/When/Then steps continue a scenario across siblings (items of one list, or consecutive
     // paragraphs), even with nested items in between; a paragraph after a scenario list starts afresh.
     const siblings = new SiblingFlags(this.blocks.length, maxDepth);
-    // The joined heading path of each section, made once: twins are keyed by it.
-    const sectionPaths: (string | undefined)[] = new Array(sections.length);
+    // What each section's headings say about its items, worked out once per section.
+    const sectionTags: (SectionTagging | undefined)[] = new Array(sections.length);
+    const tagger = new RequirementTagger();
     for (const p of this.blocks) {
       const parent = p.parentIndex;
       const effectiveParent =
@@ -218,28 +317,29 @@ export class DocumentBuilder {
       if (p.dropped || key === undefined) continue;
       const { kind, done } = p;
       const text = p.text!;
-      const section = sections[p.sectionIndex] ?? sections[0]!;
+      const sectionIndex = sections[p.sectionIndex] ? p.sectionIndex : 0;
+      const section = sections[sectionIndex]!;
       // Twins are told apart by their heading path first, so a twin added in one section leaves the
       // twins of other sections alone; only twins within one section fall back to page order.
-      let twinKey = key;
-      if ((keyCount.get(key) ?? 0) > 1) {
-        const sectionIndex = sections[p.sectionIndex] ? p.sectionIndex : 0;
-        const path = (sectionPaths[sectionIndex] ??= section.headingPath.join('\u0000'));
-        twinKey = `${key}\u0000${path}`;
+      let hash = hashes[p.index]!;
+      if ((keyCounts.get(kind)?.get(key) ?? 0) > 1) {
+        hash = hashUnit(hash, 0);
+        const path = section.headingPath;
+        for (let i = 0; i < path.length; i++) hash = hashMore(i === 0 ? hash : hashUnit(hash, 0), path[i]!);
       }
-      const id = blockIds.next(twinKey);
+      const id = blockIds.nextForHash(hash);
       idOf[p.index] = id;
       const siblingKey = siblings.key(p.sectionIndex, p.depth);
-      const { tags, requirementId } = tagRequirement({
+      const bits = tagger.tag(
         kind,
         text,
         done,
-        headingPath: section.headingPath,
-        underAcceptanceLeadIn: p.underAcceptanceLeadIn,
-        previousWasGherkin: siblings.get(effectiveParent, siblingKey),
-      });
-      siblings.set(effectiveParent, siblingKey, tags.includes('gherkin'));
-      const block = newBlock(id, kind, text, section, tags, requirementId || undefined, p.depth, effectiveParent === undefined ? NO_PARENT : idOf[effectiveParent]);
+        (sectionTags[sectionIndex] ??= sectionTagging(section.headingPath)),
+        p.underAcceptanceLeadIn,
+        siblings.get(effectiveParent, siblingKey),
+      );
+      siblings.set(effectiveParent, siblingKey, (bits & TAG_BIT.gherkin) !== 0);
+      const block = newBlock(id, kind, text, section, tagList(bits), tagger.requirementId, p.depth, effectiveParent === undefined ? NO_PARENT : idOf[effectiveParent]);
       if (kind === 'task') block.done = done ?? false;
       if (p.language) block.language = p.language;
       if (p.panel) block.panel = p.panel.title ? { kind: p.panel.kind, title: p.panel.title } : { kind: p.panel.kind };

@@ -69,6 +69,28 @@ const SVG_CASING = new Map(
   ].map((n) => [n.toLowerCase(), n]),
 );
 
+/**
+ * The element names pages use, as the one string each (a literal: V8 keeps one copy, compares it by
+ * address and knows its hash). A tag name read from the page is swapped for its entry here, so the
+ * open-element stack holds no copy of its own and every lookup by name is cheap; other names are
+ * shared per page through a small cache.
+ */
+const COMMON_NAMES: ReadonlyMap<string, string> = new Map(
+  [
+    'a', 'abbr', 'b', 'blockquote', 'body', 'br', 'caption', 'cite', 'code', 'col', 'colgroup', 'dd', 'del', 'details', 'div',
+    'dl', 'dt', 'em', 'figcaption', 'figure', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'head', 'hr', 'html', 'i', 'img', 'ins', 'kbd',
+    'li', 'mark', 'ol', 'p', 'pre', 'q', 's', 'samp', 'section', 'small', 'span', 'strike', 'strong', 'sub', 'summary', 'sup',
+    'table', 'tbody', 'td', 'tfoot', 'th', 'thead', 'time', 'tr', 'u', 'ul', 'var', 'article', 'aside', 'header', 'footer', 'nav',
+    'ac:structured-macro', 'ac:macro', 'ac:parameter', 'ac:rich-text-body', 'ac:plain-text-body', 'ac:link', 'ac:plain-text-link-body',
+    'ac:link-body', 'ac:image', 'ac:caption', 'ac:emoticon', 'ac:task-list', 'ac:task', 'ac:task-id', 'ac:task-uuid', 'ac:task-status',
+    'ac:task-body', 'ac:task-assignee', 'ac:layout', 'ac:layout-section', 'ac:layout-cell', 'ac:placeholder', 'ac:inline-comment-marker',
+    'ac:adf-extension', 'ac:adf-node', 'ac:adf-attribute', 'ac:adf-content', 'ac:adf-fallback', 'ac:adf-mark', 'ri:page', 'ri:blog-post',
+    'ri:user', 'ri:attachment', 'ri:space', 'ri:url', 'ri:content-entity', 'ri:shortcut',
+  ].map((n) => [n, n]),
+);
+/** How many other names one page may add to its cache (a hostile page can invent any number). */
+const MAX_CACHED_NAMES = 256;
+
 /** Reads a whole page (one string) and reports its elements and text to `handler`. */
 export function parseHtmlTree(source: string, handler: HtmlTreeHandler): void {
   const builder = new TreeBuilder(source, handler);
@@ -88,6 +110,8 @@ class TreeBuilder implements TokenizerCallbacks {
   private attrs: Readonly<Record<string, string>> | null = null;
   private attrName = '';
   private attrValue = '';
+  /** The page's other element names, one string each (see COMMON_NAMES). */
+  private readonly otherNames = new Map<string, string>();
 
   constructor(
     private readonly source: string,
@@ -180,7 +204,7 @@ class TreeBuilder implements TokenizerCallbacks {
   }
 
   private tagNameAt(start: number, end: number): string {
-    const name = this.source.slice(start, end).toLowerCase();
+    const name = this.shared(this.source.slice(start, end).toLowerCase());
     const context = this.foreign[this.foreign.length - 1];
     if (context === Foreign.Svg) return SVG_CASING.get(name) ?? name;
     if (this.foreign.length > 1) {
@@ -189,6 +213,15 @@ class TreeBuilder implements TokenizerCallbacks {
       if (adjusted !== undefined && (this.openCount.get(adjusted) ?? 0) > 0) return adjusted;
     }
     if (context === Foreign.None) return name === 'image' ? 'img' : name;
+    return name;
+  }
+
+  private shared(name: string): string {
+    const common = COMMON_NAMES.get(name);
+    if (common !== undefined) return common;
+    const seen = this.otherNames.get(name);
+    if (seen !== undefined) return seen;
+    if (this.otherNames.size < MAX_CACHED_NAMES) this.otherNames.set(name, name);
     return name;
   }
 

@@ -34,8 +34,13 @@ export function normaliseCode(raw: string): string {
 
 /** The key a block id is hashed from: case, Unicode form and spacing differences do not count as edits. */
 export function idKey(kind: string, text: string): string {
+  return `${kind}\u0000${idKeyText(text)}`;
+}
+
+/** The text part of idKey (after the kind and a NUL): what twins are compared by. */
+export function idKeyText(text: string): string {
   // Block text is already whitespace-normalised; NFKC only matters (and only costs) beyond ASCII.
   const folded = NON_ASCII.test(text) ? text.normalize('NFKC') : text;
   const lower = folded.toLowerCase();
-  return `${kind}\u0000${lower.includes('\n') ? lower.replace(NEWLINES, ' ') : lower}`;
+  return lower.includes('\n') ? lower.replace(NEWLINES, ' ') : lower;
 }

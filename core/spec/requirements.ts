@@ -2,7 +2,7 @@
 // a requirement. Tags are hints for coverage checks and prompts, so they lean towards precision for
 // ordinary prose ("we will meet" is not a requirement) while accepting every common spec idiom.
 
-import type { BlockKind, RequirementTag } from './types.ts';
+import { REQUIREMENT_TAGS, type BlockKind, type RequirementTag } from './types.ts';
 
 const NOT_LETTER_BEFORE = '(?<![\\p{L}\\p{N}_])';
 const NOT_LETTER_AFTER = '(?![\\p{L}\\p{N}_])';
@@ -17,22 +17,30 @@ const REQUIREMENT_ID = new RegExp(
   'u',
 );
 
-const MODAL = [
+const MODAL = anyOf([
   w('must|shall|should|needs to|is required to|are required to'),
   // "will" only with a system-like subject: "The system will…", "Users will…", not "we will meet".
   w('(?:system|application|app|service|platform|api|backend|server|tool|product|module|component|feature|page|screen|form|user|users|admin|administrator|customer|customers|job|report|integration|database)\\s+will'),
   w('muss|müssen|soll|sollen|sollte|sollten|darf\\s+nicht|dürfen\\s+nicht'),
   w('doit|doivent|devra|devront|devrait|devraient|il\\s+faut'),
   w('debe|deben|deberá|deberán|debería|deberían|tiene\\s+que|tienen\\s+que'),
-];
+]);
+
+/**
+ * One expression that matches where any of `patterns` matches (each block is scanned once, not once
+ * per pattern). Multiline mode only changes ^ and $, which only the line-start patterns use.
+ */
+function anyOf(patterns: readonly RegExp[]): RegExp {
+  return new RegExp(patterns.map((p) => `(?:${p.source})`).join('|'), 'imu');
+}
 
 const LINE_START = '(?:^|[:\\-–—]\\s*)';
-const USER_STORY = [
+const USER_STORY = anyOf([
   w('as\\s+an?\\s+[^.;\\n]{1,80}?,?\\s+I\\s+(?:want|need|would\\s+like|wish|can|should\\s+be\\s+able)'),
   new RegExp(`${LINE_START}als\\s+[^.;\\n]{1,80}?\\s+(?:möchte|will|muss|kann)\\s+ich${NOT_LETTER_AFTER}`, 'imu'),
   w('en\\s+tant\\s+qu(?:e\\s+|[\'’]\\s*)[^.;\\n]{1,80}?,?\\s+je\\s+(?:veux|souhaite|voudrais|peux|dois)'),
   new RegExp(`${LINE_START}como\\s+[^.;\\n]{1,80}?,?\\s+(?:quiero|necesito|deseo|me\\s+gustaría|puedo)${NOT_LETTER_AFTER}`, 'imu'),
-];
+]);
 
 const GIVEN = 'given|gegeben(?:\\s+sei)?|angenommen|[ée]tant\\s+donn[ée]e?s?|soit|dado|dada|dados|dadas';
 const WHEN = 'when|wenn|quand|lorsque|cuando';
@@ -73,30 +81,71 @@ export interface TagResult {
   requirementId?: string;
 }
 
-export function tagRequirement(ctx: TagContext): TagResult {
-  const tags: RequirementTag[] = [];
-  if (!TAGGABLE.has(ctx.kind)) return { tags };
-  const { text } = ctx;
-  const id = REQUIREMENT_ID.exec(text)?.[1];
-  if (id) tags.push('id');
-  // Loops rather than .some(callback): this runs once per block, and a page can have 100,000 of them.
-  if (anyMatches(MODAL, text)) tags.push('modal');
-  if (anyMatches(USER_STORY, text)) tags.push('userStory');
-  if (GIVEN_LINE.test(text) || INLINE_SCENARIO.test(text) || (ctx.previousWasGherkin && FOLLOW_LINE.test(text))) {
-    tags.push('gherkin');
-  }
-  if ((ctx.kind === 'listItem' || ctx.kind === 'task') && (ctx.underAcceptanceLeadIn || matchesAny(ACCEPTANCE_HEADING, ctx.headingPath))) {
-    tags.push('acceptanceCriteria');
-  }
-  if (ctx.kind === 'task' && ctx.done === false) tags.push('openTask');
-  if ((id && SUCCESS_ID.test(id)) || (ctx.kind !== 'task' && matchesAny(SUCCESS_HEADING, ctx.headingPath))) tags.push('successCriterion');
-  else if (ctx.kind !== 'task' && matchesAny(EDGE_CASE_HEADING, ctx.headingPath)) tags.push('edgeCase');
-  return id ? { tags, requirementId: id } : { tags };
+/** What a section's heading path says about the items in it: worked out once per section, not once per block. */
+export interface SectionTagging {
+  acceptance: boolean;
+  success: boolean;
+  edgeCase: boolean;
 }
 
-function anyMatches(patterns: readonly RegExp[], text: string): boolean {
-  for (const re of patterns) if (re.test(text)) return true;
-  return false;
+export function sectionTagging(headingPath: readonly string[]): SectionTagging {
+  return {
+    acceptance: matchesAny(ACCEPTANCE_HEADING, headingPath),
+    success: matchesAny(SUCCESS_HEADING, headingPath),
+    edgeCase: matchesAny(EDGE_CASE_HEADING, headingPath),
+  };
+}
+
+// One bit per tag, in REQUIREMENT_TAGS order (the order tags are listed in).
+export const TAG_BIT = { id: 1, modal: 2, userStory: 4, gherkin: 8, acceptanceCriteria: 16, openTask: 32, successCriterion: 64, edgeCase: 128 } as const;
+/**
+ * The tag list of each combination of tags, made once and frozen: a page of 100,000 blocks has only a
+ * handful of combinations, and each block shares the list of its own.
+ */
+const TAG_LISTS: (readonly RequirementTag[] | undefined)[] = new Array(256);
+
+/** The tags of a bit set from RequirementTagger.tag, in REQUIREMENT_TAGS order (shared and frozen: do not modify). */
+export function tagList(bits: number): RequirementTag[] {
+  let list = TAG_LISTS[bits];
+  if (!list) {
+    list = Object.freeze(REQUIREMENT_TAGS.filter((t) => (bits & TAG_BIT[t]) !== 0));
+    TAG_LISTS[bits] = list;
+  }
+  return list as RequirementTag[];
+}
+
+/**
+ * Tags one block: returns the tags as a bit set (see tagList) and leaves the requirement id it found,
+ * if any, in `requirementId`. The per-block path of the document builder: no object per block.
+ */
+export class RequirementTagger {
+  requirementId: string | undefined;
+
+  tag(kind: BlockKind, text: string, done: boolean | undefined, section: SectionTagging, underAcceptanceLeadIn: boolean, previousWasGherkin: boolean): number {
+    this.requirementId = undefined;
+    if (!TAGGABLE.has(kind)) return 0;
+    let bits = 0;
+    const id = REQUIREMENT_ID.exec(text)?.[1];
+    if (id) {
+      bits |= TAG_BIT.id;
+      this.requirementId = id;
+    }
+    if (MODAL.test(text)) bits |= TAG_BIT.modal;
+    if (USER_STORY.test(text)) bits |= TAG_BIT.userStory;
+    if (GIVEN_LINE.test(text) || INLINE_SCENARIO.test(text) || (previousWasGherkin && FOLLOW_LINE.test(text))) bits |= TAG_BIT.gherkin;
+    if ((kind === 'listItem' || kind === 'task') && (underAcceptanceLeadIn || section.acceptance)) bits |= TAG_BIT.acceptanceCriteria;
+    if (kind === 'task' && done === false) bits |= TAG_BIT.openTask;
+    if ((id && SUCCESS_ID.test(id)) || (kind !== 'task' && section.success)) bits |= TAG_BIT.successCriterion;
+    else if (kind !== 'task' && section.edgeCase) bits |= TAG_BIT.edgeCase;
+    return bits;
+  }
+}
+
+export function tagRequirement(ctx: TagContext): TagResult {
+  const tagger = new RequirementTagger();
+  const bits = tagger.tag(ctx.kind, ctx.text, ctx.done, sectionTagging(ctx.headingPath), ctx.underAcceptanceLeadIn, ctx.previousWasGherkin);
+  const tags = [...tagList(bits)];
+  return tagger.requirementId ? { tags, requirementId: tagger.requirementId } : { tags };
 }
 
 function matchesAny(pattern: RegExp, texts: readonly string[]): boolean {

@@ -8,7 +8,7 @@
 // so parsing time grows with page size only.
 
 import { parseHtmlTree } from './htmlTree.ts';
-import { NO_PARTS, type DocumentBuilder, type PanelRef, type PendingBlock } from './documentBuilder.ts';
+import { PendingBlock, addTextPart, joinParts, partsFromEnd, type DocumentBuilder, type PanelRef, type TextParts } from './documentBuilder.ts';
 import type { PanelKind } from './types.ts';
 import { emoticonText } from './emoticons.ts';
 import { normaliseCode, normaliseInline, normaliseText } from './normaliseText.ts';
@@ -49,23 +49,38 @@ const HAS_TEXT = /\S/;
 
 type Flatten = 'all' | 'listItem';
 
-/** Where text currently goes: a block (or table cell) being written, or a side buffer (link body, parameter). */
-interface Target {
-  parts: string[];
-  /** Set for block-level text sinks. 'all': nested blocks become line breaks; 'listItem': nested lists stay lists. */
-  flatten?: Flatten;
-  block?: PendingBlock;
-  prose: boolean;
-  /** For paragraphs opened by loose text: close when the element stack shrinks below this length. */
-  implicitBelow?: number;
-  /** Its index on the target stack while it is there (a closed target is never found at it again). */
-  at?: number;
+/**
+ * Text collected aside from any block (a link body, a macro parameter, a table cell, a heading), with
+ * the same bookkeeping fields as a PendingBlock, which is its own text target.
+ */
+class TextBuffer {
+  parts: TextParts = '';
+  prose = false;
+  /** Set for a table cell: nested blocks become line breaks. */
+  flatten: Flatten | undefined = undefined;
+  /** Never closed by the element stack shrinking (only loose-text paragraphs are). */
+  readonly implicitBelow = -1;
+  at = -1;
+
+  constructor(flatten?: Flatten) {
+    this.flatten = flatten;
+  }
 }
 
-interface ListContext {
-  depth: number;
-  parentIndex?: number;
-  acceptance: boolean;
+/**
+ * Where text currently goes: a block being written (its `flatten` says how nested blocks fold into
+ * it), or a side buffer. `at` is its index on the target stack while it is there (-1 once closed);
+ * `implicitBelow` (-1 for none) closes a paragraph opened by loose text when the element stack
+ * shrinks below that length.
+ */
+type Target = PendingBlock | TextBuffer;
+
+class ListContext {
+  constructor(
+    readonly depth: number,
+    readonly parentIndex: number | undefined,
+    readonly acceptance: boolean,
+  ) {}
 }
 
 interface TableContext {
@@ -127,33 +142,42 @@ const LEAD_IN_TAIL = 2048;
  * The last line (after normalisation) of the last `max` characters, or more up to a part boundary, of
  * the text in `parts`; undefined when that line starts before the tail (it is longer than any lead-in).
  */
-function lastLineOfTail(parts: readonly string[], max: number): string | undefined {
-  let length = 0;
-  let from = parts.length;
-  let cut = false;
-  while (from > 0 && length < max) {
-    const part = parts[--from]!;
-    if (part.length > max - length) {
-      cut = true;
-      break;
-    }
-    length += part.length;
-  }
+function lastLineOfTail(parts: TextParts, max: number): string | undefined {
   let text: string;
-  if (cut) {
-    const part = parts[from]!;
-    const head = part.slice(part.length - (max - length));
-    text = from + 1 === parts.length ? head : head + parts.slice(from + 1).join('');
+  let whole = true;
+  if (typeof parts === 'string') {
+    whole = parts.length <= max;
+    text = whole ? parts : parts.slice(parts.length - max);
   } else {
-    text = from + 1 === parts.length ? parts[from]! : parts.slice(from).join('');
+    // Newest first, as far back as `max` characters (or to the start).
+    const tail: string[] = [];
+    let length = 0;
+    for (const part of Array.isArray(parts) ? newestFirst(parts) : partsFromEnd(parts)) {
+      if (length >= max) {
+        whole = false;
+        break;
+      }
+      if (part.length > max - length) {
+        tail.push(part.slice(part.length - (max - length)));
+        whole = false;
+        break;
+      }
+      tail.push(part);
+      length += part.length;
+    }
+    text = tail.length === 1 ? tail[0]! : tail.reverse().join('');
   }
   if (!text) return '';
   const normalised = normaliseText(text);
   const newline = normalised.lastIndexOf('\n');
   // A tail that does not reach back to the start, read as one line: that line began before the tail.
-  const whole = !cut && from === 0;
   if (!whole && newline < 0) return undefined;
   return newline < 0 ? normalised : normalised.slice(newline + 1);
+}
+
+/** An array's items, last first (an iterator over an array: no copy). */
+function* newestFirst(items: readonly string[]): Generator<string> {
+  for (let i = items.length - 1; i >= 0; i--) yield items[i]!;
 }
 
 const unclosedMessages = new Map<string, (count: number) => string>();
@@ -177,18 +201,12 @@ function isFrame(entry: Frame | Target | ListContext): entry is Frame {
 }
 
 function isTarget(entry: Target | ListContext): entry is Target {
-  return 'parts' in entry;
+  return !(entry instanceof ListContext);
 }
 
-/** Adds text to a target (and the block it writes): a block's first piece gets an array of its own. */
+/** Adds text to a target. */
 function addPart(target: Target, text: string): void {
-  if (target.parts !== NO_PARTS) {
-    target.parts.push(text);
-    return;
-  }
-  const parts = [text];
-  target.parts = parts;
-  if (target.block) target.block.parts = parts;
+  target.parts = addTextPart(target.parts, text);
 }
 
 function fileNameOf(src: string): string {
@@ -303,7 +321,7 @@ class StorageReader {
     const hadContent = this.hadContent[this.frames.length] === 1;
     while (this.targets.length > 0) {
       const top = this.targets[this.targets.length - 1]!;
-      if (top.implicitBelow !== undefined && this.frames.length < top.implicitBelow) this.finishTarget(top);
+      if (top.implicitBelow !== -1 && this.frames.length < top.implicitBelow) this.finishTarget(top);
       else break;
     }
     if (isImplied && hadContent && !VOID.has(name) && !OPTIONAL_END.has(name)) {
@@ -368,8 +386,8 @@ class StorageReader {
         return this.openTask(frame);
       case 'ac:task-status':
         return this.openCapture(frame, (text) => {
-          const task = this.currentSink()?.block;
-          if (task && task.kind === 'task') task.done = text.trim().toLowerCase() === 'complete';
+          const task = this.currentSink();
+          if (task instanceof PendingBlock && task.kind === 'task') task.done = text.trim().toLowerCase() === 'complete';
         });
       case 'table':
         return this.openTable(frame);
@@ -393,7 +411,7 @@ class StorageReader {
       case 'code': {
         const lang = /(?:^|\s)language-([\w+#.-]+)/.exec(attrs.class ?? '')?.[1];
         const sink = this.currentSink();
-        if (lang && sink?.block?.kind === 'code') sink.block.language = lang;
+        if (lang && sink instanceof PendingBlock && sink.kind === 'code') sink.language = lang;
         return true;
       }
       case 'br':
@@ -451,7 +469,7 @@ class StorageReader {
       frame.onClose = this.lineBreakOnClose;
       return true;
     }
-    const target: Target = { parts: [], prose: false };
+    const target = new TextBuffer();
     this.pushTarget(target);
     this.heading = { target, level };
     frame.onClose = () => {
@@ -464,7 +482,7 @@ class StorageReader {
     const heading = this.heading!;
     this.heading = undefined;
     this.popTarget(heading.target);
-    this.doc.openSection(heading.level, heading.target.parts.join(''));
+    this.doc.openSection(heading.level, joinParts(heading.target.parts));
   }
 
   /**
@@ -474,7 +492,7 @@ class StorageReader {
   private breakParagraph(): void {
     this.closeImplicitParagraph();
     const top = this.targets[this.targets.length - 1];
-    if (top?.block?.kind === 'paragraph') this.finishTarget(top);
+    if (top instanceof PendingBlock && top.kind === 'paragraph') this.finishTarget(top);
   }
 
   private openParagraph(frame: Frame): boolean {
@@ -494,9 +512,10 @@ class StorageReader {
       return true;
     }
     const block = this.doc.reserve(kind, { panel: this.currentPanel() });
-    const target: Target = { parts: block.parts, flatten, block, prose: preformatted };
-    this.pushTarget(target);
-    frame.finishes = target;
+    block.flatten = flatten;
+    block.prose = preformatted;
+    this.pushTarget(block);
+    frame.finishes = block;
     return true;
   }
 
@@ -512,9 +531,9 @@ class StorageReader {
         this.doc.warn('depth_capped', '', () => `Lists are nested deeper than ${MAX_LIST_DEPTH} levels; deeper items are treated as level ${MAX_LIST_DEPTH}.`);
       }
     }
-    const parentItem = sink?.flatten === 'listItem' ? sink.block : undefined;
+    const parentItem = sink?.flatten === 'listItem' && sink instanceof PendingBlock ? sink : undefined;
     const acceptance = (outer?.acceptance ?? false) || this.leadInIsAcceptance(sink);
-    const list: ListContext = { depth, parentIndex: parentItem?.index, acceptance };
+    const list = new ListContext(depth, parentItem?.index, acceptance);
     this.lists.push(list);
     frame.list = list;
     return true;
@@ -522,7 +541,7 @@ class StorageReader {
 
   /** Whether the text right before a list ("Acceptance criteria:", or the parent item's own text) introduces criteria. */
   private leadInIsAcceptance(sink: Target | undefined): boolean {
-    let parts: string[] | undefined;
+    let parts: TextParts | undefined;
     if (sink?.flatten === 'listItem') {
       parts = sink.parts;
     } else {
@@ -530,7 +549,7 @@ class StorageReader {
       const last = this.doc.blocks[this.doc.blocks.length - 1];
       if (last && !last.dropped && last.kind === 'paragraph') parts = last.parts;
     }
-    if (!parts || parts.length === 0) return false;
+    if (parts === undefined || parts === '') return false;
     const line = lastLineOfTail(parts, LEAD_IN_TAIL);
     return line !== undefined && isAcceptanceLeadIn(line);
   }
@@ -547,9 +566,9 @@ class StorageReader {
     if (this.bulletInFlattenedText(frame)) return true;
     const list = this.lists[this.lists.length - 1];
     const block = this.doc.reserveListItem(list?.depth ?? 0, list?.parentIndex, list?.acceptance ?? false, this.currentPanel(), this.options.listItemTasks === true);
-    const target: Target = { parts: block.parts, flatten: 'listItem', block, prose: false };
-    this.pushTarget(target);
-    frame.finishes = target;
+    block.flatten = 'listItem';
+    this.pushTarget(block);
+    frame.finishes = block;
     return true;
   }
 
@@ -561,9 +580,9 @@ class StorageReader {
       underAcceptanceLeadIn: list?.acceptance ?? false,
       panel: this.currentPanel(),
     });
-    const target: Target = { parts: block.parts, flatten: 'all', block, prose: false };
-    this.pushTarget(target);
-    frame.finishes = target;
+    block.flatten = 'all';
+    this.pushTarget(block);
+    frame.finishes = block;
     return true;
   }
 
@@ -612,11 +631,11 @@ class StorageReader {
       }
       return this.openSink(frame, 'paragraph', 'all');
     }
-    const target: Target = { parts: [], flatten: 'all', prose: false };
+    const target = new TextBuffer('all');
     this.pushTarget(target);
     frame.onClose = () => {
       this.popTarget(target);
-      row.cells.push({ text: normaliseInline(target.parts.join('')), th });
+      row.cells.push({ text: normaliseInline(joinParts(target.parts)), th });
     };
     return true;
   }
@@ -667,11 +686,11 @@ class StorageReader {
     }
     const resource: ResourceConsumer = { ref: ref || undefined };
     frame.resource = resource;
-    const target: Target = { parts: [], prose: false };
+    const target = new TextBuffer();
     this.pushTarget(target);
     frame.onClose = () => {
       this.popTarget(target);
-      const body = normaliseInline(target.parts.join(''));
+      const body = normaliseInline(joinParts(target.parts));
       let text: string;
       if (resource.refKind === 'ri:user') text = body ? (body.startsWith('@') ? body : `@${body}`) : '@user';
       else text = body || resource.ref || '';
@@ -809,7 +828,7 @@ class StorageReader {
 
   private popTop(): Target {
     const top = this.targets.pop()!;
-    top.at = undefined;
+    top.at = -1;
     if (top.flatten) this.sinks.pop();
     return top;
   }
@@ -830,14 +849,13 @@ class StorageReader {
       if (!HAS_TEXT.test(text)) return;
       // Loose text outside any block (between macros, in a layout cell): a paragraph of its own.
       const block = this.doc.reserve('paragraph', { panel: this.currentPanel() });
-      target = { parts: block.parts, flatten: 'all', block, prose: false, implicitBelow: this.frames.length };
-      this.pushTarget(target);
+      block.flatten = 'all';
+      block.implicitBelow = this.frames.length;
+      this.pushTarget(block);
+      target = block;
     }
     addPart(target, text);
-    if (prose && !target.prose && HAS_TEXT.test(text)) {
-      target.prose = true;
-      if (target.block) target.block.prose = true;
-    }
+    if (prose && !target.prose && HAS_TEXT.test(text)) target.prose = true;
   }
 
   private separator(text: string): void {
@@ -847,33 +865,29 @@ class StorageReader {
 
   private openCapture(frame: Frame, done: (text: string) => void): boolean {
     if (this.capturesTooDeep()) return true;
-    const target: Target = { parts: [], prose: false };
+    const target = new TextBuffer();
     this.pushTarget(target);
     frame.onClose = () => {
       this.popTarget(target);
-      done(target.parts.join(''));
+      done(joinParts(target.parts));
     };
     return true;
   }
 
   private closeImplicitParagraph(): void {
     const top = this.targets[this.targets.length - 1];
-    if (top?.implicitBelow !== undefined) this.finishTarget(top);
+    if (top !== undefined && top.implicitBelow !== -1) this.finishTarget(top);
   }
 
   private finishTarget(target: Target): void {
     this.popTarget(target);
-    if (target.block && target.prose) target.block.prose = true;
   }
 
   /** Removes a target and anything left above it (a loose paragraph inside a closing element). */
   private popTarget(target: Target): void {
     const at = target.at;
-    if (at === undefined || this.targets[at] !== target) return;
-    while (this.targets.length > at + 1) {
-      const above = this.popTop();
-      if (above.block && above.prose) above.block.prose = true;
-    }
+    if (at === -1 || this.targets[at] !== target) return;
+    while (this.targets.length > at + 1) this.popTop();
     this.popTop();
   }
 
