@@ -178,6 +178,7 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: `
       ALTER TABLE created_issues ADD COLUMN sent TEXT;
       ALTER TABLE created_issues ADD COLUMN jira_updated TEXT;
+      CREATE INDEX created_issues_by_key ON created_issues (issue_key);
     `,
   },
 ];
