@@ -149,8 +149,18 @@ describe('review queue in Chromium', () => {
     await page.getByRole('button', { name: 'Delete S2.1' }).click();
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByText('Saved as version 2.').waitFor();
+    // The generated version cannot be read at first (as while the backend restarts): the section says
+    // why and reads it again when asked.
+    const generatedRoute = `**/api/jobs/${jobId}/generated`;
+    await page.route(generatedRoute, (r) => r.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ code: 'unavailable', message: 'The backend is starting, try again in a moment' }) }));
     await openDiff();
+    const failure = page.getByRole('alert').filter({ hasText: 'The generated version could not be loaded' });
+    await failure.waitFor();
+    assert.match(await failure.innerText(), /The backend is starting, try again in a moment/);
+    await page.unroute(generatedRoute);
+    await failure.getByRole('button', { name: 'Try again' }).click();
     await page.locator('.diff-added', { hasText: 'S1.5' }).waitFor();
+    assert.equal(await failure.count(), 0);
 
     const detail = await app.adminJson<JobDetailResponse>(`/api/jobs/${jobId}`);
     const saved = flattenBreakdown(parseBreakdown(detail.breakdown.latest!.body));

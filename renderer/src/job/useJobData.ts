@@ -101,12 +101,12 @@ export function useGeneratedBreakdown(api: ApiClient, jobId: string, versionNo: 
     let stale = false;
     setFetched({ key, state: { status: 'loading' } });
     void api.generated(jobId).then((r) => {
+      const body = r.ok ? ((r.data.generated.body ?? null) as Breakdown | null) : null;
+      // Kept under the version the answer is (a retried job may have generated a newer one since the
+      // detail was read), even when the diff was closed meanwhile: opening it again needs no request.
+      if (r.ok) keepGenerated(generatedKey(jobId, r.data.generated.versionNo), body);
       if (stale) return;
-      if (!r.ok) return setFetched({ key, state: { status: 'failed', message: r.message } });
-      const body = (r.data.generated.body ?? null) as Breakdown | null;
-      // Kept under the version the answer is (a retried job may have generated a newer one since the detail was read).
-      keepGenerated(generatedKey(jobId, r.data.generated.versionNo), body);
-      setFetched({ key, state: { status: 'ready', body } });
+      setFetched({ key, state: r.ok ? { status: 'ready', body } : { status: 'failed', message: r.message } });
     });
     return () => {
       stale = true;
