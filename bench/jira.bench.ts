@@ -216,6 +216,8 @@ console.log(`summary: ${ratios.join('; ')} (goal ≥ ${REQUEST_GOAL}x fewer requ
       recordPendingBulk: timed(sqlite.recordPendingBulk),
       pendingBulk: timed(sqlite.pendingBulk),
       clearPendingBulk: timed(sqlite.clearPendingBulk),
+      recordJiraUpdated: timed(sqlite.recordJiraUpdated),
+      recordOwnWrites: timed(sqlite.recordOwnWrites),
     };
     const client = createJiraClient({ siteUrl: fake.url, email: fake.email, apiToken: fake.apiToken });
     // The histogram records the time between two ticks of a timer that fires every RESOLUTION_MS, so

@@ -836,13 +836,17 @@ async function readBackUpdated(run: Run): Promise<void> {
   if (!o.ledger.recordJiraUpdated) return;
   const mine = [...o.ledger.created].filter(([itemId]) => run.itemIds.has(itemId));
   const itemOfKey = new Map(mine.map(([itemId, ref]) => [ref.key, itemId]));
-  const { updated, failed } = await readUpdated(run, mine.map(([, ref]) => ref));
-  for (const f of failed) {
-    run.warnings.push(`Could not read when Jira last updated ${f.count} created issue${f.count === 1 ? '' : 's'} (${f.message}); a later re-sync compares ${f.count === 1 ? 'its' : 'their'} summary and description only.`);
+  const refs = mine.map(([, ref]) => ref).sort((a, b) => Number(a.id) - Number(b.id));
+  // Recorded per search: a thousand rows in one transaction would hold the event loop.
+  for (let i = 0; i < refs.length; i += READ_BACK_LIMIT) {
+    const { updated, failed } = await readUpdated(run, refs.slice(i, i + READ_BACK_LIMIT));
+    for (const f of failed) {
+      run.warnings.push(`Could not read when Jira last updated ${f.count} created issue${f.count === 1 ? '' : 's'} (${f.message}); a later re-sync compares ${f.count === 1 ? 'its' : 'their'} summary and description only.`);
+    }
+    const byItem = new Map<string, string>();
+    for (const [key, at] of updated) byItem.set(itemOfKey.get(key)!, at);
+    if (byItem.size) o.ledger.recordJiraUpdated(byItem);
   }
-  const byItem = new Map<string, string>();
-  for (const [key, at] of updated) byItem.set(itemOfKey.get(key)!, at);
-  if (byItem.size) o.ledger.recordJiraUpdated(byItem);
   if (run.touchedBefore.size && o.ledger.recordOwnWrites) {
     const after = (await readUpdated(run, [...run.touchedBefore.keys()].map((key) => ({ key, id: '' })))).updated;
     const changes = [...run.touchedBefore].flatMap(([key, before]) => {
