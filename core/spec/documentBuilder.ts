@@ -232,18 +232,23 @@ export class DocumentBuilder {
   }
 
   /** Records a warning once per (code, subject); repeats only raise its count. */
-  warn(code: string, subject: string, message: (count: number) => string): void {
-    // Looked up by code, then subject (no composed key string): a hostile page repeats one warning 100,000 times.
+  /**
+   * Returns the warning's entry: a reader that raises one warning very often (a page may leave
+   * 100,000 elements unclosed) may keep it and raise its `count` directly.
+   */
+  warn(code: string, subject: string, message: (count: number) => string): { count: number } {
+    // Looked up by code, then subject (no composed key string).
     let bySubject = this.warningIndex.get(code);
     if (!bySubject) this.warningIndex.set(code, (bySubject = new Map()));
     const entry = bySubject.get(subject);
     if (entry) {
       entry.count++;
-      return;
+      return entry;
     }
     const created = { code, subject, count: 1, message };
     bySubject.set(subject, created);
     this.warnings.push(created);
+    return created;
   }
 
   finish(options: { format: SpecFormat; title?: string }): SpecDocument {

@@ -56,7 +56,6 @@ const NO_ATTRIBUTES: Readonly<Record<string, string>> = Object.freeze(Object.cre
 
 const Foreign = { None: 0, Svg: 1, MathML: 2 } as const;
 type Foreign = (typeof Foreign)[keyof typeof Foreign];
-const FOREIGN_ROOTS = new Set(['svg', 'math']);
 // Elements inside SVG/MathML whose content is HTML again (SVG-adjusted casing).
 const INTEGRATION_POINTS = new Set(['mi', 'mo', 'mn', 'ms', 'mtext', 'annotation-xml', 'foreignObject', 'desc', 'title']);
 const SVG_CASING = new Map(
@@ -72,8 +71,7 @@ const SVG_CASING = new Map(
 /**
  * The element names pages use, as the one string each (a literal: V8 keeps one copy, compares it by
  * address and knows its hash). A tag name read from the page is swapped for its entry here, so the
- * open-element stack holds no copy of its own and every lookup by name is cheap; other names are
- * shared per page through a small cache.
+ * handler gets the one string for every element of that name and compares it cheaply.
  */
 const COMMON_NAMES: ReadonlyMap<string, string> = new Map(
   [
@@ -88,8 +86,6 @@ const COMMON_NAMES: ReadonlyMap<string, string> = new Map(
     'ri:user', 'ri:attachment', 'ri:space', 'ri:url', 'ri:content-entity', 'ri:shortcut',
   ].map((n) => [n, n]),
 );
-/** How many other names one page may add to its cache (a hostile page can invent any number). */
-const MAX_CACHED_NAMES = 256;
 
 /** Reads a whole page (one string) and reports its elements and text to `handler`. */
 export function parseHtmlTree(source: string, handler: HtmlTreeHandler): void {
@@ -99,19 +95,35 @@ export function parseHtmlTree(source: string, handler: HtmlTreeHandler): void {
   tokenizer.end();
 }
 
+/**
+ * One element name as this page uses it: the tree rules that apply to it, worked out once, and how
+ * many elements of that name are open (an end tag with none open costs nothing).
+ */
+class ElementName {
+  open = 0;
+  readonly closes: ReadonlySet<string> | undefined;
+  readonly isVoid: boolean;
+  /** The foreign context an element of this name opens, if any. */
+  readonly opensContext: Foreign | undefined;
+
+  constructor(readonly name: string) {
+    this.closes = CLOSED_BY_OPENING.get(name);
+    this.isVoid = VOID.has(name);
+    this.opensContext = name === 'svg' ? Foreign.Svg : name === 'math' ? Foreign.MathML : INTEGRATION_POINTS.has(name) ? Foreign.None : undefined;
+  }
+}
+
 class TreeBuilder implements TokenizerCallbacks {
   /** Open elements, innermost last. */
-  private readonly open: string[] = [];
-  /** How many elements of each name are open: an end tag with none open costs nothing. */
-  private readonly openCount = new Map<string, number>();
+  private readonly open: ElementName[] = [];
+  /** Every element name of the page, by name (one string each: see COMMON_NAMES). */
+  private readonly names = new Map<string, ElementName>();
   private readonly foreign: Foreign[] = [Foreign.None];
-  private tagName = '';
+  private tagName: ElementName | undefined;
   /** The opening tag's attributes so far; null while a tag is being ignored (a second <form>). */
   private attrs: Readonly<Record<string, string>> | null = null;
   private attrName = '';
   private attrValue = '';
-  /** The page's other element names, one string each (see COMMON_NAMES). */
-  private readonly otherNames = new Map<string, string>();
 
   constructor(
     private readonly source: string,
@@ -160,28 +172,28 @@ class TreeBuilder implements TokenizerCallbacks {
   }
 
   onselfclosingtag(): void {
-    const name = this.tagName;
+    const element = this.tagName;
     this.endOpenTag();
-    if (this.top() === name) this.popElement(true);
+    if (element !== undefined && this.top() === element) this.popElement(true);
   }
 
   onclosetag(start: number, end: number): void {
-    const name = this.tagNameAt(start, end);
-    if (VOID.has(name)) {
-      if (name === 'br') {
+    const element = this.tagNameAt(start, end);
+    if (element.isVoid) {
+      if (element.name === 'br') {
         this.handler.onopentag('br', NO_ATTRIBUTES);
         this.handler.onclosetag('br', false);
       }
       return;
     }
-    if ((this.openCount.get(name) ?? 0) > 0) {
-      while (this.top() !== name) this.popElement(true);
+    if (element.open > 0) {
+      while (this.top() !== element) this.popElement(true);
       this.popElement(false);
-    } else if (name === 'p') {
+    } else if (element.name === 'p') {
       // A stray </p> stands for an empty paragraph.
-      this.openElement('p');
+      this.openElement(element);
       this.endOpenTag();
-      if (this.top() === 'p') this.popElement(false);
+      if (this.top() === element) this.popElement(false);
     }
   }
 
@@ -199,69 +211,72 @@ class TreeBuilder implements TokenizerCallbacks {
 
   // ---- internals -----------------------------------------------------------------------------
 
-  private top(): string | undefined {
+  private top(): ElementName | undefined {
     return this.open[this.open.length - 1];
   }
 
-  private tagNameAt(start: number, end: number): string {
-    const name = this.shared(this.source.slice(start, end).toLowerCase());
+  private element(name: string): ElementName {
+    let element = this.names.get(name);
+    if (element === undefined) {
+      element = new ElementName(COMMON_NAMES.get(name) ?? name);
+      this.names.set(name, element);
+    }
+    return element;
+  }
+
+  private isOpen(name: string): boolean {
+    return (this.names.get(name)?.open ?? 0) > 0;
+  }
+
+  private tagNameAt(start: number, end: number): ElementName {
+    const name = this.source.slice(start, end).toLowerCase();
     const context = this.foreign[this.foreign.length - 1];
-    if (context === Foreign.Svg) return SVG_CASING.get(name) ?? name;
+    if (context === Foreign.Svg) return this.element(SVG_CASING.get(name) ?? name);
     if (this.foreign.length > 1) {
       // </foreignObject> from inside its own HTML content.
       const adjusted = SVG_CASING.get(name);
-      if (adjusted !== undefined && (this.openCount.get(adjusted) ?? 0) > 0) return adjusted;
+      if (adjusted !== undefined && this.isOpen(adjusted)) return this.element(adjusted);
     }
-    if (context === Foreign.None) return name === 'image' ? 'img' : name;
-    return name;
+    if (context === Foreign.None) return this.element(name === 'image' ? 'img' : name);
+    return this.element(name);
   }
 
-  private shared(name: string): string {
-    const common = COMMON_NAMES.get(name);
-    if (common !== undefined) return common;
-    const seen = this.otherNames.get(name);
-    if (seen !== undefined) return seen;
-    if (this.otherNames.size < MAX_CACHED_NAMES) this.otherNames.set(name, name);
-    return name;
-  }
-
-  private openElement(name: string): void {
-    this.tagName = name;
+  private openElement(element: ElementName): void {
+    this.tagName = element;
     // A second <form> while one is open is ignored, attributes and all.
-    if (name === 'form' && (this.openCount.get('form') ?? 0) > 0) {
-      this.tagName = '';
+    if (element.name === 'form' && element.open > 0) {
+      this.tagName = undefined;
       this.attrs = null;
       return;
     }
-    const closes = CLOSED_BY_OPENING.get(name);
+    const closes = element.closes;
     if (closes) {
-      while (this.open.length > 0 && closes.has(this.top()!)) this.popElement(true);
+      while (this.open.length > 0 && closes.has(this.top()!.name)) this.popElement(true);
     }
-    if (!VOID.has(name)) {
-      this.open.push(name);
-      this.openCount.set(name, (this.openCount.get(name) ?? 0) + 1);
-      if (name === 'svg') this.foreign.push(Foreign.Svg);
-      else if (name === 'math') this.foreign.push(Foreign.MathML);
-      else if (INTEGRATION_POINTS.has(name)) this.foreign.push(Foreign.None);
+    if (!element.isVoid) {
+      this.open.push(element);
+      element.open++;
+      if (element.opensContext !== undefined) this.foreign.push(element.opensContext);
     }
     this.attrs = NO_ATTRIBUTES;
   }
 
   private endOpenTag(): void {
-    const name = this.tagName;
+    const element = this.tagName;
+    if (element === undefined) return;
     if (this.attrs) {
       const attrs = this.attrs;
       this.attrs = null;
-      this.handler.onopentag(name, attrs);
+      this.handler.onopentag(element.name, attrs);
     }
-    if (VOID.has(name)) this.handler.onclosetag(name, true);
-    this.tagName = '';
+    if (element.isVoid) this.handler.onclosetag(element.name, true);
+    this.tagName = undefined;
   }
 
   private popElement(implied: boolean): void {
-    const name = this.open.pop()!;
-    this.openCount.set(name, this.openCount.get(name)! - 1);
-    if (FOREIGN_ROOTS.has(name) || INTEGRATION_POINTS.has(name)) this.foreign.pop();
-    this.handler.onclosetag(name, implied);
+    const element = this.open.pop()!;
+    element.open--;
+    if (element.opensContext !== undefined) this.foreign.pop();
+    this.handler.onclosetag(element.name, implied);
   }
 }

@@ -180,20 +180,26 @@ function* newestFirst(items: readonly string[]): Generator<string> {
   for (let i = items.length - 1; i >= 0; i--) yield items[i]!;
 }
 
-const unclosedMessages = new Map<string, (count: number) => string>();
+/** What the reader needs to know of an element name, looked up once per element instead of in several sets. */
+class ElementFacts {
+  readonly blockLevel: boolean;
+  /** Closing it implicitly (end of page, a mismatched end tag) loses nothing worth a warning. */
+  readonly closesQuietly: boolean;
+  /** The page's "not closed properly" warning for this name, once raised (then only counted). */
+  unclosed: { count: number } | undefined;
 
-/** The message for unclosed <name> elements, made once per name (a page may leave 100,000 open). */
-function unclosedMessage(name: string): (count: number) => string {
-  let message = unclosedMessages.get(name);
-  if (!message) {
-    message = (n) =>
+  constructor(readonly name: string) {
+    this.blockLevel = BLOCK_LEVEL.has(name);
+    this.closesQuietly = VOID.has(name) || OPTIONAL_END.has(name);
+  }
+
+  message(): (count: number) => string {
+    const name = this.name;
+    return (n) =>
       n === 1
         ? `The element <${name}> was not closed properly; its text was kept.`
         : `The element <${name}> was not closed properly ${n} times; the text was kept.`;
-    // Element names come from the page: keep the cache to names seen often, not every invented one.
-    if (unclosedMessages.size < 256) unclosedMessages.set(name, message);
   }
-  return message;
 }
 
 function isFrame(entry: Frame | Target | ListContext): entry is Frame {
@@ -254,6 +260,8 @@ class StorageReader {
    */
   private readonly deepLinkResource: ResourceConsumer = {};
   private readonly deepLinkFrame: Frame = { onClose: undefined, finishes: undefined, list: undefined, macro: undefined, resource: this.deepLinkResource };
+  /** What the reader knows of each element name on the page. */
+  private readonly factsByName = new Map<string, ElementFacts>();
   /** The heading being read; a block element inside it (an unclosed <h1>) ends it early. */
   private heading: { target: Target; level: number } | undefined;
   /** The frame open() fills in for each opening element. */
@@ -283,7 +291,7 @@ class StorageReader {
     frame.list = undefined;
     frame.macro = undefined;
     frame.resource = undefined;
-    if (BLOCK_LEVEL.has(name)) {
+    if (this.facts(name).blockLevel) {
       if (this.heading) this.endHeading();
       this.closeImplicitParagraph();
     }
@@ -324,8 +332,12 @@ class StorageReader {
       if (top.implicitBelow !== -1 && this.frames.length < top.implicitBelow) this.finishTarget(top);
       else break;
     }
-    if (isImplied && hadContent && !VOID.has(name) && !OPTIONAL_END.has(name)) {
-      this.doc.warn('unclosed_tag', name, unclosedMessage(name));
+    if (isImplied && hadContent) {
+      const facts = this.facts(name);
+      if (!facts.closesQuietly) {
+        if (facts.unclosed) facts.unclosed.count++;
+        else facts.unclosed = this.doc.warn('unclosed_tag', name, facts.message());
+      }
     }
     if (!frame) return;
     if (!isFrame(frame)) {
@@ -349,6 +361,15 @@ class StorageReader {
 
   finish(): void {
     while (this.targets.length > 0) this.finishTarget(this.targets[this.targets.length - 1]!);
+  }
+
+  private facts(name: string): ElementFacts {
+    let facts = this.factsByName.get(name);
+    if (facts === undefined) {
+      facts = new ElementFacts(name);
+      this.factsByName.set(name, facts);
+    }
+    return facts;
   }
 
   // ---- element dispatch ----------------------------------------------------------------------
