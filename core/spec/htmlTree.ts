@@ -118,6 +118,8 @@ class TreeBuilder implements TokenizerCallbacks {
   private readonly open: ElementName[] = [];
   /** Every element name of the page, by name (one string each: see COMMON_NAMES). */
   private readonly names = new Map<string, ElementName>();
+  /** The element each tag name means outside SVG and MathML, by the name as the page writes it. */
+  private readonly htmlNames = new Map<string, ElementName>();
   private readonly foreign: Foreign[] = [Foreign.None];
   private tagName: ElementName | undefined;
   /** The opening tag's attributes so far; null while a tag is being ignored (a second <form>). */
@@ -229,7 +231,19 @@ class TreeBuilder implements TokenizerCallbacks {
   }
 
   private tagNameAt(start: number, end: number): ElementName {
-    const name = this.source.slice(start, end).toLowerCase();
+    const raw = this.source.slice(start, end);
+    // Outside SVG and MathML (nearly every page) a name is read as written before: no lower-casing.
+    const outside = this.foreign.length === 1;
+    if (outside) {
+      const seen = this.htmlNames.get(raw);
+      if (seen !== undefined) return seen;
+    }
+    const element = this.elementNamed(raw.toLowerCase());
+    if (outside) this.htmlNames.set(raw, element);
+    return element;
+  }
+
+  private elementNamed(name: string): ElementName {
     const context = this.foreign[this.foreign.length - 1];
     if (context === Foreign.Svg) return this.element(SVG_CASING.get(name) ?? name);
     if (this.foreign.length > 1) {
