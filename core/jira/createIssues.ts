@@ -60,9 +60,13 @@ export interface CreationLedger {
   /**
    * Issues from before this job that its creates and links changed (a link is in both issues'
    * history): Jira's `updated` before the run and after it. A recorded baseline still at `before`
-   * moves to `after`, so our own writes do not read as a change made in Jira.
+   * moves to `after`, so our own writes do not read as a change made in Jira; the times kept by
+   * recordTouchedBefore go.
    */
   recordOwnWrites?(changes: readonly { key: string; before: string; after: string }[]): void;
+  /** The `before` times, kept before the first create so a run resumed after a kill still has them. */
+  recordTouchedBefore?(times: ReadonlyMap<string, string>): void;
+  touchedBefore?(): Map<string, string>;
   recordLinked?(linkKey: string): void;
   linkedKeys?(): Set<string>;
   /**
@@ -263,6 +267,8 @@ export function inMemoryLedger(ledger: CreationLedger): CreationLedger & { reado
     },
     ...(ledger.recordJiraUpdated ? { recordJiraUpdated: (updated: ReadonlyMap<string, string>) => ledger.recordJiraUpdated!(updated) } : {}),
     ...(ledger.recordOwnWrites ? { recordOwnWrites: (changes: readonly { key: string; before: string; after: string }[]) => ledger.recordOwnWrites!(changes) } : {}),
+    ...(ledger.recordTouchedBefore ? { recordTouchedBefore: (times: ReadonlyMap<string, string>) => ledger.recordTouchedBefore!(times) } : {}),
+    ...(ledger.touchedBefore ? { touchedBefore: () => ledger.touchedBefore!() } : {}),
     ...(ledger.recordLinked
       ? {
           recordLinked: (linkKey: string) => {
@@ -813,13 +819,20 @@ async function readUpdated(run: Run, refs: readonly { key: string; id: string }[
 /**
  * Issues that existed before this job (the reviewer's matches its children go under, the issues
  * to relate to) and that this run's creates and links write next to: Jira's `updated` before the
- * first create, so their baselines can follow our own writes (below). Only when the ledger keeps them.
+ * first create, so their baselines can follow our own writes (below). Kept in the ledger before
+ * any create: a run resumed after a kill takes the times its first attempt read, from before the
+ * writes that attempt may have made. Only when the ledger keeps them.
  */
 async function noteTouchedBefore(run: Run): Promise<void> {
-  if (!run.o.ledger.recordOwnWrites) return;
+  const { ledger } = run.o;
+  if (!ledger.recordOwnWrites || !ledger.recordTouchedBefore || !ledger.touchedBefore) return;
   const keys = new Set([...[...run.existing.values()].map((r) => r.key), ...run.relatesTo.values()]);
   if (keys.size === 0) return;
-  run.touchedBefore = (await readUpdated(run, [...keys].map((key) => ({ key, id: '' })))).updated;
+  const kept = ledger.touchedBefore();
+  const missing = [...keys].filter((k) => !kept.has(k));
+  const read = missing.length ? (await readUpdated(run, missing.map((key) => ({ key, id: '' })))).updated : new Map<string, string>();
+  if (read.size) ledger.recordTouchedBefore(read);
+  run.touchedBefore = new Map([...[...kept].filter(([k]) => keys.has(k)), ...read]);
 }
 
 /**
@@ -848,12 +861,13 @@ async function readBackUpdated(run: Run): Promise<void> {
     if (byItem.size) o.ledger.recordJiraUpdated(byItem);
   }
   if (run.touchedBefore.size && o.ledger.recordOwnWrites) {
-    const after = (await readUpdated(run, [...run.touchedBefore.keys()].map((key) => ({ key, id: '' })))).updated;
+    const { updated: after, failed: unread } = await readUpdated(run, [...run.touchedBefore.keys()].map((key) => ({ key, id: '' })));
     const changes = [...run.touchedBefore].flatMap(([key, before]) => {
       const now = after.get(key);
       return now && now !== before ? [{ key, before, after: now }] : [];
     });
-    if (changes.length) o.ledger.recordOwnWrites(changes);
+    // Unread: the kept times stay for a later run of the job (a retry) to finish with.
+    if (unread.length === 0) o.ledger.recordOwnWrites(changes);
   }
 }
 

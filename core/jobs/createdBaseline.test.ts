@@ -99,6 +99,33 @@ describe('what creation records of each issue for re-sync', () => {
     assert.equal(fake.count(/\/search\/jql$/) - searches, 1 + 2, 'the label search, then two reads of `updated`');
   });
 
+  test('an earlier job\'s issue a later job links to keeps a baseline that follows the link, even when the later job is stopped after the link and resumed', async (t) => {
+    const store = new SqliteJobStore({ dataDir: ':memory:' });
+    t.after(() => store.close());
+    const { job: earlier } = await store.createOrFindOpenJob(newJob, 'acc-1');
+    const { job: later } = await store.createOrFindOpenJob({ ...newJob, pageVersion: 2 }, 'acc-1');
+    assert.notEqual(later.id, earlier.id);
+    const first = await run(store, earlier.id, sampleBreakdown(1, 1, 0));
+    const target = first.created.find((c) => c.itemId === 'S1.1')!;
+    const recorded = () => resyncStoreOf(store)!.createdBaselines(earlier.id).get('S1.1')!.jiraUpdated;
+    const inJira = () => fake.issues.find((i) => i.key === target.key)!.updated;
+    assert.equal(recorded(), inJira());
+
+    // The later job's story relates to it: the link is made with the story's create, then the run
+    // stops (Jira refuses the page link) before it reads anything back, as a kill would leave it.
+    const relatesTo = new Map([['S1.1', target.key]]);
+    fake.failNext(/\/remotelink$/, { status: 401 });
+    const stopped = await run(store, later.id, sampleBreakdown(1, 1, 0), { relatesTo }).catch((e: unknown) => e);
+    assert.ok(stopped instanceof AtlassianError && stopped.code === 'unauthorized', String(stopped));
+    assert.ok(fake.links.some((l) => l.type === 'Relates' && (l.inwardKey === target.key || l.outwardKey === target.key)), 'the link was made');
+    assert.notEqual(recorded(), inJira(), 'Jira moved its updated with the link');
+
+    const resumed = await run(store, later.id, sampleBreakdown(1, 1, 0), { relatesTo });
+    assert.deepEqual(resumed.failed, []);
+    assert.equal(recorded(), inJira(), 'the baseline followed our own link');
+    assert.equal(store.creationLedger(later.id, (k) => k).touchedBefore().size, 0, 'the kept times go once the run is over');
+  });
+
   test('in a project without Description on its create screens the record says no description was sent', async (t) => {
     const store = new SqliteJobStore({ dataDir: ':memory:' });
     t.after(() => store.close());

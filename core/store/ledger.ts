@@ -18,7 +18,10 @@ export interface CreationLedger {
   recordCreated(itemId: string, issue: LedgerIssue & { sent?: SentText }): void;
   /** Jira's `updated` of created issues (item id → timestamp), read once creation's own writes to them are over. */
   recordJiraUpdated(updated: ReadonlyMap<string, string>): void;
-  /** Issues from before the job that its creates and links changed: a baseline still at `before` moves to `after`. */
+  /** Jira's `updated` of issues from before the job that its creation writes next to, kept until the run that writes them ends. */
+  recordTouchedBefore(times: ReadonlyMap<string, string>): void;
+  touchedBefore(): Map<string, string>;
+  /** Issues from before the job that its creates and links changed: a baseline still at `before` moves to `after`; the kept times go. */
   recordOwnWrites(changes: readonly { key: string; before: string; after: string }[]): void;
   /** Issue links (and remote links) already made, by the key creation gives them. */
   recordLinked(linkKey: string): void;

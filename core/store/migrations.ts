@@ -174,11 +174,17 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 7,
-    name: 'what creation sent for each issue (summary, description as text) and Jira\'s `updated` after it: the baseline re-sync measures changes in Jira against (null on rows written before)',
+    name: 'what creation sent for each issue (summary, description as text) and Jira\'s `updated` after it: the baseline re-sync measures changes in Jira against (null on rows written before); the `updated` of issues from before a job that its unfinished creation writes next to',
     sql: `
       ALTER TABLE created_issues ADD COLUMN sent TEXT;
       ALTER TABLE created_issues ADD COLUMN jira_updated TEXT;
       CREATE INDEX created_issues_by_key ON created_issues (issue_key);
+      CREATE TABLE creation_touched (
+        job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+        issue_key TEXT NOT NULL,
+        jira_updated TEXT NOT NULL,
+        PRIMARY KEY (job_id, issue_key)
+      );
     `,
   },
 ];

@@ -377,8 +377,17 @@ export class SqliteJobStore implements JobStore {
             created.run(c.after, c.key, c.before, jobId);
             edited.run(c.after, c.key, c.before, jobId);
           }
+          this.db.prepare('DELETE FROM creation_touched WHERE job_id = ?').run(jobId);
         })();
       },
+      recordTouchedBefore: (times) => {
+        const keep = this.db.prepare('INSERT OR IGNORE INTO creation_touched (job_id, issue_key, jira_updated) VALUES (?, ?, ?)');
+        this.db.transaction(() => {
+          for (const [key, at] of times) keep.run(jobId, key, at);
+        })();
+      },
+      touchedBefore: () =>
+        new Map((this.db.prepare('SELECT issue_key, jira_updated FROM creation_touched WHERE job_id = ?').all(jobId) as Row[]).map((r) => [r.issue_key as string, r.jira_updated as string])),
       recordLinked: (linkKey) => {
         this.db.prepare('INSERT OR IGNORE INTO created_links (job_id, link_key, created_at) VALUES (?, ?, ?)').run(jobId, linkKey, this.iso());
       },
