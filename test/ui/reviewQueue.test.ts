@@ -57,7 +57,9 @@ describe('review queue in Chromium', () => {
     const jobId = await app.createJob('1001', 'alice@example.com');
     await app.waitForJob(jobId, (j) => j.state === 'awaiting_review');
     // The row may show an earlier state for a moment: wait for the event that says it awaits review.
-    const row = page.getByRole('row', { name: /Checkout revamp PRD/ }).filter({ hasText: 'Awaiting review' });
+    // Its state comes from the event itself and its counts from the list read just after (the counts
+    // show "—" in between), so wait for both.
+    const row = page.getByRole('row', { name: /Checkout revamp PRD/ }).filter({ hasText: 'Awaiting review' }).filter({ hasText: /\d+ epics? ·/ });
     await row.waitFor();
     assert.match(await row.innerText(), /Awaiting review[\s\S]*alice@example\.com[\s\S]*2 epics · 6 stories/);
     await page.screenshot({ path: SCREENSHOT_QUEUE });
