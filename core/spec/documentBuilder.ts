@@ -5,7 +5,7 @@
 
 import type { BlockKind, PanelKind, ParseWarning, SpecBlock, SpecDocument, SpecFormat, SpecSection } from './types.ts';
 import { IdAllocator, hashMore, hashStart, hashUnit } from './blockIds.ts';
-import { detectLanguage } from './language.ts';
+import { LANGUAGE_SAMPLE_CHARS, detectLanguage } from './language.ts';
 import { idKeyText, normaliseCode, normaliseText } from './normaliseText.ts';
 import { RequirementTagger, TAG_BIT, sectionTagging, tagList, type SectionTagging } from './requirements.ts';
 
@@ -272,7 +272,9 @@ export class DocumentBuilder {
     // text: the same as hashing idKey(), without building that string).
     const keys: (string | undefined)[] = new Array(this.blocks.length);
     const hashes = new Int32Array(this.blocks.length);
-    const keyCounts = new Map<string, Map<string, number>>();
+    // Per kind: how many kept blocks have each id key text, and the hash of "kind, NUL" to go on from.
+    const kinds = new Map<string, { counts: Map<string, number>; prefix: number }>();
+    const countsOf: (Map<string, number> | undefined)[] = new Array(this.blocks.length);
     let maxDepth = 0;
     for (const p of this.blocks) {
       if (p.depth !== undefined && p.depth > maxDepth) maxDepth = p.depth;
@@ -297,10 +299,11 @@ export class DocumentBuilder {
       p.text = text;
       p.done = done;
       keys[p.index] = key;
-      hashes[p.index] = hashMore(hashUnit(hashMore(hashStart(), kind), 0), key);
-      let counts = keyCounts.get(kind);
-      if (!counts) keyCounts.set(kind, (counts = new Map()));
-      counts.set(key, (counts.get(key) ?? 0) + 1);
+      let perKind = kinds.get(kind);
+      if (!perKind) kinds.set(kind, (perKind = { counts: new Map(), prefix: hashUnit(hashMore(hashStart(), kind), 0) }));
+      hashes[p.index] = hashMore(perKind.prefix, key);
+      perKind.counts.set(key, (perKind.counts.get(key) ?? 0) + 1);
+      countsOf[p.index] = perKind.counts;
     }
 
     const idOf: (string | undefined)[] = new Array(this.blocks.length);
@@ -327,7 +330,7 @@ export class DocumentBuilder {
       // Twins are told apart by their heading path first, so a twin added in one section leaves the
       // twins of other sections alone; only twins within one section fall back to page order.
       let hash = hashes[p.index]!;
-      if ((keyCounts.get(kind)?.get(key) ?? 0) > 1) {
+      if ((countsOf[p.index]!.get(key) ?? 0) > 1) {
         hash = hashUnit(hash, 0);
         const path = section.headingPath;
         for (let i = 0; i < path.length; i++) hash = hashMore(i === 0 ? hash : hashUnit(hash, 0), path[i]!);
@@ -372,9 +375,17 @@ export class DocumentBuilder {
   }
 }
 
-/** The texts of the blocks other than code, read only as far as language detection reads. */
-function* proseTexts(blocks: readonly SpecBlock[]): Generator<string> {
-  for (const b of blocks) if (b.kind !== 'code') yield b.text;
+/** The texts of the blocks other than code, as far as language detection reads (an array: no generator step per block). */
+function proseTexts(blocks: readonly SpecBlock[]): string[] {
+  const texts: string[] = [];
+  let chars = 0;
+  for (const b of blocks) {
+    if (chars >= LANGUAGE_SAMPLE_CHARS) break;
+    if (b.kind === 'code') continue;
+    texts.push(b.text);
+    chars += b.text.length;
+  }
+  return texts;
 }
 
 /**

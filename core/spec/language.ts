@@ -17,7 +17,8 @@ for (const [lang, words] of Object.entries(STOP_WORDS)) {
 }
 
 // Enough text to be sure of the language; more only costs time on large pages.
-const SAMPLE_CHARS = 40_000;
+export const LANGUAGE_SAMPLE_CHARS = 40_000;
+const SAMPLE_CHARS = LANGUAGE_SAMPLE_CHARS;
 const WORD = /[\p{L}]+/gu;
 
 /** "en", "de", "fr", "es", … or "und" (undetermined) when the text has no recognisable words. */

@@ -7,9 +7,12 @@ const SPACES = /(?: [ \t\f\v\r\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]|[\t\f
 const INVISIBLE = /[\u200b-\u200d\u2060\ufeff\u00ad]/g;
 const NON_ASCII = /[^\x00-\x7f]/;
 const NEWLINES = /\n/g;
+const ANY_SPACE_OR_INVISIBLE = /[\s\u200b-\u200d\u2060\ufeff\u00ad]/;
 
 /** Collapses runs of spaces, trims every line and drops empty lines; newlines (from <br>, paragraphs) stay. */
 export function normaliseText(raw: string): string {
+  // No space, line break or invisible character at all (a word, a number, a table cell's "Yes"): nothing to do.
+  if (!ANY_SPACE_OR_INVISIBLE.test(raw)) return raw;
   const visible = NON_ASCII.test(raw) ? raw.replace(INVISIBLE, '') : raw;
   const collapsed = visible.replace(SPACES, ' ');
   if (!collapsed.includes('\n')) return collapsed.trim();

@@ -75,13 +75,15 @@ class TextBuffer {
  */
 type Target = PendingBlock | TextBuffer;
 
-class ListContext {
-  constructor(
-    readonly depth: number,
-    readonly parentIndex: number | undefined,
-    readonly acceptance: boolean,
-  ) {}
-}
+/**
+ * What a frame holds for an element that only ends a list. The open lists themselves are numbers on
+ * three stacks (depth, parent item, acceptance): a page of 100,000 nested lists keeps no object per list.
+ */
+class ListEnd {}
+const LIST_END = new ListEnd();
+
+/** The parent-item stack's value for a list with no parent item. */
+const NO_PARENT_ITEM = -1;
 
 interface TableContext {
   headers: string[] | null;
@@ -113,7 +115,7 @@ interface Frame {
   /** A block target this element ends (data instead of a closure: deep pages hold one per level). */
   finishes?: Target;
   /** A list this element ends. */
-  list?: ListContext;
+  endsList?: boolean;
   macro?: MacroContext;
   resource?: ResourceConsumer;
 }
@@ -202,12 +204,12 @@ class ElementFacts {
   }
 }
 
-function isFrame(entry: Frame | Target | ListContext): entry is Frame {
+function isFrame(entry: Frame | Target | ListEnd): entry is Frame {
   return 'onClose' in entry;
 }
 
-function isTarget(entry: Target | ListContext): entry is Target {
-  return !(entry instanceof ListContext);
+function isTarget(entry: Target | ListEnd): entry is Target {
+  return entry !== LIST_END;
 }
 
 /** Adds text to a target. */
@@ -235,7 +237,7 @@ class StorageReader {
    * One entry per open element, innermost last: what closing it does — its frame, or the block target
    * or list it only ends (no frame object kept for those), or undefined when closing it does nothing.
    */
-  private readonly frames: (Frame | Target | ListContext | undefined)[] = [];
+  private readonly frames: (Frame | Target | ListEnd | undefined)[] = [];
   /**
    * Beside `frames`, at the same index: 1 when that open element has had text or child elements (for
    * the unclosed-tag warning). Bytes, not an array of booleans: nothing for the garbage collector to trace.
@@ -244,7 +246,10 @@ class StorageReader {
   private readonly targets: Target[] = [];
   /** The targets with `flatten` set (block-level text sinks), innermost last: a subsequence of `targets`. */
   private readonly sinks: Target[] = [];
-  private readonly lists: ListContext[] = [];
+  /** The open lists, innermost last: their depth, parent item's index (NO_PARENT_ITEM for none) and whether they hold criteria. */
+  private readonly listDepth: number[] = [];
+  private readonly listParent: number[] = [];
+  private readonly listAcceptance: boolean[] = [];
   private readonly tables: TableContext[] = [];
   private readonly rows: RowContext[] = [];
   private readonly panels: PanelRef[] = [];
@@ -253,19 +258,19 @@ class StorageReader {
   /** One shared close action for the many elements that only end a line (no closure per element). */
   private readonly lineBreakOnClose = (): void => this.separator('\n');
   /** The frame of every element that only ends a line when it closes: one, kept as often as needed. */
-  private readonly lineBreakFrame: Frame = { onClose: this.lineBreakOnClose, finishes: undefined, list: undefined, macro: undefined, resource: undefined };
+  private readonly lineBreakFrame: Frame = { onClose: this.lineBreakOnClose, finishes: undefined, endsList: undefined, macro: undefined, resource: undefined };
   /**
    * What links nested too deep to capture (their text flows to the enclosing one) name as their
    * resource: only ever written (a mention inside still belongs to a link), so one serves them all.
    */
   private readonly deepLinkResource: ResourceConsumer = {};
-  private readonly deepLinkFrame: Frame = { onClose: undefined, finishes: undefined, list: undefined, macro: undefined, resource: this.deepLinkResource };
+  private readonly deepLinkFrame: Frame = { onClose: undefined, finishes: undefined, endsList: undefined, macro: undefined, resource: this.deepLinkResource };
   /** What the reader knows of each element name on the page. */
   private readonly factsByName = new Map<string, ElementFacts>();
   /** The heading being read; a block element inside it (an unclosed <h1>) ends it early. */
   private heading: { target: Target; level: number } | undefined;
   /** The frame open() fills in for each opening element. */
-  private readonly scratch: Frame = { onClose: undefined, finishes: undefined, list: undefined, macro: undefined, resource: undefined };
+  private readonly scratch: Frame = { onClose: undefined, finishes: undefined, endsList: undefined, macro: undefined, resource: undefined };
 
   constructor(
     private readonly doc: DocumentBuilder,
@@ -288,7 +293,7 @@ class StorageReader {
     const frame = this.scratch;
     frame.onClose = undefined;
     frame.finishes = undefined;
-    frame.list = undefined;
+    frame.endsList = undefined;
     frame.macro = undefined;
     frame.resource = undefined;
     if (this.facts(name).blockLevel) {
@@ -297,16 +302,16 @@ class StorageReader {
     }
     if (!this.open(name, attrs, frame, parent)) return;
     // Only what closing needs stays alive: a page of 100,000 unclosed elements keeps 100,000 open.
-    let entry: Frame | Target | ListContext | undefined;
-    if (frame.onClose === undefined && frame.macro === undefined && frame.resource === undefined && (frame.finishes === undefined || frame.list === undefined)) {
-      entry = frame.finishes ?? frame.list;
-    } else if (frame.finishes === undefined && frame.list === undefined && frame.macro === undefined && (
+    let entry: Frame | Target | ListEnd | undefined;
+    if (frame.onClose === undefined && frame.macro === undefined && frame.resource === undefined && (frame.finishes === undefined || frame.endsList === undefined)) {
+      entry = frame.finishes ?? (frame.endsList ? LIST_END : undefined);
+    } else if (frame.finishes === undefined && frame.endsList === undefined && frame.macro === undefined && (
       (frame.onClose === this.lineBreakOnClose && frame.resource === undefined) ||
       (frame.onClose === undefined && frame.resource === this.deepLinkResource)
     )) {
       entry = frame.resource === undefined ? this.lineBreakFrame : this.deepLinkFrame;
     } else {
-      entry = { onClose: frame.onClose, finishes: frame.finishes, list: frame.list, macro: frame.macro, resource: frame.resource };
+      entry = { onClose: frame.onClose, finishes: frame.finishes, endsList: frame.endsList, macro: frame.macro, resource: frame.resource };
     }
     this.frames.push(entry);
     if (depth === this.hadContent.length) {
@@ -342,11 +347,11 @@ class StorageReader {
     if (!frame) return;
     if (!isFrame(frame)) {
       if (isTarget(frame)) this.finishTarget(frame);
-      else if (this.lists[this.lists.length - 1] === frame) this.lists.pop();
+      else this.popList();
       return;
     }
     if (frame.finishes) this.finishTarget(frame.finishes);
-    if (frame.list && this.lists[this.lists.length - 1] === frame.list) this.lists.pop();
+    if (frame.endsList) this.popList();
     frame.onClose?.();
   }
 
@@ -543,8 +548,8 @@ class StorageReader {
   private openList(frame: Frame): boolean {
     const sink = this.currentSink();
     if (sink?.flatten === 'all') return true;
-    const outer = this.lists[this.lists.length - 1];
-    let depth = this.lists.length;
+    const open = this.listDepth.length;
+    let depth = open;
     if (depth > MAX_LIST_DEPTH) {
       depth = MAX_LIST_DEPTH;
       if (!this.depthWarned) {
@@ -553,10 +558,11 @@ class StorageReader {
       }
     }
     const parentItem = sink?.flatten === 'listItem' && sink instanceof PendingBlock ? sink : undefined;
-    const acceptance = (outer?.acceptance ?? false) || this.leadInIsAcceptance(sink);
-    const list = new ListContext(depth, parentItem?.index, acceptance);
-    this.lists.push(list);
-    frame.list = list;
+    const acceptance = (open > 0 && this.listAcceptance[open - 1]!) || this.leadInIsAcceptance(sink);
+    this.listDepth.push(depth);
+    this.listParent.push(parentItem?.index ?? NO_PARENT_ITEM);
+    this.listAcceptance.push(acceptance);
+    frame.endsList = true;
     return true;
   }
 
@@ -583,10 +589,23 @@ class StorageReader {
     return true;
   }
 
+  private popList(): void {
+    this.listDepth.pop();
+    this.listParent.pop();
+    this.listAcceptance.pop();
+  }
+
   private openListItem(frame: Frame): boolean {
     if (this.bulletInFlattenedText(frame)) return true;
-    const list = this.lists[this.lists.length - 1];
-    const block = this.doc.reserveListItem(list?.depth ?? 0, list?.parentIndex, list?.acceptance ?? false, this.currentPanel(), this.options.listItemTasks === true);
+    const open = this.listDepth.length;
+    const parent = open > 0 ? this.listParent[open - 1]! : NO_PARENT_ITEM;
+    const block = this.doc.reserveListItem(
+      open > 0 ? this.listDepth[open - 1]! : 0,
+      parent === NO_PARENT_ITEM ? undefined : parent,
+      open > 0 && this.listAcceptance[open - 1]!,
+      this.currentPanel(),
+      this.options.listItemTasks === true,
+    );
     block.flatten = 'listItem';
     this.pushTarget(block);
     frame.finishes = block;
@@ -595,10 +614,10 @@ class StorageReader {
 
   private openTask(frame: Frame): boolean {
     if (this.bulletInFlattenedText(frame)) return true;
-    const list = this.lists[this.lists.length - 1];
+    const open = this.listDepth.length;
     const block = this.doc.reserve('task', {
       done: false,
-      underAcceptanceLeadIn: list?.acceptance ?? false,
+      underAcceptanceLeadIn: open > 0 && this.listAcceptance[open - 1]!,
       panel: this.currentPanel(),
     });
     block.flatten = 'all';
