@@ -82,6 +82,11 @@ interface BlockExtra {
   cells?: { header?: string; text: string }[];
 }
 
+const PROSE = 1;
+const DROPPED = 2;
+const UNDER_LEAD_IN = 4;
+const MAY_BE_TASK = 8;
+
 /**
  * A block being read: reserved when its element opens (so parents precede children in document
  * order), filled in when it closes. A class with every field set in its constructor: one shape for
@@ -92,16 +97,12 @@ export class PendingBlock {
   parts: TextParts = '';
   /** Final text, for blocks whose reader composes it (rows, images, macros). */
   text: string | undefined = undefined;
-  /** Some of the text is the author's prose (not only status lozenges, Jira keys or emoticons). */
-  prose = false;
-  dropped = false;
+  /** prose, dropped, underAcceptanceLeadIn and mayBeTask, one bit each (one field instead of four). */
+  private bits = 0;
   depth: number | undefined = undefined;
   parentIndex: number | undefined = undefined;
   done: boolean | undefined = undefined;
   panel: PanelRef | undefined = undefined;
-  underAcceptanceLeadIn = false;
-  /** Markdown/plain-text list item that may turn out to be a "[ ] task". */
-  mayBeTask = false;
   /**
    * The storage reader's bookkeeping while the block collects text (it is then the reader's text
    * target, with no object of its own): how nested blocks flatten into it, the element-stack length
@@ -117,6 +118,33 @@ export class PendingBlock {
     readonly sectionIndex: number,
     readonly index: number,
   ) {}
+
+  /** Some of the text is the author's prose (not only status lozenges, Jira keys or emoticons). */
+  get prose(): boolean {
+    return (this.bits & PROSE) !== 0;
+  }
+  set prose(value: boolean) {
+    this.bits = value ? this.bits | PROSE : this.bits & ~PROSE;
+  }
+  get dropped(): boolean {
+    return (this.bits & DROPPED) !== 0;
+  }
+  set dropped(value: boolean) {
+    this.bits = value ? this.bits | DROPPED : this.bits & ~DROPPED;
+  }
+  get underAcceptanceLeadIn(): boolean {
+    return (this.bits & UNDER_LEAD_IN) !== 0;
+  }
+  set underAcceptanceLeadIn(value: boolean) {
+    this.bits = value ? this.bits | UNDER_LEAD_IN : this.bits & ~UNDER_LEAD_IN;
+  }
+  /** Markdown/plain-text list item that may turn out to be a "[ ] task". */
+  get mayBeTask(): boolean {
+    return (this.bits & MAY_BE_TASK) !== 0;
+  }
+  set mayBeTask(value: boolean) {
+    this.bits = value ? this.bits | MAY_BE_TASK : this.bits & ~MAY_BE_TASK;
+  }
 
   /** What the id is hashed from when it is not the text: a table row's own cells, without the column headers. */
   get idText(): string | undefined {
@@ -157,7 +185,7 @@ export class PendingBlock {
 }
 
 /** What reserve() may set on a new block. */
-export type BlockInit = Partial<Pick<PendingBlock, 'text' | 'idText' | 'done' | 'language' | 'panel' | 'issueKey' | 'status' | 'underAcceptanceLeadIn'>>;
+export type BlockInit = Partial<Pick<PendingBlock, 'text' | 'idText' | 'issueKey' | 'status'>>;
 
 interface PendingSection {
   title: string;
@@ -198,8 +226,10 @@ export class DocumentBuilder {
     return this.sections.length - 1;
   }
 
-  reserve(kind: BlockKind, init?: BlockInit): PendingBlock {
+  /** A new block in the current section, inside `panel` if given; `init` sets what a few kinds know at once. */
+  reserve(kind: BlockKind, panel?: PanelRef, init?: BlockInit): PendingBlock {
     const block = new PendingBlock(kind, this.sectionIndex, this.blocks.length);
+    block.panel = panel;
     if (init) Object.assign(block, init);
     this.blocks.push(block);
     return block;
@@ -207,11 +237,10 @@ export class DocumentBuilder {
 
   /** reserve('listItem', …) without an options object: one per list item, and a page may have 100,000. */
   reserveListItem(depth: number, parentIndex: number | undefined, underAcceptanceLeadIn: boolean, panel: PanelRef | undefined, mayBeTask: boolean): PendingBlock {
-    const block = this.reserve('listItem');
+    const block = this.reserve('listItem', panel);
     block.depth = depth;
     block.parentIndex = parentIndex;
     block.underAcceptanceLeadIn = underAcceptanceLeadIn;
-    block.panel = panel;
     block.mayBeTask = mayBeTask;
     return block;
   }

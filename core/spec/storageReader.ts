@@ -537,7 +537,7 @@ class StorageReader {
       frame.onClose = this.lineBreakOnClose;
       return true;
     }
-    const block = this.doc.reserve(kind, { panel: this.currentPanel() });
+    const block = this.doc.reserve(kind, this.currentPanel());
     block.flatten = flatten;
     block.prose = preformatted;
     this.pushTarget(block);
@@ -615,11 +615,9 @@ class StorageReader {
   private openTask(frame: Frame): boolean {
     if (this.bulletInFlattenedText(frame)) return true;
     const open = this.listDepth.length;
-    const block = this.doc.reserve('task', {
-      done: false,
-      underAcceptanceLeadIn: open > 0 && this.listAcceptance[open - 1]!,
-      panel: this.currentPanel(),
-    });
+    const block = this.doc.reserve('task', this.currentPanel());
+    block.done = false;
+    block.underAcceptanceLeadIn = open > 0 && this.listAcceptance[open - 1]!;
     block.flatten = 'all';
     this.pushTarget(block);
     frame.finishes = block;
@@ -651,7 +649,7 @@ class StorageReader {
       table = { headers: null, inHead: false };
       this.tables.push(table);
     }
-    const row: RowContext = { block: this.doc.reserve('tableRow', { panel: this.currentPanel() }), cells: [], inHead: table.inHead };
+    const row: RowContext = { block: this.doc.reserve('tableRow', this.currentPanel()), cells: [], inHead: table.inHead };
     this.rows.push(row);
     const owner = table;
     frame.onClose = () => {
@@ -742,7 +740,7 @@ class StorageReader {
   private openImage(frame: Frame, attrs: Readonly<Record<string, string>>): boolean {
     const resource: ResourceConsumer = {};
     frame.resource = resource;
-    const block = this.doc.reserve('image', { panel: this.currentPanel() });
+    const block = this.doc.reserve('image', this.currentPanel());
     frame.onClose = () => {
       this.describeImage(block, resource.ref ?? '', attrs['ac:alt'] ?? resource.caption ?? attrs['ac:title'] ?? '');
     };
@@ -750,7 +748,7 @@ class StorageReader {
   }
 
   private addImage(name: string, alt: string): void {
-    this.describeImage(this.doc.reserve('image', { panel: this.currentPanel() }), name, alt);
+    this.describeImage(this.doc.reserve('image', this.currentPanel()), name, alt);
   }
 
   private describeImage(block: PendingBlock, name: string, alt: string): void {
@@ -791,7 +789,7 @@ class StorageReader {
         frame.onClose = () => this.append(`\n${normaliseCode(macro.body.join(''))}\n`, true);
         return true;
       }
-      const block = this.doc.reserve('code', { panel: this.currentPanel() });
+      const block = this.doc.reserve('code', this.currentPanel());
       frame.onClose = () => {
         block.text = normaliseCode(macro.body.join(''));
         const language = macro.params.language?.trim();
@@ -817,7 +815,7 @@ class StorageReader {
         const title = normaliseInline(macro.params.title ?? '') || normaliseInline(macro.params.colour ?? macro.params.color ?? '') || 'Status';
         const colour = (macro.params.colour ?? macro.params.color)?.trim();
         this.append(`[${title}]`, false);
-        this.doc.reserve('status', { text: `Status: ${title}`, status: colour ? { title, colour } : { title }, panel: this.currentPanel() });
+        this.doc.reserve('status', this.currentPanel(), { text: `Status: ${title}`, status: colour ? { title, colour } : { title } });
       };
       return true;
     }
@@ -831,7 +829,7 @@ class StorageReader {
           return;
         }
         this.append(key, false);
-        this.doc.reserve('jiraIssue', { text: `Jira issue ${key}`, issueKey: key, panel: this.currentPanel() });
+        this.doc.reserve('jiraIssue', this.currentPanel(), { text: `Jira issue ${key}`, issueKey: key });
       };
       return true;
     }
@@ -888,7 +886,7 @@ class StorageReader {
     if (!target) {
       if (!HAS_TEXT.test(text)) return;
       // Loose text outside any block (between macros, in a layout cell): a paragraph of its own.
-      const block = this.doc.reserve('paragraph', { panel: this.currentPanel() });
+      const block = this.doc.reserve('paragraph', this.currentPanel());
       block.flatten = 'all';
       block.implicitBelow = this.frames.length;
       this.pushTarget(block);
