@@ -6,7 +6,6 @@
 
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { mkdtempSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,26 +16,7 @@ import { productParts } from '../../core/server/productParts.ts';
 import { DrafterEngine } from '../../core/model/index.ts';
 import { ADMIN_CSP } from '../../core/server/adminGuard.ts';
 import { startHarness, type Harness } from './support/inProcess.ts';
-
-interface RawResponse {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-/** A raw HTTP request: headers a browser would send (Origin, Sec-Fetch-Site, Cookie) exactly as given. */
-function raw(url: string, o: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: o.method ?? 'GET', headers: o.headers ?? {} }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end(o.body);
-  });
-}
+import { raw, type RawResponse } from './support/rawHttp.ts';
 
 const codeOf = (r: RawResponse) => (JSON.parse(r.body) as { code: string }).code;
 

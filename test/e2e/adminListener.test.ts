@@ -1,6 +1,5 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { mkdtempSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,20 +12,7 @@ import { startHarness, type Harness } from './support/inProcess.ts';
 import { parseSpec } from '../../core/spec/index.ts';
 import { draftBreakdown } from '../../core/drafter/index.ts';
 import { loadCorpusPage } from '../corpus/index.ts';
-
-/** A raw HTTP request, so the Host header can be anything (fetch would set it from the URL). */
-function raw(url: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { headers }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+import { raw } from './support/rawHttp.ts';
 
 describe('admin listener: this machine, this launch only', () => {
   let h: Harness;
@@ -37,10 +23,10 @@ describe('admin listener: this machine, this launch only', () => {
 
   test('a foreign Host header is refused (DNS rebinding) even with the right token', async () => {
     const port = new URL(h.backend.adminBaseUrl).port;
-    const foreign = await raw(`${h.backend.adminBaseUrl}/api/jobs`, { host: `evil.example:${port}`, authorization: `Bearer ${h.backend.sessionToken}` });
+    const foreign = await raw(`${h.backend.adminBaseUrl}/api/jobs`, { headers: { host: `evil.example:${port}`, authorization: `Bearer ${h.backend.sessionToken}` } });
     assert.equal(foreign.status, 421);
     assert.equal(JSON.parse(foreign.body).code, 'host_not_allowed');
-    const local = await raw(`${h.backend.adminBaseUrl}/api/jobs`, { host: `localhost:${port}`, authorization: `Bearer ${h.backend.sessionToken}` });
+    const local = await raw(`${h.backend.adminBaseUrl}/api/jobs`, { headers: { host: `localhost:${port}`, authorization: `Bearer ${h.backend.sessionToken}` } });
     assert.equal(local.status, 200);
   });
 
@@ -181,7 +167,7 @@ describe('admin listener: this machine, this launch only', () => {
     assert.equal(api.status, 404);
     assert.equal(((await api.json()) as { code: string }).code, 'not_found');
     // Host allow-list still applies to the page.
-    assert.equal((await raw(`${b.adminBaseUrl}/`, { host: 'evil.example' })).status, 421);
+    assert.equal((await raw(`${b.adminBaseUrl}/`, { headers: { host: 'evil.example' } })).status, 421);
   });
 
   test('approve only from review; jobs list filters by state; SSE streams model and job events', async () => {

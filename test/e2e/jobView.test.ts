@@ -5,27 +5,13 @@
 
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { startHarness, type Harness } from './support/inProcess.ts';
 import { flattenBreakdown, parseBreakdown } from '../../core/breakdown/schema.ts';
 import type { JobDetailResponse } from '../../core/server/admin.ts';
 import type { GeneratedBreakdownResponse } from '../../core/server/reviewRoutes.ts';
 import { ADMIN_CSP } from '../../core/server/adminGuard.ts';
 import { REFUNDS } from './support/refundsPage.ts';
-
-/** A raw GET with exactly the headers given (fetch would not let a test send another Host). */
-function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'GET', headers }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+import { raw } from './support/rawHttp.ts';
 
 describe('job detail and the generated breakdown', () => {
   let h: Harness;
@@ -117,7 +103,7 @@ describe('job detail and the generated breakdown', () => {
     ];
     for (const c of cases) {
       for (const path of paths) {
-        const r = await rawGet(base + path, c.headers);
+        const r = await raw(base + path, { headers: c.headers });
         assert.equal(r.status, c.status, `${c.name}, ${path}: ${r.body.slice(0, 200)}`);
         if (c.code) assert.equal((JSON.parse(r.body) as { code: string }).code, c.code, `${c.name}, ${path}`);
         // A refused Host is answered before anything else; every other answer carries the page policy.

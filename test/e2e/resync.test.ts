@@ -6,44 +6,14 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHarness, type Harness } from './support/inProcess.ts';
+import { startHarness } from './support/inProcess.ts';
 import { flattenBreakdown, parseBreakdown } from '../../core/breakdown/schema.ts';
 import type { JobDetailResponse } from '../../core/server/admin.ts';
 import type { ResyncResponse } from '../../core/server/resyncRoutes.ts';
 import type { JobStatusResponse } from '../../core/server/publicApi.ts';
-import type { JobStatusView } from '../../core/server/jobView.ts';
 import { UPDATES_EXISTING } from '../../core/jobs/resync.ts';
 import { adfText } from '../../core/jira/updateIssues.ts';
-import { assertResyncEndState, FR1_EDITED_IN_JIRA, PAGE_ID, V1, V2, v1Keys } from './support/resyncScenario.ts';
-
-/** Waits on the admin listener (no rate limit), so a slow machine does not spend the API key's budget on polling. */
-async function waitForState(h: Harness, jobId: string, until: (state: string) => boolean, timeoutMs = 60_000): Promise<JobStatusView> {
-  const end = Date.now() + timeoutMs;
-  let last: JobStatusView | undefined;
-  while (Date.now() < end) {
-    last = ((await (await h.admin(`/api/jobs/${jobId}`)).json()) as JobDetailResponse).job;
-    if (until(last.state)) return last;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`job ${jobId} did not reach the expected state; last: ${JSON.stringify(last)}`);
-}
-
-async function breakDown(h: Harness, requestedBy: string): Promise<string> {
-  const res = await h.pub('/v1/jobs', { json: { pageId: PAGE_ID, siteUrl: h.fake.url, requestedBy } });
-  assert.ok(res.status === 202, `job not created: ${res.status} ${await res.clone().text()}`);
-  const { jobId } = (await res.json()) as { jobId: string };
-  await waitForState(h, jobId, (s) => s === 'awaiting_review');
-  return jobId;
-}
-
-async function resyncWhenBuilt(h: Harness, jobId: string): Promise<ResyncResponse> {
-  for (const end = Date.now() + 60_000; Date.now() < end; ) {
-    const r = (await (await h.admin(`/api/jobs/${jobId}/resync`)).json()) as ResyncResponse;
-    if (r.builtAt) return r;
-    await new Promise((res) => setTimeout(res, 50));
-  }
-  throw new Error('the re-sync plan was never built');
-}
+import { assertResyncEndState, breakDown, FR1_EDITED_IN_JIRA, PAGE_ID, resyncWhenBuilt, V1, V2, v1Keys, waitForState } from './support/resyncScenario.ts';
 
 test('a changed page updates the issue of a reworded requirement, marks the removed one, adds the new one under the existing epic and leaves issues changed in Jira alone', async (t) => {
   const h = await startHarness();

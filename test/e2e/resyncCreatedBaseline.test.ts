@@ -14,42 +14,14 @@ import type { ResyncResponse } from '../../core/server/resyncRoutes.ts';
 import type { JobStatusView } from '../../core/server/jobView.ts';
 import { resyncStoreOf } from '../../core/jobs/resyncStore.ts';
 import { flattenBreakdown, parseBreakdown } from '../../core/breakdown/schema.ts';
-import { PAGE_ID, V1, V2, v1Keys } from './support/resyncScenario.ts';
-
-async function settle(h: Harness, jobId: string, until: (state: string) => boolean): Promise<JobStatusView> {
-  const end = Date.now() + 60_000;
-  let last: JobStatusView | undefined;
-  while (Date.now() < end) {
-    last = ((await (await h.admin(`/api/jobs/${jobId}`)).json()) as JobDetailResponse).job;
-    if (until(last.state)) return last;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`job ${jobId} did not reach the expected state; last: ${JSON.stringify(last)}`);
-}
-
-async function breakDown(h: Harness, requestedBy: string): Promise<string> {
-  const res = await h.pub('/v1/jobs', { json: { pageId: PAGE_ID, siteUrl: h.fake.url, requestedBy } });
-  assert.equal(res.status, 202, await res.clone().text());
-  const { jobId } = (await res.json()) as { jobId: string };
-  await settle(h, jobId, (s) => s === 'awaiting_review');
-  return jobId;
-}
+import { breakDown, PAGE_ID, resyncWhenBuilt, V1, V2, v1Keys, waitForState } from './support/resyncScenario.ts';
 
 async function createdInJira(h: Harness, requestedBy: string): Promise<string> {
   const jobId = await breakDown(h, requestedBy);
   await h.admin(`/api/jobs/${jobId}/approve`, { json: { by: 'lead' } });
-  const done = await settle(h, jobId, (s) => s === 'done' || s === 'failed');
+  const done = await waitForState(h, jobId, (s) => s === 'done' || s === 'failed');
   assert.equal(done.state, 'done', JSON.stringify(done.error));
   return jobId;
-}
-
-async function plannedResync(h: Harness, jobId: string): Promise<ResyncResponse> {
-  for (const end = Date.now() + 60_000; Date.now() < end; ) {
-    const r = (await (await h.admin(`/api/jobs/${jobId}/resync`)).json()) as ResyncResponse;
-    if (r.builtAt) return r;
-    await new Promise((res) => setTimeout(res, 50));
-  }
-  throw new Error('the re-sync plan was never built');
 }
 
 const writes = (h: Harness) => h.fake.requests.filter((r) => (r.method === 'PUT' && /^\/rest\/api\/3\/issue\/[^/]+$/.test(r.path)) || /\/comment$|\/transitions$/.test(r.path)).length;
@@ -73,7 +45,7 @@ test('issues created in a project without Description on its create screens are 
 
   const before = { issues: h.fake.issues.length, writes: writes(h) };
   const second = await breakDown(h, 'second');
-  const r = await plannedResync(h, second);
+  const r = await resyncWhenBuilt(h, second);
   const plan = r.plan!;
   assert.equal(plan.jiraCheck, 'ok');
   assert.deepEqual([plan.updates.length, plan.marks.length], [0, 0], 'the page did not change');
@@ -82,7 +54,7 @@ test('issues created in a project without Description on its create screens are 
   assert.deepEqual([r.counts.held, r.counts.update, r.counts.mark, r.counts.create], [0, 0, 0, 0]);
 
   await h.admin(`/api/jobs/${second}/approve`, { json: { by: 'lead' } });
-  const done = await settle(h, second, (s) => s === 'done' || s === 'failed');
+  const done = await waitForState(h, second, (s) => s === 'done' || s === 'failed');
   assert.equal(done.state, 'done', JSON.stringify(done.error));
   assert.equal(done.progress.held ?? 0, 0, 'nothing held');
   assert.deepEqual({ issues: h.fake.issues.length, writes: writes(h) }, before, 'nothing created, edited or commented');
@@ -107,7 +79,7 @@ test('an issue edited in Jira in a field other than summary and description, or 
   h.fake.editIssue(keys.fr1, { description: bold(fr1.fields.description as { content: unknown[] }) });
   h.fake.addPage({ id: PAGE_ID, title: 'Payments', storage: V2, version: 2 });
   const second = await breakDown(h, 'second');
-  const r = await plannedResync(h, second);
+  const r = await resyncWhenBuilt(h, second);
   const plan = r.plan!;
   assert.equal(plan.jiraCheck, 'ok');
 
@@ -123,7 +95,7 @@ test('an issue edited in Jira in a field other than summary and description, or 
   assert.equal(r.counts.held, 1);
 
   await h.admin(`/api/jobs/${second}/approve`, { json: { by: 'lead' } });
-  const done = await settle(h, second, (s) => s === 'done' || s === 'failed');
+  const done = await waitForState(h, second, (s) => s === 'done' || s === 'failed');
   assert.equal(done.state, 'done', JSON.stringify(done.error));
   const issue = h.fake.issues.find((i) => i.key === keys.fr2)!;
   assert.match(String(issue.fields.summary), /^FR-2: The customer must receive an email when the refund is issued/, 'the held issue keeps its text');
@@ -136,13 +108,13 @@ test('an issue edited in Jira in a field other than summary and description, or 
 async function relateNewRequirementTo(h: Harness, issueKey: string): Promise<{ second: string; done: JobStatusView }> {
   h.fake.addPage({ id: PAGE_ID, title: 'Payments', storage: V2, version: 2 });
   const second = await breakDown(h, 'second');
-  await plannedResync(h, second);
+  await resyncWhenBuilt(h, second);
   const detail = (await (await h.admin(`/api/jobs/${second}`)).json()) as JobDetailResponse;
   const fr5 = flattenBreakdown(parseBreakdown(detail.breakdown.latest!.body)).find((x) => /^FR-5/.test(x.item.title))!;
   const decided = await h.admin(`/api/jobs/${second}/duplicates/${fr5.item.id}`, { method: 'PUT', json: { issueKey, decision: 'link', by: 'lead' } });
   assert.equal(decided.status, 200, await decided.text());
   await h.admin(`/api/jobs/${second}/approve`, { json: { by: 'lead' } });
-  const done = await settle(h, second, (s) => s === 'done' || s === 'failed');
+  const done = await waitForState(h, second, (s) => s === 'done' || s === 'failed');
   assert.equal(done.state, 'done', JSON.stringify(done.error));
   const fr5Issue = h.fake.issues.find((i) => /^FR-5/.test(String(i.fields.summary)))!;
   assert.equal(h.fake.links.filter((l) => l.type === 'Relates' && [l.inwardKey, l.outwardKey].sort().join() === [fr5Issue.key, issueKey].sort().join()).length, 1, 'FR-5 relates to it');
@@ -164,7 +136,7 @@ test('a link a later job makes to an issue an earlier job created is not a chang
 
   // The same page broken down again: nobody changed anything in Jira.
   const third = await breakDown(h, 'third');
-  const plan = (await plannedResync(h, third)).plan!;
+  const plan = (await resyncWhenBuilt(h, third)).plan!;
   assert.equal(plan.jiraCheck, 'ok');
   const all = [...plan.updates, ...plan.marks, ...plan.unchanged];
   assert.ok(all.some((p) => p.issueKey === keys.fr4));

@@ -5,6 +5,10 @@
 import assert from 'node:assert/strict';
 import type { FakeAtlassian, FakeIssue } from '../../fakes/atlassian/server.ts';
 import { adfText } from '../../../core/jira/updateIssues.ts';
+import type { JobDetailResponse } from '../../../core/server/admin.ts';
+import type { JobStatusView } from '../../../core/server/jobView.ts';
+import type { ResyncResponse } from '../../../core/server/resyncRoutes.ts';
+import type { Harness } from './inProcess.ts';
 
 export const PAGE_ID = '9300';
 const FR1 = '<p>FR-1: The shop must refund a cancelled order to the original card within 14 days.</p>';
@@ -65,4 +69,35 @@ export function assertResyncEndState(fake: FakeAtlassian, keys: V1Keys, issuesBe
   }
   assert.equal(issue(fake, keys.fr1).fields.summary, FR1_EDITED_IN_JIRA);
   fake.assertNoViolations();
+}
+
+/** Waits on the admin listener (no rate limit), so a slow machine does not spend the API key's budget on polling. */
+export async function waitForState(h: Harness, jobId: string, until: (state: string) => boolean, timeoutMs = 60_000): Promise<JobStatusView> {
+  const end = Date.now() + timeoutMs;
+  let last: JobStatusView | undefined;
+  while (Date.now() < end) {
+    last = ((await (await h.admin(`/api/jobs/${jobId}`)).json()) as JobDetailResponse).job;
+    if (until(last.state)) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`job ${jobId} did not reach the expected state; last: ${JSON.stringify(last)}`);
+}
+
+/** Asks for a breakdown of the scenario's page through the public API and waits until it awaits review. */
+export async function breakDown(h: Harness, requestedBy: string): Promise<string> {
+  const res = await h.pub('/v1/jobs', { json: { pageId: PAGE_ID, siteUrl: h.fake.url, requestedBy } });
+  assert.equal(res.status, 202, `job not created: ${res.status} ${await res.clone().text()}`);
+  const { jobId } = (await res.json()) as { jobId: string };
+  await waitForState(h, jobId, (s) => s === 'awaiting_review');
+  return jobId;
+}
+
+/** The job's re-sync plan once it has been built. */
+export async function resyncWhenBuilt(h: Harness, jobId: string): Promise<ResyncResponse> {
+  for (const end = Date.now() + 60_000; Date.now() < end; ) {
+    const r = (await (await h.admin(`/api/jobs/${jobId}/resync`)).json()) as ResyncResponse;
+    if (r.builtAt) return r;
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  throw new Error('the re-sync plan was never built');
 }
