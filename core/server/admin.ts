@@ -188,7 +188,6 @@ function storedComparison(body: unknown): { candidates: ItemDuplicates[] | null;
   return { candidates: Array.isArray(o?.items) ? o.items : null, noLongerOnPage: Array.isArray(o?.noLongerOnPage) ? o.noLongerOnPage : [] };
 }
 
-const withoutBody = ({ body: _b, ...v }: BreakdownVersion): Omit<BreakdownVersion, 'body'> => v;
 
 export function createAdminApp(deps: AdminDeps): Express {
   const app = express();
@@ -292,21 +291,28 @@ export function createAdminApp(deps: AdminDeps): Express {
 
   api.get('/jobs/:id', async (req, res) => {
     const job = await jobOr404(String(req.params.id));
-    const [snapshot, versions, decisions, candidates, audit, issues] = await Promise.all([
+    const [snapshot, versions, latest, decisions, candidates, audit, issues] = await Promise.all([
       deps.store.latestSnapshot(job.id),
-      deps.store.breakdownVersions(job.id),
+      deps.store.breakdownVersionList(job.id),
+      deps.store.latestBreakdown(job.id),
       deps.store.duplicateDecisions(job.id),
       deps.store.duplicateCandidates(job.id),
       deps.store.auditLog(job.id),
       deps.store.createdIssues(job.id),
     ]);
-    // One read of the versions (each body parsed once) gives the latest and the generated one.
-    const latest = versions.at(-1);
+    // Only the latest body is read with the list; the generated one only when its diff is not kept yet
+    // (a job saved 30 times no longer parses 30 bodies on every view).
     const generated = versions.findLast((v) => v.kind === 'generated');
     const report = reportOf(job.id, snapshot ?? null, latest ?? null);
     let diff: BreakdownDiffSummary | null = null;
-    if (generated?.body && latest?.body && latest.versionNo !== generated.versionNo) {
-      diff = diffs.get(`${job.id}\u0000${generated.versionNo}\u0000${latest.versionNo}`, () => summariseDiff(diffBreakdowns(parseBreakdown(generated.body), parseBreakdown(latest.body))));
+    if (generated && latest?.body && latest.versionNo !== generated.versionNo) {
+      const key = `${job.id}\u0000${generated.versionNo}\u0000${latest.versionNo}`;
+      diff = diffs.peek(key) ?? null;
+      if (!diff) {
+        const read = await deps.store.generatedBreakdown(job.id);
+        const body = read?.versionNo === generated.versionNo ? read.body : null;
+        if (body) diff = diffs.get(key, () => summariseDiff(diffBreakdowns(parseBreakdown(body), parseBreakdown(latest.body))));
+      }
     }
     const defaultProject = (await deps.settings.current()).config.jiraProjectKey;
     const body: JobDetailResponse = {
@@ -319,8 +325,8 @@ export function createAdminApp(deps: AdminDeps): Express {
         : null,
       breakdown: {
         latest: latest ?? null,
-        generated: generated ? withoutBody(generated) : null,
-        versions: versions.map(withoutBody),
+        generated: generated ?? null,
+        versions,
         diff,
       },
       report,

@@ -139,6 +139,11 @@ export class DerivedCache<T> {
   private readonly entries = new Map<string, T>();
   constructor(private readonly size = CACHE_ENTRIES) {}
 
+  /** The value kept for `key`, if any (without computing it). */
+  peek(key: string): T | undefined {
+    return this.entries.get(key);
+  }
+
   get(key: string, compute: () => T): T {
     const hit = this.entries.get(key);
     if (hit !== undefined) {

@@ -131,6 +131,10 @@ describe('SQLite job store', () => {
     assert.equal((await store.latestBreakdown(job.id))?.author, 'alice');
     assert.deepEqual((await store.generatedBreakdown(job.id))?.body, { v: 'model' });
     assert.deepEqual((await store.breakdownVersions(job.id)).map((v) => [v.versionNo, v.kind]), [[1, 'generated'], [2, 'edited']]);
+    // The list a job view shows: every version, oldest first, with no body read.
+    const list = await store.breakdownVersionList(job.id);
+    assert.deepEqual(list.map((v) => [v.versionNo, v.kind, v.author]), [[1, 'generated', 'drafter'], [2, 'edited', 'alice']]);
+    assert.ok(list.every((v) => !('body' in v)), 'no body in the list');
   });
 
   test('the creation ledger remembers each issue once, across reopening', async (t) => {

@@ -12,6 +12,7 @@ import type {
   AuditEntry,
   BreakdownKind,
   BreakdownVersion,
+  BreakdownVersionInfo,
   CreatedIssue,
   DuplicateDecision,
   JobError,
@@ -297,6 +298,11 @@ export class SqliteJobStore implements JobStore {
 
   async breakdownVersions(jobId: string): Promise<BreakdownVersion[]> {
     return (this.db.prepare('SELECT * FROM breakdown_versions WHERE job_id = ? ORDER BY version_no').all(jobId) as Row[]).map(toBreakdown);
+  }
+
+  async breakdownVersionList(jobId: string): Promise<BreakdownVersionInfo[]> {
+    const rows = this.db.prepare('SELECT job_id, version_no, kind, author, created_at FROM breakdown_versions WHERE job_id = ? ORDER BY version_no').all(jobId) as Row[];
+    return rows.map((r) => ({ jobId: r.job_id as string, versionNo: r.version_no as number, kind: r.kind as BreakdownKind, author: r.author as string, createdAt: r.created_at as string }));
   }
 
   async latestBreakdown(jobId: string): Promise<BreakdownVersion | undefined> {

@@ -72,6 +72,9 @@ export interface BreakdownVersion {
   createdAt: string;
 }
 
+/** A breakdown version without its body: what lists of versions show. */
+export type BreakdownVersionInfo = Omit<BreakdownVersion, 'body'>;
+
 export interface AuditEntry {
   id: number;
   jobId: string | null;
@@ -154,6 +157,8 @@ export interface JobStore {
   latestSnapshotVersion(jobId: string): Promise<number | undefined>;
   addBreakdownVersion(jobId: string, kind: BreakdownKind, body: unknown, author: string): Promise<BreakdownVersion>;
   breakdownVersions(jobId: string): Promise<BreakdownVersion[]>;
+  /** The job's versions, oldest first, without reading (or parsing) any body. */
+  breakdownVersionList(jobId: string): Promise<BreakdownVersionInfo[]>;
   latestBreakdown(jobId: string): Promise<BreakdownVersion | undefined>;
   generatedBreakdown(jobId: string): Promise<BreakdownVersion | undefined>;
 
