@@ -154,7 +154,7 @@ function lastLineOfTail(parts: TextParts, max: number): string | undefined {
     // Newest first, as far back as `max` characters (or to the start).
     const tail: string[] = [];
     let length = 0;
-    for (const part of Array.isArray(parts) ? newestFirst(parts) : partsFromEnd(parts)) {
+    for (const part of partsFromEnd(parts)) {
       if (length >= max) {
         whole = false;
         break;
@@ -175,11 +175,6 @@ function lastLineOfTail(parts: TextParts, max: number): string | undefined {
   // A tail that does not reach back to the start, read as one line: that line began before the tail.
   if (!whole && newline < 0) return undefined;
   return newline < 0 ? normalised : normalised.slice(newline + 1);
-}
-
-/** An array's items, last first (an iterator over an array: no copy). */
-function* newestFirst(items: readonly string[]): Generator<string> {
-  for (let i = items.length - 1; i >= 0; i--) yield items[i]!;
 }
 
 /** What the reader needs to know of an element name, looked up once per element instead of in several sets. */
