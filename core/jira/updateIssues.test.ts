@@ -2,20 +2,26 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startFakeAtlassian } from '../../test/fakes/atlassian/server.ts';
 import { createJiraClient } from './client.ts';
-import { adfText, applyIssueUpdate, changedInJira, describeFields, markIssueRemoved, readIssueState, readIssueStates, type IssueUpdate, type ResyncStepLedger } from './updateIssues.ts';
-import type { ResyncStepName, WrittenFields } from '../jobs/resyncStore.ts';
+import { adfText, applyIssueUpdate, changedInJira, describeFields, editScreens, markIssueRemoved, readIssueState, readIssueStates, type IssueUpdate, type ResyncStepLedger } from './updateIssues.ts';
+import type { EditRecord, ResyncStepName, WrittenFields } from '../jobs/resyncStore.ts';
 
 class MemoryStepLedger implements ResyncStepLedger {
-  readonly steps = new Map<string, 'pending' | 'done'>();
+  readonly steps = new Map<string, { state: 'pending' | 'done'; record?: EditRecord }>();
+  /** Every record as it was written, in order: what was persisted before each request. */
+  readonly log: { key: string; step: ResyncStepName; state: 'pending' | 'done'; inComment?: string[] }[] = [];
   step(jobId: string, key: string, step: ResyncStepName) {
     const s = this.steps.get(`${jobId}/${key}/${step}`);
-    return s ? { state: s } : undefined;
+    return s ? { state: s.state, ...(s.record ? { written: s.record.written, inJira: s.record.inJira, inComment: s.record.inComment } : {}) } : undefined;
   }
-  stepPending(jobId: string, key: string, step: ResyncStepName) {
-    if (this.steps.get(`${jobId}/${key}/${step}`) !== 'done') this.steps.set(`${jobId}/${key}/${step}`, 'pending');
+  stepPending(jobId: string, key: string, step: ResyncStepName, record?: EditRecord) {
+    if (this.steps.get(`${jobId}/${key}/${step}`)?.state === 'done') return;
+    this.steps.set(`${jobId}/${key}/${step}`, { state: 'pending', ...(record ? { record } : {}) });
+    this.log.push({ key, step, state: 'pending', ...(record ? { inComment: [...record.inComment] } : {}) });
   }
-  stepDone(jobId: string, key: string, step: ResyncStepName) {
-    this.steps.set(`${jobId}/${key}/${step}`, 'done');
+  stepDone(jobId: string, key: string, step: ResyncStepName, extra: { written?: WrittenFields | EditRecord } = {}) {
+    const record = extra.written && 'inJira' in extra.written ? extra.written : undefined;
+    this.steps.set(`${jobId}/${key}/${step}`, { state: 'done', ...(record ? { record } : {}) });
+    this.log.push({ key, step, state: 'done', ...(record ? { inComment: [...record.inComment] } : {}) });
   }
 }
 
@@ -62,10 +68,10 @@ test('an edit whose answer was lost is recognised in Jira on resume, not sent ag
   // The edit reached Jira but its record stayed pending (the backend died before Jira answered).
   ledger.stepPending(JOB, issue.key, 'edit');
   fake.editIssue(issue.key, { summary: after.summary, description: describeFields(after, source) });
-  assert.deepEqual(await applyIssueUpdate({ client, ledger, jobId: JOB, update, change }), { status: 'updated' });
+  assert.deepEqual(await applyIssueUpdate({ client, ledger, jobId: JOB, update, change }), { status: 'updated', inComment: [] });
   assert.equal(fake.count(new RegExp(`/issue/${issue.key}$`), 'PUT'), 0, 'not edited again');
   assert.equal(issue.comments.length, 1);
-  assert.deepEqual(await applyIssueUpdate({ client, ledger, jobId: JOB, update, change }), { status: 'updated' });
+  assert.deepEqual(await applyIssueUpdate({ client, ledger, jobId: JOB, update, change }), { status: 'updated', inComment: [] });
   assert.equal(issue.comments.length, 1, 'a second run writes no second comment');
   fake.assertNoViolations();
 });
@@ -97,5 +103,79 @@ test('a removed requirement: labelled once (not again when already labelled), co
   const w = await markIssueRemoved({ client, ledger, jobId: JOB, issueKey: other.key, removedText: [], change, transition: 'Archived' });
   assert.match(w.warnings[0]!, /has no transition "Archived".*labelled and commented only/);
   assert.deepEqual(other.labels, ['spec-removed']);
+  fake.assertNoViolations();
+});
+
+/** An update of a story created without a description (its project's create screen has none). */
+function leanUpdate(issueKey: string): IssueUpdate {
+  const result: WrittenFields = { summary: after.summary, description: 'Email and text the customer once the refund is paid.', acceptanceCriteria: after.acceptanceCriteria, estimate: 3 };
+  return {
+    issueKey,
+    level: 'story',
+    changes: { summary: result.summary, description: result.description, acceptanceCriteria: result.acceptanceCriteria, estimate: result.estimate },
+    result,
+    source,
+    baseline: { summary: before.summary, descriptionText: '', jiraUpdated: null },
+    overwriteJira: false,
+  };
+}
+
+test('an edit screen without Description: the summary is edited, the new description, criteria and estimate go into the comment; the edit screen is read once per project, issue type and status', async (t) => {
+  const fake = await startFakeAtlassian();
+  t.after(() => fake.close());
+  const client = createJiraClient({ siteUrl: fake.url, email: fake.email, apiToken: fake.apiToken }, { retry: { maxAttempts: 1 } });
+  const [a, b, c] = [1, 2, 3].map(() => fake.addIssue({ projectKey: 'LEAN', summary: before.summary, issueType: 'Story' }));
+  c!.status = 'In Progress';
+  const tri = fake.addIssue({ projectKey: 'TRI', summary: before.summary, issueType: 'Story' });
+  const ledger = new MemoryStepLedger();
+  const screens = editScreens(client);
+  const outcomes = [];
+  for (const i of [a!, b!, c!, tri]) outcomes.push(await applyIssueUpdate({ client, ledger, jobId: JOB, update: leanUpdate(i.key), change, screens }));
+
+  const why = "Description is not on the issue's edit screen in Jira; its issue type has no estimate field Spec2Tickets can set";
+  assert.deepEqual(outcomes[0], { status: 'updated', inComment: ['description', 'acceptanceCriteria', 'estimate'], note: `${a!.key}: description, acceptance criteria, estimate not written to the issue (${why}); the new text is in the re-sync comment on it.` });
+  for (const i of [a!, b!, c!]) {
+    assert.equal(i.fields.summary, after.summary, `${i.key}: summary edited`);
+    assert.equal(i.fields.description, undefined, `${i.key}: no description sent`);
+    assert.equal(i.comments.length, 1);
+    assert.match(
+      adfText(i.comments[0]!.body),
+      new RegExp(`version 1 → 2.*Updated from the page: summary\\. Not written to the issue's fields \\(${why}\\): description, acceptance criteria, estimate\\. The page's new text: Description Email and text the customer once the refund is paid\\. Acceptance criteria An email and a text message are sent Estimate: 3 Spec2Tickets re-sync`),
+    );
+  }
+  // What goes into the comment was recorded with the pending edit, before the request.
+  assert.deepEqual(ledger.log.find((x) => x.key === a!.key && x.step === 'edit'), { key: a!.key, step: 'edit', state: 'pending', inComment: ['description', 'acceptanceCriteria', 'estimate'] });
+  // Created without a description, but its edit screen has one: written as usual, nothing quoted in the comment.
+  assert.deepEqual(outcomes[3], { status: 'updated', inComment: ['estimate'], note: `${tri.key}: estimate not written to the issue (its issue type has no estimate field Spec2Tickets can set); the new text is in the re-sync comment on it.` });
+  assert.equal(adfText(tri.fields.description), adfText(describeFields(leanUpdate(tri.key).result, source)));
+  assert.doesNotMatch(adfText(tri.comments[0]!.body), /Email and text the customer/);
+  // LEAN stories in To Do share one read; the one in progress and the TRI story each need their own.
+  assert.equal(fake.count(/\/editmeta$/, 'GET'), 3);
+  fake.assertNoViolations();
+});
+
+test('an edit interrupted after Jira took it comments on resume what the first run recorded, even if the edit screen changed meanwhile', async (t) => {
+  const fake = await startFakeAtlassian();
+  t.after(() => fake.close());
+  const client = createJiraClient({ siteUrl: fake.url, email: fake.email, apiToken: fake.apiToken }, { retry: { maxAttempts: 1 } });
+  const issue = fake.addIssue({ projectKey: 'LEAN', summary: before.summary, issueType: 'Story' });
+  const ledger = new MemoryStepLedger();
+  const update = leanUpdate(issue.key);
+  // Jira applies the edit; its answer is lost.
+  fake.failNext(new RegExp(`/issue/${issue.key}$`), { status: 503, method: 'PUT', afterHandling: true });
+  await assert.rejects(applyIssueUpdate({ client, ledger, jobId: JOB, update, change }));
+  assert.equal(issue.fields.summary, after.summary);
+  assert.equal(ledger.step(JOB, issue.key, 'edit')?.state, 'pending');
+  // An admin adds Description to the edit screen before the run resumes.
+  const story = fake.projects.get('LEAN')!.issueTypes.find((x) => x.name === 'Story')!;
+  story.editFields = [...story.fields, { fieldId: 'description', name: 'Description', type: 'string' }];
+  const r = await applyIssueUpdate({ client, ledger, jobId: JOB, update, change });
+  assert.deepEqual(r.status === 'updated' && r.inComment, ['description', 'acceptanceCriteria', 'estimate']);
+  assert.equal(fake.count(new RegExp(`/issue/${issue.key}$`), 'PUT'), 1, 'the edit is not sent again');
+  assert.equal(issue.comments.length, 1);
+  assert.match(adfText(issue.comments[0]!.body), /The page's new text: Description Email and text the customer once the refund is paid\./);
+  assert.equal(ledger.step(JOB, issue.key, 'edit')?.state, 'done');
+  await applyIssueUpdate({ client, ledger, jobId: JOB, update, change });
+  assert.equal(issue.comments.length, 1, 'a third run writes no second comment');
   fake.assertNoViolations();
 });

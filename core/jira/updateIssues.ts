@@ -10,10 +10,14 @@
 //
 // Jira's bulk edit (/rest/api/3/bulk/issues/fields) is an asynchronous task that sets one value on
 // many issues; each issue here gets its own values and its own comment, so each gets its own edit.
+//
+// An edit sends only the fields the issue's edit screen offers (editmeta). The new text of an accepted
+// field the screen lacks goes into the re-sync comment instead, and the edit's ledger record says so
+// (written before the edit, so a resumed run comments what the interrupted one meant to).
 
 import { AtlassianError } from '../atlassian/site.ts';
 import type { ItemLevel } from '../breakdown/schema.ts';
-import type { ResyncStepName, WrittenFields } from '../jobs/resyncStore.ts';
+import type { EditRecord, ResyncField, ResyncStepName, WrittenFields } from '../jobs/resyncStore.ts';
 import { adfText, composeIssueDescription, type AdfDoc, type AdfNode } from './adf.ts';
 import type { JiraClient } from './client.ts';
 import { jobLabel } from './createIssues.ts';
@@ -25,14 +29,18 @@ export const REMOVED_LABEL = 'spec-removed';
 
 /** The ledger the steps are recorded in (ResyncStore implements it). */
 export interface ResyncStepLedger {
-  step(jobId: string, issueKey: string, step: ResyncStepName): { state: 'pending' | 'done' } | undefined;
-  stepPending(jobId: string, issueKey: string, step: ResyncStepName): void;
-  stepDone(jobId: string, issueKey: string, step: ResyncStepName, extra?: { written?: WrittenFields; jiraUpdated?: string | null }): void;
+  /** The step's record; for an edit, what it wrote or is about to write (`inJira` null: recorded before edit screens were read). */
+  step(jobId: string, issueKey: string, step: ResyncStepName): { state: 'pending' | 'done'; written?: WrittenFields | null; inJira?: EditRecord['inJira'] | null; inComment?: ResyncField[] } | undefined;
+  stepPending(jobId: string, issueKey: string, step: ResyncStepName, edit?: EditRecord): void;
+  stepDone(jobId: string, issueKey: string, step: ResyncStepName, extra?: { written?: WrittenFields | EditRecord; jiraUpdated?: string | null }): void;
 }
 
 /** What Jira says about an issue now. */
 export interface IssueState {
   key: string;
+  /** Project and issue type: with the status, what the issue's edit screen depends on (null when Jira did not say). */
+  projectKey: string | null;
+  issueTypeId: string | null;
   summary: string;
   /** The description as plain text (ADF text nodes), whitespace collapsed. */
   descriptionText: string;
@@ -52,16 +60,18 @@ export async function readIssueState(client: JiraClient, key: string, signal?: A
   const res = await client.transport.send({
     method: 'GET',
     path: `/rest/api/3/issue/${encodeURIComponent(key)}`,
-    query: { fields: 'summary,description,labels,status,updated' },
+    query: { fields: 'summary,description,labels,status,updated,project,issuetype' },
     operation: `reading issue ${key} from Jira`,
   });
   return stateOf(key, (res.body as { fields?: Record<string, unknown> } | undefined)?.fields);
 }
 
 const stateOf = (key: string, fields: Record<string, unknown> | undefined): IssueState => {
-  const f = (fields ?? {}) as { summary?: unknown; description?: unknown; labels?: unknown; status?: { name?: unknown }; updated?: unknown };
+  const f = (fields ?? {}) as { summary?: unknown; description?: unknown; labels?: unknown; status?: { name?: unknown }; updated?: unknown; project?: { key?: unknown }; issuetype?: { id?: unknown } };
   return {
     key,
+    projectKey: typeof f.project?.key === 'string' ? f.project.key : null,
+    issueTypeId: typeof f.issuetype?.id === 'string' ? f.issuetype.id : null,
     summary: typeof f.summary === 'string' ? f.summary : '',
     descriptionText: adfText(f.description),
     labels: Array.isArray(f.labels) ? f.labels.filter((l): l is string => typeof l === 'string') : [],
@@ -139,6 +149,7 @@ export const driftWords = (fields: readonly string[]): string => fields.map((f) 
 
 const para = (...content: AdfNode[]): AdfNode => ({ type: 'paragraph', content });
 const txt = (text: string, href?: string): AdfNode => (href ? { type: 'text', text, marks: [{ type: 'link', attrs: { href } }] } : { type: 'text', text });
+const strong = (text: string): AdfNode => ({ type: 'text', text, marks: [{ type: 'strong' }] });
 
 /** The words every comment of a job ends with, so a resume can find a comment it may already have written. */
 export const commentMarker = (jobId: string) => `Spec2Tickets re-sync ${jobLabel(jobId)}`;
@@ -152,17 +163,38 @@ export interface PageChange {
 
 const versions = (c: PageChange) => `version ${c.fromVersion ?? '?'} → ${c.toVersion}`;
 
-export function updateComment(jobId: string, change: PageChange, fields: readonly string[]): AdfDoc {
-  const names: Record<string, string> = { summary: 'summary', description: 'description', acceptanceCriteria: 'acceptance criteria', estimate: 'estimate' };
-  return {
-    version: 1,
-    type: 'doc',
-    content: [
-      para(txt('The specification page changed ('), txt(versions(change)), txt('): '), txt(change.pageTitle || change.pageUrl, change.pageUrl), txt('.')),
-      para(txt(`Updated from the page: ${fields.map((f) => names[f] ?? f).join(', ')}.`)),
-      para(txt(commentMarker(jobId))),
-    ],
-  };
+const FIELD_WORDS: Record<ResyncField, string> = { summary: 'summary', description: 'description', acceptanceCriteria: 'acceptance criteria', estimate: 'estimate' };
+/** The fields in the order the issue shows them. */
+const FIELD_ORDER: readonly ResyncField[] = ['summary', 'description', 'acceptanceCriteria', 'estimate'];
+export const fieldWords = (fields: readonly ResyncField[]): string => fields.map((f) => FIELD_WORDS[f]).join(', ');
+
+/** What the comment carries besides the page change: the fields written, and the new text of those that could not be. */
+export interface CommentParts {
+  written: readonly ResyncField[];
+  inComment: readonly ResyncField[];
+  /** The item's fields after the update (the new text the comment quotes). */
+  values: WrittenFields;
+  /** Why the fields in the comment were not written (see notWrittenWhy). */
+  why: string;
+}
+
+export function updateComment(jobId: string, change: PageChange, parts: CommentParts): AdfDoc {
+  const content: AdfNode[] = [para(txt('The specification page changed ('), txt(versions(change)), txt('): '), txt(change.pageTitle || change.pageUrl, change.pageUrl), txt('.'))];
+  if (parts.written.length) content.push(para(txt(`Updated from the page: ${fieldWords(parts.written)}.`)));
+  if (parts.inComment.length) {
+    const v = parts.values;
+    content.push(para(txt(`Not written to the issue's fields (${parts.why}): ${fieldWords(parts.inComment)}. The page's new text:`)));
+    if (parts.inComment.includes('summary')) content.push(para(strong('Summary: '), txt(v.summary)));
+    if (parts.inComment.includes('description') || parts.inComment.includes('acceptanceCriteria')) {
+      // Description and acceptance criteria share Jira's Description field: both are quoted whole.
+      if (v.description.trim()) content.push({ type: 'heading', attrs: { level: 3 }, content: [txt('Description')] });
+      const doc = composeIssueDescription({ description: v.description, acceptanceCriteria: v.acceptanceCriteria });
+      content.push(...doc.content.filter((n) => n.type !== 'paragraph' || (n.content?.length ?? 0) > 0));
+    }
+    if (parts.inComment.includes('estimate')) content.push(para(strong('Estimate: '), txt(v.estimate === null ? 'none' : String(v.estimate))));
+  }
+  content.push(para(txt(commentMarker(jobId))));
+  return { version: 1, type: 'doc', content };
 }
 
 export function removedComment(jobId: string, change: PageChange, removedText: readonly string[]): AdfDoc {
@@ -227,68 +259,151 @@ export interface IssueUpdate {
   estimateField?: 'timetracking' | string;
 }
 
-export type UpdateOutcome = { status: 'updated' } | { status: 'unchanged' } | { status: 'held'; message: string };
+export type UpdateOutcome =
+  /** inComment: accepted fields the edit could not set, whose new text the comment carries; note says so in words. */
+  | { status: 'updated'; inComment: ResyncField[]; note?: string }
+  | { status: 'unchanged' }
+  | { status: 'held'; message: string };
 
-function editBody(u: IssueUpdate): Record<string, unknown> {
-  const fields: Record<string, unknown> = {};
-  if (u.changes.summary !== undefined) fields.summary = u.changes.summary.slice(0, 255);
-  if (u.changes.description !== undefined || u.changes.acceptanceCriteria !== undefined) fields.description = describeFields(u.result, u.source);
-  if (u.changes.estimate !== undefined && u.estimateField) {
-    const e = u.changes.estimate;
-    if (u.estimateField === 'timetracking') {
-      if (e !== null) fields.timetracking = { originalEstimate: `${Math.round(e * 60)}m` };
-    } else fields[u.estimateField] = e;
-  }
-  return { fields };
+/** The fields of an issue an edit can set (Jira field ids), as its edit screen offers them. */
+export type EditScreens = (state: IssueState, signal?: AbortSignal) => Promise<ReadonlySet<string>>;
+
+/**
+ * Reads edit screens from Jira's edit metadata (GET /issue/{key}/editmeta), once per project, issue
+ * type and status for the life of the returned function (one re-sync run), not once per issue.
+ * Jira answers editmeta per issue, but what shapes the answer is shared: the screen scheme gives every
+ * issue of a type in a project the same edit screen, field configurations and custom-field contexts
+ * are per project and type, and a workflow status can make the issue or some fields read-only
+ * (jira.issue.editable, jira.permission.* properties) — hence the status in the key; it comes with
+ * the read before the edit at no cost. What stays per issue is the permission to edit at all (a
+ * permission scheme may grant Edit Issues to the reporter or assignee only): an answer without any
+ * field means that, or a read-only status, and is not taken as the group's. A field a workflow
+ * validator refuses anyway shows as Jira's 400 on the edit, which says which field and what to do.
+ */
+export function editScreens(client: JiraClient): EditScreens {
+  const known = new Map<string, ReadonlySet<string>>();
+  return async (state, signal) => {
+    const group = state.projectKey && state.issueTypeId ? `${state.projectKey}\u0000${state.issueTypeId}\u0000${state.status ?? ''}` : undefined;
+    const had = group === undefined ? undefined : known.get(group);
+    if (had) return had;
+    signal?.throwIfAborted();
+    const res = await client.transport.send({ method: 'GET', path: `/rest/api/3/issue/${encodeURIComponent(state.key)}/editmeta`, operation: `reading the edit screen of ${state.key}` });
+    const fields = (res.body as { fields?: Record<string, { operations?: unknown } | null> } | undefined)?.fields ?? {};
+    // Re-sync sets values (`fields` in the edit), so a field counts when `set` is among its operations.
+    const editable = new Set(Object.entries(fields).filter(([, m]) => Array.isArray(m?.operations) && m.operations.includes('set')).map(([id]) => id));
+    if (group !== undefined && editable.size > 0) known.set(group, editable);
+    return editable;
+  };
 }
 
-/** Whether the issue already reads as the update intends (a pending edit that did happen). */
-function reads(state: IssueState, u: IssueUpdate): boolean {
-  if (u.changes.summary !== undefined && state.summary !== u.changes.summary.slice(0, 255)) return false;
-  if ((u.changes.description !== undefined || u.changes.acceptanceCriteria !== undefined) && state.descriptionText !== adfText(describeFields(u.result, u.source))) return false;
+/** The Jira field a re-sync field is written to (description and acceptance criteria share Description). */
+const jiraFieldOf = (f: ResyncField, u: IssueUpdate): string | undefined => (f === 'summary' ? 'summary' : f === 'estimate' ? u.estimateField : 'description');
+
+/** Why these fields went into the comment, in words a Jira admin can act on. */
+export function notWrittenWhy(fields: readonly ResyncField[], estimateField: string | undefined): string {
+  const out: string[] = [];
+  if (fields.includes('summary')) out.push('Summary is not on the issue\'s edit screen in Jira');
+  if (fields.includes('description') || fields.includes('acceptanceCriteria')) out.push('Description is not on the issue\'s edit screen in Jira');
+  if (fields.includes('estimate')) out.push(estimateField ? `its estimate field (${estimateField}) is not on the issue's edit screen in Jira` : 'its issue type has no estimate field Spec2Tickets can set');
+  return out.join('; ');
+}
+
+/** The edit for the fields the screen offers, and the ledger record of the whole update. */
+function planEdit(u: IssueUpdate, editable: ReadonlySet<string> | 'all'): { fields: Record<string, unknown>; record: EditRecord } {
+  const writes = (f: ResyncField) => {
+    if (u.changes[f] === undefined) return false;
+    const id = jiraFieldOf(f, u);
+    return !!id && (editable === 'all' || editable.has(id));
+  };
+  const fields: Record<string, unknown> = {};
+  if (writes('summary')) fields.summary = u.changes.summary!.slice(0, 255);
+  const description = writes('description') || writes('acceptanceCriteria');
+  if (description) fields.description = describeFields(u.result, u.source);
+  if (writes('estimate')) {
+    const e = u.changes.estimate!;
+    if (u.estimateField === 'timetracking') {
+      if (e !== null) fields.timetracking = { originalEstimate: `${Math.round(e * 60)}m` };
+    } else fields[u.estimateField!] = e;
+  }
+  return {
+    fields,
+    record: {
+      written: u.result,
+      inJira: { summary: writes('summary') ? u.changes.summary!.slice(0, 255) : u.baseline.summary, descriptionText: description ? adfText(fields.description) : u.baseline.descriptionText },
+      inComment: FIELD_ORDER.filter((f) => u.changes[f] !== undefined && !writes(f)),
+    },
+  };
+}
+
+/** Whether the issue already reads as the update intends (a pending edit that did happen); fields meant for the comment are not asked of it. */
+function reads(state: IssueState, u: IssueUpdate, inComment: readonly ResyncField[]): boolean {
+  const writes = (f: ResyncField) => u.changes[f] !== undefined && !inComment.includes(f);
+  if (writes('summary') && state.summary !== u.changes.summary!.slice(0, 255)) return false;
+  if ((writes('description') || writes('acceptanceCriteria')) && state.descriptionText !== adfText(describeFields(u.result, u.source))) return false;
   return true;
+}
+
+/** The ledger's record of an edit; one kept before edit screens were read meant to write every accepted field. */
+function recordedEdit(had: ReturnType<ResyncStepLedger['step']>, u: IssueUpdate): EditRecord {
+  if (had?.inJira) return { written: had.written ?? u.result, inJira: had.inJira, inComment: had.inComment ?? [] };
+  const all = planEdit(u, 'all').record;
+  return { ...all, written: had?.written ?? u.result };
 }
 
 /**
  * Edits one issue (once) and comments on it (once). An issue someone changed in Jira since we wrote
- * it is held, not overwritten, unless the reviewer chose to overwrite it.
+ * it is held, not overwritten, unless the reviewer chose to overwrite it. Only the fields the issue's
+ * edit screen offers are sent; the comment carries the new text of the others.
  */
-export async function applyIssueUpdate(o: { client: JiraClient; ledger: ResyncStepLedger; jobId: string; update: IssueUpdate; change: PageChange; signal?: AbortSignal }): Promise<UpdateOutcome> {
+export async function applyIssueUpdate(o: { client: JiraClient; ledger: ResyncStepLedger; jobId: string; update: IssueUpdate; change: PageChange; screens?: EditScreens; signal?: AbortSignal }): Promise<UpdateOutcome> {
   const { client, ledger, jobId, update: u } = o;
   const key = u.issueKey;
-  const body = editBody(u);
-  const fieldNames = Object.keys(u.changes).filter((f) => f !== 'estimate' || u.estimateField);
-  if (Object.keys(body.fields as object).length === 0) return { status: 'unchanged' };
+  const accepted = FIELD_ORDER.filter((f) => u.changes[f] !== undefined);
+  if (accepted.length === 0) return { status: 'unchanged' };
   const edit = ledger.step(jobId, key, 'edit');
-  if (edit?.state !== 'done') {
+  let record: EditRecord;
+  if (edit?.state === 'done') record = recordedEdit(edit, u);
+  else {
     const state = await readIssueState(client, key, o.signal);
-    if (edit?.state === 'pending' && reads(state, u)) {
-      // The edit went through before the interruption; only its record is missing.
-      ledger.stepDone(jobId, key, 'edit', { written: u.result, jiraUpdated: state.updated });
+    const planned = edit?.state === 'pending' ? recordedEdit(edit, u) : undefined;
+    if (planned && reads(state, u, planned.inComment)) {
+      // The edit went through before the interruption (or had nothing to send); only its record is missing.
+      record = planned;
+      ledger.stepDone(jobId, key, 'edit', { written: record, jiraUpdated: state.updated });
     } else {
       const drift = changedInJira(state, u.baseline);
       if (drift.length > 0 && !u.overwriteJira) {
         return { status: 'held', message: `${key} was changed in Jira since Spec2Tickets wrote it (${driftWords(drift)}); not overwritten. Choose "overwrite" for it to apply the page's version.` };
       }
-      ledger.stepPending(jobId, key, 'edit');
-      try {
-        await send(client, 'PUT', `/rest/api/3/issue/${encodeURIComponent(key)}`, body, `updating ${key} from the changed page`, o.signal);
-      } catch (err) {
-        if (err instanceof AtlassianError && err.code === 'bad_request') {
-          throw new AtlassianError('bad_request', `Jira refused the update of ${key}: ${err.message}. Check that ${fieldNames.join(', ')} ${fieldNames.length === 1 ? 'is' : 'are'} on the issue's edit screen, or decline that field.`, { status: err.status, details: err.details, cause: err });
+      const plan = planEdit(u, await (o.screens ?? editScreens(client))(state, o.signal));
+      record = plan.record;
+      // Recorded before the request: a resume comments what this run meant to, whatever the screen says by then.
+      ledger.stepPending(jobId, key, 'edit', record);
+      let jiraUpdated = state.updated;
+      if (Object.keys(plan.fields).length > 0) {
+        const sent = accepted.filter((f) => !record.inComment.includes(f));
+        try {
+          await send(client, 'PUT', `/rest/api/3/issue/${encodeURIComponent(key)}`, { fields: plan.fields }, `updating ${key} from the changed page`, o.signal);
+        } catch (err) {
+          if (err instanceof AtlassianError && err.code === 'bad_request') {
+            throw new AtlassianError('bad_request', `Jira refused the update of ${key}: ${err.message}. Check that ${sent.join(', ')} ${sent.length === 1 ? 'is' : 'are'} on the issue's edit screen, or decline that field.`, { status: err.status, details: err.details, cause: err });
+          }
+          throw err;
         }
-        throw err;
+        jiraUpdated = (await readIssueState(client, key, o.signal)).updated;
       }
-      const after = await readIssueState(client, key, o.signal);
-      ledger.stepDone(jobId, key, 'edit', { written: u.result, jiraUpdated: after.updated });
+      ledger.stepDone(jobId, key, 'edit', { written: record, jiraUpdated });
     }
   }
-  if (await commentOnce({ client, ledger, jobId, key, body: updateComment(jobId, o.change, fieldNames), signal: o.signal })) {
+  const why = notWrittenWhy(record.inComment, u.estimateField);
+  const body = updateComment(jobId, o.change, { written: accepted.filter((f) => !record.inComment.includes(f)), inComment: record.inComment, values: record.written, why });
+  if (await commentOnce({ client, ledger, jobId, key, body, signal: o.signal })) {
     // Our own comment moves Jira's `updated` on too: what counts as "changed in Jira" starts after it.
     const after = await readIssueState(client, key, o.signal);
-    ledger.stepDone(jobId, key, 'edit', { written: u.result, jiraUpdated: after.updated });
+    ledger.stepDone(jobId, key, 'edit', { written: record, jiraUpdated: after.updated });
   }
-  return { status: 'updated' };
+  if (record.inComment.length === 0) return { status: 'updated', inComment: [] };
+  return { status: 'updated', inComment: record.inComment, note: `${key}: ${fieldWords(record.inComment)} not written to the issue (${why}); the new text is in the re-sync comment on it.` };
 }
 
 /** Labels an issue `spec-removed`, comments with the removed text, and runs the chosen transition — each once. */

@@ -21,6 +21,7 @@ import {
   changedInJira,
   describeFields,
   driftWords,
+  editScreens,
   jiraTime,
   markIssueRemoved,
   readIssueStates,
@@ -185,7 +186,8 @@ async function baselines(deps: ResyncDeps, job: JobRecord): Promise<Baseline[]> 
     const plan = deps.resync.plan(earlier.id)?.body as ResyncPlan | null | undefined;
     for (const u of plan?.updates ?? []) {
       const edit = deps.resync.step(earlier.id, u.issueKey, 'edit');
-      if (edit?.state === 'done' && edit.written) add(u.itemId, u.issueKey, u.issueUrl, edit.written, edit.jiraUpdated);
+      // What Jira's summary and description read after the edit: a field its edit screen lacked kept the earlier text.
+      if (edit?.state === 'done' && edit.written) add(u.itemId, u.issueKey, u.issueUrl, edit.written, edit.jiraUpdated, edit.inJira);
     }
   }
   return [...out.values()];
@@ -415,6 +417,8 @@ export function resyncCounts(plan: ResyncPlan | null, decisions: readonly Resync
 
 export interface ResyncOutcome {
   updated: string[];
+  /** Updated issues some accepted fields of which went into the re-sync comment instead (their edit screen lacks them); each also has a warning saying why. */
+  inComment: { key: string; fields: ResyncField[] }[];
   marked: string[];
   held: { key: string; message: string }[];
   warnings: string[];
@@ -433,13 +437,14 @@ function ownWritesSince(deps: ResyncDeps, job: JobRecord, p: UpdateProposal): Wr
 
 /** Applies the accepted proposals of an approved job in Jira; safe to run again after any interruption. */
 export async function applyResync(deps: ResyncDeps, job: JobRecord, signal: AbortSignal, onProgress?: (message: string) => void): Promise<ResyncOutcome> {
-  const outcome: ResyncOutcome = { updated: [], marked: [], held: [], warnings: [] };
+  const outcome: ResyncOutcome = { updated: [], inComment: [], marked: [], held: [], warnings: [] };
   const stored = deps.resync.plan(job.id)?.body as ResyncPlan | null | undefined;
   if (!stored || stored.updates.length + stored.marks.length === 0) return outcome;
   const plan = withLatestItems(stored, (await deps.store.latestBreakdown(job.id))?.body);
   const decisions = new Map(deps.resync.decisions(job.id).map((d) => [d.issueKey, d]));
   const snapshot = await deps.store.latestSnapshot(job.id);
   const client = await deps.jira(signal);
+  const screens = editScreens(client);
   const change = (fromVersion: number | null): PageChange => ({ pageTitle: snapshot?.title ?? '', pageUrl: snapshot?.webUrl ?? '', fromVersion, toVersion: plan.toVersion });
   let estimateFields: Record<ItemLevel, string | undefined> | undefined;
   const estimateField = async (level: ItemLevel) => {
@@ -471,10 +476,12 @@ export async function applyResync(deps: ResyncDeps, job: JobRecord, signal: Abor
       overwriteJira: a.overwriteJira,
       ...(a.fields.includes('estimate') ? { estimateField: await estimateField(p.level) } : {}),
     };
-    if (a.fields.includes('estimate') && !update.estimateField) outcome.warnings.push(`${p.issueKey}: the ${p.level}'s issue type has no estimate field Spec2Tickets can set; the estimate was not changed.`);
-    const r = await applyIssueUpdate({ client, ledger: deps.resync, jobId: job.id, update, change: change(p.fromVersion), signal });
-    if (r.status === 'updated') outcome.updated.push(p.issueKey);
-    else if (r.status === 'held') outcome.held.push({ key: p.issueKey, message: r.message });
+    const r = await applyIssueUpdate({ client, ledger: deps.resync, jobId: job.id, update, change: change(p.fromVersion), screens, signal });
+    if (r.status === 'updated') {
+      outcome.updated.push(p.issueKey);
+      if (r.inComment.length) outcome.inComment.push({ key: p.issueKey, fields: r.inComment });
+      if (r.note) outcome.warnings.push(r.note);
+    } else if (r.status === 'held') outcome.held.push({ key: p.issueKey, message: r.message });
   }
   const transition = (await deps.store.getSettings())[REMOVED_TRANSITION_SETTING];
   for (const m of plan.marks) {

@@ -31,3 +31,20 @@ test('re-sync steps: pending never overwrites done, the newest edit is the basel
   assert.equal(resync.step(job.id, 'PAY-3', 'edit')?.state, 'done', 'what happened in Jira stays recorded');
   store.close();
 });
+
+test('an edit records what it will write before the request: the fields in Jira after it and those put into the comment, kept beside the written fields', async () => {
+  const store = new SqliteJobStore({ dataDir: ':memory:' });
+  const resync = resyncStoreOf(store)!;
+  const { job } = await store.createOrFindOpenJob({ pageId: '1', siteUrl: 'https://a.example', pageVersion: null, requestedBy: 'a' }, 't');
+  const written = { summary: 'FR-2: Refund email and text', description: 'The page says so.', acceptanceCriteria: ['An email is sent'], estimate: 2 };
+  const edit = { written, inJira: { summary: written.summary, descriptionText: '' }, inComment: ['description' as const, 'acceptanceCriteria' as const] };
+  resync.stepPending(job.id, 'LEAN-3', 'edit', edit);
+  const pending = resync.step(job.id, 'LEAN-3', 'edit')!;
+  assert.deepEqual([pending.state, pending.written, pending.inJira, pending.inComment], ['pending', written, edit.inJira, edit.inComment]);
+  resync.stepDone(job.id, 'LEAN-3', 'edit', { written: edit, jiraUpdated: '2026-05-01T00:00:01.000+0000' });
+  assert.deepEqual(resync.steps(job.id).map((x) => [x.state, x.written, x.inJira, x.inComment]), [['done', written, edit.inJira, edit.inComment]]);
+  // A record from before edit screens were read has neither.
+  resync.stepDone(job.id, 'PAY-3', 'edit', { written });
+  assert.deepEqual([resync.step(job.id, 'PAY-3', 'edit')!.inJira, resync.step(job.id, 'PAY-3', 'edit')!.inComment], [null, []]);
+  store.close();
+});

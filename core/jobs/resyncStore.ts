@@ -41,13 +41,31 @@ export interface ResyncDecision {
   decidedAt: string;
 }
 
+/**
+ * What an edit step writes, recorded with its pending mark (before the request) and again when done.
+ * The issue's edit screen decides which accepted fields Jira takes; the new text of the others goes
+ * into the re-sync comment, so the page's version reaches the issue either way.
+ */
+export interface EditRecord {
+  /** The item's fields as the issue now carries them, in its fields or in the comment (the base of the next re-sync's proposals). */
+  written: WrittenFields;
+  /** Summary and description as they read in Jira after the edit: a field the edit could not set keeps what we wrote before. */
+  inJira: SentText;
+  /** Accepted fields the edit could not set (not on the issue's edit screen, or no estimate field): their new text is in the comment. */
+  inComment: ResyncField[];
+}
+
 export interface ResyncStepRecord {
   jobId: string;
   issueKey: string;
   step: ResyncStepName;
   state: 'pending' | 'done';
-  /** For a done edit: the fields as written (what "changed in Jira" is measured against later). */
+  /** For an edit: the fields as written (what "changed in Jira" is measured against later); for a pending one, as about to be written. */
   written: WrittenFields | null;
+  /** For an edit recorded with its edit screen: summary and description as Jira reads them after it (null for older records). */
+  inJira: SentText | null;
+  /** For an edit: accepted fields put into the comment instead of the issue's fields. */
+  inComment: ResyncField[];
   /** Jira's `updated` of the issue right after the step. */
   jiraUpdated: string | null;
   at: string;
@@ -63,6 +81,11 @@ export interface CreatedBaseline {
 
 type Row = Record<string, unknown>;
 const parse = <T>(v: unknown, fallback: T): T => (typeof v === 'string' ? (JSON.parse(v) as T) : fallback);
+/** The `written` column: the written fields, with inJira and inComment beside them when the edit recorded them. */
+const storedEdit = (w: WrittenFields | EditRecord | undefined): string | null => {
+  if (!w) return null;
+  return JSON.stringify('inJira' in w ? { ...w.written, inJira: w.inJira, inComment: w.inComment } : w);
+};
 
 export class ResyncStore {
   constructor(
@@ -106,12 +129,17 @@ export class ResyncStore {
   }
 
   private toStep(r: Row): ResyncStepRecord {
+    // One JSON column holds the written fields and, since edit screens are read, inJira and inComment beside them.
+    const stored = parse<(WrittenFields & { inJira?: SentText; inComment?: ResyncField[] }) | null>(r.written, null);
+    const { inJira, inComment, ...written } = stored ?? ({} as Partial<NonNullable<typeof stored>>);
     return {
       jobId: r.job_id as string,
       issueKey: r.issue_key as string,
       step: r.step as ResyncStepName,
       state: r.state as ResyncStepRecord['state'],
-      written: parse<WrittenFields | null>(r.written, null),
+      written: stored ? (written as WrittenFields) : null,
+      inJira: inJira && typeof inJira.summary === 'string' && typeof inJira.descriptionText === 'string' ? inJira : null,
+      inComment: Array.isArray(inComment) ? inComment.filter((f): f is ResyncField => (RESYNC_FIELDS as readonly string[]).includes(f)) : [],
       jiraUpdated: (r.jira_updated as string | null) ?? null,
       at: r.at as string,
     };
@@ -126,21 +154,24 @@ export class ResyncStore {
     return (this.db.prepare('SELECT * FROM resync_steps WHERE job_id = ? ORDER BY issue_key, step').all(jobId) as Row[]).map((r) => this.toStep(r));
   }
 
-  /** Written (synchronously) before the request that performs the step. */
-  stepPending(jobId: string, issueKey: string, step: ResyncStepName): void {
+  /** Written (synchronously) before the request that performs the step; an edit records what it is about to write. */
+  stepPending(jobId: string, issueKey: string, step: ResyncStepName, edit?: EditRecord): void {
     this.db
-      .prepare(`INSERT INTO resync_steps (job_id, issue_key, step, state, at) VALUES (?, ?, ?, 'pending', ?) ON CONFLICT (job_id, issue_key, step) DO UPDATE SET state = 'pending', at = excluded.at WHERE state = 'pending'`)
-      .run(jobId, issueKey, step, this.now().toISOString());
+      .prepare(
+        `INSERT INTO resync_steps (job_id, issue_key, step, state, written, at) VALUES (?, ?, ?, 'pending', ?, ?)
+         ON CONFLICT (job_id, issue_key, step) DO UPDATE SET state = 'pending', written = excluded.written, at = excluded.at WHERE state = 'pending'`,
+      )
+      .run(jobId, issueKey, step, storedEdit(edit), this.now().toISOString());
   }
 
   /** Written (synchronously) the moment Jira confirms the step. */
-  stepDone(jobId: string, issueKey: string, step: ResyncStepName, extra: { written?: WrittenFields; jiraUpdated?: string | null } = {}): void {
+  stepDone(jobId: string, issueKey: string, step: ResyncStepName, extra: { written?: WrittenFields | EditRecord; jiraUpdated?: string | null } = {}): void {
     this.db
       .prepare(
         `INSERT INTO resync_steps (job_id, issue_key, step, state, written, jira_updated, at) VALUES (?, ?, ?, 'done', ?, ?, ?)
          ON CONFLICT (job_id, issue_key, step) DO UPDATE SET state = 'done', written = excluded.written, jira_updated = excluded.jira_updated, at = excluded.at`,
       )
-      .run(jobId, issueKey, step, extra.written ? JSON.stringify(extra.written) : null, extra.jiraUpdated ?? null, this.now().toISOString());
+      .run(jobId, issueKey, step, storedEdit(extra.written), extra.jiraUpdated ?? null, this.now().toISOString());
   }
 
   /** The newest edit re-sync made to an issue (any job): what it wrote and Jira's `updated` after it. */

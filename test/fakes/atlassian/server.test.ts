@@ -143,6 +143,35 @@ describe('the fake Atlassian checks the contract', () => {
     }
   });
 
+  test('edit metadata follows each project\'s edit screens, which an edit is held to: LEAN has no Description, TRI has one its create screen lacks', async () => {
+    const fake = await startFakeAtlassian();
+    try {
+      const h = { Authorization: auth(fake.email, fake.apiToken), 'Content-Type': 'application/json' };
+      const editable = async (key: string) => {
+        const res = await fetch(`${fake.url}/rest/api/3/issue/${key}/editmeta`, { headers: h });
+        assert.equal(res.status, 200);
+        return Object.keys(((await res.json()) as { fields: Record<string, unknown> }).fields).sort();
+      };
+      const lean = fake.addIssue({ projectKey: 'LEAN', summary: 'Lean story', issueType: 'Story' });
+      const tri = fake.addIssue({ projectKey: 'TRI', summary: 'Triage story', issueType: 'Story' });
+      const pay = fake.addIssue({ projectKey: 'PAY', summary: 'Payments story', issueType: 'Story' });
+      assert.deepEqual(await editable(lean.key), ['labels', 'parent', 'priority', 'summary']);
+      assert.deepEqual(await editable(tri.key), ['description', 'labels', 'parent', 'priority', 'summary']);
+      assert.ok((await editable(pay.key)).includes('description') && (await editable(pay.key)).includes('customfield_10016'));
+      const description = { version: 1, type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'text', text: 'Details' }] }] };
+      const put = (key: string) => fetch(`${fake.url}/rest/api/3/issue/${key}`, { method: 'PUT', headers: h, body: JSON.stringify({ fields: { description } }) });
+      const refused = await put(lean.key);
+      assert.equal(refused.status, 400);
+      assert.match(((await refused.json()) as { errors: { description: string } }).errors.description, /not on the appropriate screen/);
+      assert.equal((await put(tri.key)).status, 204);
+      assert.deepEqual(tri.fields.description, description);
+      assert.equal((await fetch(`${fake.url}/rest/api/3/issue/TRI-99/editmeta`, { headers: h })).status, 404);
+      fake.assertNoViolations();
+    } finally {
+      await fake.close();
+    }
+  });
+
   test('the JQL subset parses quotes, escapes, OR, parentheses and ORDER BY', () => {
     assert.deepEqual(parseJql('project = "PAY" AND (summary ~ "a\\"b" OR labels in (x, "y z")) ORDER BY key ASC'), {
       kind: 'and',

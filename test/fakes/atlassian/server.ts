@@ -103,7 +103,10 @@ interface FakeIssueType {
   id: string;
   name: string;
   hierarchyLevel: number;
+  /** The create screen (createmeta). */
   fields: FakeField[];
+  /** The edit screen (editmeta, and what an edit may set); absent: the create screen's fields. */
+  editFields?: FakeField[];
 }
 
 export interface FakeProject {
@@ -228,6 +231,16 @@ function defaultProjects(): FakeProject[] {
         { id: '10403', name: 'Sub-task', hierarchyLevel: -1, fields: [f.summary, f.issuetype, f.project, f.labels, f.parent] },
       ],
     },
+    // A short intake form: no Description when an issue is created, but the edit screens have it
+    // (details are added once the work item is triaged).
+    {
+      id: '10500', key: 'TRI', name: 'Triage', teamManaged: false, nextNumber: 1,
+      issueTypes: [
+        { id: '10501', name: 'Epic', hierarchyLevel: 1, fields: [f.summary, f.issuetype, f.project, f.labels, f.priority], editFields: [f.summary, f.issuetype, f.project, f.description, f.labels, f.priority] },
+        { id: '10502', name: 'Story', hierarchyLevel: 0, fields: [f.summary, f.issuetype, f.project, f.labels, f.parent, f.priority], editFields: [f.summary, f.issuetype, f.project, f.description, f.labels, f.parent, f.priority] },
+        { id: '10503', name: 'Sub-task', hierarchyLevel: -1, fields: [f.summary, f.issuetype, f.project, f.labels, f.parent], editFields: [f.summary, f.issuetype, f.project, f.description, f.labels, f.parent] },
+      ],
+    },
   ];
 }
 
@@ -271,6 +284,8 @@ export async function startFakeAtlassian(options: FakeAtlassianOptions = {}): Pr
   };
   let nextCommentId = 40001;
   const typeOf = (i: FakeIssue) => projects.get(i.projectKey)!.issueTypes.find((t) => t.id === i.issueTypeId)!;
+  /** What the issue's edit screen lets an edit set: project and issue type are changed by a move, not an edit. */
+  const editScreen = (i: FakeIssue) => (typeOf(i).editFields ?? typeOf(i).fields).filter((x) => x.fieldId !== 'project' && x.fieldId !== 'issuetype');
 
   function addPage(page: { id: string; title: string; storage: string; version?: number }): void {
     const list = pages.get(page.id) ?? [];
@@ -517,6 +532,12 @@ export async function startFakeAtlassian(options: FakeAtlassianOptions = {}): Pr
     schema: { type: x.type, ...(x.items ? { items: x.items } : {}), ...(x.custom ? { custom: x.custom, customId: Number(x.fieldId.replace(/\D/g, '')) } : { system: x.fieldId }) },
     ...(x.allowedValues ? { allowedValues: x.allowedValues.map((v) => ({ ...v, self: `${base}/rest/api/3/priority/${v.id}` })) } : {}),
   });
+  /** Editmeta's form of a field: no fieldId, and the operations an edit offers on it. */
+  const editFieldMeta = (x: FakeField) => {
+    const { fieldId: _fieldId, ...rest } = fieldMeta(x);
+    const operations = x.fieldId === 'labels' ? ['add', 'set', 'remove'] : x.fieldId === 'timetracking' ? ['set', 'edit'] : x.operations ?? ['set'];
+    return { ...rest, operations };
+  };
   const typeJson = (p: FakeProject, t: FakeIssueType) => ({
     id: t.id,
     name: t.name,
@@ -556,9 +577,9 @@ export async function startFakeAtlassian(options: FakeAtlassianOptions = {}): Pr
     const b = (body ?? {}) as { fields?: Record<string, unknown>; update?: Record<string, { add?: unknown; remove?: unknown; set?: unknown }[]> };
     const fields = b.fields ?? {};
     const update = b.update ?? {};
-    const type = typeOf(issue);
     const errors: Record<string, string> = {};
-    const onScreen = (k: string) => type.fields.some((x) => x.fieldId === k) && k !== 'project' && k !== 'issuetype';
+    const screen = editScreen(issue);
+    const onScreen = (k: string) => screen.some((x) => x.fieldId === k);
     for (const k of [...Object.keys(fields), ...Object.keys(update)]) {
       if (!onScreen(k)) errors[k] = `Field '${k}' cannot be set. It is not on the appropriate screen, or unknown.`;
       else if (rejected.has(k)) errors[k] = rejected.get(k)!;
@@ -566,7 +587,7 @@ export async function startFakeAtlassian(options: FakeAtlassianOptions = {}): Pr
     }
     if ('summary' in fields && (typeof fields.summary !== 'string' || !fields.summary.trim() || fields.summary.length > 255)) errors.summary = 'You must specify a summary of the issue (at most 255 characters).';
     if ('description' in fields && fields.description !== null && !isAdf(fields.description)) errors.description = 'Operation value must be an Atlassian Document (see the Atlassian Document Format).';
-    for (const fld of type.fields.filter((x) => x.type === 'number')) {
+    for (const fld of screen.filter((x) => x.type === 'number')) {
       if (fields[fld.fieldId] !== undefined && fields[fld.fieldId] !== null && typeof fields[fld.fieldId] !== 'number') errors[fld.fieldId] = `${fld.name} must be a number.`;
     }
     let labels = [...issue.labels];
@@ -730,6 +751,10 @@ export async function startFakeAtlassian(options: FakeAtlassianOptions = {}): Pr
       const errors = editOne(i, body);
       if (Object.keys(errors).length) return { status: 400, body: { errorMessages: [], errors } };
       return { status: 204 };
+    }],
+    ['GET', /^\/rest\/api\/3\/issue\/([^/]+)\/editmeta$/, (m) => {
+      const i = issueOr404(m[1]!);
+      return { status: 200, body: { fields: Object.fromEntries(editScreen(i).map((x) => [x.fieldId, editFieldMeta(x)])) } };
     }],
     ['GET', /^\/rest\/api\/3\/issue\/([^/]+)\/comment$/, (m, q) => {
       const i = issueOr404(m[1]!);
