@@ -157,8 +157,35 @@ export interface JobDetailResponse {
     /** Why the newest search of Jira failed (from the audit log); null when the newest one worked or none ran. */
     lastFailure: { message: string; at: string } | null;
   };
-  audit: AuditEntry[];
+  // No audit trail: it grows with every decision, re-sync and Jira step of the job (thousands of rows
+  // for a large one) and only the activity section shows it, paged from GET /api/jobs/:id/audit.
 }
+
+/** GET /api/jobs/:id/audit: one page of the job's audit trail, newest first. */
+export interface JobAuditResponse {
+  jobId: string;
+  entries: AuditEntry[];
+  /** The `before` that reads the next older page; null when this page reaches the job's oldest row. */
+  nextBefore: number | null;
+}
+
+/** Rows per page of GET /api/jobs/:id/audit when no limit is given, and the most one page may ask for. */
+export const AUDIT_PAGE_DEFAULT = 50;
+export const AUDIT_PAGE_MAX = 500;
+
+const positiveInteger = (what: string) =>
+  z
+    .string()
+    .regex(/^[1-9][0-9]{0,15}$/, `${what} must be a whole number of 1 or more`)
+    .transform(Number)
+    .refine((n) => Number.isSafeInteger(n), `${what} is too large`);
+const AuditPageQuery = z.object({
+  limit: positiveInteger('limit')
+    .refine((n) => n <= AUDIT_PAGE_MAX, `limit must be at most ${AUDIT_PAGE_MAX} rows`)
+    .default(AUDIT_PAGE_DEFAULT),
+  /** The id of the oldest row already seen (a previous page's nextBefore). */
+  before: positiveInteger('before (the id of the oldest row seen, a previous answer\'s nextBefore)').optional(),
+});
 
 export interface ModelResponse {
   engine: string;
@@ -172,14 +199,13 @@ function actor(req: Request, by?: string): string {
   return name || 'admin';
 }
 
-/** The newest duplicate search's failure, when the newest search failed. */
-function lastSearchFailure(audit: AuditEntry[]): { message: string; at: string } | null {
-  for (let i = audit.length - 1; i >= 0; i--) {
-    const a = audit[i]!;
-    if (a.action === 'duplicates.searched') return null;
-    if (a.action === 'duplicates.search_failed') return { message: typeof a.details.message === 'string' ? a.details.message : 'The duplicate search failed', at: a.at };
-  }
-  return null;
+/** The audit actions a duplicate search ends with; the newest of them says whether the last search failed. */
+const SEARCH_OUTCOMES = ['duplicates.searched', 'duplicates.search_failed'] as const;
+
+/** The newest duplicate search's failure, when the newest search failed (its newest outcome row, not the whole trail). */
+function lastSearchFailure(newest: AuditEntry | undefined): { message: string; at: string } | null {
+  if (newest?.action !== 'duplicates.search_failed') return null;
+  return { message: typeof newest.details.message === 'string' ? newest.details.message : 'The duplicate search failed', at: newest.at };
 }
 
 /** The stored comparison (see JobRunner.searchDuplicates) as the API shows it; null candidates before any search. */
@@ -291,13 +317,13 @@ export function createAdminApp(deps: AdminDeps): Express {
 
   api.get('/jobs/:id', async (req, res) => {
     const job = await jobOr404(String(req.params.id));
-    const [snapshot, versions, latest, decisions, candidates, audit, issues] = await Promise.all([
+    const [snapshot, versions, latest, decisions, candidates, searchOutcome, issues] = await Promise.all([
       deps.store.latestSnapshot(job.id),
       deps.store.breakdownVersionList(job.id),
       deps.store.latestBreakdown(job.id),
       deps.store.duplicateDecisions(job.id),
       deps.store.duplicateCandidates(job.id),
-      deps.store.auditLog(job.id),
+      deps.store.latestAuditOf(job.id, SEARCH_OUTCOMES),
       deps.store.createdIssues(job.id),
     ]);
     // Only the latest body is read with the list; the generated one only when its diff is not kept yet
@@ -330,9 +356,16 @@ export function createAdminApp(deps: AdminDeps): Express {
         diff,
       },
       report,
-      duplicates: { ...storedComparison(candidates?.candidates), searchedAt: candidates?.searchedAt ?? null, decisions, lastFailure: lastSearchFailure(audit) },
-      audit,
+      duplicates: { ...storedComparison(candidates?.candidates), searchedAt: candidates?.searchedAt ?? null, decisions, lastFailure: lastSearchFailure(searchOutcome) },
     };
+    res.json(body);
+  });
+
+  api.get('/jobs/:id/audit', async (req, res) => {
+    const job = await jobOr404(String(req.params.id));
+    const q = validate(AuditPageQuery, { limit: req.query.limit, before: req.query.before }, 'query');
+    const page = await deps.store.auditPage(job.id, { limit: q.limit, before: q.before });
+    const body: JobAuditResponse = { jobId: job.id, ...page };
     res.json(body);
   });
 

@@ -187,4 +187,11 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    name: 'the audit trail indexed by job and action, so the newest row of an action (the last duplicate search) is one lookup however long the trail',
+    sql: `
+      CREATE INDEX audit_by_job_action ON audit_log (job_id, action, id);
+    `,
+  },
 ];

@@ -99,6 +99,17 @@ function toBreakdown(r: Row): BreakdownVersion {
   };
 }
 
+function toAuditEntry(r: Row): AuditEntry {
+  return {
+    id: r.id as number,
+    jobId: (r.job_id as string | null) ?? null,
+    actor: r.actor as string,
+    action: r.action as string,
+    details: parseJson(r.details, {}),
+    at: r.at as string,
+  };
+}
+
 function toApiKey(r: Row): ApiKeyRecord {
   return {
     id: r.id as string,
@@ -323,14 +334,29 @@ export class SqliteJobStore implements JobStore {
 
   async auditLog(jobId: string | null, limit = 10_000): Promise<AuditEntry[]> {
     const rows = this.db.prepare('SELECT * FROM (SELECT * FROM audit_log WHERE job_id IS ? ORDER BY id DESC LIMIT ?) ORDER BY id').all(jobId, limit) as Row[];
-    return rows.map((r) => ({
-      id: r.id as number,
-      jobId: (r.job_id as string | null) ?? null,
-      actor: r.actor as string,
-      action: r.action as string,
-      details: parseJson(r.details, {}),
-      at: r.at as string,
-    }));
+    return rows.map(toAuditEntry);
+  }
+
+  async auditPage(jobId: string, page: { limit: number; before?: number }): Promise<{ entries: AuditEntry[]; nextBefore: number | null }> {
+    // One row more than asked tells whether an older page exists without counting the trail.
+    const rows = this.db
+      .prepare('SELECT * FROM audit_log WHERE job_id = ? AND id < ? ORDER BY id DESC LIMIT ?')
+      .all(jobId, page.before ?? Number.MAX_SAFE_INTEGER, page.limit + 1) as Row[];
+    const entries = rows.slice(0, page.limit).map(toAuditEntry);
+    return { entries, nextBefore: rows.length > page.limit ? entries.at(-1)!.id : null };
+  }
+
+  async latestAuditOf(jobId: string, actions: readonly string[]): Promise<AuditEntry | undefined> {
+    // MAX(id) per action is one descent of the (job_id, action, id) index (migration 8); an
+    // `action IN (…) ORDER BY id DESC` would walk the job's trail back until it met one.
+    const newest = this.db.prepare('SELECT MAX(id) AS id FROM audit_log WHERE job_id = ? AND action = ?');
+    let id: number | null = null;
+    for (const action of actions) {
+      const m = (newest.get(jobId, action) as { id: number | null }).id;
+      if (m !== null && (id === null || m > id)) id = m;
+    }
+    if (id === null) return undefined;
+    return toAuditEntry(this.db.prepare('SELECT * FROM audit_log WHERE id = ?').get(id) as Row);
   }
 
   /** Prepared once: Jira creation records every issue the moment it exists, a thousand in a run. */

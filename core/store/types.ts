@@ -165,6 +165,14 @@ export interface JobStore {
   audit(entry: { jobId: string | null; actor: string; action: string; details?: Record<string, unknown> }): Promise<void>;
   /** A job's audit trail, or with null the actions not tied to a job (settings, API keys), newest last. */
   auditLog(jobId: string | null, limit?: number): Promise<AuditEntry[]>;
+  /**
+   * One page of a job's audit trail, newest first: at most `limit` rows older than the row id
+   * `before` (all rows when omitted). Read through the (job_id, id) index, so a page costs O(limit)
+   * however long the trail is. `nextBefore` is the id to pass for the next older page, null at the oldest.
+   */
+  auditPage(jobId: string, page: { limit: number; before?: number }): Promise<{ entries: AuditEntry[]; nextBefore: number | null }>;
+  /** The job's newest audit row whose action is one of `actions` (an index lookup per action, not a scan of the trail). */
+  latestAuditOf(jobId: string, actions: readonly string[]): Promise<AuditEntry | undefined>;
 
   recordCreatedIssue(issue: Omit<CreatedIssue, 'createdAt'>): Promise<void>;
   createdIssues(jobId: string): Promise<CreatedIssue[]>;

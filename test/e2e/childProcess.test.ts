@@ -144,7 +144,7 @@ describe('the backend as a child process', () => {
       const epicKeys = fake.issues.filter((i) => items.find((x) => x.item.id === itemOf.get(i.key))?.level === 'epic').map((i) => i.key).sort();
       assert.deepEqual(fake.remoteLinks.map((r) => r.issueKey).sort(), epicKeys, 'one remote link to the page per epic');
       assert.equal(done.issues.length, items.length);
-      const audit = ((await (await adminFetch(b, `/api/jobs/${jobId}`)).json()) as { audit: { action: string }[] }).audit.map((a) => a.action);
+      const audit = ((await (await adminFetch(b, `/api/jobs/${jobId}/audit?limit=500`)).json()) as { entries: { action: string }[] }).entries.map((a) => a.action);
       assert.ok(audit.includes('job.resumed'), 'the restart shows in the audit trail');
       fake.assertNoViolations();
       b.child.kill('SIGTERM');

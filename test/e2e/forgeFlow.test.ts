@@ -30,7 +30,7 @@ describe('a Forge request becomes reviewed Jira issues', () => {
 
     const detailRes = await h.admin(`/api/jobs/${jobId}`);
     assert.equal(detailRes.status, 200);
-    const detail = (await detailRes.json()) as { snapshot: { version: number; title: string }; breakdown: { latest: { body: unknown } }; report: { ok?: boolean } | null; audit: { action: string }[] };
+    const detail = (await detailRes.json()) as { snapshot: { version: number; title: string }; breakdown: { latest: { body: unknown } }; report: { ok?: boolean } | null };
     assert.equal(detail.snapshot.version, 3);
     assert.equal(detail.snapshot.title, 'Checkout PRD');
     assert.ok(detail.report && typeof detail.report === 'object' && 'coverage' in detail.report, 'the check report is part of the detail');
@@ -97,7 +97,7 @@ describe('a Forge request becomes reviewed Jira issues', () => {
     assert.equal(h.fake.links.filter((l) => l.type === 'Blocks').length, deps.length, 'one Blocks link per dependency');
     h.fake.assertNoViolations();
 
-    const audit = ((await (await h.admin(`/api/jobs/${jobId}`)).json()) as { audit: { action: string; actor: string }[] }).audit;
+    const audit = ((await (await h.admin(`/api/jobs/${jobId}/audit?limit=500`)).json()) as { entries: { action: string; actor: string }[] }).entries;
     const actions = audit.map((a) => a.action);
     for (const a of ['job.created', 'state.fetching', 'state.generating', 'state.awaiting_review', 'breakdown.edited', 'state.approved', 'state.creating', 'state.done']) {
       assert.ok(actions.includes(a), `audit has ${a}: ${actions.join(', ')}`);

@@ -1,7 +1,8 @@
 // The job detail the review queue and workspace load, and the generated breakdown beside it: the
 // detail carries the generated version's number and the diff's counts but not the generated body or
 // the diff's entries (only the diff panel shows those), GET /api/jobs/:id/generated serves the body, 404 for an unknown job or one with nothing generated,
-// behind the same session, Host check and headers as every admin route.
+// behind the same session, Host check and headers as every admin route. The audit log is not in the
+// detail either (jobAudit.test.ts pages it).
 
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -47,6 +48,7 @@ describe('job detail and the generated breakdown', () => {
     const text = await res.text();
     const detail = JSON.parse(text) as JobDetailResponse;
     assert.equal(detail.breakdown.latest?.versionNo, 2);
+    assert.ok(!('audit' in detail), 'the audit log is read on its own, a page at a time (GET /api/jobs/:id/audit)');
     const generated = detail.breakdown.generated as Record<string, unknown> | null;
     assert.ok(generated, 'the generated version is named');
     assert.deepEqual(Object.keys(generated).sort(), ['author', 'createdAt', 'jobId', 'kind', 'versionNo']);

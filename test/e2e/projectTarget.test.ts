@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { loadCorpusPage } from '../corpus/index.ts';
 import { startHarness, type Harness } from './support/inProcess.ts';
 import { parseBreakdown } from '../../core/breakdown/schema.ts';
-import type { JobDetailResponse, ProjectChangeResponse } from '../../core/server/admin.ts';
+import type { JobAuditResponse, JobDetailResponse, ProjectChangeResponse } from '../../core/server/admin.ts';
 import type { JobStatusView } from '../../core/server/jobView.ts';
 
 type ErrorBody = { code: string; message: string; fields?: string[] };
@@ -100,8 +100,9 @@ describe('a job names the Jira project its issues go to', () => {
     assert.equal(((await put.json()) as JobStatusView).projectKey, 'TEAM');
     detail = (await (await h.admin(`/api/jobs/${jobId}`)).json()) as JobDetailResponse;
     assert.deepEqual(detail.targetProject, { key: 'TEAM', source: 'job' });
-    const change = detail.audit.find((a) => a.action === 'job.project_changed');
-    assert.ok(change, JSON.stringify(detail.audit.map((a) => a.action)));
+    const audit = ((await (await h.admin(`/api/jobs/${jobId}/audit?limit=500`)).json()) as JobAuditResponse).entries;
+    const change = audit.find((a) => a.action === 'job.project_changed');
+    assert.ok(change, JSON.stringify(audit.map((a) => a.action)));
     assert.equal(change.actor, 'reviewer-ann');
     assert.deepEqual(change.details, { from: null, to: 'TEAM' });
 
@@ -154,7 +155,7 @@ describe('duplicate decisions follow the job\'s project', () => {
     assert.match(body.duplicatesCleared?.message ?? '', /2 duplicate decisions about PAY issues were cleared .*TEAM/);
     let after = (await (await h.admin(`/api/jobs/${jobId}`)).json()) as JobDetailResponse;
     assert.deepEqual(after.duplicates.decisions.map((d) => [d.itemId, d.issueKey]), [[second!.id, team.key]], 'the decision about a TEAM issue stays');
-    const cleared = after.audit.filter((a) => a.action === 'duplicates.cleared');
+    const cleared = ((await (await h.admin(`/api/jobs/${jobId}/audit?limit=500`)).json()) as JobAuditResponse).entries.filter((a) => a.action === 'duplicates.cleared');
     assert.equal(cleared.length, 1);
     assert.equal(cleared[0]!.actor, 'reviewer-ann');
     assert.deepEqual(cleared[0]!.details, { count: 2, reason: 'project_changed' });

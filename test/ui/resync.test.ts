@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { approveFromScreen, startReviewApp } from './support/reviewApp.ts';
 import { FR1_EDITED_IN_JIRA, PAGE_ID, V1, V2, v1Keys } from '../e2e/support/resyncScenario.ts';
 import type { ResyncResponse } from '../../core/server/resyncRoutes.ts';
-import type { JobDetailResponse } from '../../core/server/admin.ts';
+import type { JobAuditResponse } from '../../core/server/admin.ts';
 
 test('the job page shows a re-sync as diffs and per-issue decisions, and approval applies exactly what the reviewer chose', async (t) => {
   const app = await startReviewApp();
@@ -97,7 +97,7 @@ test('the job page shows a re-sync as diffs and per-issue decisions, and approva
   const dialogText = await approveFromScreen(page);
   assert.match(dialogText, /Issues this page already made: 1 to update · 1 to mark as no longer on the page · 1 new · 2 unchanged/);
   await waitFor(second, 'done');
-  const approval = (await app.adminJson<JobDetailResponse>(`/api/jobs/${second}`)).audit.find((a) => a.action === 'job.approval_summary' || a.action === 'job.approved_with_gaps');
+  const approval = (await app.adminJson<JobAuditResponse>(`/api/jobs/${second}/audit?limit=500`)).entries.find((a) => a.action === 'job.approval_summary' || a.action === 'job.approved_with_gaps');
   assert.deepEqual(approval?.details.resync, { create: 1, update: 1, mark: 1, unchanged: 2, held: 0, declined: 0 }, 'the re-sync counts seen are in the audit log');
   // Afterwards the panel says what was done in Jira.
   await page.reload();

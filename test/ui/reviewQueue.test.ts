@@ -10,7 +10,7 @@ import { statSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { approveFromScreen, startReviewApp, type ReviewApp } from './support/reviewApp.ts';
 import { loadCorpusPage } from '../corpus/index.ts';
-import type { JobDetailResponse } from '../../core/server/admin.ts';
+import type { JobAuditResponse, JobDetailResponse } from '../../core/server/admin.ts';
 import type { GeneratedBreakdownResponse } from '../../core/server/reviewRoutes.ts';
 import { flattenBreakdown, parseBreakdown } from '../../core/breakdown/schema.ts';
 
@@ -181,7 +181,7 @@ describe('review queue in Chromium', () => {
     await page.getByRole('status').filter({ hasText: 'Job rejected.' }).waitFor();
     await page.locator('.job-head .state-rejected').waitFor();
     assert.equal(await page.getByRole('button', { name: 'Approve and create in Jira' }).count(), 0, 'a rejected job cannot be approved from the screen');
-    const audit = (await app.adminJson<JobDetailResponse>(`/api/jobs/${jobId}`)).audit;
+    const audit = (await app.adminJson<JobAuditResponse>(`/api/jobs/${jobId}/audit?limit=500`)).entries;
     assert.ok(audit.some((a) => JSON.stringify(a.details).includes('Needs product sign-off first')), 'the reason is in the audit');
   });
 

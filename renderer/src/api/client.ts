@@ -3,7 +3,7 @@
 // backend's own words instead of catching exceptions. A 401 means the session token is gone
 // (backend restarted, wrong URL): the app is told once and shows how to get back in.
 
-import type { JobDetailResponse, JobListResponse, ModelResponse, ProjectChangeResponse } from '../../../core/server/admin.ts';
+import type { JobAuditResponse, JobDetailResponse, JobListResponse, ModelResponse, ProjectChangeResponse } from '../../../core/server/admin.ts';
 import type { JobStatusView } from '../../../core/server/jobView.ts';
 import type { ApproveRequest, GeneratedBreakdownResponse, JobPageResponse } from '../../../core/server/reviewRoutes.ts';
 import type { ConnectionTestResponse } from '../../../core/server/connectionRoutes.ts';
@@ -132,6 +132,12 @@ export class ApiClient {
   /** The breakdown as generated (the job detail leaves its body out): what the diff panel compares with. */
   generated(id: string) {
     return this.call<GeneratedBreakdownResponse>('GET', `/jobs/${encodeURIComponent(id)}/generated`);
+  }
+  /** One page of the job's audit log, newest first (the job detail leaves the log out): `before` is a previous page's nextBefore. */
+  audit(id: string, page: { limit: number; before?: number }) {
+    const q = new URLSearchParams({ limit: String(page.limit) });
+    if (page.before !== undefined) q.set('before', String(page.before));
+    return this.call<JobAuditResponse>('GET', `/jobs/${encodeURIComponent(id)}/audit?${q.toString()}`);
   }
   /** Approves with what the reviewer saw; a summary with gaps carries the reviewer's "approve anyway" (the API refuses gaps without it). */
   approve(id: string, summary: ApproveRequest['summary']) {

@@ -59,9 +59,6 @@ export const DiffPanel = memo(function DiffPanel({ diff, before, after, onSelect
   const changed = take(diff.changed);
   return (
     <div className="diff">
-      <p>
-        {diff.added.length} added · {diff.removed.length} removed · {diff.changed.length} changed · {diff.unchanged} unchanged
-      </p>
       <ul>
         {added.map((a) => (
           <li key={`a${a.itemId}`} className="diff-added">
@@ -110,7 +107,8 @@ export const DiffPanel = memo(function DiffPanel({ diff, before, after, onSelect
   );
 });
 
-const countsText = (d: BreakdownDiffSummary) => `${d.added} added · ${d.removed} removed · ${d.changed} changed`;
+/** The section's one line of counts (shown in its summary, open or closed; the opened list does not repeat it). */
+const countsText = (d: BreakdownDiffSummary) => `${d.added} added · ${d.removed} removed · ${d.changed} changed · ${d.unchanged} unchanged`;
 
 /**
  * The diff as a section of the job page: closed, it says how much changed (the detail's counts);

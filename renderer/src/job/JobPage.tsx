@@ -1,6 +1,6 @@
 // One job under review, as a workspace: the breakdown tree, the item editor and the page the items
 // come from, side by side; then coverage and findings, the diff, possible duplicates, the re-sync of
-// issues the page already made, created issues and the audit. This file is the layout: state lives in
+// issues the page already made, created issues and the audit log (read a page at a time, on request). This file is the layout: state lives in
 // jobReducer, loading in useJobData and useResync, derived data in useWorkspaceData, what the
 // reviewer can do in useJobActions. Edits stay in a draft (kept in this browser until saved) so
 // nothing typed is lost: a refused save keeps it and marks the fields the API named.
@@ -11,7 +11,8 @@ import type { ServerEvents } from '../api/useServerEvents.ts';
 import { when } from '../app/format.ts';
 import { ErrorBanner } from '../app/ErrorBanner.tsx';
 import { useLeaveGuard } from '../app/leaveGuard.ts';
-import { AuditPanel, IssuesPanel } from './JobPanels.tsx';
+import { IssuesPanel } from './JobPanels.tsx';
+import { AuditSection } from './AuditSection.tsx';
 import { ApproveDialog, RejectDialog, approvalSummary, progressText } from './JobDecisions.tsx';
 import { JobHeader, OPEN_STATES } from './JobHeader.tsx';
 import { Workspace } from './Workspace.tsx';
@@ -159,12 +160,8 @@ export function JobPage({ api, jobId, events }: { api: ApiClient; jobId: string;
 
       {draft && <ResyncPanel api={api} jobId={jobId} editable={inReview} resync={resync} />}
 
-      <details className="panel">
-        <summary>
-          <h2>Audit ({detail.audit.length})</h2>
-        </summary>
-        <AuditPanel audit={detail.audit} />
-      </details>
+      {/* Each load of the detail (a pushed event, an action) reads the newest entries again while it is open. */}
+      <AuditSection api={api} jobId={jobId} refresh={detail} />
     </section>
   );
 }

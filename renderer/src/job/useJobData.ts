@@ -1,12 +1,15 @@
 // Loading what the job page shows: the job detail (again on every pushed event for the job, keeping
 // unsaved edits), the parsed page (once per job and page snapshot; a snapshot never changes) and, only
 // once the reviewer opens the changes, the generated version of the breakdown (kept per job and
-// version: a version never changes, and the detail's reloads on pushed events do not read it again).
+// version: a version never changes, and the detail's reloads on pushed events do not read it again);
+// only while the reviewer has the audit section open, the audit log a page at a time.
 
 import { useCallback, useEffect, useRef, useState, type Dispatch } from 'react';
 import type { ApiClient } from '../api/client.ts';
 import type { ServerEvents } from '../api/useServerEvents.ts';
 import type { JobPageResponse } from '../../../core/server/reviewRoutes.ts';
+import type { JobAuditResponse } from '../../../core/server/admin.ts';
+import type { AuditEntry } from '../../../core/store/types.ts';
 import type { Breakdown } from '../../../core/breakdown/schema.ts';
 import type { JobAction } from './jobReducer.ts';
 
@@ -120,4 +123,81 @@ export function useGeneratedBreakdown(api: ApiClient, jobId: string, versionNo: 
     else state = { status: 'loading' };
   }
   return { state, retry };
+}
+
+/** Rows the audit section reads per request (the API allows up to 500). */
+export const AUDIT_PAGE = 50;
+
+/**
+ * The audit section's rows, newest first: not asked for, the first page on its way, shown (with the
+ * cursor of the next older page), or why the first page could not be read. `older` is the "Show
+ * older" request: on its way, or its failure; `newer` a failed re-read of the newest rows.
+ */
+export type AuditState =
+  | { status: 'idle' }
+  | { status: 'loading' }
+  | { status: 'failed'; message: string }
+  | { status: 'ready'; entries: AuditEntry[]; nextBefore: number | null; older: 'loading' | { failed: string } | null; newer: string | null };
+
+type AuditReady = Extract<AuditState, { status: 'ready' }>;
+
+/**
+ * The newest page read again, put in front of the rows on screen: when it reaches back to them, only
+ * its newer rows are added (older pages read so far stay); when more rows arrived than a page holds,
+ * it replaces them (the rows in between are then one "Show older" away, not skipped).
+ */
+export function mergeNewest(shown: AuditReady | null, page: JobAuditResponse): AuditReady {
+  if (!shown) return { status: 'ready', entries: page.entries, nextBefore: page.nextBefore, older: null, newer: null };
+  const newestShown = shown.entries[0]?.id ?? 0;
+  const reaches = page.nextBefore === null || page.entries.some((e) => e.id <= newestShown);
+  if (!reaches || shown.entries.length === 0) return { status: 'ready', entries: page.entries, nextBefore: page.nextBefore, older: null, newer: null };
+  const fresh = page.entries.filter((e) => e.id > newestShown);
+  return { ...shown, entries: fresh.length ? [...fresh, ...shown.entries] : shown.entries, newer: null };
+}
+
+/**
+ * The job's audit log for the audit section, read only while `open`: the first page when it opens,
+ * the newest rows again on each `refresh` change while open (a reload of the detail), and the next
+ * older page on `showOlder`. `retry` reads the newest page again after a failure.
+ */
+export function useJobAudit(api: ApiClient, jobId: string, open: boolean, refresh: unknown): { state: AuditState; showOlder: () => void; retry: () => void } {
+  const [held, setHeld] = useState<{ jobId: string; state: AuditState }>({ jobId, state: { status: 'idle' } });
+  const [attempt, setAttempt] = useState(0);
+  const state: AuditState = held.jobId === jobId ? held.state : { status: 'idle' };
+  useEffect(() => {
+    if (!open) return;
+    let stale = false;
+    setHeld((h) => (h.jobId === jobId && h.state.status === 'ready' ? h : { jobId, state: { status: 'loading' } }));
+    void api.audit(jobId, { limit: AUDIT_PAGE }).then((r) => {
+      if (stale) return;
+      setHeld((h) => {
+        const shown = h.jobId === jobId && h.state.status === 'ready' ? h.state : null;
+        if (r.ok) return { jobId, state: mergeNewest(shown, r.data) };
+        // Rows already on screen stay; the failure is said beside them.
+        return { jobId, state: shown ? { ...shown, newer: r.message } : { status: 'failed', message: r.message } };
+      });
+    });
+    return () => {
+      stale = true;
+    };
+  }, [api, jobId, open, refresh, attempt]);
+
+  const nextBefore = state.status === 'ready' ? state.nextBefore : null;
+  const olderLoading = state.status === 'ready' && state.older === 'loading';
+  const showOlder = useCallback(() => {
+    if (nextBefore === null || olderLoading) return;
+    const same = (h: { jobId: string; state: AuditState }): h is { jobId: string; state: AuditReady } => h.jobId === jobId && h.state.status === 'ready' && h.state.nextBefore === nextBefore;
+    setHeld((h) => (same(h) ? { jobId, state: { ...h.state, older: 'loading' } } : h));
+    void api.audit(jobId, { limit: AUDIT_PAGE, before: nextBefore }).then((r) => {
+      setHeld((h) => {
+        // A newer page that replaced the rows meanwhile (or another job) makes this answer moot.
+        if (!same(h)) return h;
+        if (!r.ok) return { jobId, state: { ...h.state, older: { failed: r.message } } };
+        const seen = new Set(h.state.entries.map((e) => e.id));
+        return { jobId, state: { ...h.state, entries: [...h.state.entries, ...r.data.entries.filter((e) => !seen.has(e.id))], nextBefore: r.data.nextBefore, older: null } };
+      });
+    });
+  }, [api, jobId, nextBefore, olderLoading]);
+  const retry = useCallback(() => setAttempt((n) => n + 1), []);
+  return { state, showOlder, retry };
 }
