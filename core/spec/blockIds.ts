@@ -5,10 +5,11 @@
 // share a section. The one edit elsewhere that does change an id: adding or removing an exact twin of a
 // block, which moves it between the content-only and the heading-path key.
 
-/** Two lower-case hex digits for each byte value. */
-const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/** Character codes of the 16 lower-case hex digits. */
+const HEX_CODE = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
 
 const FNV_OFFSET = 0x811c9dc5;
+const DASH = 0x2d;
 
 /** FNV-1a state after `text` (UTF-16 code units), continuing from `h`: hashes a key built of parts without building it. */
 export function hashMore(h: number, text: string): number {
@@ -27,23 +28,31 @@ export function hashUnit(h: number, unit: number): number {
 /** The start state of a hash. */
 export const hashStart = (): number => FNV_OFFSET;
 
-function hex(h: number): string {
-  return HEX_BYTE[(h >>> 24) & 255]! + HEX_BYTE[(h >>> 16) & 255]! + HEX_BYTE[(h >>> 8) & 255]! + HEX_BYTE[h & 255]!;
+/** The hash as 8 hex digits after the two characters `p0` and `p1` (or none, when p0 is -1), made as one string. */
+function hexAfter(p0: number, p1: number, h: number): string {
+  const c = HEX_CODE;
+  const d0 = c[h >>> 28]!, d1 = c[(h >>> 24) & 15]!, d2 = c[(h >>> 20) & 15]!, d3 = c[(h >>> 16) & 15]!;
+  const d4 = c[(h >>> 12) & 15]!, d5 = c[(h >>> 8) & 15]!, d6 = c[(h >>> 4) & 15]!, d7 = c[h & 15]!;
+  return p0 === -1 ? String.fromCharCode(d0, d1, d2, d3, d4, d5, d6, d7) : String.fromCharCode(p0, p1, d0, d1, d2, d3, d4, d5, d6, d7);
 }
 
 /** 32-bit FNV-1a over UTF-16 code units, as 8 hex digits. Fast, stable across runs and platforms. */
 export function shortHash(text: string): string {
-  return hex(hashMore(FNV_OFFSET, text));
+  return hexAfter(-1, -1, hashMore(FNV_OFFSET, text) >>> 0);
 }
 
 /** Hands out `prefix-hash` ids, adding `-2`, `-3`, … to later duplicates of the same key. */
 export class IdAllocator {
   /** How many ids each hash has been given (keyed by the hash: the same key always has the same hash). */
   private readonly seen = new Map<number, number>();
-  private readonly dash: string;
+  /** The first id of each hash given more than one, which later twins extend with `-2`, `-3`… */
+  private readonly bases = new Map<number, string>();
+  private readonly p0: number;
 
+  /** `prefix`: one character ("b" for blocks, "s" for sections). */
   constructor(prefix: string) {
-    this.dash = `${prefix}-`;
+    if (prefix.length !== 1) throw new RangeError(`An id prefix is one character, not '${prefix}'.`);
+    this.p0 = prefix.charCodeAt(0);
   }
 
   next(key: string): string {
@@ -55,7 +64,10 @@ export class IdAllocator {
     const h = hash >>> 0;
     const n = (this.seen.get(h) ?? 0) + 1;
     this.seen.set(h, n);
-    const base = this.dash + hex(h);
-    return n === 1 ? base : `${base}-${n}`;
+    if (n === 1) return hexAfter(this.p0, DASH, h);
+    // A page of 100,000 identical items builds the hex digits once, not once per item.
+    let base = this.bases.get(h);
+    if (base === undefined) this.bases.set(h, (base = hexAfter(this.p0, DASH, h)));
+    return `${base}-${n}`;
   }
 }

@@ -6,6 +6,7 @@
 // an end tag looks for its element only when one is open, and each element it passes is closed.
 
 import { Tokenizer, type TokenizerCallbacks } from 'htmlparser2';
+import { IntStack } from './intStack.ts';
 
 export interface HtmlTreeHandler {
   /** `attrs` is read-only: elements without attributes all share one empty object. */
@@ -101,12 +102,19 @@ export function parseHtmlTree(source: string, handler: HtmlTreeHandler): void {
  */
 class ElementName {
   open = 0;
+  /** Its place in the page's list of names (the open-element stack holds these numbers). */
+  readonly id: number;
   readonly closes: ReadonlySet<string> | undefined;
   readonly isVoid: boolean;
   /** The foreign context an element of this name opens, if any. */
   readonly opensContext: Foreign | undefined;
 
-  constructor(readonly name: string) {
+  constructor(
+    readonly name: string,
+    list: ElementName[],
+  ) {
+    this.id = list.length;
+    list.push(this);
     this.closes = CLOSED_BY_OPENING.get(name);
     this.isVoid = VOID.has(name);
     this.opensContext = name === 'svg' ? Foreign.Svg : name === 'math' ? Foreign.MathML : INTEGRATION_POINTS.has(name) ? Foreign.None : undefined;
@@ -114,8 +122,10 @@ class ElementName {
 }
 
 class TreeBuilder implements TokenizerCallbacks {
-  /** Open elements, innermost last. */
-  private readonly open: ElementName[] = [];
+  /** Open elements, innermost last, by id (see `byId`). */
+  private readonly open = new IntStack();
+  /** Every element name of the page, by its id. */
+  private readonly byId: ElementName[] = [];
   /** Every element name of the page, by name (one string each: see COMMON_NAMES). */
   private readonly names = new Map<string, ElementName>();
   /** The element each tag name means outside SVG and MathML, by the name as the page writes it. */
@@ -214,13 +224,14 @@ class TreeBuilder implements TokenizerCallbacks {
   // ---- internals -----------------------------------------------------------------------------
 
   private top(): ElementName | undefined {
-    return this.open[this.open.length - 1];
+    const id = this.open.top();
+    return id === -1 ? undefined : this.byId[id];
   }
 
   private element(name: string): ElementName {
     let element = this.names.get(name);
     if (element === undefined) {
-      element = new ElementName(COMMON_NAMES.get(name) ?? name);
+      element = new ElementName(COMMON_NAMES.get(name) ?? name, this.byId);
       this.names.set(name, element);
     }
     return element;
@@ -268,7 +279,7 @@ class TreeBuilder implements TokenizerCallbacks {
       while (this.open.length > 0 && closes.has(this.top()!.name)) this.popElement(true);
     }
     if (!element.isVoid) {
-      this.open.push(element);
+      this.open.push(element.id);
       element.open++;
       if (element.opensContext !== undefined) this.foreign.push(element.opensContext);
     }
@@ -288,7 +299,7 @@ class TreeBuilder implements TokenizerCallbacks {
   }
 
   private popElement(implied: boolean): void {
-    const element = this.open.pop()!;
+    const element = this.byId[this.open.pop()]!;
     element.open--;
     if (element.opensContext !== undefined) this.foreign.pop();
     this.handler.onclosetag(element.name, implied);

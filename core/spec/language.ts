@@ -19,7 +19,8 @@ for (const [lang, words] of Object.entries(STOP_WORDS)) {
 // Enough text to be sure of the language; more only costs time on large pages.
 export const LANGUAGE_SAMPLE_CHARS = 40_000;
 const SAMPLE_CHARS = LANGUAGE_SAMPLE_CHARS;
-const WORD = /[\p{L}]+/gu;
+/** What separates words: anything but a letter (a split gives the words without a match object each). */
+const NOT_LETTERS = /[^\p{L}]+/u;
 
 /** "en", "de", "fr", "es", … or "und" (undetermined) when the text has no recognisable words. */
 export function detectLanguage(texts: Iterable<string>): string {
@@ -34,8 +35,8 @@ export function detectLanguage(texts: Iterable<string>): string {
     samples.push(sample);
   }
   const counts = new Map<string, number>();
-  for (const m of samples.join('\n').toLowerCase().matchAll(WORD)) {
-    const langs = LOOKUP.get(m[0]);
+  for (const word of samples.join('\n').toLowerCase().split(NOT_LETTERS)) {
+    const langs = LOOKUP.get(word);
     if (!langs) continue;
     for (const l of langs) counts.set(l, (counts.get(l) ?? 0) + 1);
   }

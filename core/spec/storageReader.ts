@@ -13,6 +13,7 @@ import type { PanelKind } from './types.ts';
 import { emoticonText } from './emoticons.ts';
 import { normaliseCode, normaliseInline, normaliseText } from './normaliseText.ts';
 import { isAcceptanceLeadIn } from './requirements.ts';
+import { IntStack } from './intStack.ts';
 
 /** Lists nested deeper than this are recorded at this depth (with a warning). */
 export const MAX_LIST_DEPTH = 64;
@@ -46,6 +47,7 @@ const RESOURCE_ELEMENTS = new Set(['ri:page', 'ri:blog-post', 'ri:user', 'ri:att
 
 // Regular expressions the hot paths use live here: a literal inside a function is a new object each call.
 const HAS_TEXT = /\S/;
+const LANGUAGE_CLASS = /(?:^|\s)language-([\w+#.-]+)/;
 
 type Flatten = 'all' | 'listItem';
 
@@ -76,11 +78,17 @@ class TextBuffer {
 type Target = PendingBlock | TextBuffer;
 
 /**
- * What a frame holds for an element that only ends a list. The open lists themselves are numbers on
- * three stacks (depth, parent item, acceptance): a page of 100,000 nested lists keeps no object per list.
+ * What closing each open element does, as one number on the frame stack (a page of 100,000 unclosed
+ * elements keeps 100,000 of them, and numbers in a typed array cost the garbage collector nothing):
+ * nothing; end a list (the open lists are numbers too: depth, parent item, acceptance); a line break;
+ * nothing but naming a link's resource (links nested too deep); finish the block with index i
+ * (BLOCK_BASE - i); or, from 0 up, the frame or text buffer at that place on the object stack.
  */
-class ListEnd {}
-const LIST_END = new ListEnd();
+const CLOSE_NOTHING = -1;
+const CLOSE_LIST = -2;
+const CLOSE_LINE = -3;
+const CLOSE_DEEP_LINK = -4;
+const BLOCK_BASE = -8;
 
 /** The parent-item stack's value for a list with no parent item. */
 const NO_PARENT_ITEM = -1;
@@ -199,12 +207,8 @@ class ElementFacts {
   }
 }
 
-function isFrame(entry: Frame | Target | ListEnd): entry is Frame {
-  return 'onClose' in entry;
-}
-
-function isTarget(entry: Target | ListEnd): entry is Target {
-  return entry !== LIST_END;
+function isFrame(entry: Frame | Target): entry is Frame {
+  return !(entry instanceof PendingBlock || entry instanceof TextBuffer);
 }
 
 /** Adds text to a target. */
@@ -228,11 +232,10 @@ export function readStorage(source: string, builder: DocumentBuilder, options: S
 }
 
 class StorageReader {
-  /**
-   * One entry per open element, innermost last: what closing it does — its frame, or the block target
-   * or list it only ends (no frame object kept for those), or undefined when closing it does nothing.
-   */
-  private readonly frames: (Frame | Target | ListEnd | undefined)[] = [];
+  /** One entry per open element, innermost last: what closing it does (see CLOSE_NOTHING). */
+  private readonly frames = new IntStack(256);
+  /** The frames and text buffers the frame stack points to, innermost last. */
+  private readonly frameObjects: (Frame | TextBuffer)[] = [];
   /**
    * Beside `frames`, at the same index: 1 when that open element has had text or child elements (for
    * the unclosed-tag warning). Bytes, not an array of booleans: nothing for the garbage collector to trace.
@@ -242,9 +245,10 @@ class StorageReader {
   /** The targets with `flatten` set (block-level text sinks), innermost last: a subsequence of `targets`. */
   private readonly sinks: Target[] = [];
   /** The open lists, innermost last: their depth, parent item's index (NO_PARENT_ITEM for none) and whether they hold criteria. */
-  private readonly listDepth: number[] = [];
-  private readonly listParent: number[] = [];
-  private readonly listAcceptance: boolean[] = [];
+  private readonly listDepth = new IntStack();
+  private readonly listParent = new IntStack();
+  /** 1 when the list holds criteria, else 0. */
+  private readonly listAcceptance = new IntStack();
   private readonly tables: TableContext[] = [];
   private readonly rows: RowContext[] = [];
   private readonly panels: PanelRef[] = [];
@@ -281,8 +285,7 @@ class StorageReader {
       return;
     }
     const depth = this.frames.length;
-    const above = depth > 0 ? this.frames[depth - 1] : undefined;
-    const parent = above !== undefined && isFrame(above) ? above : undefined;
+    const parent = this.frameOf(this.frames.top());
     if (depth > 0) this.hadContent[depth - 1] = 1;
     // Filled in by open(); copied only when the element needs a frame of its own (no closure keeps it).
     const frame = this.scratch;
@@ -297,18 +300,21 @@ class StorageReader {
     }
     if (!this.open(name, attrs, frame, parent)) return;
     // Only what closing needs stays alive: a page of 100,000 unclosed elements keeps 100,000 open.
-    let entry: Frame | Target | ListEnd | undefined;
+    let code: number;
     if (frame.onClose === undefined && frame.macro === undefined && frame.resource === undefined && (frame.finishes === undefined || frame.endsList === undefined)) {
-      entry = frame.finishes ?? (frame.endsList ? LIST_END : undefined);
+      const target = frame.finishes as Target | undefined; // set by open(), which the compiler does not follow
+      if (target === undefined) code = frame.endsList ? CLOSE_LIST : CLOSE_NOTHING;
+      else if (target instanceof PendingBlock) code = BLOCK_BASE - target.index;
+      else code = this.keepFrameObject(target);
     } else if (frame.finishes === undefined && frame.endsList === undefined && frame.macro === undefined && (
       (frame.onClose === this.lineBreakOnClose && frame.resource === undefined) ||
       (frame.onClose === undefined && frame.resource === this.deepLinkResource)
     )) {
-      entry = frame.resource === undefined ? this.lineBreakFrame : this.deepLinkFrame;
+      code = frame.resource === undefined ? CLOSE_LINE : CLOSE_DEEP_LINK;
     } else {
-      entry = { onClose: frame.onClose, finishes: frame.finishes, endsList: frame.endsList, macro: frame.macro, resource: frame.resource };
+      code = this.keepFrameObject({ onClose: frame.onClose, finishes: frame.finishes, endsList: frame.endsList, macro: frame.macro, resource: frame.resource });
     }
-    this.frames.push(entry);
+    this.frames.push(code);
     if (depth === this.hadContent.length) {
       const grown = new Uint8Array(depth * 2);
       grown.set(this.hadContent);
@@ -325,7 +331,8 @@ class StorageReader {
       return;
     }
     if (this.frames.length === 0) return;
-    const frame = this.frames.pop();
+    const code = this.frames.pop();
+    const object = code >= 0 ? this.frameObjects.pop() : undefined;
     const hadContent = this.hadContent[this.frames.length] === 1;
     while (this.targets.length > 0) {
       const top = this.targets[this.targets.length - 1]!;
@@ -339,12 +346,12 @@ class StorageReader {
         else facts.unclosed = this.doc.warn('unclosed_tag', name, facts.message());
       }
     }
-    if (!frame) return;
-    if (!isFrame(frame)) {
-      if (isTarget(frame)) this.finishTarget(frame);
-      else this.popList();
-      return;
-    }
+    if (code === CLOSE_NOTHING || code === CLOSE_DEEP_LINK) return;
+    if (code === CLOSE_LIST) return this.popList();
+    if (code === CLOSE_LINE) return this.lineBreakOnClose();
+    if (code <= BLOCK_BASE) return this.finishTarget(this.doc.blocks[BLOCK_BASE - code]!);
+    const frame = object!;
+    if (!isFrame(frame)) return this.finishTarget(frame);
     if (frame.finishes) this.finishTarget(frame.finishes);
     if (frame.endsList) this.popList();
     frame.onClose?.();
@@ -361,6 +368,21 @@ class StorageReader {
 
   finish(): void {
     while (this.targets.length > 0) this.finishTarget(this.targets[this.targets.length - 1]!);
+  }
+
+  /** Puts a frame or text buffer on the object stack; returns its frame-stack code. */
+  private keepFrameObject(object: Frame | TextBuffer): number {
+    this.frameObjects.push(object);
+    return this.frameObjects.length - 1;
+  }
+
+  /** The frame a frame-stack code stands for, if it stands for one (a parent element's frame). */
+  private frameOf(code: number): Frame | undefined {
+    if (code === CLOSE_LINE) return this.lineBreakFrame;
+    if (code === CLOSE_DEEP_LINK) return this.deepLinkFrame;
+    if (code < 0) return undefined;
+    const object = this.frameObjects[code]!;
+    return isFrame(object) ? object : undefined;
   }
 
   private facts(name: string): ElementFacts {
@@ -406,20 +428,11 @@ class StorageReader {
       case 'ac:task':
         return this.openTask(frame);
       case 'ac:task-status':
-        return this.openCapture(frame, (text) => {
-          const task = this.currentSink();
-          if (task instanceof PendingBlock && task.kind === 'task') task.done = text.trim().toLowerCase() === 'complete';
-        });
+        return this.openTaskStatus(frame);
       case 'table':
         return this.openTable(frame);
-      case 'thead': {
-        const table = this.tables[this.tables.length - 1];
-        if (table && !this.currentSink()) {
-          table.inHead = true;
-          frame.onClose = () => (table.inHead = false);
-        }
-        return true;
-      }
+      case 'thead':
+        return this.openTableHead(frame);
       case 'tr':
         return this.openRow(frame);
       case 'td':
@@ -430,7 +443,7 @@ class StorageReader {
       case 'pre':
         return this.openSink(frame, 'code', 'all', true);
       case 'code': {
-        const lang = /(?:^|\s)language-([\w+#.-]+)/.exec(attrs.class ?? '')?.[1];
+        const lang = LANGUAGE_CLASS.exec(attrs.class ?? '')?.[1];
         const sink = this.currentSink();
         if (lang && sink instanceof PendingBlock && sink.kind === 'code') sink.language = lang;
         return true;
@@ -454,9 +467,7 @@ class StorageReader {
       case 'ac:image':
         return this.openImage(frame, attrs);
       case 'ac:caption':
-        return this.openCapture(frame, (text) => {
-          if (parent?.resource) parent.resource.caption = normaliseInline(text);
-        });
+        return this.openCaption(frame, parent);
       case 'ac:emoticon':
         this.append(emoticonText(attrs), false);
         return true;
@@ -465,13 +476,10 @@ class StorageReader {
         return this.openMacro(frame, attrs);
       case 'ac:parameter':
         if (!parent?.macro) return this.startSkip('silent', name);
-        return this.openCapture(frame, (text) => {
-          const key = (attrs['ac:name'] ?? '').toLowerCase();
-          parent.macro!.params[key] = text;
-        });
+        return this.openParameter(frame, parent.macro, (attrs['ac:name'] ?? '').toLowerCase());
       case 'ac:plain-text-body':
         if (!parent?.macro || !CODE_MACROS.has(parent.macro.name)) return this.startSkip('silent', name);
-        return this.openCapture(frame, (text) => parent.macro!.body.push(text));
+        return this.openPlainTextBody(frame, parent.macro);
       case 'ac:adf-extension':
         return this.startSkip('extension', name);
       default:
@@ -482,6 +490,41 @@ class StorageReader {
         }
         return true;
     }
+  }
+
+  // What needs a closure when it closes is set up in methods of its own: a closure in open() would
+  // make every call of it allocate a context for the variables it captures, for every element.
+
+  private openTaskStatus(frame: Frame): boolean {
+    return this.openCapture(frame, (text) => {
+      const task = this.currentSink();
+      if (task instanceof PendingBlock && task.kind === 'task') task.done = text.trim().toLowerCase() === 'complete';
+    });
+  }
+
+  private openTableHead(frame: Frame): boolean {
+    const table = this.tables[this.tables.length - 1];
+    if (table && !this.currentSink()) {
+      table.inHead = true;
+      frame.onClose = () => (table.inHead = false);
+    }
+    return true;
+  }
+
+  private openCaption(frame: Frame, parent: Frame | undefined): boolean {
+    return this.openCapture(frame, (text) => {
+      if (parent?.resource) parent.resource.caption = normaliseInline(text);
+    });
+  }
+
+  private openParameter(frame: Frame, macro: MacroContext, key: string): boolean {
+    return this.openCapture(frame, (text) => {
+      macro.params[key] = text;
+    });
+  }
+
+  private openPlainTextBody(frame: Frame, macro: MacroContext): boolean {
+    return this.openCapture(frame, (text) => macro.body.push(text));
   }
 
   private openHeading(level: number, frame: Frame): boolean {
@@ -553,10 +596,10 @@ class StorageReader {
       }
     }
     const parentItem = sink?.flatten === 'listItem' && sink instanceof PendingBlock ? sink : undefined;
-    const acceptance = (open > 0 && this.listAcceptance[open - 1]!) || this.leadInIsAcceptance(sink);
+    const acceptance = (open > 0 && this.listAcceptance.top() === 1) || this.leadInIsAcceptance(sink);
     this.listDepth.push(depth);
     this.listParent.push(parentItem?.index ?? NO_PARENT_ITEM);
-    this.listAcceptance.push(acceptance);
+    this.listAcceptance.push(acceptance ? 1 : 0);
     frame.endsList = true;
     return true;
   }
@@ -593,11 +636,11 @@ class StorageReader {
   private openListItem(frame: Frame): boolean {
     if (this.bulletInFlattenedText(frame)) return true;
     const open = this.listDepth.length;
-    const parent = open > 0 ? this.listParent[open - 1]! : NO_PARENT_ITEM;
+    const parent = open > 0 ? this.listParent.top() : NO_PARENT_ITEM;
     const block = this.doc.reserveListItem(
-      open > 0 ? this.listDepth[open - 1]! : 0,
+      open > 0 ? this.listDepth.top() : 0,
       parent === NO_PARENT_ITEM ? undefined : parent,
-      open > 0 && this.listAcceptance[open - 1]!,
+      this.listAcceptance.top() === 1,
       this.currentPanel(),
       this.options.listItemTasks === true,
     );
@@ -609,10 +652,9 @@ class StorageReader {
 
   private openTask(frame: Frame): boolean {
     if (this.bulletInFlattenedText(frame)) return true;
-    const open = this.listDepth.length;
     const block = this.doc.reserve('task', this.currentPanel());
     block.done = false;
-    block.underAcceptanceLeadIn = open > 0 && this.listAcceptance[open - 1]!;
+    block.underAcceptanceLeadIn = this.listAcceptance.top() === 1;
     block.flatten = 'all';
     this.pushTarget(block);
     frame.finishes = block;
