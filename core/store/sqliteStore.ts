@@ -99,6 +99,15 @@ function toBreakdown(r: Row): BreakdownVersion {
   };
 }
 
+/**
+ * One page of a job's audit trail, newest first: a range of the (job_id, id) index read backwards,
+ * `limit` rows long. The index is named: with statistics that show few jobs, SQLite would rather walk
+ * the table's ids backwards and skip other jobs' rows, which for an old job means the whole table.
+ */
+export const AUDIT_PAGE_SQL = 'SELECT * FROM audit_log INDEXED BY audit_by_job WHERE job_id = ? AND id < ? ORDER BY id DESC LIMIT ?';
+/** The id of a job's newest row of one action: the last entry of the (job_id, action, id) index. */
+export const AUDIT_NEWEST_OF_ACTION_SQL = 'SELECT MAX(id) AS id FROM audit_log INDEXED BY audit_by_job_action WHERE job_id = ? AND action = ?';
+
 function toAuditEntry(r: Row): AuditEntry {
   return {
     id: r.id as number,
@@ -339,9 +348,7 @@ export class SqliteJobStore implements JobStore {
 
   async auditPage(jobId: string, page: { limit: number; before?: number }): Promise<{ entries: AuditEntry[]; nextBefore: number | null }> {
     // One row more than asked tells whether an older page exists without counting the trail.
-    const rows = this.db
-      .prepare('SELECT * FROM audit_log WHERE job_id = ? AND id < ? ORDER BY id DESC LIMIT ?')
-      .all(jobId, page.before ?? Number.MAX_SAFE_INTEGER, page.limit + 1) as Row[];
+    const rows = this.db.prepare(AUDIT_PAGE_SQL).all(jobId, page.before ?? Number.MAX_SAFE_INTEGER, page.limit + 1) as Row[];
     const entries = rows.slice(0, page.limit).map(toAuditEntry);
     return { entries, nextBefore: rows.length > page.limit ? entries.at(-1)!.id : null };
   }
@@ -349,7 +356,7 @@ export class SqliteJobStore implements JobStore {
   async latestAuditOf(jobId: string, actions: readonly string[]): Promise<AuditEntry | undefined> {
     // MAX(id) per action is one descent of the (job_id, action, id) index (migration 8); an
     // `action IN (…) ORDER BY id DESC` would walk the job's trail back until it met one.
-    const newest = this.db.prepare('SELECT MAX(id) AS id FROM audit_log WHERE job_id = ? AND action = ?');
+    const newest = this.db.prepare(AUDIT_NEWEST_OF_ACTION_SQL);
     let id: number | null = null;
     for (const action of actions) {
       const m = (newest.get(jobId, action) as { id: number | null }).id;
