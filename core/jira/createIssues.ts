@@ -35,6 +35,7 @@ import type { AdfDoc } from './adf.ts';
 import type { JiraClient } from './client.ts';
 import { issueTypeById, mappingHint, readProjectMeta, resolveLevelMapping, storyPointsField, unfillableRequiredFields } from './projectMeta.ts';
 import type { IssueTypeMeta, LevelMapping } from './projectMeta.ts';
+import { readIssues, SEARCH_LIMIT, type IssueRef } from './readIssues.ts';
 
 export const ENTITY_PROPERTY_KEY = 'spec2tickets';
 export const BULK_LIMIT = 50;
@@ -771,48 +772,16 @@ async function linkEpicsToPage(run: Run): Promise<void> {
   }
 }
 
-/** Issues per read of Jira's `updated`; of each, Jira reconciles at most 50 ids with its search index. */
-const READ_BACK_LIMIT = 100;
-const RECONCILE_LIMIT = 50;
-
 /**
- * Jira's `updated` of these issues by key: one search per 100, asking Jira to reconcile the 50 newest
- * of each (just created, its index may not show them yet); any it still left out get one more search
- * per 50, all reconciled. A search Jira did not answer is in `failed` (how many issues, why).
+ * Jira's `updated` of these issues by key (core/jira/readIssues.ts): one search per 100, asking Jira
+ * to reconcile the 50 newest ids of each (just created, its index may not show them yet); any it still
+ * left out get one more search per 50, all reconciled. A search Jira did not answer is in `failed`
+ * (how many issues, why).
  */
-async function readUpdated(run: Run, refs: readonly { key: string; id: string }[]): Promise<{ updated: Map<string, string>; failed: { count: number; message: string }[] }> {
-  const { o } = run;
+async function readUpdated(run: Run, refs: readonly IssueRef[]): Promise<{ updated: Map<string, string>; failed: { count: number; message: string }[] }> {
+  const { issues, failed } = await readIssues(run.o.client, refs, { fields: ['updated'], reconcile: true, onSearchError: 'collect', ...(run.o.signal ? { signal: run.o.signal } : {}) });
   const updated = new Map<string, string>();
-  const failed: { count: number; message: string }[] = [];
-  const idOf = (r: { id: string }) => (/^[1-9][0-9]*$/.test(r.id) ? Number(r.id) : 0);
-  const ordered = [...refs].sort((a, b) => idOf(a) - idOf(b));
-  const search = async (chunk: readonly { key: string; id: string }[]) => {
-    const keys = new Set(chunk.map((r) => r.key));
-    o.signal?.throwIfAborted();
-    try {
-      const page = await o.client.api.issueSearch.searchAndReconsileIssuesUsingJql({
-        jql: `key in (${chunk.map((r) => jqlString(r.key)).join(', ')})`,
-        fields: ['updated'],
-        maxResults: READ_BACK_LIMIT,
-        reconcileIssues: chunk.map(idOf).filter((n) => n > 0).slice(-RECONCILE_LIMIT),
-      });
-      for (const issue of page.issues ?? []) {
-        const at = (issue.fields as { updated?: unknown } | undefined)?.updated;
-        if (issue.key && keys.has(issue.key) && typeof at === 'string') updated.set(issue.key, at);
-      }
-      return true;
-    } catch (err) {
-      if (!(err instanceof AtlassianError)) throw err;
-      failed.push({ count: chunk.length, message: err.message });
-      return false;
-    }
-  };
-  const missed: { key: string; id: string }[] = [];
-  for (let i = 0; i < ordered.length; i += READ_BACK_LIMIT) {
-    const chunk = ordered.slice(i, i + READ_BACK_LIMIT);
-    if (await search(chunk)) missed.push(...chunk.filter((r) => !updated.has(r.key) && idOf(r) > 0));
-  }
-  for (let i = 0; i < missed.length; i += RECONCILE_LIMIT) await search(missed.slice(i, i + RECONCILE_LIMIT));
+  for (const [key, fields] of issues) if (typeof fields.updated === 'string') updated.set(key, fields.updated);
   return { updated, failed };
 }
 
@@ -830,7 +799,7 @@ async function noteTouchedBefore(run: Run): Promise<void> {
   if (keys.size === 0) return;
   const kept = ledger.touchedBefore();
   const missing = [...keys].filter((k) => !kept.has(k));
-  const read = missing.length ? (await readUpdated(run, missing.map((key) => ({ key, id: '' })))).updated : new Map<string, string>();
+  const read = missing.length ? (await readUpdated(run, missing.map((key) => ({ key })))).updated : new Map<string, string>();
   if (read.size) ledger.recordTouchedBefore(read);
   run.touchedBefore = new Map([...[...kept].filter(([k]) => keys.has(k)), ...read]);
 }
@@ -851,8 +820,8 @@ async function readBackUpdated(run: Run): Promise<void> {
   const itemOfKey = new Map(mine.map(([itemId, ref]) => [ref.key, itemId]));
   const refs = mine.map(([, ref]) => ref).sort((a, b) => Number(a.id) - Number(b.id));
   // Recorded per search: a thousand rows in one transaction would hold the event loop.
-  for (let i = 0; i < refs.length; i += READ_BACK_LIMIT) {
-    const { updated, failed } = await readUpdated(run, refs.slice(i, i + READ_BACK_LIMIT));
+  for (let i = 0; i < refs.length; i += SEARCH_LIMIT) {
+    const { updated, failed } = await readUpdated(run, refs.slice(i, i + SEARCH_LIMIT));
     for (const f of failed) {
       run.warnings.push(`Could not read when Jira last updated ${f.count} created issue${f.count === 1 ? '' : 's'} (${f.message}); a later re-sync compares ${f.count === 1 ? 'its' : 'their'} summary and description only.`);
     }
@@ -861,7 +830,7 @@ async function readBackUpdated(run: Run): Promise<void> {
     if (byItem.size) o.ledger.recordJiraUpdated(byItem);
   }
   if (run.touchedBefore.size && o.ledger.recordOwnWrites) {
-    const { updated: after, failed: unread } = await readUpdated(run, [...run.touchedBefore.keys()].map((key) => ({ key, id: '' })));
+    const { updated: after, failed: unread } = await readUpdated(run, [...run.touchedBefore.keys()].map((key) => ({ key })));
     const changes = [...run.touchedBefore].flatMap(([key, before]) => {
       const now = after.get(key);
       return now && now !== before ? [{ key, before, after: now }] : [];

@@ -21,6 +21,7 @@ import type { EditRecord, ResyncField, ResyncStepName, WrittenFields } from '../
 import { adfText, composeIssueDescription, type AdfDoc, type AdfNode } from './adf.ts';
 import type { JiraClient } from './client.ts';
 import { jobLabel } from './createIssues.ts';
+import { readIssues } from './readIssues.ts';
 
 /** Re-exported: re-sync compares descriptions by their text. */
 export { adfText };
@@ -81,28 +82,13 @@ const stateOf = (key: string, fields: Record<string, unknown> | undefined): Issu
 };
 
 /**
- * Many issues at once: one JQL search per 100 keys (`key in (…)`), then a read of its own for any key
- * the search did not return (Jira's index may lag, or the issue is gone — that read says which).
+ * Many issues at once: one JQL search per 100 keys (core/jira/readIssues.ts), then a read of its own
+ * for any key the searches did not return (Jira's index may lag, or the issue is gone — that read says which).
  */
 export async function readIssueStates(client: JiraClient, keys: readonly string[], signal?: AbortSignal): Promise<Map<string, IssueState | Error>> {
   const out = new Map<string, IssueState | Error>();
-  const valid = keys.filter((k) => /^[A-Z][A-Z0-9_]*-[0-9]+$/.test(k));
-  for (let i = 0; i < valid.length; i += 100) {
-    const chunk = valid.slice(i, i + 100);
-    let nextPageToken: string | undefined;
-    do {
-      signal?.throwIfAborted();
-      const res = await client.transport.send({
-        method: 'POST',
-        path: '/rest/api/3/search/jql',
-        body: { jql: `key in (${chunk.join(', ')})`, fields: ['summary', 'description', 'labels', 'status', 'updated'], maxResults: 100, ...(nextPageToken ? { nextPageToken } : {}) },
-        operation: `reading ${chunk.length} issues from Jira`,
-      });
-      const page = (res.body ?? {}) as { issues?: { key?: string; fields?: Record<string, unknown> }[]; isLast?: boolean; nextPageToken?: string };
-      for (const issue of page.issues ?? []) if (issue.key && chunk.includes(issue.key)) out.set(issue.key, stateOf(issue.key, issue.fields));
-      nextPageToken = page.isLast === false ? page.nextPageToken : undefined;
-    } while (nextPageToken);
-  }
+  const { issues } = await readIssues(client, keys, { fields: ['summary', 'description', 'labels', 'status', 'updated'], ...(signal ? { signal } : {}) });
+  for (const [key, fields] of issues) out.set(key, stateOf(key, fields));
   for (const key of keys) {
     if (out.has(key)) continue;
     try {
