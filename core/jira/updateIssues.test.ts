@@ -89,7 +89,7 @@ test('an issue changed in Jira is held; Jira refusing a field says which field a
   await assert.rejects(applyIssueUpdate({ client, ledger: new MemoryStepLedger(), jobId: JOB, update: { ...update, overwriteJira: true }, change }), /Jira refused the update of PAY-1: .*read-only.*Check that summary, acceptanceCriteria are on the issue's edit screen, or decline that field/);
 });
 
-test('a removed requirement: labelled once (not again when already labelled), commented once, moved by the chosen transition; an unknown transition warns', async (t) => {
+test('a removed requirement: labelled once (not again when already labelled), commented once, moved by the chosen transition; an unknown transition warns; an edit screen without Labels is refused with what to do', async (t) => {
   const { fake, client, issue } = await setup();
   t.after(() => fake.close());
   const ledger = new MemoryStepLedger();
@@ -103,6 +103,15 @@ test('a removed requirement: labelled once (not again when already labelled), co
   const w = await markIssueRemoved({ client, ledger, jobId: JOB, issueKey: other.key, removedText: [], change, transition: 'Archived' });
   assert.match(w.warnings[0]!, /has no transition "Archived".*labelled and commented only/);
   assert.deepEqual(other.labels, ['spec-removed']);
+  // An edit screen without Labels: Jira's refusal says what to do, and nothing is commented.
+  const task = fake.projects.get('PAY')!.issueTypes.find((x) => x.name === 'Task')!;
+  task.editFields = task.fields.filter((x) => x.fieldId !== 'labels');
+  const unlabelled = fake.addIssue({ projectKey: 'PAY', summary: 'FR-8' });
+  await assert.rejects(
+    markIssueRemoved({ client, ledger, jobId: JOB, issueKey: unlabelled.key, removedText: [], change }),
+    new RegExp(`Jira refused the label spec-removed on ${unlabelled.key}: .*not on the appropriate screen.*Check that Labels is on the issue's edit screen, or decline marking it\\.`),
+  );
+  assert.equal(unlabelled.comments.length, 0);
   fake.assertNoViolations();
 });
 

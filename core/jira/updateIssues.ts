@@ -411,7 +411,14 @@ export async function markIssueRemoved(o: {
     if (!state.labels.includes(REMOVED_LABEL)) {
       // Adding a label twice leaves one: the edit is safe to repeat, so pending needs no check.
       ledger.stepPending(jobId, key, 'label');
-      await send(client, 'PUT', `/rest/api/3/issue/${encodeURIComponent(key)}`, { update: { labels: [{ add: REMOVED_LABEL }] } }, `labelling ${key} ${REMOVED_LABEL}`, o.signal);
+      try {
+        await send(client, 'PUT', `/rest/api/3/issue/${encodeURIComponent(key)}`, { update: { labels: [{ add: REMOVED_LABEL }] } }, `labelling ${key} ${REMOVED_LABEL}`, o.signal);
+      } catch (err) {
+        if (err instanceof AtlassianError && err.code === 'bad_request') {
+          throw new AtlassianError('bad_request', `Jira refused the label ${REMOVED_LABEL} on ${key}: ${err.message}. Check that Labels is on the issue's edit screen, or decline marking it.`, { status: err.status, details: err.details, cause: err });
+        }
+        throw err;
+      }
     }
     ledger.stepDone(jobId, key, 'label');
   }
