@@ -6,7 +6,10 @@
 // field (keydown until the frame after React has rendered the change). Goals: tree < 1 s, keystroke
 // < 50 ms. The keystroke is followed by React's own share, which a busy machine inflates less.
 // Also: the job detail's size by part, against what it weighed while it carried the generated
-// breakdown's body (now read by the diff section when opened), and the time to open the diff.
+// breakdown's body (now read by the diff section when opened), and the time to open the diff. Last,
+// with AUDIT_ROWS audit rows added to the job (re-sync and Jira steps, decisions): the detail against
+// what it weighed while it carried the whole audit log, the time of one page of the log (the store's
+// query and GET /api/jobs/:id/audit, newest and deep in the trail), and opening the audit section.
 //
 //   npm run bench -- reviewWorkspace      (BENCH_LOADS / BENCH_KEYS override the repetitions;
 //                                          BENCH_TRACE=1 prints each load's requests)
@@ -21,6 +24,8 @@ const LOADS = Number(process.env.BENCH_LOADS ?? 5);
 const KEYS = Number(process.env.BENCH_KEYS ?? 40);
 const TREE_GOAL_MS = 1000;
 const KEY_GOAL_MS = 50;
+const AUDIT_ROWS = Number(process.env.BENCH_AUDIT_ROWS ?? 10_000);
+const AUDIT_REPEATS = 200;
 
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -178,6 +183,59 @@ try {
     .map(([k, v]) => [k, bytes(v)] as const)
     .sort((a, b) => b[1] - a[1]);
 
+  // The audit log of a long-lived job: AUDIT_ROWS rows of the kinds re-syncs and Jira creation write.
+  const store = app.backend.store;
+  const insertAudit = store.db.prepare('INSERT INTO audit_log (job_id, actor, action, details, at) VALUES (?, ?, ?, ?, ?)');
+  const auditActions = ['resync.step', 'jira.issue_created', 'duplicates.decided', 'resync.decided'];
+  store.db.transaction(() => {
+    for (let i = 0; i < AUDIT_ROWS; i++) {
+      const details = { issueKey: `PAY-${1000 + i}`, itemId: `S${1 + (i % 25)}.${1 + (i % 13)}`, step: 'edit', fields: ['summary', 'description'], jiraUpdated: '2026-12-01T10:00:00.000+0000' };
+      insertAudit.run(jobId, 'reviewer@example.com', auditActions[i % auditActions.length]!, JSON.stringify(details), new Date(Date.UTC(2026, 11, 1) + i * 1000).toISOString());
+    }
+  })();
+  const auditRows = (await store.auditLog(jobId, Number.MAX_SAFE_INTEGER)).length;
+  const timeIt = async (f: () => Promise<unknown>, repeats = AUDIT_REPEATS) => {
+    const xs: number[] = [];
+    for (let i = 0; i < repeats; i++) {
+      const t0 = performance.now();
+      await f();
+      xs.push(performance.now() - t0);
+    }
+    return quantile(xs, 0.5);
+  };
+  const detailWithLog = await adminText(`/api/jobs/${jobId}`);
+  // As the detail was while it carried the log: the same answer with the job's whole log (it read up to 10,000 rows) put back.
+  const detailWithLogBefore = bytes({ ...(JSON.parse(detailWithLog) as object), audit: await store.auditLog(jobId) });
+  const midCursor = (await store.auditPage(jobId, { limit: Math.floor(auditRows / 2) })).nextBefore ?? undefined;
+  const oldCursor = (await store.auditPage(jobId, { limit: auditRows - 50 })).nextBefore ?? undefined;
+  // Over HTTP first: a pause longer than the listener's keep-alive (5 s) between requests would have
+  // fetch reuse a socket the server is closing.
+  const httpNewest = await timeIt(() => adminText(`/api/jobs/${jobId}/audit?limit=50`));
+  const httpMiddle = await timeIt(() => adminText(`/api/jobs/${jobId}/audit?limit=50&before=${midCursor}`));
+  const pageBytes = bytes(await adminText(`/api/jobs/${jobId}/audit?limit=50`));
+  const pageNewest = await timeIt(() => store.auditPage(jobId, { limit: 50 }));
+  const pageMiddle = await timeIt(() => store.auditPage(jobId, { limit: 50, before: midCursor }));
+  const pageOldest = await timeIt(() => store.auditPage(jobId, { limit: 50, before: oldCursor }));
+  const pageLargest = await timeIt(() => store.auditPage(jobId, { limit: 500 }));
+  const wholeLog = await timeIt(() => store.auditLog(jobId), 20);
+  const searchOutcome = await timeIt(() => store.latestAuditOf(jobId, ['duplicates.searched', 'duplicates.search_failed']));
+  // The audit section opened in the browser: from the click to its first rows (the first page read each time: a reload drops it).
+  const auditOpen: number[] = [];
+  for (let i = 0; i < LOADS; i++) {
+    await page.reload();
+    await rowsOnScreen();
+    await page.locator('details.audit-section').waitFor();
+    auditOpen.push(
+      await page.evaluate(async () => {
+        const summary = document.querySelector<HTMLElement>('details.audit-section > summary')!;
+        const t0 = performance.now();
+        summary.click();
+        while (!document.querySelector('details.audit-section table.audit tbody tr')) await new Promise((r) => requestAnimationFrame(r));
+        return performance.now() - t0;
+      }),
+    );
+  }
+
   const med = (xs: Phase[], f: (p: Phase) => number) => quantile(xs.map(f), 0.5);
   const treeMedian = med(reloads, (p) => p.rows);
   const queueMedian = quantile(fromQueue, 0.5);
@@ -203,6 +261,11 @@ try {
   console.log(`  diff opened                    median ${ms(quantile(diffFirst, 0.5))} to its first entries (max ${ms(Math.max(...diffFirst))}), reading the generated version (${kib(bytes(generatedText))}); opened again ${ms(quantile(diffAgain, 0.5))} (kept, not read again)`);
   console.log(`  title keystroke                median ${ms(keyMedian)}, p95 ${ms(keyP95)} (${keys.length} keys)  goal < ${KEY_GOAL_MS} ms (p95)  ${keyP95 < KEY_GOAL_MS ? 'met' : 'MISSED'}`);
   console.log(`    React's render of the change: median ${ms(quantile(work, 0.5))}, p95 ${ms(quantile(work, 0.95))}`);
+  const us = (x: number) => `${(x * 1000).toFixed(0)} µs`;
+  console.log(`  audit log of ${auditRows} rows   job detail ${kib(bytes(detailWithLog))}, was ${kib(detailWithLogBefore)} while it carried the log (${kib(detailWithLogBefore - bytes(detailWithLog))} less on every open and reload)`);
+  console.log(`    one page of 50 (store, median of ${AUDIT_REPEATS}): newest ${us(pageNewest)}, middle ${us(pageMiddle)}, oldest ${us(pageOldest)}; 500 rows ${us(pageLargest)}; the whole log as the detail read it ${ms(wholeLog)} (median of 20)`);
+  console.log(`    last duplicate search outcome (what the detail still derives from the log) ${us(searchOutcome)}`);
+  console.log(`    GET /api/jobs/:id/audit?limit=50 (${kib(pageBytes)}): newest ${ms(httpNewest)}, middle ${ms(httpMiddle)}; audit section opened to its first rows: median ${ms(quantile(auditOpen, 0.5))}`);
 } finally {
   await app.close();
 }
