@@ -33,6 +33,7 @@ export function AuditSection({ api, jobId, refresh }: { api: ApiClient; jobId: s
                 <button type="button" className="small-button" disabled={state.older === 'loading'} onClick={showOlder}>
                   Show older
                 </button>{' '}
+                <span className="muted small">{state.entries.length} newest shown</span>{' '}
                 {state.older === 'loading' && (
                   <span className="muted small" role="status">
                     Loading older entries…
