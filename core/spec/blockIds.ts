@@ -36,6 +36,23 @@ function hexAfter(p0: number, p1: number, h: number): string {
   return p0 === -1 ? String.fromCharCode(d0, d1, d2, d3, d4, d5, d6, d7) : String.fromCharCode(p0, p1, d0, d1, d2, d3, d4, d5, d6, d7);
 }
 
+/** Per length, an array of character codes reused for every twin id of that length (no array per id). */
+const twinCodes: number[][] = [];
+
+/** `p-hhhhhhhh-n`, the id of the n-th block with hash `h`, made as one string (a page may have 100,000 twins). */
+function twinId(p0: number, h: number, n: number): string {
+  let digits = 1;
+  for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+  const length = 11 + digits;
+  const codes = (twinCodes[length] ??= new Array<number>(length).fill(0));
+  codes[0] = p0;
+  codes[1] = DASH;
+  for (let i = 0; i < 8; i++) codes[2 + i] = HEX_CODE[(h >>> (28 - 4 * i)) & 15]!;
+  codes[10] = DASH;
+  for (let i = length - 1, rest = n; i > 10; i--, rest = Math.floor(rest / 10)) codes[i] = 0x30 + (rest % 10);
+  return String.fromCharCode.apply(null, codes);
+}
+
 /** 32-bit FNV-1a over UTF-16 code units, as 8 hex digits. Fast, stable across runs and platforms. */
 export function shortHash(text: string): string {
   return hexAfter(-1, -1, hashMore(FNV_OFFSET, text) >>> 0);
@@ -45,8 +62,6 @@ export function shortHash(text: string): string {
 export class IdAllocator {
   /** How many ids each hash has been given (keyed by the hash: the same key always has the same hash). */
   private readonly seen = new Map<number, number>();
-  /** The first id of each hash given more than one, which later twins extend with `-2`, `-3`… */
-  private readonly bases = new Map<number, string>();
   private readonly p0: number;
 
   /** `prefix`: one character ("b" for blocks, "s" for sections). */
@@ -64,10 +79,6 @@ export class IdAllocator {
     const h = hash >>> 0;
     const n = (this.seen.get(h) ?? 0) + 1;
     this.seen.set(h, n);
-    if (n === 1) return hexAfter(this.p0, DASH, h);
-    // A page of 100,000 identical items builds the hex digits once, not once per item.
-    let base = this.bases.get(h);
-    if (base === undefined) this.bases.set(h, (base = hexAfter(this.p0, DASH, h)));
-    return `${base}-${n}`;
+    return n === 1 ? hexAfter(this.p0, DASH, h) : twinId(this.p0, h, n);
   }
 }

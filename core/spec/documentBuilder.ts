@@ -75,6 +75,7 @@ export function* partsFromEnd(parts: TextParts): Generator<string> {
 
 /** Fields few blocks have, kept apart so that the many blocks without them stay small. */
 interface BlockExtra {
+  panel?: PanelRef;
   idText?: string;
   language?: string;
   issueKey?: string;
@@ -86,6 +87,10 @@ const PROSE = 1;
 const DROPPED = 2;
 const UNDER_LEAD_IN = 4;
 const MAY_BE_TASK = 8;
+const DONE_KNOWN = 16;
+const DONE = 32;
+const FLATTEN_ALL = 64;
+const FLATTEN_ITEM = 128;
 
 /**
  * A block being read: reserved when its element opens (so parents precede children in document
@@ -97,18 +102,15 @@ export class PendingBlock {
   parts: TextParts = '';
   /** Final text, for blocks whose reader composes it (rows, images, macros). */
   text: string | undefined = undefined;
-  /** prose, dropped, underAcceptanceLeadIn and mayBeTask, one bit each (one field instead of four). */
+  /** prose, dropped, underAcceptanceLeadIn, mayBeTask, done and flatten in bits (one field instead of six). */
   private bits = 0;
   depth: number | undefined = undefined;
   parentIndex: number | undefined = undefined;
-  done: boolean | undefined = undefined;
-  panel: PanelRef | undefined = undefined;
   /**
    * The storage reader's bookkeeping while the block collects text (it is then the reader's text
-   * target, with no object of its own): how nested blocks flatten into it, the element-stack length
-   * below which it closes (a paragraph opened by loose text), and its place on the target stack.
+   * target, with no object of its own): the element-stack length below which it closes (a paragraph
+   * opened by loose text), and its place on the target stack; `flatten` is the third.
    */
-  flatten: 'all' | 'listItem' | undefined = undefined;
   implicitBelow = -1;
   at = -1;
   private extra: BlockExtra | undefined = undefined;
@@ -138,6 +140,20 @@ export class PendingBlock {
   set underAcceptanceLeadIn(value: boolean) {
     this.bits = value ? this.bits | UNDER_LEAD_IN : this.bits & ~UNDER_LEAD_IN;
   }
+  /** A task's state: undefined for other blocks. */
+  get done(): boolean | undefined {
+    return (this.bits & DONE_KNOWN) === 0 ? undefined : (this.bits & DONE) !== 0;
+  }
+  set done(value: boolean | undefined) {
+    this.bits = (this.bits & ~(DONE_KNOWN | DONE)) | (value === undefined ? 0 : value ? DONE_KNOWN | DONE : DONE_KNOWN);
+  }
+  /** How blocks nested in it fold into its text (it is the reader's text target while open). */
+  get flatten(): 'all' | 'listItem' | undefined {
+    return (this.bits & FLATTEN_ALL) !== 0 ? 'all' : (this.bits & FLATTEN_ITEM) !== 0 ? 'listItem' : undefined;
+  }
+  set flatten(value: 'all' | 'listItem' | undefined) {
+    this.bits = (this.bits & ~(FLATTEN_ALL | FLATTEN_ITEM)) | (value === 'all' ? FLATTEN_ALL : value === 'listItem' ? FLATTEN_ITEM : 0);
+  }
   /** Markdown/plain-text list item that may turn out to be a "[ ] task". */
   get mayBeTask(): boolean {
     return (this.bits & MAY_BE_TASK) !== 0;
@@ -146,6 +162,12 @@ export class PendingBlock {
     this.bits = value ? this.bits | MAY_BE_TASK : this.bits & ~MAY_BE_TASK;
   }
 
+  get panel(): PanelRef | undefined {
+    return this.extra?.panel;
+  }
+  set panel(value: PanelRef | undefined) {
+    this.setExtra('panel', value);
+  }
   /** What the id is hashed from when it is not the text: a table row's own cells, without the column headers. */
   get idText(): string | undefined {
     return this.extra?.idText;

@@ -88,6 +88,9 @@ const COMMON_NAMES: ReadonlyMap<string, string> = new Map(
   ].map((n) => [n, n]),
 );
 
+/** Slots of the recent-name cache (a power of two; a page uses a few dozen names). */
+const RECENT_NAMES = 256;
+
 /** Reads a whole page (one string) and reports its elements and text to `handler`. */
 export function parseHtmlTree(source: string, handler: HtmlTreeHandler): void {
   const builder = new TreeBuilder(source, handler);
@@ -130,6 +133,9 @@ class TreeBuilder implements TokenizerCallbacks {
   private readonly names = new Map<string, ElementName>();
   /** The element each tag name means outside SVG and MathML, by the name as the page writes it. */
   private readonly htmlNames = new Map<string, ElementName>();
+  /** A cache in front of htmlNames, by a hash of the name's characters: the name as written, and its element. */
+  private readonly recentRaw: (string | undefined)[] = new Array(RECENT_NAMES).fill(undefined);
+  private readonly recentElement: (ElementName | undefined)[] = new Array(RECENT_NAMES).fill(undefined);
   private readonly foreign: Foreign[] = [Foreign.None];
   private tagName: ElementName | undefined;
   /** The opening tag's attributes so far; null while a tag is being ignored (a second <form>). */
@@ -242,15 +248,28 @@ class TreeBuilder implements TokenizerCallbacks {
   }
 
   private tagNameAt(start: number, end: number): ElementName {
-    const raw = this.source.slice(start, end);
-    // Outside SVG and MathML (nearly every page) a name is read as written before: no lower-casing.
+    // Outside SVG and MathML (nearly every page) a name is read as written before: no lower-casing,
+    // and a name seen recently is found by its characters in the page, without a string of its own.
     const outside = this.foreign.length === 1;
+    let slot = -1;
     if (outside) {
-      const seen = this.htmlNames.get(raw);
-      if (seen !== undefined) return seen;
+      const source = this.source;
+      let h = end - start;
+      for (let i = start; i < end; i++) h = Math.imul(h ^ source.charCodeAt(i), 0x01000193);
+      slot = (h ^ (h >>> 15)) & (RECENT_NAMES - 1);
+      const known = this.recentRaw[slot];
+      if (known !== undefined && known.length === end - start && source.startsWith(known, start)) return this.recentElement[slot]!;
     }
-    const element = this.elementNamed(raw.toLowerCase());
-    if (outside) this.htmlNames.set(raw, element);
+    const raw = this.source.slice(start, end);
+    let element = outside ? this.htmlNames.get(raw) : undefined;
+    if (element === undefined) {
+      element = this.elementNamed(raw.toLowerCase());
+      if (outside) this.htmlNames.set(raw, element);
+    }
+    if (slot !== -1) {
+      this.recentRaw[slot] = raw;
+      this.recentElement[slot] = element;
+    }
     return element;
   }
 

@@ -53,6 +53,22 @@ const INLINE_SCENARIO = new RegExp(
   'iu',
 );
 
+/**
+ * The shortest text each pattern can match: "US1"; "must", "soll", "doit", "debe"; "as a x I can";
+ * "soit", "dado"; "soit x dann" less the x's spaces ("soit dann" has a space before "dann").
+ * requirements.test.ts checks each against its pattern.
+ */
+export const MIN_LENGTH = { id: 3, modal: 4, userStory: 10, given: 4, inlineScenario: 9 } as const;
+
+/** The patterns MIN_LENGTH guards, by the same names (for its test). */
+export const GUARDED_PATTERNS: Readonly<Record<keyof typeof MIN_LENGTH, RegExp>> = Object.freeze({
+  id: REQUIREMENT_ID,
+  modal: MODAL,
+  userStory: USER_STORY,
+  given: GIVEN_LINE,
+  inlineScenario: INLINE_SCENARIO,
+});
+
 export const ACCEPTANCE_HEADING =
   /acceptance\s+criteria|definition\s+of\s+done|akzeptanzkriterien|abnahmekriterien|crit[èe]res\s+d['’]\s*acceptation|criterios\s+de\s+aceptaci[óo]n/i;
 
@@ -125,14 +141,23 @@ export class RequirementTagger {
     this.requirementId = undefined;
     if (!TAGGABLE.has(kind)) return 0;
     let bits = 0;
-    const id = REQUIREMENT_ID.exec(text)?.[1];
+    // Each pattern runs only on a text as long as its shortest match (a table cell's "Yes" runs none):
+    // case-insensitive matching maps one character to one, so a shorter text cannot match.
+    const length = text.length;
+    const id = length >= MIN_LENGTH.id ? REQUIREMENT_ID.exec(text)?.[1] : undefined;
     if (id) {
       bits |= TAG_BIT.id;
       this.requirementId = id;
     }
-    if (MODAL.test(text)) bits |= TAG_BIT.modal;
-    if (USER_STORY.test(text)) bits |= TAG_BIT.userStory;
-    if (GIVEN_LINE.test(text) || INLINE_SCENARIO.test(text) || (previousWasGherkin && FOLLOW_LINE.test(text))) bits |= TAG_BIT.gherkin;
+    if (length >= MIN_LENGTH.modal && MODAL.test(text)) bits |= TAG_BIT.modal;
+    if (length >= MIN_LENGTH.userStory && USER_STORY.test(text)) bits |= TAG_BIT.userStory;
+    if (
+      (length >= MIN_LENGTH.given && GIVEN_LINE.test(text)) ||
+      (length >= MIN_LENGTH.inlineScenario && INLINE_SCENARIO.test(text)) ||
+      (previousWasGherkin && FOLLOW_LINE.test(text))
+    ) {
+      bits |= TAG_BIT.gherkin;
+    }
     if ((kind === 'listItem' || kind === 'task') && (underAcceptanceLeadIn || section.acceptance)) bits |= TAG_BIT.acceptanceCriteria;
     if (kind === 'task' && done === false) bits |= TAG_BIT.openTask;
     if ((id && SUCCESS_ID.test(id)) || (kind !== 'task' && section.success)) bits |= TAG_BIT.successCriterion;
