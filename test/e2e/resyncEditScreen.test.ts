@@ -57,6 +57,7 @@ test('an edit screen without Description: the summary is updated, the new descri
   // The reviewer is told which fields went into the comment and why: in the job's outcome and in the re-sync steps.
   const audit = await h.backend.store.auditLog(second);
   const finished = audit.find((a) => a.action === 'state.done')!;
+  assert.deepEqual((finished.details as { inComment?: unknown }).inComment, [{ key: keys.fr2, fields: ['description', 'acceptanceCriteria', 'estimate'] }]);
   const warnings = (finished.details as { warnings?: string[] }).warnings ?? [];
   assert.ok(
     warnings.some((w) => w === `${keys.fr2}: description, acceptance criteria, estimate not written to the issue (Description is not on the issue's edit screen in Jira; its issue type has no estimate field Spec2Tickets can set); the new text is in the re-sync comment on it.`),
