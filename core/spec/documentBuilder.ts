@@ -325,7 +325,10 @@ export class DocumentBuilder {
     const hashes = new Int32Array(this.blocks.length);
     // Per kind: how many kept blocks have each id key text, and the hash of "kind, NUL" to go on from.
     const kinds = new Map<string, { counts: Map<string, number>; prefix: number }>();
-    const countsOf: (Map<string, number> | undefined)[] = new Array(this.blocks.length);
+    // How many blocks each section keeps, and all sections together: the output arrays are made at
+    // their final size (a page of 100,000 blocks would otherwise grow them through dozens of copies).
+    const sectionCounts = new Int32Array(sections.length);
+    let kept = 0;
     let maxDepth = 0;
     for (const p of this.blocks) {
       if (p.depth !== undefined && p.depth > maxDepth) maxDepth = p.depth;
@@ -354,13 +357,19 @@ export class DocumentBuilder {
       if (!perKind) kinds.set(kind, (perKind = { counts: new Map(), prefix: hashUnit(hashMore(hashStart(), kind), 0) }));
       hashes[p.index] = hashMore(perKind.prefix, key);
       perKind.counts.set(key, (perKind.counts.get(key) ?? 0) + 1);
-      countsOf[p.index] = perKind.counts;
+      const sectionIndex = sections[p.sectionIndex] ? p.sectionIndex : 0;
+      sectionCounts[sectionIndex] = sectionCounts[sectionIndex]! + 1;
+      kept++;
     }
+    for (let i = 0; i < sections.length; i++) if (sectionCounts[i]! > 0) sections[i]!.blockIds = new Array<string>(sectionCounts[i]!);
+    const sectionFill = new Int32Array(sections.length);
 
     const idOf: (string | undefined)[] = new Array(this.blocks.length);
-    // Parent that survived: an empty list item that only wraps a nested list hands its children up.
-    const keptParent: (number | undefined)[] = new Array(this.blocks.length);
-    const blocks: SpecBlock[] = [];
+    // Parent that survived (its index + 1; 0 for none): an empty list item that only wraps a nested
+    // list hands its children up.
+    const keptParent = new Int32Array(this.blocks.length);
+    const blocks = new Array<SpecBlock>(kept);
+    let filled = 0;
     // Given/When/Then steps continue a scenario across siblings (items of one list, or consecutive
     // paragraphs), even with nested items in between; a paragraph after a scenario list starts afresh.
     const siblings = new SiblingFlags(this.blocks.length, maxDepth);
@@ -370,8 +379,8 @@ export class DocumentBuilder {
     for (const p of this.blocks) {
       const parent = p.parentIndex;
       const effectiveParent =
-        parent === undefined ? undefined : idOf[parent] !== undefined ? parent : keptParent[parent];
-      keptParent[p.index] = effectiveParent;
+        parent === undefined ? undefined : idOf[parent] !== undefined ? parent : keptParent[parent] === 0 ? undefined : keptParent[parent]! - 1;
+      keptParent[p.index] = effectiveParent === undefined ? 0 : effectiveParent + 1;
       const key = keys[p.index];
       if (p.dropped || key === undefined) continue;
       const { kind, done } = p;
@@ -381,7 +390,7 @@ export class DocumentBuilder {
       // Twins are told apart by their heading path first, so a twin added in one section leaves the
       // twins of other sections alone; only twins within one section fall back to page order.
       let hash = hashes[p.index]!;
-      if ((countsOf[p.index]!.get(key) ?? 0) > 1) {
+      if ((kinds.get(kind)!.counts.get(key) ?? 0) > 1) {
         hash = hashUnit(hash, 0);
         const path = section.headingPath;
         for (let i = 0; i < path.length; i++) hash = hashMore(i === 0 ? hash : hashUnit(hash, 0), path[i]!);
@@ -405,8 +414,8 @@ export class DocumentBuilder {
       if (p.issueKey) block.issueKey = p.issueKey;
       if (p.status) block.status = p.status;
       if (p.cells) block.cells = p.cells;
-      blocks.push(block);
-      section.blockIds.push(id);
+      blocks[filled++] = block;
+      section.blockIds[sectionFill[sectionIndex]!++] = id;
     }
 
     if (!blocks.some((b) => b.kind !== 'image' && b.kind !== 'status' && b.kind !== 'jiraIssue')) {
@@ -486,10 +495,53 @@ class SiblingFlags {
 const NO_PARENT = Symbol('no parent');
 
 /**
- * A block with its optional requirementId, depth and parentBlockId made in one object literal (in
- * that order, each only when present): adding them one by one gives each nested item a separate
- * property store, and a hostile page has 100,000 of them.
+ * The blocks of a finished document: plain objects (their prototype is Object.prototype, as a literal's
+ * is), made by a constructor instead of an object literal. V8 moves a literal's allocation site to
+ * the old generation once most of its objects survive, and a page of 100,000 blocks then pays a
+ * write barrier for every field and early full collections; objects from a constructor start young.
+ * The optional requirementId, depth and parentBlockId come in that order, each only when present,
+ * and all fit in the object (the constructor names every field it may set).
  */
+interface BlockRecordConstructor {
+  new (
+    id: string,
+    kind: BlockKind,
+    text: string,
+    headingPath: readonly string[],
+    sectionId: string,
+    tags: SpecBlock['tags'],
+    requirementId: string | undefined,
+    depth: number | undefined,
+    hasParent: boolean,
+    parentBlockId: string | undefined,
+  ): SpecBlock;
+}
+
+const BlockRecord = function (
+  this: Record<string, unknown>,
+  id: string,
+  kind: BlockKind,
+  text: string,
+  headingPath: readonly string[],
+  sectionId: string,
+  tags: SpecBlock['tags'],
+  requirementId: string | undefined,
+  depth: number | undefined,
+  hasParent: boolean,
+  parentBlockId: string | undefined,
+): void {
+  this.id = id;
+  this.kind = kind;
+  this.text = text;
+  this.headingPath = headingPath;
+  this.sectionId = sectionId;
+  this.tags = tags;
+  if (requirementId !== undefined) this.requirementId = requirementId;
+  if (depth !== undefined) this.depth = depth;
+  if (hasParent) this.parentBlockId = parentBlockId;
+} as unknown as BlockRecordConstructor;
+(BlockRecord as unknown as { prototype: object }).prototype = Object.prototype;
+
 function newBlock(
   id: string,
   kind: BlockKind,
@@ -500,25 +552,5 @@ function newBlock(
   depth: number | undefined,
   parent: string | undefined | typeof NO_PARENT,
 ): SpecBlock {
-  const { headingPath, id: sectionId } = section;
-  const shape = (requirementId !== undefined ? 4 : 0) | (depth !== undefined ? 2 : 0) | (parent !== NO_PARENT ? 1 : 0);
-  const parentBlockId = parent === NO_PARENT ? undefined : parent;
-  switch (shape) {
-    case 0:
-      return { id, kind, text, headingPath, sectionId, tags };
-    case 1:
-      return { id, kind, text, headingPath, sectionId, tags, parentBlockId };
-    case 2:
-      return { id, kind, text, headingPath, sectionId, tags, depth };
-    case 3:
-      return { id, kind, text, headingPath, sectionId, tags, depth, parentBlockId };
-    case 4:
-      return { id, kind, text, headingPath, sectionId, tags, requirementId };
-    case 5:
-      return { id, kind, text, headingPath, sectionId, tags, requirementId, parentBlockId };
-    case 6:
-      return { id, kind, text, headingPath, sectionId, tags, requirementId, depth };
-    default:
-      return { id, kind, text, headingPath, sectionId, tags, requirementId, depth, parentBlockId };
-  }
+  return new BlockRecord(id, kind, text, section.headingPath, section.id, tags, requirementId, depth, parent !== NO_PARENT, parent === NO_PARENT ? undefined : parent);
 }

@@ -24,6 +24,11 @@ export class IntStack {
     return this.length === 0 ? -1 : this.items[--this.length]!;
   }
 
+  /** The entry at `index` (0 is the bottom). */
+  get(index: number): number {
+    return this.items[index]!;
+  }
+
   /** The top entry; -1 when the stack is empty. */
   top(): number {
     return this.length === 0 ? -1 : this.items[this.length - 1]!;

@@ -78,6 +78,64 @@ class TextBuffer {
 type Target = PendingBlock | TextBuffer;
 
 /**
+ * The reader's open text targets, innermost last, as numbers (a page of 100,000 nested items keeps
+ * 100,000 open): a block by its index (0 up), a text buffer by its place on a stack of its own (-1
+ * down). The targets with `flatten` set (block-level text sinks) are a second stack of the same numbers.
+ */
+class TargetStack {
+  private readonly codes = new IntStack(256);
+  private readonly sinkCodes = new IntStack(256);
+  private readonly buffers: TextBuffer[] = [];
+
+  constructor(private readonly blocks: readonly PendingBlock[]) {}
+
+  get length(): number {
+    return this.codes.length;
+  }
+
+  get sinkCount(): number {
+    return this.sinkCodes.length;
+  }
+
+  top(): Target | undefined {
+    return this.codes.length === 0 ? undefined : this.target(this.codes.top());
+  }
+
+  /** The innermost sink. */
+  topSink(): Target | undefined {
+    return this.sinkCodes.length === 0 ? undefined : this.target(this.sinkCodes.top());
+  }
+
+  at(index: number): Target {
+    return this.target(this.codes.get(index));
+  }
+
+  push(target: Target): void {
+    target.at = this.codes.length;
+    let code: number;
+    if (target instanceof PendingBlock) code = target.index;
+    else {
+      this.buffers.push(target);
+      code = -this.buffers.length;
+    }
+    this.codes.push(code);
+    if (target.flatten) this.sinkCodes.push(code);
+  }
+
+  pop(): Target {
+    const code = this.codes.pop();
+    const top = code >= 0 ? this.blocks[code]! : this.buffers.pop()!;
+    top.at = -1;
+    if (top.flatten) this.sinkCodes.pop();
+    return top;
+  }
+
+  private target(code: number): Target {
+    return code >= 0 ? this.blocks[code]! : this.buffers[-1 - code]!;
+  }
+}
+
+/**
  * What closing each open element does, as one number on the frame stack (a page of 100,000 unclosed
  * elements keeps 100,000 of them, and numbers in a typed array cost the garbage collector nothing):
  * nothing; end a list (the open lists are numbers too: depth, parent item, acceptance); a line break;
@@ -241,9 +299,7 @@ class StorageReader {
    * the unclosed-tag warning). Bytes, not an array of booleans: nothing for the garbage collector to trace.
    */
   private hadContent = new Uint8Array(256);
-  private readonly targets: Target[] = [];
-  /** The targets with `flatten` set (block-level text sinks), innermost last: a subsequence of `targets`. */
-  private readonly sinks: Target[] = [];
+  private readonly targets: TargetStack;
   /** The open lists, innermost last: their depth, parent item's index (NO_PARENT_ITEM for none) and whether they hold criteria. */
   private readonly listDepth = new IntStack();
   private readonly listParent = new IntStack();
@@ -274,7 +330,9 @@ class StorageReader {
   constructor(
     private readonly doc: DocumentBuilder,
     private readonly options: StorageReaderOptions,
-  ) {}
+  ) {
+    this.targets = new TargetStack(doc.blocks);
+  }
 
   // ---- tree events -------------------------------------------------------------------------
 
@@ -335,7 +393,7 @@ class StorageReader {
     const object = code >= 0 ? this.frameObjects.pop() : undefined;
     const hadContent = this.hadContent[this.frames.length] === 1;
     while (this.targets.length > 0) {
-      const top = this.targets[this.targets.length - 1]!;
+      const top = this.targets.top()!;
       if (top.implicitBelow !== -1 && this.frames.length < top.implicitBelow) this.finishTarget(top);
       else break;
     }
@@ -367,7 +425,7 @@ class StorageReader {
   }
 
   finish(): void {
-    while (this.targets.length > 0) this.finishTarget(this.targets[this.targets.length - 1]!);
+    while (this.targets.length > 0) this.finishTarget(this.targets.top()!);
   }
 
   /** Puts a frame or text buffer on the object stack; returns its frame-stack code. */
@@ -555,7 +613,7 @@ class StorageReader {
    */
   private breakParagraph(): void {
     this.closeImplicitParagraph();
-    const top = this.targets[this.targets.length - 1];
+    const top = this.targets.top();
     if (top instanceof PendingBlock && top.kind === 'paragraph') this.finishTarget(top);
   }
 
@@ -883,7 +941,7 @@ class StorageReader {
   // ---- text routing --------------------------------------------------------------------------
 
   private currentSink(): Target | undefined {
-    return this.sinks[this.sinks.length - 1];
+    return this.targets.topSink();
   }
 
   /**
@@ -892,25 +950,16 @@ class StorageReader {
    * would cost time quadratic in the page.
    */
   private capturesTooDeep(): boolean {
-    return this.targets.length - this.sinks.length >= MAX_CAPTURE_DEPTH;
+    return this.targets.length - this.targets.sinkCount >= MAX_CAPTURE_DEPTH;
   }
 
   private pushTarget(target: Target): void {
-    target.at = this.targets.length;
     this.targets.push(target);
-    if (target.flatten) this.sinks.push(target);
-  }
-
-  private popTop(): Target {
-    const top = this.targets.pop()!;
-    top.at = -1;
-    if (top.flatten) this.sinks.pop();
-    return top;
   }
 
   /** Text currently goes to a side buffer (caption, link body, parameter): blocks inside it are just lines. */
   private inCapture(): boolean {
-    const top = this.targets[this.targets.length - 1];
+    const top = this.targets.top();
     return top !== undefined && top.flatten === undefined;
   }
 
@@ -919,7 +968,7 @@ class StorageReader {
   }
 
   private append(text: string, prose: boolean): void {
-    let target = this.targets[this.targets.length - 1];
+    let target = this.targets.top();
     if (!target) {
       if (!HAS_TEXT.test(text)) return;
       // Loose text outside any block (between macros, in a layout cell): a paragraph of its own.
@@ -934,7 +983,7 @@ class StorageReader {
   }
 
   private separator(text: string): void {
-    const target = this.targets[this.targets.length - 1];
+    const target = this.targets.top();
     if (target) addPart(target, text);
   }
 
@@ -950,7 +999,7 @@ class StorageReader {
   }
 
   private closeImplicitParagraph(): void {
-    const top = this.targets[this.targets.length - 1];
+    const top = this.targets.top();
     if (top !== undefined && top.implicitBelow !== -1) this.finishTarget(top);
   }
 
@@ -961,9 +1010,8 @@ class StorageReader {
   /** Removes a target and anything left above it (a loose paragraph inside a closing element). */
   private popTarget(target: Target): void {
     const at = target.at;
-    if (at === -1 || this.targets[at] !== target) return;
-    while (this.targets.length > at + 1) this.popTop();
-    this.popTop();
+    if (at === -1 || this.targets.at(at) !== target) return;
+    while (this.targets.length > at) this.targets.pop();
   }
 
   // ---- skipped subtrees ----------------------------------------------------------------------
