@@ -75,6 +75,7 @@ export function* partsFromEnd(parts: TextParts): Generator<string> {
 
 /** Fields few blocks have, kept apart so that the many blocks without them stay small. */
 interface BlockExtra {
+  implicitBelow?: number;
   panel?: PanelRef;
   idText?: string;
   language?: string;
@@ -91,6 +92,9 @@ const DONE_KNOWN = 16;
 const DONE = 32;
 const FLATTEN_ALL = 64;
 const FLATTEN_ITEM = 128;
+/** The list depth + 1 (0: not in a list) is kept above the flags. */
+const DEPTH_SHIFT = 8;
+const FLAGS = (1 << DEPTH_SHIFT) - 1;
 
 /**
  * A block being read: reserved when its element opens (so parents precede children in document
@@ -102,16 +106,14 @@ export class PendingBlock {
   parts: TextParts = '';
   /** Final text, for blocks whose reader composes it (rows, images, macros). */
   text: string | undefined = undefined;
-  /** prose, dropped, underAcceptanceLeadIn, mayBeTask, done and flatten in bits (one field instead of six). */
+  /** prose, dropped, underAcceptanceLeadIn, mayBeTask, done, flatten and depth in bits (one field instead of seven). */
   private bits = 0;
-  depth: number | undefined = undefined;
   parentIndex: number | undefined = undefined;
   /**
    * The storage reader's bookkeeping while the block collects text (it is then the reader's text
-   * target, with no object of its own): the element-stack length below which it closes (a paragraph
-   * opened by loose text), and its place on the target stack; `flatten` is the third.
+   * target, with no object of its own): its place on the target stack; `flatten` and `implicitBelow`
+   * are the others.
    */
-  implicitBelow = -1;
   at = -1;
   private extra: BlockExtra | undefined = undefined;
 
@@ -139,6 +141,21 @@ export class PendingBlock {
   }
   set underAcceptanceLeadIn(value: boolean) {
     this.bits = value ? this.bits | UNDER_LEAD_IN : this.bits & ~UNDER_LEAD_IN;
+  }
+  /** Its list's nesting depth (0 for a top-level item); undefined outside lists. */
+  get depth(): number | undefined {
+    const d = this.bits >>> DEPTH_SHIFT;
+    return d === 0 ? undefined : d - 1;
+  }
+  set depth(value: number | undefined) {
+    this.bits = (this.bits & FLAGS) | (value === undefined ? 0 : (value + 1) << DEPTH_SHIFT);
+  }
+  /** The element-stack length below which it closes (a paragraph opened by loose text); -1 for none. */
+  get implicitBelow(): number {
+    return this.extra?.implicitBelow ?? -1;
+  }
+  set implicitBelow(value: number) {
+    this.setExtra('implicitBelow', value === -1 ? undefined : value);
   }
   /** A task's state: undefined for other blocks. */
   get done(): boolean | undefined {
@@ -455,14 +472,14 @@ function proseTexts(blocks: readonly SpecBlock[]): string[] {
  */
 class SiblingFlags {
   /** The (section, depth) key each parent's children were last seen with; -1 for none. Slot 0: no parent. */
-  private readonly slotKey: Float64Array;
+  private readonly slotKey: Int32Array;
   private readonly slotFlag: Uint8Array;
   /** Parents whose children span more than one (section, depth). */
   private readonly more = new Map<number, Map<number, boolean>>();
   private readonly depthSpan: number;
 
   constructor(blockCount: number, maxDepth: number) {
-    this.slotKey = new Float64Array(blockCount + 1).fill(-1);
+    this.slotKey = new Int32Array(blockCount + 1).fill(-1);
     this.slotFlag = new Uint8Array(blockCount + 1);
     this.depthSpan = maxDepth + 2;
   }

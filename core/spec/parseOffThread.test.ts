@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { parseSpec } from './index.ts';
 import { Worker } from 'node:worker_threads';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PageParserThread, workerBootstrap } from './parseOffThread.ts';
+import { PARSE_THREAD_LIMITS, PageParserThread, workerBootstrap } from './parseOffThread.ts';
 import { PARSE_SLICE, type ParseReply } from './parseThread.ts';
 import { SpecInputError } from './types.ts';
 
@@ -25,6 +25,12 @@ test('a page of many blocks comes back from the parser thread as parsed here, sl
   const [a, b] = await Promise.all([parser.parse({ title: 'A', body: '<p>The first page must load.</p>' }), parser.parse({ title: 'B', body })]);
   assert.equal(a.blocks.length, 1);
   assert.equal(JSON.stringify(b), JSON.stringify(parseSpec(body, { format: 'storage', title: 'B' })));
+});
+
+test('the parser thread runs with the larger young generation it is given', async () => {
+  await parser.parse({ title: 'Limits', body: '<p>The page must be read.</p>' });
+  assert.equal(parser.threadLimits()?.maxYoungGenerationSizeMb, PARSE_THREAD_LIMITS.maxYoungGenerationSizeMb);
+  assert.ok(PARSE_THREAD_LIMITS.maxYoungGenerationSizeMb! >= 64);
 });
 
 test('a page the parser refuses is refused from the thread with the same SpecInputError', async () => {

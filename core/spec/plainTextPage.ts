@@ -5,6 +5,7 @@
 import { escapeText } from 'entities';
 import type { DocumentBuilder } from './documentBuilder.ts';
 import { readStorage } from './storageReader.ts';
+import { lastOf } from './intStack.ts';
 
 const HEADING = /^(#{1,6})\s+(.+?)\s*#*\s*$/;
 const LIST_ITEM = /^([ \t]*)(?:[-*•+]|\d{1,3}[.)])\s+(.*)$/;
@@ -45,7 +46,7 @@ export function plainTextToHtml(source: string): string {
       flushParagraph();
       const indent = item[1]!.replace(/\t/g, '    ').length;
       closeLists(indent);
-      const top = lists[lists.length - 1];
+      const top = lastOf(lists);
       if (top === indent) out.push('</li><li>');
       else {
         lists.push(indent);

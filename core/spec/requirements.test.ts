@@ -3,7 +3,7 @@
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GUARDED_PATTERNS, MIN_LENGTH, tagRequirement } from './requirements.ts';
+import { GUARDED_PATTERNS, MIN_LENGTH, isAcceptanceLeadIn, tagRequirement } from './requirements.ts';
 import type { RequirementTag } from './types.ts';
 
 /** Letters, digits and marks the patterns are written with, in both cases, plus separators. */
@@ -40,6 +40,13 @@ describe('requirement tagging of short texts', () => {
     assert.equal('wenn dann'.length, MIN_LENGTH.inlineScenario);
     assert.equal(GUARDED_PATTERNS.userStory.test('como x deseo'), true);
     assert.ok('como x deseo'.length >= MIN_LENGTH.userStory);
+    // The shortest of the lead-in's alternatives (each is a fixed phrase; \s+ is one character at least).
+    for (const phrase of ['abnahmekriterien', 'Akzeptanzkriterien', 'definition of done', 'acceptance criteria', "critères d'acceptation", 'criterios de aceptación']) {
+      assert.equal(GUARDED_PATTERNS.acceptanceLeadIn.test(phrase), true, phrase);
+      assert.ok(phrase.length >= MIN_LENGTH.acceptanceLeadIn, phrase);
+    }
+    assert.equal(isAcceptanceLeadIn('Abnahmekriterien'), true);
+    assert.equal(isAcceptanceLeadIn('Abnahmekriterie'), false);
   });
 
   test('texts at each minimum are still tagged', () => {

@@ -55,19 +55,12 @@ const INLINE_SCENARIO = new RegExp(
 
 /**
  * The shortest text each pattern can match: "US1"; "must", "soll", "doit", "debe"; "as a x I can";
- * "soit", "dado"; "soit x dann" less the x's spaces ("soit dann" has a space before "dann").
+ * "soit", "dado"; "soit x dann" less the x's spaces ("soit dann" has a space before "dann");
+ * "abnahmekriterien" for an acceptance lead-in.
  * requirements.test.ts checks each against its pattern.
  */
-export const MIN_LENGTH = { id: 3, modal: 4, userStory: 10, given: 4, inlineScenario: 9 } as const;
+export const MIN_LENGTH = { id: 3, modal: 4, userStory: 10, given: 4, inlineScenario: 9, acceptanceLeadIn: 16 } as const;
 
-/** The patterns MIN_LENGTH guards, by the same names (for its test). */
-export const GUARDED_PATTERNS: Readonly<Record<keyof typeof MIN_LENGTH, RegExp>> = Object.freeze({
-  id: REQUIREMENT_ID,
-  modal: MODAL,
-  userStory: USER_STORY,
-  given: GIVEN_LINE,
-  inlineScenario: INLINE_SCENARIO,
-});
 
 export const ACCEPTANCE_HEADING =
   /acceptance\s+criteria|definition\s+of\s+done|akzeptanzkriterien|abnahmekriterien|crit[èe]res\s+d['’]\s*acceptation|criterios\s+de\s+aceptaci[óo]n/i;
@@ -78,6 +71,17 @@ export const SUCCESS_HEADING =
 /** Headings of sections listing situations the work must handle. */
 export const EDGE_CASE_HEADING = /edge\s+cases?|corner\s+cases?|boundary\s+cases?|failure\s+modes?|randf[äa]lle|grenzf[äa]lle|cas\s+limites?|casos\s+l[íi]mite/i;
 const SUCCESS_ID = /^(?:SC|KPI)(?:[-_]|\d)/;
+
+/** The patterns MIN_LENGTH guards, by the same names (for its test). */
+export const GUARDED_PATTERNS: Readonly<Record<keyof typeof MIN_LENGTH, RegExp>> = Object.freeze({
+  id: REQUIREMENT_ID,
+  modal: MODAL,
+  userStory: USER_STORY,
+  given: GIVEN_LINE,
+  inlineScenario: INLINE_SCENARIO,
+  acceptanceLeadIn: ACCEPTANCE_HEADING,
+});
+
 
 const TAGGABLE: ReadonlySet<BlockKind> = new Set(['paragraph', 'listItem', 'tableRow', 'task', 'quote']);
 
@@ -180,5 +184,5 @@ function matchesAny(pattern: RegExp, texts: readonly string[]): boolean {
 
 /** Whether a lead-in ("Acceptance criteria:", a bold paragraph, the text of a parent item) introduces criteria. */
 export function isAcceptanceLeadIn(text: string): boolean {
-  return text.length <= 200 && ACCEPTANCE_HEADING.test(text);
+  return text.length <= 200 && text.length >= MIN_LENGTH.acceptanceLeadIn && ACCEPTANCE_HEADING.test(text);
 }

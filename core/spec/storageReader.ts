@@ -12,8 +12,8 @@ import { PendingBlock, addTextPart, joinParts, partsFromEnd, type DocumentBuilde
 import type { PanelKind } from './types.ts';
 import { emoticonText } from './emoticons.ts';
 import { normaliseCode, normaliseInline, normaliseText } from './normaliseText.ts';
-import { isAcceptanceLeadIn } from './requirements.ts';
-import { IntStack } from './intStack.ts';
+import { MIN_LENGTH, isAcceptanceLeadIn } from './requirements.ts';
+import { IntStack, lastOf } from './intStack.ts';
 
 /** Lists nested deeper than this are recorded at this depth (with a warning). */
 export const MAX_LIST_DEPTH = 64;
@@ -561,7 +561,7 @@ class StorageReader {
   }
 
   private openTableHead(frame: Frame): boolean {
-    const table = this.tables[this.tables.length - 1];
+    const table = lastOf(this.tables);
     if (table && !this.currentSink()) {
       table.inHead = true;
       frame.onClose = () => (table.inHead = false);
@@ -669,10 +669,11 @@ class StorageReader {
       parts = sink.parts;
     } else {
       // Only a paragraph that is the page's last block so far (not dropped) leads in.
-      const last = this.doc.blocks[this.doc.blocks.length - 1];
+      const last = lastOf(this.doc.blocks);
       if (last && !last.dropped && last.kind === 'paragraph') parts = last.parts;
     }
-    if (parts === undefined || parts === '') return false;
+    // Normalising only shortens a text: one shorter than any lead-in phrase needs no reading.
+    if (parts === undefined || (typeof parts === 'string' && parts.length < MIN_LENGTH.acceptanceLeadIn)) return false;
     const line = lastLineOfTail(parts, LEAD_IN_TAIL);
     return line !== undefined && isAcceptanceLeadIn(line);
   }
@@ -728,7 +729,7 @@ class StorageReader {
     const table: TableContext = { headers: null, inHead: false };
     this.tables.push(table);
     frame.onClose = () => {
-      if (this.tables[this.tables.length - 1] === table) this.tables.pop();
+      if (lastOf(this.tables) === table) this.tables.pop();
     };
     return true;
   }
@@ -739,7 +740,7 @@ class StorageReader {
       frame.onClose = this.lineBreakOnClose;
       return true;
     }
-    let table = this.tables[this.tables.length - 1];
+    let table = lastOf(this.tables);
     if (!table) {
       table = { headers: null, inHead: false };
       this.tables.push(table);
@@ -748,7 +749,7 @@ class StorageReader {
     this.rows.push(row);
     const owner = table;
     frame.onClose = () => {
-      if (this.rows[this.rows.length - 1] === row) this.rows.pop();
+      if (lastOf(this.rows) === row) this.rows.pop();
       this.finishRow(row, owner);
     };
     return true;
@@ -756,7 +757,7 @@ class StorageReader {
 
   private openCell(th: boolean, frame: Frame): boolean {
     const sink = this.currentSink();
-    const row = this.rows[this.rows.length - 1];
+    const row = lastOf(this.rows);
     if (sink || !row) {
       if (sink) {
         this.separator(' ');
@@ -900,7 +901,7 @@ class StorageReader {
       frame.onClose = () => {
         const title = normaliseInline(macro.params.title ?? '');
         if (title) panel.title = title;
-        if (this.panels[this.panels.length - 1] === panel) this.panels.pop();
+        if (lastOf(this.panels) === panel) this.panels.pop();
       };
       return true;
     }
@@ -964,7 +965,7 @@ class StorageReader {
   }
 
   private currentPanel(): PanelRef | undefined {
-    return this.panels[this.panels.length - 1];
+    return lastOf(this.panels);
   }
 
   private append(text: string, prose: boolean): void {

@@ -5,7 +5,7 @@
 // queued requests included, and that is logged once; a worker that dies later fails only the
 // requests it held and is replaced on the next one.
 
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { Logger } from '../jobs/runner.ts';
 
 const IDLE_MS = 60_000;
@@ -31,6 +31,8 @@ export interface WorkerClientOptions<P, R extends { id: number }> {
   log?: Logger;
   /** Never start a worker: everything runs on the calling thread (for comparisons and tests). */
   sameThread?: boolean;
+  /** The thread's heap limits (see the parser thread's young generation). */
+  resourceLimits?: ResourceLimits;
 }
 
 export class WorkerClient<P, R extends { id: number }> {
@@ -74,6 +76,11 @@ export class WorkerClient<P, R extends { id: number }> {
     this.idleIfDone();
   }
 
+  /** The running thread's heap limits as the runtime reports them; undefined while no thread runs. */
+  threadLimits(): ResourceLimits | undefined {
+    return this.worker?.resourceLimits;
+  }
+
   /** Ends the worker; requests still queued fail with a message saying so. */
   async close(): Promise<void> {
     if (this.idle) clearTimeout(this.idle);
@@ -88,7 +95,7 @@ export class WorkerClient<P, R extends { id: number }> {
     if (this.worker) return this.worker;
     let worker: Worker;
     try {
-      worker = new Worker(workerBootstrap(this.o.beside, this.o.module), { eval: true, name: this.o.threadName });
+      worker = new Worker(workerBootstrap(this.o.beside, this.o.module), { eval: true, name: this.o.threadName, ...(this.o.resourceLimits ? { resourceLimits: this.o.resourceLimits } : {}) });
     } catch (err) {
       this.fallBack(err);
       return undefined;
