@@ -519,22 +519,7 @@ const NO_PARENT = Symbol('no parent');
  * The optional requirementId, depth and parentBlockId come in that order, each only when present,
  * and all fit in the object (the constructor names every field it may set).
  */
-interface BlockRecordConstructor {
-  new (
-    id: string,
-    kind: BlockKind,
-    text: string,
-    headingPath: readonly string[],
-    sectionId: string,
-    tags: SpecBlock['tags'],
-    requirementId: string | undefined,
-    depth: number | undefined,
-    hasParent: boolean,
-    parentBlockId: string | undefined,
-  ): SpecBlock;
-}
-
-const BlockRecord = function (
+function blockRecord(
   this: Record<string, unknown>,
   id: string,
   kind: BlockKind,
@@ -556,8 +541,9 @@ const BlockRecord = function (
   if (requirementId !== undefined) this.requirementId = requirementId;
   if (depth !== undefined) this.depth = depth;
   if (hasParent) this.parentBlockId = parentBlockId;
-} as unknown as BlockRecordConstructor;
-(BlockRecord as unknown as { prototype: object }).prototype = Object.prototype;
+}
+blockRecord.prototype = Object.prototype;
+const BlockRecord = blockRecord as unknown as new (...args: Parameters<typeof blockRecord>) => SpecBlock;
 
 function newBlock(
   id: string,

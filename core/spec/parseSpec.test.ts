@@ -611,3 +611,14 @@ describe('success criteria, KPIs and edge cases are requirements', () => {
   });
 });
 
+
+test('blocks are plain objects with only the fields they have, in the documented order', () => {
+  const doc = parseSpec('<h1>Orders</h1><ul><li>FR-7 The system must keep orders.<ul><li>For a year</li></ul></li></ul><p>Plain text here.</p>');
+  const [item, nested, paragraph] = doc.blocks;
+  const section = doc.sections[1]!;
+  assert.deepEqual(item, { id: item!.id, kind: 'listItem', text: 'FR-7 The system must keep orders.', headingPath: ['Orders'], sectionId: section.id, tags: ['id', 'modal'], requirementId: 'FR-7', depth: 0 });
+  assert.deepEqual(Object.keys(nested!), ['id', 'kind', 'text', 'headingPath', 'sectionId', 'tags', 'depth', 'parentBlockId']);
+  assert.equal(nested!.parentBlockId, item!.id);
+  assert.deepEqual(Object.keys(paragraph!), ['id', 'kind', 'text', 'headingPath', 'sectionId', 'tags']);
+  for (const b of doc.blocks) assert.equal(Object.getPrototypeOf(b), Object.prototype);
+});
