@@ -24,18 +24,34 @@ const NOT_LETTERS = /[^\p{L}]+/u;
 
 /** "en", "de", "fr", "es", … or "und" (undetermined) when the text has no recognisable words. */
 export function detectLanguage(texts: Iterable<string>): string {
-  // The sample as one string (texts apart by a line break, which no word spans): one scan, however
-  // many short texts a page has.
-  const samples: string[] = [];
-  let budget = SAMPLE_CHARS;
-  for (const text of texts) {
-    if (budget <= 0) break;
-    const sample = text.length > budget ? text.slice(0, budget) : text;
-    budget -= sample.length;
-    samples.push(sample);
+  const sample = new LanguageSample();
+  for (const text of texts) if (!sample.add(text)) break;
+  return detectLanguageOfSample(sample.text);
+}
+
+/**
+ * The text language detection reads: the texts apart by a line break (which no word spans), up to
+ * LANGUAGE_SAMPLE_CHARS of them, as one string built as it goes (no array of a page's texts).
+ */
+export class LanguageSample {
+  text = '';
+  private budget = SAMPLE_CHARS;
+  private pieces = 0;
+
+  /** Adds a text; false once the sample is full (later texts would not be read). */
+  add(text: string): boolean {
+    if (this.budget <= 0) return false;
+    const piece = text.length > this.budget ? text.slice(0, this.budget) : text;
+    this.budget -= piece.length;
+    this.text = this.pieces++ === 0 ? piece : `${this.text}\n${piece}`;
+    return true;
   }
+}
+
+/** detectLanguage of a sample already made (see LanguageSample). */
+export function detectLanguageOfSample(sample: string): string {
   const counts = new Map<string, number>();
-  for (const word of samples.join('\n').toLowerCase().split(NOT_LETTERS)) {
+  for (const word of sample.toLowerCase().split(NOT_LETTERS)) {
     const langs = LOOKUP.get(word);
     if (!langs) continue;
     for (const l of langs) counts.set(l, (counts.get(l) ?? 0) + 1);
