@@ -223,6 +223,35 @@ export class PendingBlock {
   }
 }
 
+/** Blocks per chunk of a BlockList. */
+const BLOCK_CHUNK_BITS = 12;
+const BLOCK_CHUNK = 1 << BLOCK_CHUNK_BITS;
+
+/**
+ * The pending blocks in page order, in chunks of BLOCK_CHUNK made at their full size: a page of
+ * 100,000 blocks would otherwise grow one array through dozens of copies, each of fresh memory.
+ */
+export class BlockList {
+  length = 0;
+  private readonly chunks: PendingBlock[][] = [];
+
+  push(block: PendingBlock): void {
+    const offset = this.length & (BLOCK_CHUNK - 1);
+    if (offset === 0) this.chunks.push(new Array<PendingBlock>(BLOCK_CHUNK));
+    this.chunks[this.chunks.length - 1]![offset] = block;
+    this.length++;
+  }
+
+  /** The block with index `index` (0 ≤ index < length). */
+  get(index: number): PendingBlock {
+    return this.chunks[index >>> BLOCK_CHUNK_BITS]![index & (BLOCK_CHUNK - 1)]!;
+  }
+
+  last(): PendingBlock | undefined {
+    return this.length === 0 ? undefined : this.get(this.length - 1);
+  }
+}
+
 /** What reserve() may set on a new block. */
 export type BlockInit = Partial<Pick<PendingBlock, 'text' | 'idText' | 'issueKey' | 'status'>>;
 
@@ -245,7 +274,7 @@ const TASK_MARKER = /^\[([ xX])\]\s+/;
 const UNTITLED = 'Untitled page';
 
 export class DocumentBuilder {
-  readonly blocks: PendingBlock[] = [];
+  readonly blocks = new BlockList();
   private readonly sections: PendingSection[] = [{ title: '', level: 0, headingPath: [] }];
   private readonly sectionStack: number[] = [0];
   /** In the order first raised. */
@@ -349,7 +378,9 @@ export class DocumentBuilder {
     const sectionCounts = new Int32Array(sections.length);
     let kept = 0;
     let maxDepth = 0;
-    for (const p of this.blocks) {
+    const count = this.blocks.length;
+    for (let i = 0; i < count; i++) {
+      const p = this.blocks.get(i);
       if (p.depth !== undefined && p.depth > maxDepth) maxDepth = p.depth;
       if (p.dropped) continue;
       let text = p.text ?? (p.kind === 'code' ? normaliseCode(joinParts(p.parts)) : normaliseText(joinParts(p.parts)));
@@ -395,7 +426,8 @@ export class DocumentBuilder {
     // What each section's headings say about its items, worked out once per section.
     const sectionTags: (SectionTagging | undefined)[] = new Array(sections.length);
     const tagger = new RequirementTagger();
-    for (const p of this.blocks) {
+    for (let i = 0; i < count; i++) {
+      const p = this.blocks.get(i);
       const parent = p.parentIndex;
       const effectiveParent =
         parent === undefined ? undefined : idOf[parent] !== undefined ? parent : keptParent[parent] === 0 ? undefined : keptParent[parent]! - 1;

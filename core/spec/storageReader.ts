@@ -8,7 +8,7 @@
 // so parsing time grows with page size only.
 
 import { parseHtmlTree } from './htmlTree.ts';
-import { PendingBlock, addTextPart, joinParts, partsFromEnd, type DocumentBuilder, type PanelRef, type TextParts } from './documentBuilder.ts';
+import { PendingBlock, addTextPart, type BlockList, joinParts, partsFromEnd, type DocumentBuilder, type PanelRef, type TextParts } from './documentBuilder.ts';
 import type { PanelKind } from './types.ts';
 import { emoticonText } from './emoticons.ts';
 import { normaliseCode, normaliseInline, normaliseText } from './normaliseText.ts';
@@ -87,7 +87,7 @@ class TargetStack {
   private readonly sinkCodes = new IntStack(256);
   private readonly buffers: TextBuffer[] = [];
 
-  constructor(private readonly blocks: readonly PendingBlock[]) {}
+  constructor(private readonly blocks: BlockList) {}
 
   get length(): number {
     return this.codes.length;
@@ -124,14 +124,14 @@ class TargetStack {
 
   pop(): Target {
     const code = this.codes.pop();
-    const top = code >= 0 ? this.blocks[code]! : this.buffers.pop()!;
+    const top = code >= 0 ? this.blocks.get(code) : this.buffers.pop()!;
     top.at = -1;
     if (top.flatten) this.sinkCodes.pop();
     return top;
   }
 
   private target(code: number): Target {
-    return code >= 0 ? this.blocks[code]! : this.buffers[-1 - code]!;
+    return code >= 0 ? this.blocks.get(code) : this.buffers[-1 - code]!;
   }
 }
 
@@ -407,7 +407,7 @@ class StorageReader {
     if (code === CLOSE_NOTHING || code === CLOSE_DEEP_LINK) return;
     if (code === CLOSE_LIST) return this.popList();
     if (code === CLOSE_LINE) return this.lineBreakOnClose();
-    if (code <= BLOCK_BASE) return this.finishTarget(this.doc.blocks[BLOCK_BASE - code]!);
+    if (code <= BLOCK_BASE) return this.finishTarget(this.doc.blocks.get(BLOCK_BASE - code));
     const frame = object!;
     if (!isFrame(frame)) return this.finishTarget(frame);
     if (frame.finishes) this.finishTarget(frame.finishes);
@@ -669,7 +669,7 @@ class StorageReader {
       parts = sink.parts;
     } else {
       // Only a paragraph that is the page's last block so far (not dropped) leads in.
-      const last = lastOf(this.doc.blocks);
+      const last = this.doc.blocks.last();
       if (last && !last.dropped && last.kind === 'paragraph') parts = last.parts;
     }
     // Normalising only shortens a text: one shorter than any lead-in phrase needs no reading.
