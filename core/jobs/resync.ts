@@ -108,7 +108,11 @@ export interface ResyncPlan {
 export interface ResyncDeps {
   store: JobStore;
   resync: ResyncStore;
-  parse: (snapshot: { title: string; body: string }) => SpecDocument;
+  /**
+   * Parses a stored page version. The backend passes its page parser thread: a plan reads every earlier
+   * version of the page, and parsing one of 5 MB on the event loop would hold both listeners for seconds.
+   */
+  parse: (snapshot: { title: string; body: string }) => SpecDocument | Promise<SpecDocument>;
   /** A Jira client for the job's site. */
   jira: (signal: AbortSignal) => Promise<JiraClient>;
   /** The Jira project the job writes to. */
@@ -152,7 +156,7 @@ async function baselines(deps: ResyncDeps, job: JobRecord): Promise<Baseline[]> 
     let doc: SpecDocument;
     try {
       flat = new Map(flattenBreakdown(parseBreakdown(latest.body)).map((x) => [x.item.id, x]));
-      doc = deps.parse({ title: snapshot.title, body: snapshot.body });
+      doc = await deps.parse({ title: snapshot.title, body: snapshot.body });
     } catch {
       continue;
     }
@@ -254,7 +258,7 @@ export async function buildResyncPlan(deps: ResyncDeps, jobId: string, signal: A
   if (!job || !latest?.body || !snapshot?.body) return null;
   const earlier = await baselines(deps, job);
   if (earlier.length === 0) return null;
-  const doc = deps.parse({ title: snapshot.title, body: snapshot.body });
+  const doc = await deps.parse({ title: snapshot.title, body: snapshot.body });
   const flat = flattenBreakdown(parseBreakdown(latest.body));
   const lineages = new Map<string, BlockLineage>();
   const lineageOf = (b: Baseline) => {

@@ -117,6 +117,7 @@ export function productParts(o: ProductPartsOptions = {}): (ctx: { settings: Set
     };
     const parse = (snap: { title: string; body: string }) => parseSpec(snap.body, { format: 'storage', title: snap.title });
     const parserThread = new PageParserThread(log);
+    const parseOffThread = (snap: { title: string; body: string }) => parserThread.parse(snap);
     // The drafter engine and the model pipeline's gap drafting share one drafter thread; say here if it cannot start.
     sharedDrafterThread().useLog(log);
     const resyncStore = resyncStoreOf(store);
@@ -124,7 +125,7 @@ export function productParts(o: ProductPartsOptions = {}): (ctx: { settings: Set
       ? resyncSteps({
           store,
           resync: resyncStore,
-          parse,
+          parse: parseOffThread,
           jira: async (signal) => createJiraClient(await site(), { fetch: o.fetch, signal }),
           projectKey: async (job) => job.projectKey ?? (await settings.current()).config.jiraProjectKey ?? null,
           mapping: async () => levelMapping((await settings.current()).config),
@@ -134,7 +135,7 @@ export function productParts(o: ProductPartsOptions = {}): (ctx: { settings: Set
       steps: {
         engine,
         parse,
-        parseOffThread: (snap) => parserThread.parse(snap),
+        parseOffThread,
         ...(resync ? { resync } : {}),
         fetchPage: async (job, signal) => {
           const page = await fetchConfluencePage(await site(), job.pageId, { fetch: o.fetch, signal, version: job.pageVersion ?? undefined });
