@@ -17,8 +17,7 @@ for (const [lang, words] of Object.entries(STOP_WORDS)) {
 }
 
 // Enough text to be sure of the language; more only costs time on large pages.
-export const LANGUAGE_SAMPLE_CHARS = 40_000;
-const SAMPLE_CHARS = LANGUAGE_SAMPLE_CHARS;
+const SAMPLE_CHARS = 40_000;
 /** What separates words: anything but a letter (a split gives the words without a match object each). */
 const NOT_LETTERS = /[^\p{L}]+/u;
 
@@ -31,7 +30,7 @@ export function detectLanguage(texts: Iterable<string>): string {
 
 /**
  * The text language detection reads: the texts apart by a line break (which no word spans), up to
- * LANGUAGE_SAMPLE_CHARS of them, as one string built as it goes (no array of a page's texts).
+ * SAMPLE_CHARS of them, as one string built as it goes (no array of a page's texts).
  */
 export class LanguageSample {
   text = '';

@@ -592,7 +592,7 @@ class StorageReader {
       return true;
     }
     const target = new TextBuffer();
-    this.pushTarget(target);
+    this.targets.push(target);
     this.heading = { target, level };
     frame.onClose = () => {
       if (this.heading?.target === target) this.endHeading();
@@ -636,7 +636,7 @@ class StorageReader {
     const block = this.doc.reserve(kind, this.currentPanel());
     block.flatten = flatten;
     block.prose = preformatted;
-    this.pushTarget(block);
+    this.targets.push(block);
     frame.finishes = block;
     return true;
   }
@@ -704,7 +704,7 @@ class StorageReader {
       this.options.listItemTasks === true,
     );
     block.flatten = 'listItem';
-    this.pushTarget(block);
+    this.targets.push(block);
     frame.finishes = block;
     return true;
   }
@@ -715,7 +715,7 @@ class StorageReader {
     block.done = false;
     block.underAcceptanceLeadIn = this.listAcceptance.top() === 1;
     block.flatten = 'all';
-    this.pushTarget(block);
+    this.targets.push(block);
     frame.finishes = block;
     return true;
   }
@@ -766,7 +766,7 @@ class StorageReader {
       return this.openSink(frame, 'paragraph', 'all');
     }
     const target = new TextBuffer('all');
-    this.pushTarget(target);
+    this.targets.push(target);
     frame.onClose = () => {
       this.popTarget(target);
       row.cells.push({ text: normaliseInline(joinParts(target.parts)), th });
@@ -821,7 +821,7 @@ class StorageReader {
     const resource: ResourceConsumer = { ref: ref || undefined };
     frame.resource = resource;
     const target = new TextBuffer();
-    this.pushTarget(target);
+    this.targets.push(target);
     frame.onClose = () => {
       this.popTarget(target);
       const body = normaliseInline(joinParts(target.parts));
@@ -954,9 +954,6 @@ class StorageReader {
     return this.targets.length - this.targets.sinkCount >= MAX_CAPTURE_DEPTH;
   }
 
-  private pushTarget(target: Target): void {
-    this.targets.push(target);
-  }
 
   /** Text currently goes to a side buffer (caption, link body, parameter): blocks inside it are just lines. */
   private inCapture(): boolean {
@@ -976,7 +973,7 @@ class StorageReader {
       const block = this.doc.reserve('paragraph', this.currentPanel());
       block.flatten = 'all';
       block.implicitBelow = this.frames.length;
-      this.pushTarget(block);
+      this.targets.push(block);
       target = block;
     }
     addPart(target, text);
@@ -991,7 +988,7 @@ class StorageReader {
   private openCapture(frame: Frame, done: (text: string) => void): boolean {
     if (this.capturesTooDeep()) return true;
     const target = new TextBuffer();
-    this.pushTarget(target);
+    this.targets.push(target);
     frame.onClose = () => {
       this.popTarget(target);
       done(joinParts(target.parts));
