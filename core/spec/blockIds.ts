@@ -60,7 +60,11 @@ export function shortHash(text: string): string {
 
 /** Hands out `prefix-hash` ids, adding `-2`, `-3`, … to later duplicates of the same key. */
 export class IdAllocator {
-  /** How many ids each hash has been given (keyed by the hash: the same key always has the same hash). */
+  /**
+   * How many ids each hash has been given (keyed by the hash: the same key always has the same hash),
+   * keyed by its signed 32-bit form, which V8 keeps as a small integer (an unsigned hash of 2^31 or more
+   * would be a heap number allocated per lookup).
+   */
   private readonly seen = new Map<number, number>();
   private readonly p0: number;
 
@@ -76,9 +80,10 @@ export class IdAllocator {
 
   /** next() for a key already hashed (hashStart/hashMore over the key's text). */
   nextForHash(hash: number): string {
+    const key = hash | 0;
+    const n = (this.seen.get(key) ?? 0) + 1;
+    this.seen.set(key, n);
     const h = hash >>> 0;
-    const n = (this.seen.get(h) ?? 0) + 1;
-    this.seen.set(h, n);
     return n === 1 ? hexAfter(this.p0, DASH, h) : twinId(this.p0, h, n);
   }
 }

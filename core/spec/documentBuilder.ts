@@ -371,8 +371,12 @@ export class DocumentBuilder {
     // a page of 100,000 blocks spares an array as long): `idOf` below is the same array.
     const keys: (string | undefined)[] = new Array(this.blocks.length);
     const hashes = new Int32Array(this.blocks.length);
-    // Per kind: how many kept blocks have each id key text, and the hash of "kind, NUL" to go on from.
-    const kinds = new Map<string, { counts: Map<string, number>; prefix: number }>();
+    // Per kind: the first kept block with each id key text, and the hash of "kind, NUL" to go on from.
+    // Blocks come in runs of one kind, so the last kind's entry is kept at hand.
+    const kinds = new Map<string, KindKeys>();
+    let lastKind: KindKeys | undefined;
+    // 1 for a block whose id key (kind and text) another kept block has too.
+    const twin = new Uint8Array(this.blocks.length);
     // How many blocks each section keeps, and all sections together: the output arrays are made at
     // their final size (a page of 100,000 blocks would otherwise grow them through dozens of copies).
     const sectionCounts = new Int32Array(sections.length);
@@ -403,10 +407,16 @@ export class DocumentBuilder {
       p.text = text;
       p.done = done;
       keys[p.index] = key;
-      let perKind = kinds.get(kind);
-      if (!perKind) kinds.set(kind, (perKind = { counts: new Map(), prefix: hashUnit(hashMore(hashStart(), kind), 0) }));
+      let perKind = lastKind;
+      if (perKind?.kind !== kind) {
+        perKind = kinds.get(kind);
+        if (!perKind) kinds.set(kind, (perKind = { kind, first: new Map(), prefix: hashUnit(hashMore(hashStart(), kind), 0) }));
+        lastKind = perKind;
+      }
       hashes[p.index] = hashMore(perKind.prefix, key);
-      perKind.counts.set(key, (perKind.counts.get(key) ?? 0) + 1);
+      const first = perKind.first.get(key);
+      if (first === undefined) perKind.first.set(key, p.index);
+      else twin[first] = twin[p.index] = 1;
       const sectionIndex = sections[p.sectionIndex] ? p.sectionIndex : 0;
       sectionCounts[sectionIndex] = sectionCounts[sectionIndex]! + 1;
       kept++;
@@ -441,7 +451,7 @@ export class DocumentBuilder {
       // Twins are told apart by their heading path first, so a twin added in one section leaves the
       // twins of other sections alone; only twins within one section fall back to page order.
       let hash = hashes[p.index]!;
-      if ((kinds.get(kind)!.counts.get(key) ?? 0) > 1) {
+      if (twin[p.index] === 1) {
         hash = hashUnit(hash, 0);
         const path = section.headingPath;
         for (let i = 0; i < path.length; i++) hash = hashMore(i === 0 ? hash : hashUnit(hash, 0), path[i]!);
@@ -484,6 +494,13 @@ export class DocumentBuilder {
       warnings,
     };
   }
+}
+
+/** The kept blocks of one kind: the first block with each id key text, and the hash of "kind, NUL". */
+interface KindKeys {
+  kind: string;
+  first: Map<string, number>;
+  prefix: number;
 }
 
 /** The language of the blocks other than code, from as much of their text as detection reads. */
