@@ -108,3 +108,37 @@ test('a generation interrupted three times (the model process crashed each time)
   assert.match(failed?.error?.message ?? '', /interrupted 3 times .* Retry it once the model is sound/);
   assert.equal(engine.calls, 0, 'the breakdown was not generated a fourth time');
 });
+
+test('only resumes since the job last entered generating count: a generation entered afresh after three crashes runs', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 's2t-runner-'));
+  const store = new SqliteJobStore({ dataDir: dir });
+  const engine = new SlowCountingEngine(10);
+  const steps: PipelineSteps = {
+    engine,
+    fetchPage: async () => ({ title: 'Page', version: 1, body: '<h1>Page</h1><p>Refunds within 14 days.</p>', webUrl: 'https://acme.atlassian.net/wiki/x/1' }),
+    parse: (snap) => parseSpec(snap.body, { format: 'storage', title: snap.title }),
+    createIssues: async () => {
+      throw new Error('not approved in this test');
+    },
+  };
+  t.after(() => {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const { job } = await store.createOrFindOpenJob({ pageId: '1', siteUrl: 'https://acme.atlassian.net', pageVersion: null, requestedBy: 'acc-1' }, 'forge');
+  await store.transition(job.id, 'fetching', { actor: 'system', from: 'queued' });
+  await store.transition(job.id, 'generating', { actor: 'system', from: 'fetching', snapshot: { version: 1, title: 'Page', webUrl: 'https://acme.atlassian.net/wiki/x/1', body: '<p>Refunds within 14 days.</p>' } });
+  for (let i = 0; i < 3; i++) await store.audit({ jobId: job.id, actor: 'system', action: 'job.resumed', details: { state: 'generating' } });
+  // The job entered generating again (as a retry does), then was resumed once, and resumes in other states.
+  await store.audit({ jobId: job.id, actor: 'system', action: 'state.generating', details: {} });
+  await store.audit({ jobId: job.id, actor: 'system', action: 'job.resumed', details: { state: 'generating' } });
+  await store.audit({ jobId: job.id, actor: 'system', action: 'job.resumed', details: { state: 'creating' } });
+  await store.audit({ jobId: job.id, actor: 'system', action: 'job.resumed', details: { state: 'creating' } });
+  const runner = new JobRunner({ store, steps });
+  runner.start();
+  t.after(() => runner.stop());
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline && (await store.getJob(job.id))?.state === 'generating') await new Promise((r) => setTimeout(r, 10));
+  assert.equal((await store.getJob(job.id))?.state, 'awaiting_review');
+  assert.equal(engine.calls, 1);
+});

@@ -334,14 +334,14 @@ export class JobRunner {
     return this.steps.parseOffThread ? this.steps.parseOffThread(snapshot) : this.steps.parse(snapshot);
   }
 
-  /** How many times this job's current generation was resumed after the process ended mid-way. */
+  /**
+   * How many times this job's current generation was resumed after the process ended mid-way: the
+   * resumes since it last entered generating (two index reads, not the job's whole audit trail).
+   */
   private async interruptedGenerations(jobId: string): Promise<number> {
-    let count = 0;
-    for (const entry of await this.store.auditLog(jobId)) {
-      if (entry.action === 'state.generating') count = 0;
-      else if (entry.action === 'job.resumed' && entry.details.state === 'generating') count++;
-    }
-    return count;
+    const entered = await this.store.latestAuditOf(jobId, ['state.generating']);
+    const resumed = await this.store.auditOf(jobId, 'job.resumed', entered?.id ?? 0);
+    return resumed.filter((entry) => entry.details.state === 'generating').length;
   }
 
   private async runGeneration(job: JobRecord): Promise<void> {

@@ -1,10 +1,10 @@
 // A job's audit trail read a page at a time (auditPage) and its newest row of given actions
-// (latestAuditOf): right rows in the right order from a trail interleaved with other jobs' rows, and
+// (latestAuditOf) and its rows of one action after a row (auditOf): right rows in the right order from a trail interleaved with other jobs' rows, and
 // query plans that read an index range (a page costs O(limit), not O(trail)) rather than the table.
 
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { SqliteJobStore, AUDIT_NEWEST_OF_ACTION_SQL, AUDIT_PAGE_SQL } from './sqliteStore.ts';
+import { SqliteJobStore, AUDIT_NEWEST_OF_ACTION_SQL, AUDIT_OF_ACTION_SQL, AUDIT_PAGE_SQL } from './sqliteStore.ts';
 
 const newJob = { pageId: '123', siteUrl: 'https://acme.atlassian.net', pageVersion: null, requestedBy: 'acc-1' };
 const ROWS = 10_000;
@@ -59,12 +59,26 @@ describe('audit trail pages', () => {
     assert.equal(await store.latestAuditOf(a.id, []), undefined);
   });
 
-  test('both read an index range, never the whole table or the job\'s whole trail', async (t) => {
+  test('the rows of one action after a row, oldest first, by job', async (t) => {
+    const { store, a, b } = await storeWithTrail();
+    t.after(() => store.close());
+    const all = await store.auditOf(b.id, 'duplicates.searched');
+    assert.equal(all.length, Math.ceil(ROWS / 3));
+    assert.deepEqual(all.slice(0, 2).map((e) => e.details), [{ i: 0 }, { i: 3 }]);
+    assert.ok(all.every((e) => e.jobId === b.id && e.action === 'duplicates.searched'));
+    const after = await store.auditOf(b.id, 'duplicates.searched', all.at(-3)!.id);
+    assert.deepEqual(after.map((e) => e.details.i), [9_996, 9_999]);
+    assert.deepEqual((await store.auditOf(a.id, 'duplicates.searched')).map((e) => e.details.i), [3_000]);
+    assert.deepEqual(await store.auditOf(a.id, 'duplicates.searched', Number.MAX_SAFE_INTEGER), []);
+  });
+
+  test('all three read an index range, never the whole table or the job\'s whole trail', async (t) => {
     const { store, a } = await storeWithTrail();
     t.after(() => store.close());
     store.db.exec('ANALYZE');
     const plan = (sql: string, ...args: unknown[]) => (store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[]).map((r) => r.detail);
     assert.deepEqual(plan(AUDIT_PAGE_SQL, a.id, 5_000, 51), ['SEARCH audit_log USING INDEX audit_by_job (job_id=? AND id<?)']);
     assert.deepEqual(plan(AUDIT_NEWEST_OF_ACTION_SQL, a.id, 'duplicates.searched'), ['SEARCH audit_log USING COVERING INDEX audit_by_job_action (job_id=? AND action=?)']);
+    assert.deepEqual(plan(AUDIT_OF_ACTION_SQL, a.id, 'job.resumed', 0), ['SEARCH audit_log USING INDEX audit_by_job_action (job_id=? AND action=? AND id>?)']);
   });
 });

@@ -107,6 +107,7 @@ function toBreakdown(r: Row): BreakdownVersion {
 export const AUDIT_PAGE_SQL = 'SELECT * FROM audit_log INDEXED BY audit_by_job WHERE job_id = ? AND id < ? ORDER BY id DESC LIMIT ?';
 /** The id of a job's newest row of one action: the last entry of the (job_id, action, id) index. */
 export const AUDIT_NEWEST_OF_ACTION_SQL = 'SELECT MAX(id) AS id FROM audit_log INDEXED BY audit_by_job_action WHERE job_id = ? AND action = ?';
+export const AUDIT_OF_ACTION_SQL = 'SELECT * FROM audit_log INDEXED BY audit_by_job_action WHERE job_id = ? AND action = ? AND id > ? ORDER BY id';
 
 function toAuditEntry(r: Row): AuditEntry {
   return {
@@ -364,6 +365,10 @@ export class SqliteJobStore implements JobStore {
     }
     if (id === null) return undefined;
     return toAuditEntry(this.db.prepare('SELECT * FROM audit_log WHERE id = ?').get(id) as Row);
+  }
+
+  async auditOf(jobId: string, action: string, after = 0): Promise<AuditEntry[]> {
+    return (this.db.prepare(AUDIT_OF_ACTION_SQL).all(jobId, action, after) as Row[]).map(toAuditEntry);
   }
 
   /** Prepared once: Jira creation records every issue the moment it exists, a thousand in a run. */

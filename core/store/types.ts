@@ -173,6 +173,8 @@ export interface JobStore {
   auditPage(jobId: string, page: { limit: number; before?: number }): Promise<{ entries: AuditEntry[]; nextBefore: number | null }>;
   /** The job's newest audit row whose action is one of `actions` (an index lookup per action, not a scan of the trail). */
   latestAuditOf(jobId: string, actions: readonly string[]): Promise<AuditEntry | undefined>;
+  /** The job's audit rows with action `action` and a row id above `after` (0: all), oldest first, read through the (job_id, action, id) index. */
+  auditOf(jobId: string, action: string, after?: number): Promise<AuditEntry[]>;
 
   recordCreatedIssue(issue: Omit<CreatedIssue, 'createdAt'>): Promise<void>;
   createdIssues(jobId: string): Promise<CreatedIssue[]>;
