@@ -87,7 +87,8 @@ const stateOf = (key: string, fields: Record<string, unknown> | undefined): Issu
  */
 export async function readIssueStates(client: JiraClient, keys: readonly string[], signal?: AbortSignal): Promise<Map<string, IssueState | Error>> {
   const out = new Map<string, IssueState | Error>();
-  const { issues } = await readIssues(client, keys, { fields: ['summary', 'description', 'labels', 'status', 'updated'], ...(signal ? { signal } : {}) });
+  // Project and issue type with the status: what the issue's edit screen depends on (editScreens).
+  const { issues } = await readIssues(client, keys, { fields: ['summary', 'description', 'labels', 'status', 'updated', 'project', 'issuetype'], ...(signal ? { signal } : {}) });
   for (const [key, fields] of issues) out.set(key, stateOf(key, fields));
   for (const key of keys) {
     if (out.has(key)) continue;
@@ -282,8 +283,20 @@ export function editScreens(client: JiraClient): EditScreens {
   };
 }
 
-/** The Jira field a re-sync field is written to (description and acceptance criteria share Description). */
-const jiraFieldOf = (f: ResyncField, u: IssueUpdate): string | undefined => (f === 'summary' ? 'summary' : f === 'estimate' ? u.estimateField : 'description');
+/** The Jira field a re-sync field is written to (description and acceptance criteria share Description; estimate: the type's estimate field, if it has one). */
+export const jiraFieldOf = (f: ResyncField, estimateField: string | undefined): string | undefined => (f === 'summary' ? 'summary' : f === 'estimate' ? estimateField : 'description');
+
+/**
+ * The re-sync fields (in the order the issue shows them) an edit cannot set on an issue whose edit
+ * screen offers these Jira fields: approval puts the new text of those it accepts into the comment.
+ * The re-sync plan asks the same before approval, so what it announces is what approval does.
+ */
+export function notOnEditScreen(editable: ReadonlySet<string> | 'all', estimateField: string | undefined): ResyncField[] {
+  return FIELD_ORDER.filter((f) => {
+    const id = jiraFieldOf(f, estimateField);
+    return !id || (editable !== 'all' && !editable.has(id));
+  });
+}
 
 /** Why these fields went into the comment, in words a Jira admin can act on. */
 export function notWrittenWhy(fields: readonly ResyncField[], estimateField: string | undefined): string {
@@ -294,13 +307,20 @@ export function notWrittenWhy(fields: readonly ResyncField[], estimateField: str
   return out.join('; ');
 }
 
+/** What an admin can do in Jira to have these fields written, or '' when nothing on a screen would (an issue type without an estimate field). */
+export function notWrittenFix(fields: readonly ResyncField[], estimateField: string | undefined): string {
+  const names: string[] = [];
+  if (fields.includes('summary')) names.push('Summary');
+  if (fields.includes('description') || fields.includes('acceptanceCriteria')) names.push('Description');
+  if (fields.includes('estimate') && estimateField) names.push(`its estimate field (${estimateField})`);
+  if (names.length === 0) return '';
+  return `add ${names.join(' and ')} to the issue's edit screen in Jira to have ${names.length === 1 ? 'it' : 'them'} written`;
+}
+
 /** The edit for the fields the screen offers, and the ledger record of the whole update. */
 function planEdit(u: IssueUpdate, editable: ReadonlySet<string> | 'all'): { fields: Record<string, unknown>; record: EditRecord } {
-  const writes = (f: ResyncField) => {
-    if (u.changes[f] === undefined) return false;
-    const id = jiraFieldOf(f, u);
-    return !!id && (editable === 'all' || editable.has(id));
-  };
+  const lacking = notOnEditScreen(editable, u.estimateField);
+  const writes = (f: ResyncField) => u.changes[f] !== undefined && !lacking.includes(f);
   const fields: Record<string, unknown> = {};
   if (writes('summary')) fields.summary = u.changes.summary!.slice(0, 255);
   const description = writes('description') || writes('acceptanceCriteria');

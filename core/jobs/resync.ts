@@ -24,6 +24,9 @@ import {
   editScreens,
   jiraTime,
   markIssueRemoved,
+  notOnEditScreen,
+  notWrittenFix,
+  notWrittenWhy,
   readIssueStates,
   type IssueState,
   type IssueUpdate,
@@ -80,6 +83,38 @@ export interface UpdateProposal extends ProposalBase {
   writtenBaseline: WrittenBaseline;
   /** The description's link back to the page after the update. */
   source: SourceNote;
+  /**
+   * The issue's edit screen in Jira as the plan read it (the editmeta approval reads, once per project,
+   * issue type and status): `lacks`, the re-sync fields an edit cannot set there; `estimateField`, the
+   * Jira field an estimate goes to (null: the issue type has none). Absent: not known
+   * (`editScreenUnknown` says why), or a plan built before edit screens were read at plan time.
+   */
+  editScreen?: { lacks: ResyncField[]; estimateField: string | null };
+  /** The changed fields whose new text approval puts into the re-sync comment instead of the issue ([]: all fit; absent: not known). */
+  inComment?: ResyncField[];
+  /** Why those fields are not written, in the words of the comment and the job's warning. */
+  inCommentWhy?: string;
+  /** What an admin can change in Jira to have them written ('' : nothing on a screen would). */
+  inCommentFix?: string;
+  /** Why it is not known which changed fields the edit screen offers (Jira could not be asked). */
+  editScreenUnknown?: string;
+}
+
+type InComment = Pick<UpdateProposal, 'inComment' | 'inCommentWhy' | 'inCommentFix'>;
+
+/** Which of these fields approval puts into the comment, and why, from the edit screen the plan read (undefined: not known). */
+export function inCommentOf(p: Pick<UpdateProposal, 'editScreen'>, fields: readonly ResyncField[]): InComment | undefined {
+  if (!p.editScreen) return undefined;
+  const inComment = p.editScreen.lacks.filter((f) => fields.includes(f));
+  if (inComment.length === 0) return { inComment };
+  const estimateField = p.editScreen.estimateField ?? undefined;
+  return { inComment, inCommentWhy: notWrittenWhy(inComment, estimateField), inCommentFix: notWrittenFix(inComment, estimateField) };
+}
+
+/** The proposal with its changes replaced, and what goes into the comment worked out for them. */
+function withChanges(u: UpdateProposal, changes: FieldChange[], source: SourceNote): UpdateProposal {
+  const { inComment: _i, inCommentWhy: _w, inCommentFix: _f, ...rest } = u;
+  return { ...rest, changes, source, ...inCommentOf(u, changes.map((c) => c.field)) };
 }
 
 export interface MarkProposal extends ProposalBase {
@@ -217,21 +252,29 @@ function fieldChanges(before: WrittenFields, item: WorkItem): FieldChange[] {
   return out;
 }
 
+/** What checkJira read: the issues' states (absent: Jira could not be asked, `failure` says why). */
+interface JiraRead {
+  message: string;
+  client?: JiraClient;
+  states?: Map<string, IssueState | Error>;
+  failure?: string;
+}
+
 /** Reads each issue from Jira and says whether it changed there since we wrote it. */
-async function checkJira(deps: ResyncDeps, list: { key: string; baseline: WrittenBaseline; set: (d: JiraDrift | null) => void }[], signal: AbortSignal): Promise<string> {
-  if (list.length === 0) return 'ok';
+async function checkJira(deps: ResyncDeps, list: { key: string; baseline: WrittenBaseline; set: (d: JiraDrift | null) => void }[], signal: AbortSignal): Promise<JiraRead> {
+  if (list.length === 0) return { message: 'ok' };
   let client: JiraClient;
   try {
     client = await deps.jira(signal);
   } catch (err) {
-    return `Jira could not be asked whether the issues changed there: ${(err as Error).message}`;
+    return { message: `Jira could not be asked whether the issues changed there: ${(err as Error).message}`, failure: (err as Error).message };
   }
   const problems: string[] = [];
   let states: Map<string, IssueState | Error>;
   try {
     states = await readIssueStates(client, list.map((x) => x.key), signal);
   } catch (err) {
-    return `Jira could not be asked whether the issues changed there: ${(err as Error).message}`;
+    return { message: `Jira could not be asked whether the issues changed there: ${(err as Error).message}`, client, failure: (err as Error).message };
   }
   for (const x of list) {
     const state = states.get(x.key);
@@ -242,7 +285,71 @@ async function checkJira(deps: ResyncDeps, list: { key: string; baseline: Writte
     const fields = changedInJira(state, x.baseline);
     x.set(fields.length ? { fields, updated: state.updated, message: `Changed in Jira since Spec2Tickets wrote it (${driftWords(fields)}${state.updated ? `, last updated ${state.updated}` : ''})` } : null);
   }
-  return problems.length ? `Some issues could not be read from Jira, so they are not checked for changes there: ${problems.slice(0, 3).join('; ')}` : 'ok';
+  return { message: problems.length ? `Some issues could not be read from Jira, so they are not checked for changes there: ${problems.slice(0, 3).join('; ')}` : 'ok', client, states };
+}
+
+const isAbort = (err: unknown) => (err as Error)?.name === 'AbortError';
+
+/**
+ * Which changed fields of each proposed update the issue's edit screen lacks, asked as approval asks
+ * it (editScreens: one editmeta per project, issue type and status; the estimate field from the
+ * project's metadata, read once), so the reviewer knows before approving which accepted fields go
+ * into the re-sync comment instead of the issue.
+ */
+async function checkEditScreens(deps: ResyncDeps, job: JobRecord, jira: JiraRead, updates: readonly UpdateProposal[], signal: AbortSignal): Promise<void> {
+  if (updates.length === 0) return;
+  const unknown = (u: UpdateProposal, why: string) => {
+    u.editScreenUnknown = `Not known whether some of these fields go into the re-sync comment instead (Jira could not be asked for the edit screen of ${u.issueKey}): ${why}`;
+  };
+  const { client, states } = jira;
+  if (!client || !states) {
+    for (const u of updates) unknown(u, jira.failure ?? 'no answer');
+    return;
+  }
+  let estimate: Record<ItemLevel, string | undefined>;
+  try {
+    estimate = await estimateFieldsOf(deps, job, client)();
+  } catch (err) {
+    if (isAbort(err)) throw err;
+    for (const u of updates) unknown(u, `its estimate field could not be read: ${(err as Error).message}`);
+    return;
+  }
+  const screens = editScreens(client);
+  for (const u of updates) {
+    const state = states.get(u.issueKey);
+    if (!state || state instanceof Error) {
+      unknown(u, state?.message ?? 'not returned by Jira');
+      continue;
+    }
+    let editable: ReadonlySet<string>;
+    try {
+      editable = await screens(state, signal);
+    } catch (err) {
+      if (isAbort(err)) throw err;
+      unknown(u, (err as Error).message);
+      continue;
+    }
+    const estimateField = estimate[u.level];
+    u.editScreen = { lacks: notOnEditScreen(editable, estimateField), estimateField: estimateField ?? null };
+    Object.assign(u, inCommentOf(u, u.changes.map((c) => c.field)));
+  }
+}
+
+/** The Jira field an estimate is written to, per level (story points, time tracking), from the project's metadata read once on first use. */
+function estimateFieldsOf(deps: ResyncDeps, job: JobRecord, client: JiraClient): () => Promise<Record<ItemLevel, string | undefined>> {
+  let fields: Promise<Record<ItemLevel, string | undefined>> | undefined;
+  const read = async () => {
+    const projectKey = await deps.projectKey(job);
+    const out: Record<ItemLevel, string | undefined> = { epic: undefined, story: undefined, subtask: undefined };
+    if (projectKey) {
+      const meta = await readProjectMeta(client, projectKey, { overrides: (await deps.mapping?.()) ?? {} });
+      const mapping = resolveLevelMapping(meta, (await deps.mapping?.()) ?? {});
+      out.story = storyPointsField(issueTypeById(meta, mapping.story))?.fieldId;
+      out.subtask = issueTypeById(meta, mapping.subtask).fields?.has('timetracking') ? 'timetracking' : undefined;
+    }
+    return out;
+  };
+  return () => (fields ??= read());
 }
 
 /**
@@ -306,7 +413,9 @@ export async function buildResyncPlan(deps: ResyncDeps, jobId: string, signal: A
       checks.push({ key: b.key, baseline: baselineOf(b), set: (d) => (same.changedInJira = d) });
     }
   }
-  plan.jiraCheck = await checkJira(deps, checks, signal);
+  const jira = await checkJira(deps, checks, signal);
+  plan.jiraCheck = jira.message;
+  await checkEditScreens(deps, job, jira, plan.updates, signal);
   plan.fromVersions = [...new Set(earlier.map((b) => b.version))].sort((a, c) => a - c);
   for (const l of lineages.values()) {
     plan.lineage.blocks.push(...l.entries);
@@ -338,7 +447,7 @@ export function withLatestItems(plan: ResyncPlan, breakdown: unknown): ResyncPla
   for (const u of plan.updates) {
     const item = items.get(u.itemId);
     const changes = item ? fieldChanges(u.written, item) : [];
-    if (item && changes.length) updates.push({ ...u, changes, source: { ...u.source, blockIds: item.sources } });
+    if (item && changes.length) updates.push(withChanges(u, changes, { ...u.source, blockIds: item.sources }));
   }
   return { ...plan, updates };
 }
@@ -372,7 +481,8 @@ async function recordSkips(deps: ResyncDeps, job: JobRecord, flat: FlatItem[], e
 
 /** What approval will do with one proposal, from the reviewer's decision (or the default). */
 export type ResyncAction =
-  | { action: 'update'; fields: ResyncField[]; values: Partial<WrittenFields>; overwriteJira: boolean }
+  /** inComment, inCommentWhy, inCommentFix: the accepted fields that go into the re-sync comment instead (absent: not known; see UpdateProposal). */
+  | ({ action: 'update'; fields: ResyncField[]; values: Partial<WrittenFields>; overwriteJira: boolean } & InComment)
   | { action: 'mark' }
   | { action: 'decline' }
   /** Changed in Jira and nobody chose to overwrite it: left as it is. */
@@ -393,7 +503,7 @@ export function actionFor(p: UpdateProposal | MarkProposal, decision: ResyncDeci
     (values as Record<string, unknown>)[f] = after;
   }
   if (fields.length === 0) return { action: 'decline' };
-  return { action: 'update', fields, values, overwriteJira: decision?.overwriteJira === true };
+  return { action: 'update', fields, values, overwriteJira: decision?.overwriteJira === true, ...inCommentOf(p, fields) };
 }
 
 export interface ResyncCounts {
@@ -450,20 +560,8 @@ export async function applyResync(deps: ResyncDeps, job: JobRecord, signal: Abor
   const client = await deps.jira(signal);
   const screens = editScreens(client);
   const change = (fromVersion: number | null): PageChange => ({ pageTitle: snapshot?.title ?? '', pageUrl: snapshot?.webUrl ?? '', fromVersion, toVersion: plan.toVersion });
-  let estimateFields: Record<ItemLevel, string | undefined> | undefined;
-  const estimateField = async (level: ItemLevel) => {
-    if (!estimateFields) {
-      const projectKey = await deps.projectKey(job);
-      estimateFields = { epic: undefined, story: undefined, subtask: undefined };
-      if (projectKey) {
-        const meta = await readProjectMeta(client, projectKey, { overrides: (await deps.mapping?.()) ?? {} });
-        const mapping = resolveLevelMapping(meta, (await deps.mapping?.()) ?? {});
-        estimateFields.story = storyPointsField(issueTypeById(meta, mapping.story))?.fieldId;
-        estimateFields.subtask = issueTypeById(meta, mapping.subtask).fields?.has('timetracking') ? 'timetracking' : undefined;
-      }
-    }
-    return estimateFields[level];
-  };
+  const estimateFields = estimateFieldsOf(deps, job, client);
+  const estimateField = async (level: ItemLevel) => (await estimateFields())[level];
   for (const p of plan.updates) {
     const a = actionFor(p, decisions.get(p.issueKey));
     if (a.action === 'hold') outcome.held.push({ key: p.issueKey, message: a.message });

@@ -82,6 +82,7 @@ test('a changed page updates the issue of a reworded requirement, marks the remo
     fields: ['summary', 'description', 'acceptanceCriteria', 'estimate'],
     values: { summary: summary.after, description: fr2.changes[1]!.after, acceptanceCriteria: fr2.changes[2]!.after, estimate: estimate.after },
     overwriteJira: false,
+    inComment: [], // PAY's edit screens offer every field
   });
 
   // An edit of the item in the breakdown is what goes to Jira.

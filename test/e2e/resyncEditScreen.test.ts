@@ -3,7 +3,8 @@
 // new description and acceptance criteria go into the re-sync comment; the job ends done and says
 // which fields went there and why, and a later re-sync does not take the description Jira never got
 // for a change made in Jira. In TRI the create screens lack Description but the edit screens have
-// it: the update writes the description as in any other project.
+// it: the update writes the description as in any other project. In both, the plan says before
+// approval which changed fields will go into the comment, and approval puts exactly those there.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -28,6 +29,8 @@ async function resyncInto(h: Harness): Promise<{ second: string; keys: ReturnTyp
   assert.equal(plan.plan!.jiraCheck, 'ok');
   assert.deepEqual(plan.plan!.updates.map((u) => u.issueKey), [keys.fr2]);
   assert.equal(plan.plan!.updates[0]!.changedInJira, null);
+  // The plan read the edit screen as approval will: one editmeta for the one (project, issue type, status).
+  assert.equal(h.fake.requests.filter((r) => r.method === 'GET' && /\/editmeta$/.test(r.path)).length, 1, 'one edit screen read for the plan');
   await h.admin(`/api/jobs/${second}/approve`, { json: { by: 'lead' } });
   return { second, keys, plan };
 }
@@ -38,6 +41,14 @@ test('an edit screen without Description: the summary is updated, the new descri
   const { second, keys, plan } = await resyncInto(h);
   const proposed = plan.plan!.updates[0]!;
   const after = (field: string) => proposed.changes.find((c) => c.field === field)!.after;
+  // Before approval, the plan says which fields will go into the comment, and why.
+  assert.deepEqual(proposed.inComment, ['description', 'acceptanceCriteria', 'estimate']);
+  assert.equal(proposed.inCommentWhy, "Description is not on the issue's edit screen in Jira; its issue type has no estimate field Spec2Tickets can set");
+  assert.equal(proposed.inCommentFix, "add Description to the issue's edit screen in Jira to have it written");
+  assert.equal(proposed.editScreenUnknown, undefined);
+  const action = plan.actions[keys.fr2]!;
+  assert.ok(action.action === 'update');
+  assert.deepEqual(action.inComment, proposed.inComment, 'as proposed, approval takes every changed field');
   const done = await waitForState(h, second, (s) => s === 'done' || s === 'failed');
   assert.equal(done.state, 'done', JSON.stringify(done.error));
   assert.deepEqual([done.progress.updated, done.progress.marked], [1, 1]);
@@ -66,6 +77,8 @@ test('an edit screen without Description: the summary is updated, the new descri
   const view = (await (await h.admin(`/api/jobs/${second}/resync`)).json()) as ResyncResponse;
   const edit = view.steps.find((s) => s.issueKey === keys.fr2 && s.step === 'edit')!;
   assert.deepEqual([edit.state, edit.inComment], ['done', ['description', 'acceptanceCriteria', 'estimate']]);
+  assert.deepEqual(edit.inComment, proposed.inComment, 'approval put into the comment what the plan said it would');
+  assert.ok(comment.includes(`(${proposed.inCommentWhy})`), 'and the comment gives the reason the plan gave');
 
   // Broken down again: the description Jira never got is not a change made in Jira, and nothing is proposed again.
   const third = await breakDown(h, 'third');
@@ -81,7 +94,11 @@ test('an edit screen without Description: the summary is updated, the new descri
 test('an edit screen with the Description its create screen lacks: the update writes the description, and the comment quotes nothing', async (t) => {
   const h = await startHarness({ env: { SPEC2TICKETS_JIRA_PROJECT: 'TRI' } });
   t.after(() => h.close());
-  const { second, keys } = await resyncInto(h);
+  const { second, keys, plan } = await resyncInto(h);
+  // Before approval: the description fits the edit screen; only the estimate (TRI's stories have no story points field) goes into the comment.
+  const proposed = plan.plan!.updates[0]!;
+  assert.deepEqual(proposed.editScreen, { lacks: ['estimate'], estimateField: null });
+  assert.deepEqual(proposed.inComment, ['estimate']);
   const done = await waitForState(h, second, (s) => s === 'done' || s === 'failed');
   assert.equal(done.state, 'done', JSON.stringify(done.error));
   const fr2 = h.fake.issues.find((i) => i.key === keys.fr2)!;
@@ -90,6 +107,29 @@ test('an edit screen with the Description its create screen lacks: the update wr
   assert.equal(fr2.comments.length, 1);
   assert.doesNotMatch(adfText(fr2.comments[0]!.body), /Not written to the issue's fields \(Description/);
   const view = (await (await h.admin(`/api/jobs/${second}/resync`)).json()) as ResyncResponse;
-  assert.ok(!view.steps.find((s) => s.issueKey === keys.fr2 && s.step === 'edit')!.inComment.includes('description'));
+  const edit = view.steps.find((s) => s.issueKey === keys.fr2 && s.step === 'edit')!;
+  assert.ok(!edit.inComment.includes('description'));
+  assert.deepEqual(edit.inComment, proposed.inComment, 'approval put into the comment what the plan said it would');
   h.fake.assertNoViolations();
+});
+
+test('an edit screen Jira will not show at plan time: the plan says it is not known which fields go into the comment, and why', async (t) => {
+  const h = await startHarness({ env: { SPEC2TICKETS_JIRA_PROJECT: 'LEAN' } });
+  t.after(() => h.close());
+  h.fake.addPage({ id: PAGE_ID, title: 'Payments', storage: V1, version: 1 });
+  const first = await breakDown(h, 'first');
+  await h.admin(`/api/jobs/${first}/approve`, { json: { by: 'lead' } });
+  assert.equal((await waitForState(h, first, (s) => s === 'done' || s === 'failed')).state, 'done');
+  const keys = v1Keys(h.fake);
+  h.fake.failNext(/\/editmeta$/, { status: 403, times: 100 });
+  h.fake.addPage({ id: PAGE_ID, title: 'Payments', storage: V2, version: 2 });
+  const second = await breakDown(h, 'second');
+  const view = await resyncWhenBuilt(h, second);
+  assert.equal(view.plan!.jiraCheck, 'ok', 'the issues themselves were read');
+  const proposed = view.plan!.updates.find((u) => u.issueKey === keys.fr2)!;
+  assert.equal(proposed.inComment, undefined);
+  assert.equal(proposed.editScreen, undefined);
+  assert.match(proposed.editScreenUnknown ?? '', new RegExp(`^Not known whether some of these fields go into the re-sync comment instead \\(Jira could not be asked for the edit screen of ${keys.fr2}\\): .*\\(403\\)`));
+  const action = view.actions[keys.fr2]!;
+  assert.ok(action.action === 'update' && action.inComment === undefined);
 });
