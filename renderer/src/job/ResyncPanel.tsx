@@ -2,14 +2,15 @@
 // lineage with word diffs), a before/after proposal per issue whose requirement was reworded, issues
 // whose requirement left the page, and issues someone changed in Jira. The reviewer accepts, edits or
 // declines each proposal; the counts say what approval will do (the approve dialog shows the same
-// counts, from the same loaded plan). Nothing shows for a first breakdown.
+// counts, from the same loaded plan), and an update says which accepted fields will go into the
+// re-sync comment because the issue's edit screen in Jira lacks them. Nothing shows for a first breakdown.
 
 import { Fragment, useCallback, useState } from 'react';
 import type { ApiClient, ApiFailure } from '../api/client.ts';
 import type { ResyncDecisionRequest, ResyncResponse } from '../../../core/server/resyncRoutes.ts';
-import type { FieldChange, JiraDrift, MarkProposal, UpdateProposal } from '../../../core/jobs/resync.ts';
+import type { FieldChange, JiraDrift, MarkProposal, ResyncAction, UpdateProposal } from '../../../core/jobs/resync.ts';
 import type { WordDiffPart } from '../../../core/jobs/lineage.ts';
-import type { ResyncField } from '../../../core/jobs/resyncStore.ts';
+import type { ResyncField, ResyncStepRecord } from '../../../core/jobs/resyncStore.ts';
 import { ErrorBanner } from '../app/ErrorBanner.tsx';
 import type { ResyncState } from './useResync.ts';
 
@@ -37,6 +38,36 @@ function Drift({ drift }: { drift: JiraDrift }) {
   );
 }
 
+/** "Description, acceptance criteria" */
+const fieldList = (fields: readonly ResyncField[]) => fields.map((f, i) => (i === 0 ? FIELD_LABELS[f] : FIELD_LABELS[f].toLowerCase())).join(', ');
+
+/** The accepted fields the issue's edit screen in Jira lacks: approval puts their new text into the re-sync comment instead. */
+function InComment({ p, action, edit }: { p: UpdateProposal; action: ResyncAction | undefined; edit: ResyncStepRecord | undefined }) {
+  if (edit?.state === 'done') {
+    return edit.inComment.length ? (
+      <p className="banner banner-warning" role="note">
+        <strong>In the comment.</strong> {fieldList(edit.inComment)} went into the re-sync comment on the issue, not into its fields.
+      </p>
+    ) : null;
+  }
+  if (action?.action === 'decline') return null;
+  const c = action?.action === 'update' ? action : p;
+  if (c.inComment === undefined) {
+    return p.editScreenUnknown ? (
+      <p className="muted small" role="note">
+        {p.editScreenUnknown}
+      </p>
+    ) : null;
+  }
+  if (c.inComment.length === 0) return null;
+  return (
+    <p className="banner banner-warning" role="note">
+      <strong>Goes into a comment.</strong> {fieldList(c.inComment)} will go into a comment: {c.inCommentWhy}
+      {c.inCommentFix ? ` (${c.inCommentFix})` : ''}.
+    </p>
+  );
+}
+
 function UpdateCard({ p, res, editable, busy, decide }: { p: UpdateProposal; res: ResyncResponse; editable: boolean; busy: boolean; decide: (key: string, d: ResyncDecisionRequest) => void }) {
   const decision = res.decisions.find((d) => d.issueKey === p.issueKey);
   const action = res.actions[p.issueKey];
@@ -49,8 +80,16 @@ function UpdateCard({ p, res, editable, busy, decide }: { p: UpdateProposal; res
     const edits = fields.has('summary') && summary.trim() && summary !== proposed ? { summary: summary.trim() } : undefined;
     decide(p.issueKey, { decision: 'accept', fields: [...fields], ...(edits ? { edits } : {}), ...(overwrite ? { overwriteJira: true } : {}) });
   };
-  const applied = res.steps.some((x) => x.issueKey === p.issueKey && x.step === 'edit' && x.state === 'done');
-  const status = applied ? 'Updated in Jira' : action?.action === 'update' ? `Will update ${action.fields.map((f) => FIELD_LABELS[f].toLowerCase()).join(', ')}` : action?.action === 'hold' ? 'Held: changed in Jira' : 'Declined';
+  const edit = res.steps.find((x) => x.issueKey === p.issueKey && x.step === 'edit');
+  const applied = edit?.state === 'done';
+  const words = (fs: readonly ResyncField[]) => fs.map((f) => FIELD_LABELS[f].toLowerCase()).join(', ');
+  const willUpdate = (a: Extract<ResyncAction, { action: 'update' }>) => {
+    const commented = a.inComment ?? [];
+    const written = a.fields.filter((f) => !commented.includes(f));
+    if (commented.length === 0) return `Will update ${words(written)}`;
+    return written.length ? `Will update ${words(written)} and put ${words(commented)} in a comment` : `Will put ${words(commented)} in a comment`;
+  };
+  const status = applied ? 'Updated in Jira' : action?.action === 'update' ? willUpdate(action) : action?.action === 'hold' ? 'Held: changed in Jira' : 'Declined';
   return (
     <li className="resync-card" data-issue={p.issueKey} aria-label={`Update ${p.issueKey}`}>
       <div className="panel-head">
@@ -65,6 +104,7 @@ function UpdateCard({ p, res, editable, busy, decide }: { p: UpdateProposal; res
         </span>
       </div>
       {p.changedInJira && <Drift drift={p.changedInJira} />}
+      <InComment p={p} action={action} edit={edit} />
       <table className="diff-fields">
         <thead>
           <tr>

@@ -41,7 +41,7 @@ export interface ReviewApp {
   close(): Promise<void>;
 }
 
-export async function startReviewApp(o: { engine?: BreakdownEngine; retentionSweepIntervalMs?: number } = {}): Promise<ReviewApp> {
+export async function startReviewApp(o: { engine?: BreakdownEngine; retentionSweepIntervalMs?: number; env?: Record<string, string> } = {}): Promise<ReviewApp> {
   const temp = mkdtempSync(join(tmpdir(), 's2t-ui-'));
   const rendererDir = join(temp, 'renderer');
   const dataDir = join(temp, 'data');
@@ -54,7 +54,7 @@ export async function startReviewApp(o: { engine?: BreakdownEngine; retentionSwe
     await buildRenderer(rendererDir);
     const fake = await startFakeAtlassian();
     cleanups.push(() => fake.close());
-    const loaded = loadTestConfig(fake, dataDir, {}, temp);
+    const loaded = loadTestConfig(fake, dataDir, o.env ?? {}, temp);
     const backend = await startBackend({
       loaded,
       secrets: new MemorySecretStore({ atlassianApiToken: fake.apiToken }),
