@@ -25,10 +25,21 @@ describe('spec2tickets generate --model', () => {
   test('with the tiny Qwen model the breakdown is written by the model, with progress on stderr', async () => {
     const run = await cli(['generate', page, '--model', tinyQwenPath(), '--context-size', '1024', '--threads', '1', '--json']);
     assert.equal(run.code, 0, run.stderr);
-    const out = JSON.parse(run.stdout) as { breakdown: unknown; report: { coverage: { uncovered: string[] } } };
+    const out = JSON.parse(run.stdout) as { breakdown: unknown; report: { coverage: { requirementBlocks: number; covered: number; uncovered: string[] } } };
     const breakdown = parseBreakdown(out.breakdown);
     assert.ok(breakdown.generator.kind === 'model' || breakdown.generator.kind === 'mixed', breakdown.generator.kind);
-    assert.deepEqual(out.report.coverage.uncovered, []);
+    // Nothing is lost silently. What a random model writes depends on the CPU's arithmetic, and it may
+    // claim that a requirement needs no story: then the report lists the block as uncovered and the
+    // breakdown carries a warning naming it; every other requirement is cited by an item.
+    const { requirementBlocks, covered, uncovered } = out.report.coverage;
+    assert.equal(requirementBlocks, 2);
+    assert.equal(covered + uncovered.length, requirementBlocks);
+    for (const id of uncovered) {
+      assert.ok(
+        breakdown.warnings.some((w) => w.startsWith(`Block ${id}: the model found that it needs no story`)),
+        `${id} is uncovered without a warning naming it: ${JSON.stringify(breakdown.warnings)}`,
+      );
+    }
     assert.match(run.stderr, /Model ready: tiny-qwen2\.5-\w+\.gguf \(CPU\)/);
     assert.match(run.stderr, /Section 1\/1 \(\d+ tokens so far\)/);
   });
