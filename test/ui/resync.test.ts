@@ -74,7 +74,7 @@ test('the job page shows a re-sync as diffs and per-issue decisions, and approva
   await fr2.getByLabel(`New summary of ${keys.fr2}`).fill('FR-2: Email and text message when the refund is paid');
   await fr2.getByLabel(`Apply Estimate to ${keys.fr2}`).uncheck();
   await fr2.getByRole('button', { name: 'Accept update' }).click();
-  await fr2.locator('.resync-status').filter({ hasText: 'Will update summary, description, acceptance criteria' }).waitFor();
+  await fr2.locator('.resync-status').filter({ hasText: 'Will update summary, description and acceptance criteria' }).waitFor();
 
   // FR-3: declined, then marked after all.
   const fr3 = panel.getByRole('listitem', { name: `Mark ${keys.fr3}` });

@@ -44,19 +44,19 @@ test('an update into a project whose edit screen lacks Description says, before 
   await panel.waitFor();
   const fr2 = panel.getByRole('listitem', { name: `Update ${keys.fr2}` });
   const note = fr2.getByRole('note').filter({ hasText: 'Goes into a comment.' });
-  assert.equal((await fr2.locator('.resync-status').innerText()).trim(), 'Will update summary and put description, acceptance criteria, estimate in a comment');
+  assert.equal((await fr2.locator('.resync-status').innerText()).trim(), 'Will update summary and put description, acceptance criteria and estimate in a comment');
   assert.equal(
     (await note.innerText()).trim(),
-    "Goes into a comment. Description, acceptance criteria, estimate will go into a comment: Description is not on the issue's edit screen in Jira; its issue type has no estimate field Spec2Tickets can set (add Description to the issue's edit screen in Jira to have it written).",
+    "Goes into a comment. Description, acceptance criteria and estimate will go into a comment: Description is not on the issue's edit screen in Jira; its issue type has no estimate field Spec2Tickets can set (add Description to the issue's edit screen in Jira to have it written).",
   );
 
   // Without the estimate, the sentence names only what the reviewer accepted.
   await fr2.getByLabel(`Apply Estimate to ${keys.fr2}`).uncheck();
   await fr2.getByRole('button', { name: 'Accept update' }).click();
-  await note.filter({ hasText: 'Description, acceptance criteria will go into a comment' }).waitFor();
+  await note.filter({ hasText: 'Description and acceptance criteria will go into a comment' }).waitFor();
   assert.equal(
     (await note.innerText()).trim(),
-    "Goes into a comment. Description, acceptance criteria will go into a comment: Description is not on the issue's edit screen in Jira (add Description to the issue's edit screen in Jira to have it written).",
+    "Goes into a comment. Description and acceptance criteria will go into a comment: Description is not on the issue's edit screen in Jira (add Description to the issue's edit screen in Jira to have it written).",
   );
 
   // Approved: the card says what went into the comment, and Jira's comment carries exactly that.
@@ -64,7 +64,7 @@ test('an update into a project whose edit screen lacks Description says, before 
   await waitFor(second, 'done');
   await page.reload();
   await fr2.locator('.resync-status').filter({ hasText: 'Updated in Jira' }).waitFor();
-  assert.equal((await fr2.getByRole('note').filter({ hasText: 'In the comment.' }).innerText()).trim(), 'In the comment. Description, acceptance criteria went into the re-sync comment on the issue, not into its fields.');
+  assert.equal((await fr2.getByRole('note').filter({ hasText: 'In the comment.' }).innerText()).trim(), 'In the comment. Description and acceptance criteria went into the re-sync comment on the issue, not into its fields.');
   const view = await app.adminJson<ResyncResponse>(`/api/jobs/${second}/resync`);
   assert.deepEqual(view.steps.find((s) => s.issueKey === keys.fr2 && s.step === 'edit')?.inComment, ['description', 'acceptanceCriteria']);
   app.fake.assertNoViolations();

@@ -37,3 +37,8 @@ export function countsText(c: JobStatusView['counts']): string {
   if (c.created !== undefined) parts.push(`${c.created} created`);
   return parts.join(' · ');
 }
+
+/** "a", "a and b", "a, b and c". */
+export function wordList(words: readonly string[]): string {
+  return words.length <= 1 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`;
+}

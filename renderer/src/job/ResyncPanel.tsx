@@ -12,6 +12,7 @@ import type { FieldChange, JiraDrift, MarkProposal, ResyncAction, UpdateProposal
 import type { WordDiffPart } from '../../../core/jobs/lineage.ts';
 import type { ResyncField, ResyncStepRecord } from '../../../core/jobs/resyncStore.ts';
 import { ErrorBanner } from '../app/ErrorBanner.tsx';
+import { wordList } from '../app/format.ts';
 import type { ResyncState } from './useResync.ts';
 
 const FIELD_LABELS: Record<ResyncField, string> = { summary: 'Summary', description: 'Description', acceptanceCriteria: 'Acceptance criteria', estimate: 'Estimate' };
@@ -39,7 +40,7 @@ function Drift({ drift }: { drift: JiraDrift }) {
 }
 
 /** "Description, acceptance criteria" */
-const fieldList = (fields: readonly ResyncField[]) => fields.map((f, i) => (i === 0 ? FIELD_LABELS[f] : FIELD_LABELS[f].toLowerCase())).join(', ');
+const fieldList = (fields: readonly ResyncField[]) => wordList(fields.map((f, i) => (i === 0 ? FIELD_LABELS[f] : FIELD_LABELS[f].toLowerCase())));
 
 /** The accepted fields the issue's edit screen in Jira lacks: approval puts their new text into the re-sync comment instead. */
 function InComment({ p, action, edit }: { p: UpdateProposal; action: ResyncAction | undefined; edit: ResyncStepRecord | undefined }) {
@@ -82,7 +83,7 @@ function UpdateCard({ p, res, editable, busy, decide }: { p: UpdateProposal; res
   };
   const edit = res.steps.find((x) => x.issueKey === p.issueKey && x.step === 'edit');
   const applied = edit?.state === 'done';
-  const words = (fs: readonly ResyncField[]) => fs.map((f) => FIELD_LABELS[f].toLowerCase()).join(', ');
+  const words = (fs: readonly ResyncField[]) => wordList(fs.map((f) => FIELD_LABELS[f].toLowerCase()));
   const willUpdate = (a: Extract<ResyncAction, { action: 'update' }>) => {
     const commented = a.inComment ?? [];
     const written = a.fields.filter((f) => !commented.includes(f));
