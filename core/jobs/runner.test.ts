@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -75,7 +75,12 @@ test('three queued jobs are generated one at a time (one model, one GPU), and al
   assert.equal(engine.maxRunning, 1, 'never two generations at once');
 });
 
-test('a generation interrupted three times (the model process crashed each time) is failed with the reason, not run again', async (t) => {
+/**
+ * A job left generating, with `trail` written to its audit log after it entered generating (the
+ * rows earlier starts of the backend left), then a runner started on it; resolves once the job has
+ * left generating (or after 5 s).
+ */
+async function resumeGenerating(t: TestContext, trail: { action: string; details: Record<string, unknown> }[]) {
   const dir = mkdtempSync(join(tmpdir(), 's2t-runner-'));
   const store = new SqliteJobStore({ dataDir: dir });
   const engine = new SlowCountingEngine(10);
@@ -94,15 +99,21 @@ test('a generation interrupted three times (the model process crashed each time)
   const { job } = await store.createOrFindOpenJob({ pageId: '1', siteUrl: 'https://acme.atlassian.net', pageVersion: null, requestedBy: 'acc-1' }, 'forge');
   await store.transition(job.id, 'fetching', { actor: 'system', from: 'queued' });
   await store.transition(job.id, 'generating', { actor: 'system', from: 'fetching', snapshot: { version: 1, title: 'Page', webUrl: 'https://acme.atlassian.net/wiki/x/1', body: '<p>Refunds within 14 days.</p>' } });
-  // Three earlier starts found the job generating and resumed it; each time the process died mid-way.
-  for (let i = 0; i < 3; i++) await store.audit({ jobId: job.id, actor: 'system', action: 'job.resumed', details: { state: 'generating' } });
-  // The fourth start fails the job instead of generating (and crashing) again.
+  for (const row of trail) await store.audit({ jobId: job.id, actor: 'system', ...row });
   const runner = new JobRunner({ store, steps });
   runner.start();
   t.after(() => runner.stop());
   const deadline = Date.now() + 5000;
   while (Date.now() < deadline && (await store.getJob(job.id))?.state === 'generating') await new Promise((r) => setTimeout(r, 10));
-  const failed = await store.getJob(job.id);
+  return { job: await store.getJob(job.id), engine };
+}
+
+const resumedGenerating = { action: 'job.resumed', details: { state: 'generating' } };
+
+test('a generation interrupted three times (the model process crashed each time) is failed with the reason, not run again', async (t) => {
+  // Three earlier starts found the job generating and resumed it; each time the process died mid-way.
+  // The fourth start fails the job instead of generating (and crashing) again.
+  const { job: failed, engine } = await resumeGenerating(t, [resumedGenerating, resumedGenerating, resumedGenerating]);
   assert.equal(failed?.state, 'failed');
   assert.equal(failed?.error?.code, 'generation_interrupted');
   assert.match(failed?.error?.message ?? '', /interrupted 3 times .* Retry it once the model is sound/);
@@ -110,35 +121,16 @@ test('a generation interrupted three times (the model process crashed each time)
 });
 
 test('only resumes since the job last entered generating count: a generation entered afresh after three crashes runs', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 's2t-runner-'));
-  const store = new SqliteJobStore({ dataDir: dir });
-  const engine = new SlowCountingEngine(10);
-  const steps: PipelineSteps = {
-    engine,
-    fetchPage: async () => ({ title: 'Page', version: 1, body: '<h1>Page</h1><p>Refunds within 14 days.</p>', webUrl: 'https://acme.atlassian.net/wiki/x/1' }),
-    parse: (snap) => parseSpec(snap.body, { format: 'storage', title: snap.title }),
-    createIssues: async () => {
-      throw new Error('not approved in this test');
-    },
-  };
-  t.after(() => {
-    store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const { job } = await store.createOrFindOpenJob({ pageId: '1', siteUrl: 'https://acme.atlassian.net', pageVersion: null, requestedBy: 'acc-1' }, 'forge');
-  await store.transition(job.id, 'fetching', { actor: 'system', from: 'queued' });
-  await store.transition(job.id, 'generating', { actor: 'system', from: 'fetching', snapshot: { version: 1, title: 'Page', webUrl: 'https://acme.atlassian.net/wiki/x/1', body: '<p>Refunds within 14 days.</p>' } });
-  for (let i = 0; i < 3; i++) await store.audit({ jobId: job.id, actor: 'system', action: 'job.resumed', details: { state: 'generating' } });
   // The job entered generating again (as a retry does), then was resumed once, and resumes in other states.
-  await store.audit({ jobId: job.id, actor: 'system', action: 'state.generating', details: {} });
-  await store.audit({ jobId: job.id, actor: 'system', action: 'job.resumed', details: { state: 'generating' } });
-  await store.audit({ jobId: job.id, actor: 'system', action: 'job.resumed', details: { state: 'creating' } });
-  await store.audit({ jobId: job.id, actor: 'system', action: 'job.resumed', details: { state: 'creating' } });
-  const runner = new JobRunner({ store, steps });
-  runner.start();
-  t.after(() => runner.stop());
-  const deadline = Date.now() + 5000;
-  while (Date.now() < deadline && (await store.getJob(job.id))?.state === 'generating') await new Promise((r) => setTimeout(r, 10));
-  assert.equal((await store.getJob(job.id))?.state, 'awaiting_review');
+  const { job, engine } = await resumeGenerating(t, [
+    resumedGenerating,
+    resumedGenerating,
+    resumedGenerating,
+    { action: 'state.generating', details: {} },
+    resumedGenerating,
+    { action: 'job.resumed', details: { state: 'creating' } },
+    { action: 'job.resumed', details: { state: 'creating' } },
+  ]);
+  assert.equal(job?.state, 'awaiting_review');
   assert.equal(engine.calls, 1);
 });
