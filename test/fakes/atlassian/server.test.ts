@@ -143,7 +143,7 @@ describe('the fake Atlassian checks the contract', () => {
     }
   });
 
-  test('edit metadata follows each project\'s edit screens, which an edit is held to: LEAN has no Description, TRI has one its create screen lacks', async () => {
+  test('edit metadata follows each project\'s edit screens, which an edit is held to: LEAN has no Description, TRI has one its create screen lacks, TAG has no Labels', async () => {
     const fake = await startFakeAtlassian();
     try {
       const h = { Authorization: auth(fake.email, fake.apiToken), 'Content-Type': 'application/json' };
@@ -166,6 +166,13 @@ describe('the fake Atlassian checks the contract', () => {
       assert.equal((await put(tri.key)).status, 204);
       assert.deepEqual(tri.fields.description, description);
       assert.equal((await fetch(`${fake.url}/rest/api/3/issue/TRI-99/editmeta`, { headers: h })).status, 404);
+      // TAG: Labels on the create screens only; an edit adding a label is refused, as Jira does.
+      const tag = fake.addIssue({ projectKey: 'TAG', summary: 'Tagged story', issueType: 'Story' });
+      assert.deepEqual(await editable(tag.key), ['description', 'parent', 'priority', 'summary']);
+      const label = await fetch(`${fake.url}/rest/api/3/issue/${tag.key}`, { method: 'PUT', headers: h, body: JSON.stringify({ update: { labels: [{ add: 'spec-removed' }] } }) });
+      assert.equal(label.status, 400);
+      assert.match(((await label.json()) as { errors: { labels: string } }).errors.labels, /not on the appropriate screen/);
+      assert.deepEqual(tag.labels, []);
       fake.assertNoViolations();
     } finally {
       await fake.close();

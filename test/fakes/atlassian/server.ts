@@ -241,6 +241,16 @@ function defaultProjects(): FakeProject[] {
         { id: '10503', name: 'Sub-task', hierarchyLevel: -1, fields: [f.summary, f.issuetype, f.project, f.labels, f.parent], editFields: [f.summary, f.issuetype, f.project, f.description, f.labels, f.parent] },
       ],
     },
+    // Labels only when an issue is created: the edit screens leave them out (labels are kept by an
+    // automation), so an edit cannot set a label — Jira refuses it (400) as not on the screen.
+    {
+      id: '10600', key: 'TAG', name: 'Tagged at intake', teamManaged: false, nextNumber: 1,
+      issueTypes: [
+        { id: '10601', name: 'Epic', hierarchyLevel: 1, fields: [...common, f.priority], editFields: [f.summary, f.issuetype, f.project, f.description, f.priority] },
+        { id: '10602', name: 'Story', hierarchyLevel: 0, fields: [...common, f.parent, f.priority], editFields: [f.summary, f.issuetype, f.project, f.description, f.parent, f.priority] },
+        { id: '10603', name: 'Sub-task', hierarchyLevel: -1, fields: [...common, f.parent], editFields: [f.summary, f.issuetype, f.project, f.description, f.parent] },
+      ],
+    },
   ];
 }
 
