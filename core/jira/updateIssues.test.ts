@@ -6,21 +6,21 @@ import { adfText, applyIssueUpdate, changedInJira, describeFields, editScreens, 
 import type { EditRecord, ResyncStepName, WrittenFields } from '../jobs/resyncStore.ts';
 
 class MemoryStepLedger implements ResyncStepLedger {
-  readonly steps = new Map<string, { state: 'pending' | 'done'; record?: EditRecord }>();
+  readonly steps = new Map<string, { state: 'pending' | 'done'; record?: EditRecord; unlabelled?: boolean }>();
   /** Every record as it was written, in order: what was persisted before each request. */
   readonly log: { key: string; step: ResyncStepName; state: 'pending' | 'done'; inComment?: string[] }[] = [];
   step(jobId: string, key: string, step: ResyncStepName) {
     const s = this.steps.get(`${jobId}/${key}/${step}`);
-    return s ? { state: s.state, ...(s.record ? { written: s.record.written, inJira: s.record.inJira, inComment: s.record.inComment } : {}) } : undefined;
+    return s ? { state: s.state, ...(s.record ? { written: s.record.written, inJira: s.record.inJira, inComment: s.record.inComment } : {}), ...(s.unlabelled ? { unlabelled: true } : {}) } : undefined;
   }
   stepPending(jobId: string, key: string, step: ResyncStepName, record?: EditRecord) {
     if (this.steps.get(`${jobId}/${key}/${step}`)?.state === 'done') return;
     this.steps.set(`${jobId}/${key}/${step}`, { state: 'pending', ...(record ? { record } : {}) });
     this.log.push({ key, step, state: 'pending', ...(record ? { inComment: [...record.inComment] } : {}) });
   }
-  stepDone(jobId: string, key: string, step: ResyncStepName, extra: { written?: WrittenFields | EditRecord } = {}) {
+  stepDone(jobId: string, key: string, step: ResyncStepName, extra: { written?: WrittenFields | EditRecord; unlabelled?: boolean } = {}) {
     const record = extra.written && 'inJira' in extra.written ? extra.written : undefined;
-    this.steps.set(`${jobId}/${key}/${step}`, { state: 'done', ...(record ? { record } : {}) });
+    this.steps.set(`${jobId}/${key}/${step}`, { state: 'done', ...(record ? { record } : {}), ...(extra.unlabelled ? { unlabelled: true } : {}) });
     this.log.push({ key, step, state: 'done', ...(record ? { inComment: [...record.inComment] } : {}) });
   }
 }
@@ -89,7 +89,7 @@ test('an issue changed in Jira is held; Jira refusing a field says which field a
   await assert.rejects(applyIssueUpdate({ client, ledger: new MemoryStepLedger(), jobId: JOB, update: { ...update, overwriteJira: true }, change }), /Jira refused the update of PAY-1: .*read-only.*Check that summary, acceptanceCriteria are on the issue's edit screen, or decline that field/);
 });
 
-test('a removed requirement: labelled once (not again when already labelled), commented once, moved by the chosen transition; an unknown transition warns; an edit screen without Labels is refused with what to do', async (t) => {
+test('a removed requirement: labelled once (not again when already labelled), commented once, moved by the chosen transition; an unknown transition warns; Jira refusing the label on a screen that has Labels says what to do', async (t) => {
   const { fake, client, issue } = await setup();
   t.after(() => fake.close());
   const ledger = new MemoryStepLedger();
@@ -103,15 +103,38 @@ test('a removed requirement: labelled once (not again when already labelled), co
   const w = await markIssueRemoved({ client, ledger, jobId: JOB, issueKey: other.key, removedText: [], change, transition: 'Archived' });
   assert.match(w.warnings[0]!, /has no transition "Archived".*labelled and commented only/);
   assert.deepEqual(other.labels, ['spec-removed']);
-  // An edit screen without Labels: Jira's refusal says what to do, and nothing is commented.
-  const task = fake.projects.get('PAY')!.issueTypes.find((x) => x.name === 'Task')!;
-  task.editFields = task.fields.filter((x) => x.fieldId !== 'labels');
-  const unlabelled = fake.addIssue({ projectKey: 'PAY', summary: 'FR-8' });
+  // Labels on the edit screen, and Jira refuses the label all the same: its refusal says what to do, and nothing is commented.
+  fake.rejectField('labels', 'A workflow validator refuses this label.');
+  const refused = fake.addIssue({ projectKey: 'PAY', summary: 'FR-8' });
   await assert.rejects(
-    markIssueRemoved({ client, ledger, jobId: JOB, issueKey: unlabelled.key, removedText: [], change }),
-    new RegExp(`Jira refused the label spec-removed on ${unlabelled.key}: .*not on the appropriate screen.*Check that Labels is on the issue's edit screen, or decline marking it\\.`),
+    markIssueRemoved({ client, ledger, jobId: JOB, issueKey: refused.key, removedText: [], change }),
+    new RegExp(`Jira refused the label spec-removed on ${refused.key}: .*validator refuses this label.*Check that Labels is on the issue's edit screen, or decline marking it\\.`),
   );
-  assert.equal(unlabelled.comments.length, 0);
+  assert.equal(refused.comments.length, 0);
+  fake.assertNoViolations();
+});
+
+test('an edit screen without Labels: the issue is commented and moved without the label, and says so; a resume after the comment neither labels nor reads the edit screen again', async (t) => {
+  const { fake, client } = await setup();
+  t.after(() => fake.close());
+  const ledger = new MemoryStepLedger();
+  const issue = fake.addIssue({ projectKey: 'TAG', summary: 'FR-3: Refund part of an order', issueType: 'Story' });
+  // Killed after the comment: the transition's request fails.
+  fake.failNext(/\/transitions$/, { status: 503, method: 'POST' });
+  await assert.rejects(markIssueRemoved({ client, ledger, jobId: JOB, issueKey: issue.key, removedText: ['FR-3: Refund part of an order.'], change, transition: "Won't Do" }));
+  assert.deepEqual([ledger.step(JOB, issue.key, 'label'), ledger.step(JOB, issue.key, 'comment')?.state], [{ state: 'done', unlabelled: true }, 'done']);
+  assert.equal(issue.comments.length, 1);
+  assert.match(adfText(issue.comments[0]!.body), /no longer on the specification page \(version 1 → 2\).*not deleted \(nor labelled spec-removed ?: Labels is not on its edit screen in Jira\).*Refund part of an order/);
+  const r = await markIssueRemoved({ client, ledger, jobId: JOB, issueKey: issue.key, removedText: ['FR-3: Refund part of an order.'], change, transition: "Won't Do" });
+  assert.deepEqual(r, {
+    unlabelled: true,
+    warnings: [`${issue.key} was commented (and moved to Won't Do) but not labelled spec-removed: Labels is not on its edit screen in Jira; add Labels to the edit screen to have removed issues labelled.`],
+  });
+  assert.equal(issue.status, "Won't Do");
+  assert.deepEqual(issue.labels, []);
+  assert.equal(issue.comments.length, 1, 'commented once');
+  assert.equal(fake.count(new RegExp(`/issue/${issue.key}$`), 'PUT'), 0, 'no label was ever sent');
+  assert.equal(fake.count(/\/editmeta$/, 'GET'), 1, 'the edit screen was read once, by the first run');
   fake.assertNoViolations();
 });
 

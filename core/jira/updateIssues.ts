@@ -31,9 +31,10 @@ export const REMOVED_LABEL = 'spec-removed';
 /** The ledger the steps are recorded in (ResyncStore implements it). */
 export interface ResyncStepLedger {
   /** The step's record; for an edit, what it wrote or is about to write (`inJira` null: recorded before edit screens were read). */
-  step(jobId: string, issueKey: string, step: ResyncStepName): { state: 'pending' | 'done'; written?: WrittenFields | null; inJira?: EditRecord['inJira'] | null; inComment?: ResyncField[] } | undefined;
+  /** unlabelled: a label step done without the label (Labels is not on the issue's edit screen). */
+  step(jobId: string, issueKey: string, step: ResyncStepName): { state: 'pending' | 'done'; written?: WrittenFields | null; inJira?: EditRecord['inJira'] | null; inComment?: ResyncField[]; unlabelled?: boolean } | undefined;
   stepPending(jobId: string, issueKey: string, step: ResyncStepName, edit?: EditRecord): void;
-  stepDone(jobId: string, issueKey: string, step: ResyncStepName, extra?: { written?: WrittenFields | EditRecord; jiraUpdated?: string | null }): void;
+  stepDone(jobId: string, issueKey: string, step: ResyncStepName, extra?: { written?: WrittenFields | EditRecord; jiraUpdated?: string | null; unlabelled?: boolean }): void;
 }
 
 /** What Jira says about an issue now. */
@@ -184,12 +185,17 @@ export function updateComment(jobId: string, change: PageChange, parts: CommentP
   return { version: 1, type: 'doc', content };
 }
 
-export function removedComment(jobId: string, change: PageChange, removedText: readonly string[]): AdfDoc {
+/** labelled false: the issue's edit screen lacks Labels, so the comment does not claim the label. */
+export function removedComment(jobId: string, change: PageChange, removedText: readonly string[], labelled = true): AdfDoc {
   return {
     version: 1,
     type: 'doc',
     content: [
-      para(txt(`This requirement is no longer on the specification page (${versions(change)}): `), txt(change.pageTitle || change.pageUrl, change.pageUrl), txt('. The issue was labelled '), txt(REMOVED_LABEL), txt(', not deleted.')),
+      para(
+        txt(`This requirement is no longer on the specification page (${versions(change)}): `),
+        txt(change.pageTitle || change.pageUrl, change.pageUrl),
+        ...(labelled ? [txt('. The issue was labelled '), txt(REMOVED_LABEL), txt(', not deleted.')] : [txt('. The issue was not deleted (nor labelled '), txt(REMOVED_LABEL), txt(": Labels is not on its edit screen in Jira).")]),
+      ),
       ...(removedText.length ? [para(txt('Removed from the page:')), { type: 'blockquote', content: removedText.slice(0, 12).map((t) => para(txt(t.slice(0, 2000)))) }] : []),
       para(txt(commentMarker(jobId))),
     ],
@@ -412,7 +418,20 @@ export async function applyIssueUpdate(o: { client: JiraClient; ledger: ResyncSt
   return { status: 'updated', inComment: record.inComment, note: `${key}: ${fieldWords(record.inComment)} not written to the issue (${why}); the new text is in the re-sync comment on it.` };
 }
 
-/** Labels an issue `spec-removed`, comments with the removed text, and runs the chosen transition — each once. */
+/** Whether an edit screen lets an edit add the `spec-removed` label (Labels is on it). */
+export const labelsOnEditScreen = (editable: ReadonlySet<string>): boolean => editable.has('labels');
+
+/** The warning for a removed requirement's issue marked without the label: its edit screen lacks Labels. */
+export const unlabelledWarning = (key: string, movedTo?: string): string =>
+  `${key} was commented${movedTo ? ` (and moved to ${movedTo})` : ''} but not labelled ${REMOVED_LABEL}: Labels is not on its edit screen in Jira; add Labels to the edit screen to have removed issues labelled.`;
+
+/**
+ * Labels an issue `spec-removed`, comments with the removed text, and runs the chosen transition — each once.
+ * An issue whose edit screen lacks Labels (the editmeta approval reads, see editScreens) is commented
+ * and moved without the label: its label step is recorded done without it (a resume neither labels
+ * nor asks again), and a warning names the issue. Jira refusing the label on a screen that has
+ * Labels still stops the mark, with what to do.
+ */
 export async function markIssueRemoved(o: {
   client: JiraClient;
   ledger: ResyncStepLedger;
@@ -422,13 +441,21 @@ export async function markIssueRemoved(o: {
   change: PageChange;
   /** Name of the transition to run (the admin's setting); none when absent. */
   transition?: string;
+  /** The edit screen reader of the run (one editmeta per project, issue type and status); a fresh one when absent. */
+  screens?: EditScreens;
   signal?: AbortSignal;
-}): Promise<{ warnings: string[] }> {
+}): Promise<{ warnings: string[]; unlabelled: boolean }> {
   const { client, ledger, jobId, issueKey: key } = o;
   const warnings: string[] = [];
-  if (ledger.step(jobId, key, 'label')?.state !== 'done') {
+  const label = ledger.step(jobId, key, 'label');
+  let unlabelled = label?.state === 'done' && label.unlabelled === true;
+  if (label?.state !== 'done') {
     const state = await readIssueState(client, key, o.signal);
-    if (!state.labels.includes(REMOVED_LABEL)) {
+    if (!state.labels.includes(REMOVED_LABEL) && !labelsOnEditScreen(await (o.screens ?? editScreens(client))(state, o.signal))) {
+      // Jira would refuse the label: the step is done without it, and the comment and transition still follow.
+      unlabelled = true;
+      ledger.stepDone(jobId, key, 'label', { unlabelled: true });
+    } else if (!state.labels.includes(REMOVED_LABEL)) {
       // Adding a label twice leaves one: the edit is safe to repeat, so pending needs no check.
       ledger.stepPending(jobId, key, 'label');
       try {
@@ -439,23 +466,28 @@ export async function markIssueRemoved(o: {
         }
         throw err;
       }
-    }
-    ledger.stepDone(jobId, key, 'label');
+      ledger.stepDone(jobId, key, 'label');
+    } else ledger.stepDone(jobId, key, 'label');
   }
-  await commentOnce({ client, ledger, jobId, key, body: removedComment(jobId, o.change, o.removedText), signal: o.signal });
+  await commentOnce({ client, ledger, jobId, key, body: removedComment(jobId, o.change, o.removedText, !unlabelled), signal: o.signal });
+  let movedTo: string | undefined;
   if (o.transition && ledger.step(jobId, key, 'transition')?.state !== 'done') {
     const wanted = o.transition.trim().toLowerCase();
     const res = await client.transport.send({ method: 'GET', path: `/rest/api/3/issue/${encodeURIComponent(key)}/transitions`, operation: `reading the transitions of ${key}` });
     const list = ((res.body as { transitions?: { id?: string; name?: string; to?: { name?: string } }[] } | undefined)?.transitions ?? []);
     const t = list.find((x) => x.name?.toLowerCase() === wanted || x.to?.name?.toLowerCase() === wanted);
     const state = await readIssueState(client, key, o.signal);
-    if (state.status?.toLowerCase() === wanted || (t?.to?.name && state.status === t.to.name)) ledger.stepDone(jobId, key, 'transition');
-    else if (!t?.id) warnings.push(`${key} has no transition "${o.transition}" from status ${state.status ?? 'unknown'}; it was labelled and commented only. Check the transition name in the re-sync settings.`);
+    if (state.status?.toLowerCase() === wanted || (t?.to?.name && state.status === t.to.name)) {
+      ledger.stepDone(jobId, key, 'transition');
+      movedTo = state.status ?? o.transition;
+    } else if (!t?.id) warnings.push(`${key} has no transition "${o.transition}" from status ${state.status ?? 'unknown'}; it was ${unlabelled ? '' : 'labelled and '}commented only. Check the transition name in the re-sync settings.`);
     else {
       ledger.stepPending(jobId, key, 'transition');
       await send(client, 'POST', `/rest/api/3/issue/${encodeURIComponent(key)}/transitions`, { transition: { id: t.id } }, `moving ${key} to ${t.name}`, o.signal);
       ledger.stepDone(jobId, key, 'transition');
+      movedTo = t.to?.name ?? t.name;
     }
-  }
-  return { warnings };
+  } else if (o.transition) movedTo = o.transition;
+  if (unlabelled) warnings.unshift(unlabelledWarning(key, movedTo));
+  return { warnings, unlabelled };
 }

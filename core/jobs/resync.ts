@@ -23,11 +23,13 @@ import {
   driftWords,
   editScreens,
   jiraTime,
+  labelsOnEditScreen,
   markIssueRemoved,
   notOnEditScreen,
   notWrittenFix,
   notWrittenWhy,
   readIssueStates,
+  REMOVED_LABEL,
   type IssueState,
   type IssueUpdate,
   type PageChange,
@@ -119,6 +121,15 @@ function withChanges(u: UpdateProposal, changes: FieldChange[], source: SourceNo
 
 export interface MarkProposal extends ProposalBase {
   removedText: string[];
+  /**
+   * The issue's edit screen as the plan read it (the editmeta approval reads, shared with the updates:
+   * once per project, issue type and status): `lacks` ['labels'] when Labels is not on it, so approval
+   * comments on the issue (and moves it) without the spec-removed label. Absent: not known
+   * (`editScreenUnknown` says why), or a plan built before edit screens were read for marks.
+   */
+  editScreen?: { lacks: 'labels'[] };
+  /** Why it is not known whether the issue's edit screen has Labels (Jira could not be asked). */
+  editScreenUnknown?: string;
 }
 
 export interface UnchangedIssue extends ProposalBase {
@@ -296,16 +307,40 @@ const isAbort = (err: unknown) => (err as Error)?.name === 'AbortError';
  * project's metadata, read once), so the reviewer knows before approving which accepted fields go
  * into the re-sync comment instead of the issue.
  */
-async function checkEditScreens(deps: ResyncDeps, job: JobRecord, jira: JiraRead, updates: readonly UpdateProposal[], signal: AbortSignal): Promise<void> {
-  if (updates.length === 0) return;
+async function checkEditScreens(deps: ResyncDeps, job: JobRecord, jira: JiraRead, updates: readonly UpdateProposal[], marks: readonly MarkProposal[], signal: AbortSignal): Promise<void> {
+  if (updates.length + marks.length === 0) return;
   const unknown = (u: UpdateProposal, why: string) => {
     u.editScreenUnknown = `Not known whether some of these fields go into the re-sync comment instead (Jira could not be asked for the edit screen of ${u.issueKey}): ${why}`;
+  };
+  const unknownMark = (m: MarkProposal, why: string) => {
+    m.editScreenUnknown = `Not known whether it can be labelled ${REMOVED_LABEL} (Jira could not be asked for the edit screen of ${m.issueKey}): ${why}`;
   };
   const { client, states } = jira;
   if (!client || !states) {
     for (const u of updates) unknown(u, jira.failure ?? 'no answer');
+    for (const m of marks) unknownMark(m, jira.failure ?? 'no answer');
     return;
   }
+  const screens = editScreens(client);
+  // A removed requirement's issue is labelled by an edit: Labels must be on its edit screen.
+  for (const m of marks) {
+    const state = states.get(m.issueKey);
+    if (!state || state instanceof Error) {
+      unknownMark(m, state?.message ?? 'not returned by Jira');
+      continue;
+    }
+    if (state.labels.includes(REMOVED_LABEL)) {
+      m.editScreen = { lacks: [] }; // already labelled: nothing to send
+      continue;
+    }
+    try {
+      m.editScreen = { lacks: labelsOnEditScreen(await screens(state, signal)) ? [] : ['labels'] };
+    } catch (err) {
+      if (isAbort(err)) throw err;
+      unknownMark(m, (err as Error).message);
+    }
+  }
+  if (updates.length === 0) return;
   let estimate: Record<ItemLevel, string | undefined>;
   try {
     estimate = await estimateFieldsOf(deps, job, client)();
@@ -314,7 +349,6 @@ async function checkEditScreens(deps: ResyncDeps, job: JobRecord, jira: JiraRead
     for (const u of updates) unknown(u, `its estimate field could not be read: ${(err as Error).message}`);
     return;
   }
-  const screens = editScreens(client);
   for (const u of updates) {
     const state = states.get(u.issueKey);
     if (!state || state instanceof Error) {
@@ -415,7 +449,7 @@ export async function buildResyncPlan(deps: ResyncDeps, jobId: string, signal: A
   }
   const jira = await checkJira(deps, checks, signal);
   plan.jiraCheck = jira.message;
-  await checkEditScreens(deps, job, jira, plan.updates, signal);
+  await checkEditScreens(deps, job, jira, plan.updates, plan.marks, signal);
   plan.fromVersions = [...new Set(earlier.map((b) => b.version))].sort((a, c) => a - c);
   for (const l of lineages.values()) {
     plan.lineage.blocks.push(...l.entries);
@@ -534,6 +568,8 @@ export interface ResyncOutcome {
   /** Updated issues some accepted fields of which went into the re-sync comment instead (their edit screen lacks them); each also has a warning saying why. */
   inComment: { key: string; fields: ResyncField[] }[];
   marked: string[];
+  /** Marked issues commented (and moved) without the spec-removed label: Labels is not on their edit screen; each also has a warning saying so. */
+  unlabelled: string[];
   held: { key: string; message: string }[];
   warnings: string[];
 }
@@ -551,7 +587,7 @@ function ownWritesSince(deps: ResyncDeps, job: JobRecord, p: UpdateProposal): Wr
 
 /** Applies the accepted proposals of an approved job in Jira; safe to run again after any interruption. */
 export async function applyResync(deps: ResyncDeps, job: JobRecord, signal: AbortSignal, onProgress?: (message: string) => void): Promise<ResyncOutcome> {
-  const outcome: ResyncOutcome = { updated: [], inComment: [], marked: [], held: [], warnings: [] };
+  const outcome: ResyncOutcome = { updated: [], inComment: [], marked: [], unlabelled: [], held: [], warnings: [] };
   const stored = deps.resync.plan(job.id)?.body as ResyncPlan | null | undefined;
   if (!stored || stored.updates.length + stored.marks.length === 0) return outcome;
   const plan = withLatestItems(stored, (await deps.store.latestBreakdown(job.id))?.body);
@@ -589,8 +625,9 @@ export async function applyResync(deps: ResyncDeps, job: JobRecord, signal: Abor
   for (const m of plan.marks) {
     if (actionFor(m, decisions.get(m.issueKey)).action !== 'mark') continue;
     onProgress?.(`Marking ${m.issueKey} as no longer on the page`);
-    const r = await markIssueRemoved({ client, ledger: deps.resync, jobId: job.id, issueKey: m.issueKey, removedText: m.removedText, change: change(m.fromVersion), ...(typeof transition === 'string' && transition.trim() ? { transition } : {}), signal });
+    const r = await markIssueRemoved({ client, ledger: deps.resync, jobId: job.id, issueKey: m.issueKey, removedText: m.removedText, change: change(m.fromVersion), ...(typeof transition === 'string' && transition.trim() ? { transition } : {}), screens, signal });
     outcome.marked.push(m.issueKey);
+    if (r.unlabelled) outcome.unlabelled.push(m.issueKey);
     outcome.warnings.push(...r.warnings);
   }
   return outcome;

@@ -20,6 +20,11 @@ test('re-sync steps: pending never overwrites done, the newest edit is the basel
   assert.deepEqual(resync.lastEdit('PAY-3')?.written, written);
   resync.stepDone(job.id, 'PAY-4', 'label');
   assert.deepEqual([...resync.markedIssues()], ['PAY-4']);
+  assert.equal(resync.step(job.id, 'PAY-4', 'label')?.unlabelled, undefined);
+  // Done without the label (Labels not on the edit screen): recorded so, and marked all the same.
+  resync.stepDone(job.id, 'PAY-5', 'label', { unlabelled: true });
+  assert.deepEqual([resync.step(job.id, 'PAY-5', 'label')?.unlabelled, resync.step(job.id, 'PAY-5', 'label')?.written], [true, null]);
+  assert.deepEqual([...resync.markedIssues()].sort(), ['PAY-4', 'PAY-5']);
 
   await store.transition(job.id, 'fetching', { actor: 's' });
   await store.transition(job.id, 'failed', { actor: 's', error: { code: 'x', message: 'y' } });

@@ -68,6 +68,8 @@ export interface ResyncStepRecord {
   inComment: ResyncField[];
   /** Jira's `updated` of the issue right after the step. */
   jiraUpdated: string | null;
+  /** For a label step: done without the label, since Labels is not on the issue's edit screen (the issue was commented, and moved, only). */
+  unlabelled?: boolean;
   at: string;
 }
 
@@ -130,17 +132,19 @@ export class ResyncStore {
 
   private toStep(r: Row): ResyncStepRecord {
     // One JSON column holds the written fields and, since edit screens are read, inJira and inComment beside them.
-    const stored = parse<(WrittenFields & { inJira?: SentText; inComment?: ResyncField[] }) | null>(r.written, null);
-    const { inJira, inComment, ...written } = stored ?? ({} as Partial<NonNullable<typeof stored>>);
+    // A label step done without the label keeps only { unlabelled: true } there.
+    const stored = parse<(WrittenFields & { inJira?: SentText; inComment?: ResyncField[]; unlabelled?: boolean }) | null>(r.written, null);
+    const { inJira, inComment, unlabelled, ...written } = stored ?? ({} as Partial<NonNullable<typeof stored>>);
     return {
       jobId: r.job_id as string,
       issueKey: r.issue_key as string,
       step: r.step as ResyncStepName,
       state: r.state as ResyncStepRecord['state'],
-      written: stored ? (written as WrittenFields) : null,
+      written: stored && r.step !== 'label' ? (written as WrittenFields) : null,
       inJira: inJira && typeof inJira.summary === 'string' && typeof inJira.descriptionText === 'string' ? inJira : null,
       inComment: Array.isArray(inComment) ? inComment.filter((f): f is ResyncField => (RESYNC_FIELDS as readonly string[]).includes(f)) : [],
       jiraUpdated: (r.jira_updated as string | null) ?? null,
+      ...(unlabelled === true ? { unlabelled: true } : {}),
       at: r.at as string,
     };
   }
@@ -165,13 +169,13 @@ export class ResyncStore {
   }
 
   /** Written (synchronously) the moment Jira confirms the step. */
-  stepDone(jobId: string, issueKey: string, step: ResyncStepName, extra: { written?: WrittenFields | EditRecord; jiraUpdated?: string | null } = {}): void {
+  stepDone(jobId: string, issueKey: string, step: ResyncStepName, extra: { written?: WrittenFields | EditRecord; jiraUpdated?: string | null; unlabelled?: boolean } = {}): void {
     this.db
       .prepare(
         `INSERT INTO resync_steps (job_id, issue_key, step, state, written, jira_updated, at) VALUES (?, ?, ?, 'done', ?, ?, ?)
          ON CONFLICT (job_id, issue_key, step) DO UPDATE SET state = 'done', written = excluded.written, jira_updated = excluded.jira_updated, at = excluded.at`,
       )
-      .run(jobId, issueKey, step, storedEdit(extra.written), extra.jiraUpdated ?? null, this.now().toISOString());
+      .run(jobId, issueKey, step, extra.unlabelled ? JSON.stringify({ unlabelled: true }) : storedEdit(extra.written), extra.jiraUpdated ?? null, this.now().toISOString());
   }
 
   /** The newest edit re-sync made to an issue (any job): what it wrote and Jira's `updated` after it. */

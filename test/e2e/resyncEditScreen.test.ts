@@ -133,3 +133,54 @@ test('an edit screen Jira will not show at plan time: the plan says it is not kn
   const action = view.actions[keys.fr2]!;
   assert.ok(action.action === 'update' && action.inComment === undefined);
 });
+
+test('an edit screen without Labels: the removed requirement\'s issue is commented and moved but not labelled, the plan said so before approval, and the job ends done naming it', async (t) => {
+  const h = await startHarness({ env: { SPEC2TICKETS_JIRA_PROJECT: 'TAG' } });
+  t.after(() => h.close());
+  assert.equal((await h.admin('/api/resync/settings', { method: 'PUT', json: { removedTransition: "Won't Do", by: 'admin' } })).status, 200);
+  h.fake.addPage({ id: PAGE_ID, title: 'Payments', storage: V1, version: 1 });
+  const first = await breakDown(h, 'first');
+  await h.admin(`/api/jobs/${first}/approve`, { json: { by: 'lead' } });
+  assert.equal((await waitForState(h, first, (s) => s === 'done' || s === 'failed')).state, 'done');
+  const keys = v1Keys(h.fake);
+  h.fake.addPage({ id: PAGE_ID, title: 'Payments', storage: V2, version: 2 });
+  const second = await breakDown(h, 'second');
+  const view = await resyncWhenBuilt(h, second);
+  assert.equal(view.plan!.jiraCheck, 'ok');
+  // Before approval: the plan says FR-3's issue will not be labelled, from the one edit screen read (FR-2 and FR-3 are stories in one status).
+  const mark = view.plan!.marks.find((m) => m.issueKey === keys.fr3)!;
+  assert.deepEqual(mark.editScreen, { lacks: ['labels'] });
+  assert.equal(mark.editScreenUnknown, undefined);
+  assert.deepEqual(view.plan!.updates.find((u) => u.issueKey === keys.fr2)?.editScreen, { lacks: ['estimate'], estimateField: null });
+  assert.equal(h.fake.requests.filter((r) => r.method === 'GET' && /\/editmeta$/.test(r.path)).length, 1, 'one edit screen read for the plan');
+  assert.equal(view.actions[keys.fr3]!.action, 'mark');
+
+  await h.admin(`/api/jobs/${second}/approve`, { json: { by: 'lead' } });
+  const done = await waitForState(h, second, (s) => s === 'done' || s === 'failed');
+  assert.equal(done.state, 'done', JSON.stringify(done.error));
+  assert.deepEqual([done.progress.updated, done.progress.marked], [1, 1]);
+  const fr3 = h.fake.issues.find((i) => i.key === keys.fr3)!;
+  assert.deepEqual(fr3.labels.filter((l) => l === 'spec-removed'), [], 'not labelled');
+  assert.equal(fr3.status, "Won't Do");
+  assert.equal(fr3.comments.length, 1);
+  assert.match(adfText(fr3.comments[0]!.body), /no longer on the specification page \(version 1 → 2\).*nor labelled spec-removed ?: Labels is not on its edit screen in Jira.*refund part of an order/);
+  assert.equal(h.fake.requests.filter((r) => r.method === 'PUT' && r.path === `/rest/api/3/issue/${keys.fr3}`).length, 0, 'no label sent');
+  assert.equal(h.fake.requests.filter((r) => r.method === 'PUT' && r.status === 400).length, 0, 'Jira refused nothing');
+
+  // The job's outcome names it, and the label step says it was done without the label.
+  const audit = await h.backend.store.auditLog(second);
+  const warnings = (audit.find((a) => a.action === 'state.done')!.details as { warnings?: string[] }).warnings ?? [];
+  assert.ok(
+    warnings.includes(`${keys.fr3} was commented (and moved to Won't Do) but not labelled spec-removed: Labels is not on its edit screen in Jira; add Labels to the edit screen to have removed issues labelled.`),
+    warnings.join('\n'),
+  );
+  const after = (await (await h.admin(`/api/jobs/${second}/resync`)).json()) as ResyncResponse;
+  const label = after.steps.find((s) => s.issueKey === keys.fr3 && s.step === 'label')!;
+  assert.deepEqual([label.state, label.unlabelled], ['done', true]);
+
+  // Broken down again: the issue counts as marked, and is not proposed for marking again.
+  const third = await breakDown(h, 'third');
+  const again = (await resyncWhenBuilt(h, third)).plan!;
+  assert.deepEqual(again.marks.map((m) => m.issueKey), []);
+  h.fake.assertNoViolations();
+});
