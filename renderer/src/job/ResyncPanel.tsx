@@ -162,8 +162,35 @@ function UpdateCard({ p, res, editable, busy, decide }: { p: UpdateProposal; res
   );
 }
 
+/** A removed requirement's issue whose edit screen in Jira lacks Labels: approval comments on it (and moves it) without the spec-removed label. */
+function Unlabelled({ m, action, label, moved, transition }: { m: MarkProposal; action: ResyncAction | undefined; label: ResyncStepRecord | undefined; moved: boolean; transition: string | null }) {
+  if (label?.state === 'done') {
+    return label.unlabelled ? (
+      <p className="banner banner-warning" role="note">
+        <strong>Not labelled.</strong> It was commented{moved ? ' (and moved)' : ''} without the spec-removed label: Labels is not on its edit screen in Jira.
+      </p>
+    ) : null;
+  }
+  if (action?.action !== 'mark') return null;
+  if (!m.editScreen) {
+    return m.editScreenUnknown ? (
+      <p className="muted small" role="note">
+        {m.editScreenUnknown}
+      </p>
+    ) : null;
+  }
+  if (!m.editScreen.lacks.includes('labels')) return null;
+  return (
+    <p className="banner banner-warning" role="note">
+      <strong>Not labelled.</strong> Labels is not on this issue&apos;s edit screen in Jira, so it will be commented{transition ? ` (and moved to ${transition})` : ''} without the spec-removed label (add Labels to the edit screen to have it labelled).
+    </p>
+  );
+}
+
 function MarkCard({ m, res, editable, busy, decide }: { m: MarkProposal; res: ResyncResponse; editable: boolean; busy: boolean; decide: (key: string, d: ResyncDecisionRequest) => void }) {
   const action = res.actions[m.issueKey];
+  const label = res.steps.find((x) => x.issueKey === m.issueKey && x.step === 'label');
+  const unlabelled = m.editScreen?.lacks.includes('labels') === true;
   return (
     <li className="resync-card" data-issue={m.issueKey} aria-label={`Mark ${m.issueKey}`}>
       <div className="panel-head">
@@ -174,14 +201,17 @@ function MarkCard({ m, res, editable, busy, decide }: { m: MarkProposal; res: Re
           {m.title}
         </h4>
         <span className="resync-status" data-action={action?.action ?? 'none'}>
-          {res.steps.some((x) => x.issueKey === m.issueKey && x.step === 'label' && x.state === 'done')
-            ? 'Marked in Jira'
+          {label?.state === 'done'
+            ? label.unlabelled
+              ? 'Marked in Jira (commented, not labelled)'
+              : 'Marked in Jira'
             : action?.action === 'mark'
-              ? `Will label spec-removed and comment${res.removedTransition ? `, then move to ${res.removedTransition}` : ''}`
+              ? `${unlabelled ? 'Will comment without the spec-removed label' : 'Will label spec-removed and comment'}${res.removedTransition ? `, then move to ${res.removedTransition}` : ''}`
               : 'Declined'}
         </span>
       </div>
       {m.changedInJira && <Drift drift={m.changedInJira} />}
+      <Unlabelled m={m} action={action} label={label} moved={res.steps.some((x) => x.issueKey === m.issueKey && x.step === 'transition' && x.state === 'done')} transition={res.removedTransition} />
       <blockquote className="removed-text">
         {m.removedText.map((t, i) => (
           <del key={i} className="diff-removed">
