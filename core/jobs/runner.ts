@@ -502,7 +502,7 @@ export class JobRunner {
           return;
         }
       }
-      const resyncDetails = resynced && resynced.updated.length + resynced.marked.length + resynced.held.length > 0 ? { updated: resynced.updated, marked: resynced.marked, held: resynced.held, ...(resynced.inComment.length ? { inComment: resynced.inComment } : {}) } : {};
+      const resyncDetails = resynced && resynced.updated.length + resynced.marked.length + resynced.held.length > 0 ? { updated: resynced.updated, marked: resynced.marked, held: resynced.held, ...(resynced.inComment.length ? { inComment: resynced.inComment } : {}), ...(resynced.unlabelled.length ? { unlabelled: resynced.unlabelled } : {}) } : {};
       this.changed(
         await this.store.transition(job.id, 'done', {
           actor: SYSTEM,

@@ -169,7 +169,9 @@ test('an edit screen without Labels: the removed requirement\'s issue is comment
 
   // The job's outcome names it, and the label step says it was done without the label.
   const audit = await h.backend.store.auditLog(second);
-  const warnings = (audit.find((a) => a.action === 'state.done')!.details as { warnings?: string[] }).warnings ?? [];
+  const doneRow = audit.find((a) => a.action === 'state.done')!.details as { warnings?: string[]; unlabelled?: string[] };
+  assert.deepEqual(doneRow.unlabelled, [keys.fr3]);
+  const warnings = doneRow.warnings ?? [];
   assert.ok(
     warnings.includes(`${keys.fr3} was commented (and moved to Won't Do) but not labelled spec-removed: Labels is not on its edit screen in Jira; add Labels to the edit screen to have removed issues labelled.`),
     warnings.join('\n'),
