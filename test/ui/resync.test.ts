@@ -7,48 +7,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { approveFromScreen, startReviewApp } from './support/reviewApp.ts';
-import { FR1_EDITED_IN_JIRA, PAGE_ID, V1, V2, v1Keys } from '../e2e/support/resyncScenario.ts';
+import { FR1_EDITED_IN_JIRA } from '../e2e/support/resyncScenario.ts';
+import { resyncOnScreen } from './support/resyncOnScreen.ts';
 import type { ResyncResponse } from '../../core/server/resyncRoutes.ts';
 import type { JobAuditResponse } from '../../core/server/admin.ts';
 
 test('the job page shows a re-sync as diffs and per-issue decisions, and approval applies exactly what the reviewer chose', async (t) => {
   const app = await startReviewApp();
   t.after(() => app.close());
-  const admin = (path: string, body: unknown) =>
-    fetch(app.backend.adminBaseUrl + path, { method: 'POST', headers: { authorization: `Bearer ${app.backend.sessionToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-
-  // Waits on the admin listener (no rate limit), so a slow machine does not spend the API key's budget on polling.
-  const waitFor = async (jobId: string, state: string, timeoutMs = 60_000) => {
-    const end = Date.now() + timeoutMs;
-    while ((await app.adminJson<{ job: { state: string } }>(`/api/jobs/${jobId}`)).job.state !== state) {
-      assert.ok(Date.now() < end, `job ${jobId} did not reach ${state}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
-  app.fake.addPage({ id: PAGE_ID, title: 'Payments', storage: V1, version: 1 });
-  const first = await app.createJob(PAGE_ID, 'dana@example.com');
-  await waitFor(first, 'awaiting_review');
-  await admin(`/api/jobs/${first}/approve`, { by: 'lead' });
-  await waitFor(first, 'done');
-  const keys = v1Keys(app.fake);
-  const points = app.fake.issues.find((i) => i.key === keys.fr2)!.fields.customfield_10016;
-  app.fake.editIssue(keys.fr1, { summary: FR1_EDITED_IN_JIRA });
-  app.fake.addPage({ id: PAGE_ID, title: 'Payments', storage: V2, version: 2 });
-  const second = await app.createJob(PAGE_ID, 'dana@example.com');
-  await waitFor(second, 'awaiting_review');
-  const deadline = Date.now() + 60_000;
-  while (!(await app.adminJson<ResyncResponse>(`/api/jobs/${second}/resync`)).builtAt) {
-    assert.ok(Date.now() < deadline, 'the re-sync plan was not built');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-
-  const page = app.browser.pages()[0] ?? (await app.browser.newPage());
-  page.setDefaultTimeout(10_000);
-  await page.goto(app.backend.adminUrl);
-  await page.getByRole('heading', { name: 'Review queue' }).waitFor();
-  await page.goto(`${app.backend.adminBaseUrl}/#/jobs/${second}`);
-  const panel = page.getByRole('region', { name: 'Update the issues this page already made' });
-  await panel.waitFor();
+  let points: unknown;
+  const { keys, second, page, panel, waitFor } = await resyncOnScreen(app, (k) => {
+    points = app.fake.issues.find((i) => i.key === k.fr2)!.fields.customfield_10016;
+    app.fake.editIssue(k.fr1, { summary: FR1_EDITED_IN_JIRA });
+  });
   const summary = panel.getByRole('status', { name: 'Re-sync summary' });
   assert.equal((await summary.innerText()).trim(), '1 to create · 1 to update · 1 to mark · 2 unchanged');
 

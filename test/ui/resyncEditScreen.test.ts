@@ -5,43 +5,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { approveFromScreen, startReviewApp } from './support/reviewApp.ts';
-import { PAGE_ID, V1, V2, v1Keys } from '../e2e/support/resyncScenario.ts';
+import { resyncOnScreen } from './support/resyncOnScreen.ts';
 import type { ResyncResponse } from '../../core/server/resyncRoutes.ts';
 
 test('an update into a project whose edit screen lacks Description says, before approval, that Description will go into a comment', async (t) => {
   const app = await startReviewApp({ env: { SPEC2TICKETS_JIRA_PROJECT: 'LEAN' } });
   t.after(() => app.close());
-  const admin = (path: string, body: unknown) =>
-    fetch(app.backend.adminBaseUrl + path, { method: 'POST', headers: { authorization: `Bearer ${app.backend.sessionToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const waitFor = async (jobId: string, state: string, timeoutMs = 60_000) => {
-    const end = Date.now() + timeoutMs;
-    while ((await app.adminJson<{ job: { state: string } }>(`/api/jobs/${jobId}`)).job.state !== state) {
-      assert.ok(Date.now() < end, `job ${jobId} did not reach ${state}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
-  app.fake.addPage({ id: PAGE_ID, title: 'Payments', storage: V1, version: 1 });
-  const first = await app.createJob(PAGE_ID, 'dana@example.com');
-  await waitFor(first, 'awaiting_review');
-  await admin(`/api/jobs/${first}/approve`, { by: 'lead' });
-  await waitFor(first, 'done');
-  const keys = v1Keys(app.fake);
-  app.fake.addPage({ id: PAGE_ID, title: 'Payments', storage: V2, version: 2 });
-  const second = await app.createJob(PAGE_ID, 'dana@example.com');
-  await waitFor(second, 'awaiting_review');
-  const deadline = Date.now() + 60_000;
-  while (!(await app.adminJson<ResyncResponse>(`/api/jobs/${second}/resync`)).builtAt) {
-    assert.ok(Date.now() < deadline, 'the re-sync plan was not built');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-
-  const page = app.browser.pages()[0] ?? (await app.browser.newPage());
-  page.setDefaultTimeout(10_000);
-  await page.goto(app.backend.adminUrl);
-  await page.getByRole('heading', { name: 'Review queue' }).waitFor();
-  await page.goto(`${app.backend.adminBaseUrl}/#/jobs/${second}`);
-  const panel = page.getByRole('region', { name: 'Update the issues this page already made' });
-  await panel.waitFor();
+  const { keys, second, page, panel, waitFor } = await resyncOnScreen(app);
   const fr2 = panel.getByRole('listitem', { name: `Update ${keys.fr2}` });
   const note = fr2.getByRole('note').filter({ hasText: 'Goes into a comment.' });
   assert.equal((await fr2.locator('.resync-status').innerText()).trim(), 'Will update summary and put description, acceptance criteria and estimate in a comment');
@@ -73,37 +43,7 @@ test('an update into a project whose edit screen lacks Description says, before 
 test('a removed requirement in a project whose edit screen lacks Labels says, before approval, that it will be commented without the spec-removed label', async (t) => {
   const app = await startReviewApp({ env: { SPEC2TICKETS_JIRA_PROJECT: 'TAG' } });
   t.after(() => app.close());
-  const admin = (path: string, body: unknown) =>
-    fetch(app.backend.adminBaseUrl + path, { method: 'POST', headers: { authorization: `Bearer ${app.backend.sessionToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const waitFor = async (jobId: string, state: string, timeoutMs = 60_000) => {
-    const end = Date.now() + timeoutMs;
-    while ((await app.adminJson<{ job: { state: string } }>(`/api/jobs/${jobId}`)).job.state !== state) {
-      assert.ok(Date.now() < end, `job ${jobId} did not reach ${state}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
-  app.fake.addPage({ id: PAGE_ID, title: 'Payments', storage: V1, version: 1 });
-  const first = await app.createJob(PAGE_ID, 'dana@example.com');
-  await waitFor(first, 'awaiting_review');
-  await admin(`/api/jobs/${first}/approve`, { by: 'lead' });
-  await waitFor(first, 'done');
-  const keys = v1Keys(app.fake);
-  app.fake.addPage({ id: PAGE_ID, title: 'Payments', storage: V2, version: 2 });
-  const second = await app.createJob(PAGE_ID, 'dana@example.com');
-  await waitFor(second, 'awaiting_review');
-  const deadline = Date.now() + 60_000;
-  while (!(await app.adminJson<ResyncResponse>(`/api/jobs/${second}/resync`)).builtAt) {
-    assert.ok(Date.now() < deadline, 'the re-sync plan was not built');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-
-  const page = app.browser.pages()[0] ?? (await app.browser.newPage());
-  page.setDefaultTimeout(10_000);
-  await page.goto(app.backend.adminUrl);
-  await page.getByRole('heading', { name: 'Review queue' }).waitFor();
-  await page.goto(`${app.backend.adminBaseUrl}/#/jobs/${second}`);
-  const panel = page.getByRole('region', { name: 'Update the issues this page already made' });
-  await panel.waitFor();
+  const { keys, second, page, panel, waitFor } = await resyncOnScreen(app);
   const fr3 = panel.getByRole('listitem', { name: `Mark ${keys.fr3}` });
   await fr3.waitFor();
   assert.equal((await fr3.locator('.resync-status').innerText()).trim(), 'Will comment without the spec-removed label');
