@@ -5,6 +5,7 @@
 
 import { useState } from 'react';
 import type { ApiClient } from '../api/client.ts';
+import { RetryBanner } from '../app/RetryBanner.tsx';
 import { AuditPanel } from './JobPanels.tsx';
 import { useJobAudit } from './useJobData.ts';
 
@@ -20,12 +21,7 @@ export function AuditSection({ api, jobId, refresh }: { api: ApiClient; jobId: s
         (state.status === 'ready' ? (
           <>
             {state.newer && (
-              <p className="banner banner-warning" role="alert">
-                Newer entries could not be loaded: {state.newer}{' '}
-                <button type="button" className="small-button" onClick={retry}>
-                  Try again
-                </button>
-              </p>
+              <RetryBanner lead="Newer entries could not be loaded" message={state.newer} onRetry={retry} />
             )}
             <AuditPanel audit={state.entries} />
             {state.nextBefore !== null ? (
@@ -54,12 +50,7 @@ export function AuditSection({ api, jobId, refresh }: { api: ApiClient; jobId: s
             )}
           </>
         ) : state.status === 'failed' ? (
-          <p className="banner banner-warning" role="alert">
-            The audit log could not be loaded: {state.message}{' '}
-            <button type="button" className="small-button" onClick={retry}>
-              Try again
-            </button>
-          </p>
+          <RetryBanner lead="The audit log could not be loaded" message={state.message} onRetry={retry} />
         ) : (
           <p className="muted" role="status">
             Loading the audit log…

@@ -10,6 +10,7 @@ import { diffBreakdowns, type BreakdownDiff } from '../../../core/jobs/breakdown
 import type { BreakdownVersion } from '../../../core/store/types.ts';
 import type { BreakdownDiffSummary } from '../../../core/server/reviewRoutes.ts';
 import type { ApiClient } from '../api/client.ts';
+import { RetryBanner } from '../app/RetryBanner.tsx';
 import { ItemRef } from './JobPanels.tsx';
 import { useGeneratedBreakdown } from './useJobData.ts';
 
@@ -141,12 +142,7 @@ export function DiffSection(p: { api: ApiClient; jobId: string; diff: BreakdownD
             <p className="muted">The generated version was deleted by the retention policy: the changes can no longer be listed.</p>
           )
         ) : state.status === 'failed' ? (
-          <p className="banner banner-warning" role="alert">
-            The generated version could not be loaded, so the changes cannot be shown: {state.message}{' '}
-            <button type="button" className="small-button" onClick={retry}>
-              Try again
-            </button>
-          </p>
+          <RetryBanner lead="The generated version could not be loaded, so the changes cannot be shown" message={state.message} onRetry={retry} />
         ) : (
           <p className="muted" role="status">
             Loading the generated version…
