@@ -376,8 +376,9 @@ function estimateFieldsOf(deps: ResyncDeps, job: JobRecord, client: JiraClient):
     const projectKey = await deps.projectKey(job);
     const out: Record<ItemLevel, string | undefined> = { epic: undefined, story: undefined, subtask: undefined };
     if (projectKey) {
-      const meta = await readProjectMeta(client, projectKey, { overrides: (await deps.mapping?.()) ?? {} });
-      const mapping = resolveLevelMapping(meta, (await deps.mapping?.()) ?? {});
+      const overrides = (await deps.mapping?.()) ?? {};
+      const meta = await readProjectMeta(client, projectKey, { overrides });
+      const mapping = resolveLevelMapping(meta, overrides);
       out.story = storyPointsField(issueTypeById(meta, mapping.story))?.fieldId;
       out.subtask = issueTypeById(meta, mapping.subtask).fields?.has('timetracking') ? 'timetracking' : undefined;
     }
